@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Options;
+
+namespace Spokes.Api.Configuration;
+
+/// <summary>
+/// The Api's settings (section <c>Api</c>), the counterpart of Stoat's <c>Revolt.toml</c> sections that
+/// shape the root configuration. Defaults are Stoat's.
+/// </summary>
+public sealed class ApiOptions
+{
+    public const string SectionName = "Api";
+
+    /// <summary>Where users reach this instance (the Gateway), e.g. <c>https://chat.example.com</c>.</summary>
+    public string PublicUrl { get; set; } = "http://localhost:8080";
+
+    /// <summary>Whether new accounts need an invite (Stoat's <c>invite_only</c>).</summary>
+    public bool InviteOnly { get; set; }
+
+    /// <summary>hCaptcha site key; captcha is on when both the key and the secret are set.</summary>
+    public string? CaptchaKey { get; set; }
+
+    public string? CaptchaSecret { get; set; }
+
+    /// <summary>SMTP host: email verification is on when set (Stoat's <c>features.email</c>).</summary>
+    public string? SmtpHost { get; set; }
+
+    /// <summary>Web Push VAPID public key (base64url, uncompressed P-256 point), shown to clients.</summary>
+    public string VapidPublicKey { get; set; } = "";
+
+    public bool AutumnEnabled { get; set; } = true;
+
+    public bool JanuaryEnabled { get; set; } = true;
+
+    public List<VoiceNodeOptions> VoiceNodes { get; set; } = [];
+
+    public LegalLinks LegalLinks { get; set; } = new();
+
+    public InstanceLimits Limits { get; set; } = new();
+}
+
+public sealed class VoiceNodeOptions
+{
+    public string Name { get; set; } = "";
+    public double Lat { get; set; }
+    public double Lon { get; set; }
+    public string PublicUrl { get; set; } = "";
+
+    /// <summary>Private nodes take calls but are not offered to clients (Stoat hides them too).</summary>
+    public bool Private { get; set; }
+}
+
+public sealed class LegalLinks
+{
+    public string? TermsOfService { get; set; }
+    public string? PrivacyPolicy { get; set; }
+    public string? Guidelines { get; set; }
+}
+
+internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ApiOptions options)
+    {
+        var failures = new List<string>();
+        if (!Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            failures.Add($"Api:PublicUrl must be an absolute http(s) URL, not '{options.PublicUrl}'.");
+        }
+        foreach (var node in options.VoiceNodes)
+        {
+            if (string.IsNullOrWhiteSpace(node.Name) || !Uri.TryCreate(node.PublicUrl, UriKind.Absolute, out _))
+            {
+                failures.Add($"Api:VoiceNodes: node '{node.Name}' needs a name and an absolute public URL.");
+            }
+        }
+        failures.AddRange(options.Limits.Validate());
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

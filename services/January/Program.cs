@@ -1,0 +1,15 @@
+using Spokes.January;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddRedisClient("redis");
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapRootApi();
+
+app.Run();
+
+public partial class Program;
