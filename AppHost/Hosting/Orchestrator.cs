@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Spokes.AppHost.Hosting;
@@ -33,7 +31,7 @@ public sealed class Orchestrator(DistributedApplicationBuilder builder)
         var profile = builder.ContainerEngine is { } engine ? $"containers ({engine})" : "local";
         logs.Status($"Spokes AppHost: profile {profile}, data {options.DataFolder}");
         var clock = Stopwatch.StartNew();
-        AllocatePorts(resources, options.Port);
+        ResourceRunner.AllocatePorts(resources);
         var context = new RunContext(options.DataFolder, builder.Resources, logs.Write, builder.ContainerEngine);
 
         await using var dashboard = await DashboardServer.StartAsync(builder.Resources.Values, logs, options.DashboardPort);
@@ -99,20 +97,8 @@ public sealed class Orchestrator(DistributedApplicationBuilder builder)
     private async Task StartAndProbeAsync(Resource resource, RunContext context, ResourceLogs logs, CancellationToken token)
     {
         await Task.WhenAll(resource.Dependencies.Select(d => _healthy[d.Name].Task)).WaitAsync(token);
-        resource.SetState(ResourceState.Starting);
         var started = Stopwatch.StartNew();
-        await resource.StartAsync(context, token);
-        resource.SetState(ResourceState.Running, "starting");
-
-        var result = HealthResult.Fail("not probed yet");
-        while (started.Elapsed < resource.StartTimeout)
-        {
-            result = await resource.ProbeAsync(context, token);
-            resource.SetState(ResourceState.Running, result.Description);
-            if (result.Healthy || resource.HasExited) break;
-            await Task.Delay(TimeSpan.FromMilliseconds(200), token);
-        }
-
+        var result = await ResourceRunner.StartAsync(resource, context, token);
         if (!result.Healthy)
         {
             var tail = string.Join(Environment.NewLine, resource.Logs.Tail(15).Select(l => "    " + l));
@@ -121,7 +107,6 @@ public sealed class Orchestrator(DistributedApplicationBuilder builder)
                 $"its log is {logs.FileOf(resource)}. Last lines:{Environment.NewLine}{tail}");
         }
 
-        resource.SetState(ResourceState.Healthy, result.Description);
         var endpoints = string.Join(" ", resource.Snapshot().Endpoints);
         logs.Status($"✓ {resource.Name,-14} healthy after {started.Elapsed.TotalSeconds,5:F1} s  {endpoints}", ConsoleColor.Green);
         _healthy[resource.Name].TrySetResult();
@@ -162,38 +147,6 @@ public sealed class Orchestrator(DistributedApplicationBuilder builder)
                 r.SetState(ResourceState.Stopped);
             }));
             remaining.ExceptWith(ready);
-        }
-    }
-
-    private static void AllocatePorts(IEnumerable<Resource> resources, int gatewayPort)
-    {
-        foreach (var endpoint in resources.SelectMany(r => r.Endpoints).Where(e => e.Port == 0))
-        {
-            endpoint.Port = FreePort();
-        }
-        foreach (var endpoint in resources.SelectMany(r => r.Endpoints).Where(e => e.External))
-        {
-            EnsureFree(endpoint.Port, gatewayPort == endpoint.Port ? "--port" : "its port");
-        }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void EnsureFree(int port, string option)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-        }
-        catch (SocketException)
-        {
-            throw new StartFailedException($"Port {port} is already in use on 127.0.0.1: stop what uses it or choose another with {option}.");
         }
     }
 }

@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -29,7 +27,7 @@ public sealed class DashboardServer : IAsyncDisposable
     public static async Task<DashboardServer> StartAsync(IEnumerable<Resource> resources, ResourceLogs logs, int preferredPort)
     {
         var list = resources.Where(r => r.IsRunnable).ToList();
-        var port = IsFree(preferredPort) ? preferredPort : Orchestrator.FreePort();
+        var port = ResourceRunner.IsFree(preferredPort) ? preferredPort : ResourceRunner.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
@@ -49,20 +47,6 @@ public sealed class DashboardServer : IAsyncDisposable
 
         await app.StartAsync();
         return new DashboardServer(app, $"http://127.0.0.1:{port}");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     public async ValueTask DisposeAsync()

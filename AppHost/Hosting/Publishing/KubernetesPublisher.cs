@@ -198,8 +198,38 @@ public static class KubernetesPublisher
             Service(headless, resource.Endpoints, selectorName: resource.Name, headless: true),
         };
         if (isMongo) objects.Add(MongoReplicaSetJob(resource, headless));
+        objects.Add(SpokesOnly(resource));
         return objects;
     }
+
+    /// <summary>
+    /// Only pods of this suite reach a stateful server: MongoDB has no password of its own here, and the
+    /// others' passwords should not be the only wall.
+    /// </summary>
+    private static V1NetworkPolicy SpokesOnly(ContainerResource resource) => new()
+    {
+        ApiVersion = "networking.k8s.io/v1",
+        Kind = "NetworkPolicy",
+        Metadata = Metadata(resource.Name + "-spokes-only"),
+        Spec = new V1NetworkPolicySpec
+        {
+            PodSelector = new V1LabelSelector { MatchLabels = Selector(resource.Name) },
+            PolicyTypes = ["Ingress"],
+            Ingress =
+            [
+                new V1NetworkPolicyIngressRule
+                {
+                    FromProperty =
+                    [
+                        new V1NetworkPolicyPeer
+                        {
+                            PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app.kubernetes.io/part-of"] = PartOf } },
+                        },
+                    ],
+                },
+            ],
+        },
+    };
 
     /// <summary>Initiates the replica set once every member answers; a no-op when it already exists.</summary>
     private static V1Job MongoReplicaSetJob(ContainerResource mongo, string headless)
