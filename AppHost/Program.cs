@@ -58,3 +58,6 @@ builder.AddProject("gateway", "services/Gateway/Spokes.Gateway.csproj")
     .WithEnvironment("Gateway__PublicUrl", builder.PublicUrl);
 
 return builder.Build().Run();
+
+// Internal on purpose: test projects load the AppHost beside a service, whose Program is public.
+internal partial class Program;

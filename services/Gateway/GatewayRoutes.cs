@@ -52,6 +52,9 @@ public static class GatewayRoutes
                 Transforms =
                 [
                     new Dictionary<string, string> { ["PathRemovePrefix"] = route.Prefix },
+                    // For, Proto and Host as usual; the prefix is the one stripped here (YARP would take the
+                    // empty PathBase), and a client's own X-Forwarded-* are replaced, never trusted.
+                    new Dictionary<string, string> { ["X-Forwarded"] = "Set", ["Prefix"] = "Off" },
                     new Dictionary<string, string> { ["RequestHeader"] = "X-Forwarded-Prefix", ["Set"] = route.Prefix },
                 ],
             });

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Spokes.TestSupport;
+
+namespace Spokes.Api.Tests;
+
+/// <summary>The Api on its real backing servers (Redis, RabbitMQ), configured as the AppHost configures it.</summary>
+public sealed class ApiFixture : IAsyncLifetime
+{
+    public const string PublicUrl = "https://chat.example.com";
+
+    private readonly RedisServer _redis = new();
+    private readonly RabbitMqServer _rabbitmq = new();
+
+    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Task.WhenAll(_redis.InitializeAsync(), _rabbitmq.InitializeAsync());
+        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
+            .UseSetting("ConnectionStrings:redis", _redis.ConnectionString)
+            .UseSetting("ConnectionStrings:rabbitmq", _rabbitmq.ConnectionString)
+            .UseSetting("Api:PublicUrl", PublicUrl)
+            .UseSetting("Api:VapidPublicKey", "BExampleVapidKey"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await Task.WhenAll(_redis.DisposeAsync(), _rabbitmq.DisposeAsync());
+    }
+}

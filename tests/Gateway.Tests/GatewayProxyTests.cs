@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
+using Spokes.AppHost.Hosting;
+
+namespace Spokes.Gateway.Tests;
+
+/// <summary>
+/// The Gateway on a real socket in front of a real backend that stands in for every service: it reports
+/// the path, query and forwarded headers it received, and echoes WebSocket messages.
+/// </summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    public const string PublicUrl = "https://chat.example.com";
+
+    private WebApplication _backend = null!;
+
+    public WebApplicationFactory<Program> Gateway { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var backendPort = ResourceRunner.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{backendPort}");
+        _backend = builder.Build();
+        _backend.UseWebSockets();
+        _backend.Run(async context =>
+        {
+            if (context.WebSockets.IsWebSocketRequest)
+            {
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                var buffer = new byte[1024];
+                var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                await socket.SendAsync(buffer.AsMemory(0, received.Count), WebSocketMessageType.Text, true, CancellationToken.None);
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+                return;
+            }
+            await context.Response.WriteAsJsonAsync(new
+            {
+                path = context.Request.Path.Value,
+                query = context.Request.QueryString.Value,
+                prefix = context.Request.Headers["X-Forwarded-Prefix"].ToString(),
+                forwardedHost = context.Request.Headers["X-Forwarded-Host"].ToString(),
+                forwardedProto = context.Request.Headers["X-Forwarded-Proto"].ToString(),
+            });
+        });
+        await _backend.StartAsync();
+
+        var gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            foreach (var service in new[] { "api", "events", "autumn", "january", "gifbox", "voice-ingress" })
+            {
+                web.UseSetting($"services:{service}:http:0", $"http://127.0.0.1:{backendPort}");
+            }
+            web.UseSetting("Gateway:PublicUrl", PublicUrl);
+        });
+        gateway.UseKestrel(ResourceRunner.FreePort());
+        gateway.StartServer();
+        Gateway = gateway;
+        Client = gateway.CreateClient();
+        BaseAddress = Client.BaseAddress!;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        await _backend.DisposeAsync();
+    }
+}
+
+public class GatewayProxyTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
+{
+    private async Task<JsonElement> ForwardedAsync(string path) =>
+        JsonDocument.Parse(await gateway.Client.GetStringAsync(path)).RootElement;
+
+    [Theory]
+    [InlineData("/api/", "/", "/api")]
+    [InlineData("/api", "/", "/api")]
+    [InlineData("/api/users/@me", "/users/@me", "/api")]
+    [InlineData("/autumn/attachments/abc", "/attachments/abc", "/autumn")]
+    [InlineData("/january/embed", "/embed", "/january")]
+    [InlineData("/gifbox/trending", "/trending", "/gifbox")]
+    [InlineData("/ingress/node-1", "/node-1", "/ingress")]
+    public async Task Each_prefix_reaches_its_service_stripped_and_announced(string path, string expected, string prefix)
+    {
+        var forwarded = await ForwardedAsync(path);
+        Assert.Equal(expected, forwarded.GetProperty("path").GetString());
+        Assert.Equal(prefix, forwarded.GetProperty("prefix").GetString());
+    }
+
+    [Fact]
+    public async Task Query_strings_and_forwarded_host_and_scheme_reach_the_service()
+    {
+        var forwarded = await ForwardedAsync("/api/channels/01H/messages?limit=50&sort=Latest");
+        Assert.Equal("?limit=50&sort=Latest", forwarded.GetProperty("query").GetString());
+        Assert.Equal(gateway.BaseAddress.Authority, forwarded.GetProperty("forwardedHost").GetString());
+        Assert.Equal("http", forwarded.GetProperty("forwardedProto").GetString());
+    }
+
+    [Fact]
+    public async Task A_clients_own_forwarded_headers_are_replaced_not_trusted()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/");
+        request.Headers.Add("X-Forwarded-Prefix", "/evil");
+        request.Headers.Add("X-Forwarded-Host", "evil.example.com");
+        var forwarded = JsonDocument.Parse(await (await gateway.Client.SendAsync(request)).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("/api", forwarded.GetProperty("prefix").GetString());
+        Assert.Equal(gateway.BaseAddress.Authority, forwarded.GetProperty("forwardedHost").GetString());
+    }
+
+    [Fact]
+    public async Task Well_known_stoat_points_at_the_public_api()
+    {
+        var response = await gateway.Client.GetAsync("/.well-known/stoat");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("https://chat.example.com/api", body.GetProperty("api").GetString());
+    }
+
+    [Fact]
+    public async Task The_home_page_tells_a_visitor_where_the_api_is()
+    {
+        var response = await gateway.Client.GetAsync("/");
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("https://chat.example.com/api", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Unconfigured_livekit_and_unknown_paths_answer_404()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/livekit/rtc")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/nothing-here")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Websockets_on_ws_reach_the_events_service()
+    {
+        using var socket = new ClientWebSocket();
+        var address = new UriBuilder(gateway.BaseAddress) { Scheme = "ws", Path = "/ws", Query = "version=1&format=json" }.Uri;
+        await socket.ConnectAsync(address, CancellationToken.None);
+        await socket.SendAsync(Encoding.UTF8.GetBytes("""{"type":"Ping","data":0}"""), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[1024];
+        var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+        Assert.Equal("""{"type":"Ping","data":0}""", Encoding.UTF8.GetString(buffer, 0, received.Count));
+    }
+
+    [Fact]
+    public async Task The_gateway_reports_its_own_health()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/alive")).StatusCode);
+    }
+}
