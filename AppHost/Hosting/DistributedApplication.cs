@@ -134,7 +134,33 @@ public sealed class DistributedApplication(DistributedApplicationBuilder builder
 
     public static DistributedApplicationBuilder CreateBuilder(string[] args)
     {
-        var options = AppHostOptions.Parse(args);
+        if (args.Any(a => a is "--help" or "-h" or "-?"))
+        {
+            Console.WriteLine(AppHostOptions.Usage);
+            Environment.Exit(0);
+        }
+        // A configuration mistake found while the topology is described (a half-configured LiveKit, say)
+        // ends the AppHost with its one-line reason, not a stack trace.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            if (e.ExceptionObject is ArgumentException or MissingProgramException or StartFailedException)
+            {
+                Console.Error.WriteLine(((Exception)e.ExceptionObject).Message);
+                Environment.Exit(1);
+            }
+        };
+
+        AppHostOptions options;
+        try
+        {
+            options = AppHostOptions.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"{e.Message} See --help.");
+            Environment.Exit(2);
+            throw;
+        }
         var configuration = new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)

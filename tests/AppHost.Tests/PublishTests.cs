@@ -1,0 +1,127 @@
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Spokes.AppHost.Hosting;
+using Spokes.TestSupport;
+
+namespace Spokes.AppHost.Tests;
+
+public class PublishTests
+{
+    private static readonly string[] Services =
+        ["api", "events", "autumn", "january", "gifbox", "crond", "pushd", "voice-ingress", "tunnel-edge", "gateway"];
+
+    private static async Task<string> PublishAsync(TemporaryFolder folder, string publisher, params string[] extra)
+    {
+        var output = Path.Combine(folder.Path, "out");
+        await using var apphost = AppHostProcess.Start(["publish", "--publisher", publisher, "--output-path", output, .. extra], folder.Path);
+        Assert.Equal(0, await apphost.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        // Publishing describes a deployment; it must not make (or reveal) this machine's secrets.
+        Assert.False(Directory.Exists(Path.Combine(folder.Path, ".spokes-data")), "publish created a data folder");
+        return output;
+    }
+
+    [Fact]
+    public async Task The_manifest_is_in_aspires_format_and_every_reference_resolves()
+    {
+        using var folder = new TemporaryFolder();
+        var output = await PublishAsync(folder, "manifest");
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "aspire-manifest.json")));
+        Assert.Equal("https://json.schemastore.org/aspire-8.0.json", manifest.RootElement.GetProperty("$schema").GetString());
+        var resources = manifest.RootElement.GetProperty("resources");
+
+        foreach (var service in Services)
+        {
+            var project = resources.GetProperty(service);
+            Assert.Equal("project.v0", project.GetProperty("type").GetString());
+            Assert.True(File.Exists(Path.Combine(output, project.GetProperty("path").GetString()!)), $"{service}: project path does not exist");
+            Assert.Equal("http", project.GetProperty("bindings").GetProperty("http").GetProperty("scheme").GetString());
+        }
+        foreach (var (name, image) in new[] { ("mongo", "mongo:"), ("redis", "redis:"), ("rabbitmq", "rabbitmq:"), ("s3", "minio/minio:"), ("livekit", "livekit-server:") })
+        {
+            var container = resources.GetProperty(name);
+            Assert.Equal("container.v0", container.GetProperty("type").GetString());
+            Assert.Contains(image, container.GetProperty("image").GetString());
+            Assert.True(container.TryGetProperty("connectionString", out _), $"{name} has no connection string");
+        }
+        Assert.True(resources.GetProperty("gateway").GetProperty("bindings").GetProperty("http").GetProperty("external").GetBoolean());
+        var password = resources.GetProperty("redis-password");
+        Assert.Equal("parameter.v0", password.GetProperty("type").GetString());
+        Assert.True(password.GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+
+        // Every expression anywhere in the manifest names a resource, and a binding that resource has.
+        var text = File.ReadAllText(Path.Combine(output, "aspire-manifest.json"));
+        foreach (var reference in Expressions.References(text))
+        {
+            Assert.True(resources.TryGetProperty(reference.Resource, out var target), $"unknown resource in {reference}");
+            if (reference.Endpoint is { } endpoint)
+                Assert.True(target.GetProperty("bindings").TryGetProperty(endpoint, out _), $"unknown binding in {reference}");
+        }
+    }
+
+    [Fact]
+    public async Task Kubernetes_yaml_has_a_probed_deployment_and_a_service_for_every_service_and_no_secret_values()
+    {
+        using var folder = new TemporaryFolder();
+        var output = await PublishAsync(folder, "kubernetes", "--public-url", "https://chat.example.com", "--registry", "ghcr.io/acme");
+        var objects = Directory.GetFiles(output, "*.yaml").Where(f => !f.EndsWith("kustomization.yaml"))
+            .SelectMany(f => KubernetesYaml.LoadAllFromString(File.ReadAllText(f))).ToList();
+
+        foreach (var service in Services)
+        {
+            var deployment = Assert.Single(objects.OfType<V1Deployment>(), d => d.Metadata.Name == service);
+            var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
+            Assert.Equal($"ghcr.io/acme/{service}:0.1.0", container.Image);
+            Assert.Equal("/health", container.ReadinessProbe.HttpGet.Path);
+            Assert.Equal("/alive", container.LivenessProbe.HttpGet.Path);
+            var kubeService = Assert.Single(objects.OfType<V1Service>(), s => s.Metadata.Name == service);
+            Assert.Equal(deployment.Spec.Selector.MatchLabels, kubeService.Spec.Selector);
+        }
+
+        foreach (var stateful in new[] { "mongo", "redis", "rabbitmq", "s3" })
+        {
+            var set = Assert.Single(objects.OfType<V1StatefulSet>(), s => s.Metadata.Name == stateful);
+            Assert.NotEmpty(set.Spec.VolumeClaimTemplates);
+            Assert.Contains(objects.OfType<V1Service>(), s => s.Metadata.Name == set.Spec.ServiceName && s.Spec.ClusterIP == "None");
+            Assert.Contains(objects.OfType<V1NetworkPolicy>(), p => p.Spec.PodSelector.MatchLabels["app.kubernetes.io/name"] == stateful);
+        }
+        var mongo = objects.OfType<V1StatefulSet>().Single(s => s.Metadata.Name == "mongo");
+        Assert.Equal(3, mongo.Spec.Replicas);
+        Assert.Contains("--replSet", mongo.Spec.Template.Spec.Containers[0].Args);
+        Assert.Contains(objects.OfType<V1Job>(), j => j.Metadata.Name == "mongo-init-replica-set");
+
+        var ingress = Assert.Single(objects.OfType<V1Ingress>());
+        Assert.Equal("chat.example.com", ingress.Spec.Rules[0].Host);
+        Assert.Equal("gateway", ingress.Spec.Rules[0].Http.Paths[0].Backend.Service.Name);
+
+        // Credentials come only from the Secret that kustomize builds from the operator's secrets.env.
+        var secretKeys = File.ReadAllLines(Path.Combine(output, "secrets.env.example"))
+            .Where(l => !l.StartsWith('#') && l.Contains('=')).Select(l => l.Split('=')[0]).ToHashSet();
+        var containers = objects.OfType<V1Deployment>().SelectMany(d => d.Spec.Template.Spec.Containers)
+            .Concat(objects.OfType<V1StatefulSet>().SelectMany(s => s.Spec.Template.Spec.Containers));
+        foreach (var variable in containers.SelectMany(c => c.Env ?? []))
+        {
+            if (variable.ValueFrom?.SecretKeyRef is { } reference)
+            {
+                Assert.Equal("spokes-secrets", reference.Name);
+                Assert.Contains(reference.Key, secretKeys);
+            }
+            else if (variable.Name.Contains("PASS", StringComparison.OrdinalIgnoreCase) || variable.Name.Contains("SECRET", StringComparison.OrdinalIgnoreCase)
+                     || (variable.Value ?? "").Contains("password=", StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.Matches(@"\$\(SPOKES_SECRET_[A-Z0-9_]+\)", variable.Value);
+            }
+        }
+        Assert.Empty(objects.OfType<V1Secret>());
+        Assert.Contains("secretGenerator", File.ReadAllText(Path.Combine(output, "kustomization.yaml")));
+    }
+
+    [Fact]
+    public async Task Bad_options_stop_the_apphost_with_one_line()
+    {
+        using var folder = new TemporaryFolder();
+        await using var apphost = AppHostProcess.Start(["publish", "--publisher", "helm", "--output-path", "out"], folder.Path);
+        Assert.Equal(2, await apphost.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("--publisher must be manifest or kubernetes, not 'helm'.", apphost.Output);
+    }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs every test of Spokes: installs the servers the tests start (redis-server, rabbitmq-server,
+# OpenStack Swift, memcached) when missing, builds, tests, checks that no test left a process behind,
+# and ends with one line: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+command -v swift-proxy-server >/dev/null || missing+=(swift swift-proxy swift-account swift-container swift-object)
+command -v memcached >/dev/null || missing+=(memcached)
+command -v npm >/dev/null || missing+=(npm)
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing the servers the tests need: ${missing[*]}"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
+      echo "Could not install ${missing[*]} with apt-get." >&2
+      echo "0 passed, 1 failed"
+      exit 1
+    fi
+  else
+    echo "Missing: ${missing[*]}. Run: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+fi
+
+# Every server a test starts lives under this folder, so what is left afterwards can be found.
+run_dir=$(mktemp -d /tmp/spokes-tests.XXXXXX)
+export TMPDIR="$run_dir"
+trap 'rm -rf "$run_dir"' EXIT
+
+if ! dotnet build Spokes.sln -nologo -v quiet -clp:ErrorsOnly; then
+  echo "Build failed."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+dotnet test Spokes.sln --no-build -nologo --logger trx --results-directory "$run_dir/results" "$@"
+test_status=$?
+
+passed=0; failed=0; skipped=0; reports=0
+for trx in "$run_dir"/results/*.trx; do
+  [ -e "$trx" ] || continue
+  reports=$((reports + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  count() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  passed=$((passed + $(count passed)))
+  failed=$((failed + $(count failed) + $(count error) + $(count timeout) + $(count aborted)))
+  skipped=$((skipped + $(count total) - $(count executed)))
+done
+
+# A test project whose host crashed writes no report: count it as a failure, never as nothing.
+projects=$(grep -c 'tests\\[^"]*\.Tests\.csproj' Spokes.sln)
+if [ "$reports" -lt "$projects" ]; then
+  echo "Only $reports of $projects test projects reported results."
+  failed=$((failed + projects - reports))
+fi
+
+leftovers=0
+for environ in /proc/[0-9]*/environ; do
+  if { tr '\0' '\n' < "$environ"; } 2>/dev/null | grep -qE "^SPOKES_APPHOST_DATA=($run_dir|apphost-test)"; then
+    pid=${environ#/proc/}; pid=${pid%/environ}
+    echo "Left behind by a test: $pid $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)"
+    leftovers=$((leftovers + 1))
+  fi
+done
+if [ "$leftovers" -gt 0 ]; then
+  failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$failed" -gt 0 ] || [ "$test_status" -ne 0 ]; then
+  exit 1
+fi
