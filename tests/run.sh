@@ -58,11 +58,13 @@ if [ "$reports" -lt "$projects" ]; then
   failed=$((failed + projects - reports))
 fi
 
+# A process of a test is marked in its environment or works inside the run folder (servers such as
+# redis-server overwrite their environment with their process title).
 leftovers=0
-for environ in /proc/[0-9]*/environ; do
-  if { tr '\0' '\n' < "$environ"; } 2>/dev/null | grep -qE "^SPOKES_APPHOST_DATA=($run_dir|apphost-test)"; then
-    pid=${environ#/proc/}; pid=${pid%/environ}
-    echo "Left behind by a test: $pid $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)"
+for proc in /proc/[0-9]*; do
+  if { tr '\0' '\n' < "$proc/environ"; } 2>/dev/null | grep -qE "^SPOKES_APPHOST_DATA=($run_dir|apphost-test)" \
+     || [[ "$(readlink "$proc/cwd" 2>/dev/null)" == "$run_dir"/* ]]; then
+    echo "Left behind by a test: ${proc#/proc/} $({ tr '\0' ' ' < "$proc/cmdline"; } 2>/dev/null)"
     leftovers=$((leftovers + 1))
   fi
 done

@@ -2,7 +2,9 @@ namespace Spokes.AppHost.Hosting;
 
 /// <summary>
 /// Remembers the process group of every child under <c>DATA/run</c>, so that an AppHost that was killed
-/// (SIGKILL, a crash) leaves nothing that the next start cannot find and stop.
+/// (SIGKILL, a crash) leaves nothing that the next start cannot find and stop. A process is recognised by
+/// its PID and its start time (from <c>/proc/PID/stat</c>), never by PID alone, so a reused PID is left
+/// alone; its environment cannot serve, because programs such as redis-server overwrite it with their title.
 /// </summary>
 public static class PidFiles
 {
@@ -11,7 +13,7 @@ public static class PidFiles
     public static void Write(string dataFolder, string resource, int pid)
     {
         Directory.CreateDirectory(Folder(dataFolder));
-        File.WriteAllText(Path.Combine(Folder(dataFolder), resource + ".pid"), pid.ToString());
+        File.WriteAllText(Path.Combine(Folder(dataFolder), resource + ".pid"), $"{pid} {StartTime(pid)}");
     }
 
     /// <summary>Stops process groups left by an earlier AppHost on the same data folder; returns what it stopped.</summary>
@@ -21,7 +23,8 @@ public static class PidFiles
         if (!Directory.Exists(Folder(dataFolder))) return stopped;
         foreach (var file in Directory.GetFiles(Folder(dataFolder), "*.pid"))
         {
-            if (int.TryParse(File.ReadAllText(file).Trim(), out var pid) && IsOurs(pid, dataFolder))
+            var fields = File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 2 && int.TryParse(fields[0], out var pid) && StartTime(pid) is { } started && started == fields[1])
             {
                 ManagedProcess.KillGroup(pid);
                 stopped.Add($"{Path.GetFileNameWithoutExtension(file)} (pid {pid})");
@@ -31,17 +34,19 @@ public static class PidFiles
         return stopped;
     }
 
-    /// <summary>Only a process that carries our owner mark is touched, never one that reused the PID.</summary>
-    private static bool IsOurs(int pid, string dataFolder)
+    /// <summary>The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or null if it is gone.</summary>
+    public static string? StartTime(int pid)
     {
         try
         {
-            var environ = File.ReadAllText($"/proc/{pid}/environ");
-            return environ.Split('\0').Contains($"{ManagedProcess.OwnerVariable}={dataFolder}");
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) may hold spaces and parentheses: count fields after its closing ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields[19];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
     }
 }

@@ -57,7 +57,10 @@ public sealed class AppHostProcess : IAsyncDisposable
         if (_dataFolder is not null) PidFiles.StopLeftovers(_dataFolder);
     }
 
-    /// <summary>Every live process that carries the AppHost's mark for <paramref name="dataFolder"/>.</summary>
+    /// <summary>
+    /// Every live process of <paramref name="dataFolder"/>: marked with it in its environment (services), or
+    /// working inside it (servers, whose environment may be overwritten by their process title).
+    /// </summary>
     public static IReadOnlyList<string> ProcessesOf(string dataFolder)
     {
         var found = new List<string>();
@@ -67,7 +70,9 @@ public sealed class AppHostProcess : IAsyncDisposable
             try
             {
                 var environment = File.ReadAllText(Path.Combine(dir, "environ")).Split('\0');
-                if (environment.Contains($"{ManagedProcess.OwnerVariable}={dataFolder}"))
+                var workingDirectory = new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget ?? "";
+                if (environment.Contains($"{ManagedProcess.OwnerVariable}={dataFolder}")
+                    || workingDirectory.StartsWith(dataFolder + "/", StringComparison.Ordinal))
                 {
                     found.Add($"{pid}: {File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ')}");
                 }

@@ -101,14 +101,17 @@ public partial class SystemTests
         await Task.Delay(TimeSpan.FromSeconds(2));
         await redis.DisposeAsync();
 
+        var orphanedRedis = await ProcessIdOfAsync(first, "redis");
         first.AppHost.Kill();
         await first.AppHost.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.NotEmpty(AppHostProcess.ProcessesOf(data.Path));
+        Assert.True(IsRunning(orphanedRedis), "killing the AppHost alone should leave its children running");
 
         var second = await StartAsync(data.Path);
         await using (second.AppHost)
         {
             Assert.Contains("left running by an earlier AppHost", second.AppHost.Output);
+            Assert.False(IsRunning(orphanedRedis), "the crashed AppHost's redis-server is still running");
             await using var reconnected = await ConnectRedisAsync(second, data.Path);
             Assert.Equal("kept", (string?)await reconnected.GetDatabase().StringGetAsync("spokes:system-test"));
             Console.WriteLine($"AppHost start-up (warm data folder): {second.StartUp.TotalSeconds:F1} s");
@@ -127,6 +130,27 @@ public partial class SystemTests
         Assert.Equal(1, await apphost.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains($"Port {port} is already in use", apphost.Output);
         Assert.Empty(AppHostProcess.ProcessesOf(data.Path));
+    }
+
+    private static async Task<int> ProcessIdOfAsync(Suite suite, string resource)
+    {
+        var resources = await GetJsonAsync($"http://127.0.0.1:{suite.DashboardPort}/api/resources");
+        return resources.EnumerateArray().Single(r => r.GetProperty("snapshot").GetProperty("name").GetString() == resource)
+            .GetProperty("snapshot").GetProperty("processId").GetInt32();
+    }
+
+    /// <summary>Alive and not a zombie (an orphan's exit is reaped by PID 1, which may take its time).</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Reads Redis's port from the dashboard and its password from the data folder, as an operator would.</summary>
