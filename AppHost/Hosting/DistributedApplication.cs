@@ -180,6 +180,16 @@ public sealed class DistributedApplication(DistributedApplicationBuilder builder
     {
         try
         {
+            Expressions.Validate(Builder.Resources);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"The topology in AppHost/Program.cs is not sound: {e.Message}");
+            return 1;
+        }
+
+        try
+        {
             if (Builder.Options.Publisher is { } publisher)
             {
                 var written = publisher == Publisher.Manifest

@@ -32,6 +32,37 @@ public static partial class Expressions
         return new Reference(match.Groups["resource"].Value, parts[2], parts[1]);
     }
 
+    /// <summary>
+    /// Checks that every expression of the topology names a resource that exists, a property it has and an
+    /// endpoint it declares, so a mistake in AppHost/Program.cs stops the AppHost (or a publish) up front.
+    /// </summary>
+    public static void Validate(IReadOnlyDictionary<string, Resource> resources)
+    {
+        foreach (var resource in resources.Values)
+        {
+            var expressions = resource.Environment.Select(e => (Where: $"{resource.Name}: {e.Key}", Text: e.Value));
+            if (resource.ConnectionStringExpression is { } connectionString)
+                expressions = expressions.Append(($"{resource.Name}: connection string", connectionString));
+            if (resource is ExecutableResource executable)
+                expressions = expressions.Concat(executable.Arguments.Select(a => ($"{resource.Name}: arguments", a)));
+            if (resource is ContainerResource container)
+                expressions = expressions.Concat(container.Arguments.Select(a => ($"{resource.Name}: arguments", a)));
+
+            foreach (var (where, text) in expressions)
+            {
+                foreach (var reference in References(text))
+                {
+                    var problem = !resources.TryGetValue(reference.Resource, out var target) ? $"there is no resource '{reference.Resource}'"
+                        : reference.Property == "connectionString" && target.ConnectionStringExpression is null ? $"'{target.Name}' has no connection string"
+                        : reference.Property == "value" && target is not ParameterResource ? $"'{target.Name}' is not a parameter"
+                        : reference.Endpoint is { } endpoint && target.Endpoints.All(e => e.Name != endpoint) ? $"'{target.Name}' has no endpoint '{endpoint}'"
+                        : null;
+                    if (problem is not null) throw new InvalidOperationException($"{where} refers to {{{reference.Resource}.…}}, but {problem}.");
+                }
+            }
+        }
+    }
+
     /// <summary>Resolves expressions for processes on this machine: every endpoint on 127.0.0.1.</summary>
     public static string EvaluateLocal(string expression, IReadOnlyDictionary<string, Resource> resources, int depth = 0)
     {

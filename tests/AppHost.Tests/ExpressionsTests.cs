@@ -68,3 +68,35 @@ public class ExpressionsTests
     [InlineData("")]
     public void Other_names_are_refused(string name) => Assert.Throws<ArgumentException>(() => ResourceNames.Validate(name));
 }
+
+public class TopologyValidationTests
+{
+    private sealed class Server(string name) : Resource(name)
+    {
+        public override string Type => "test";
+        public override Task<HealthResult> ProbeAsync(RunContext context, CancellationToken cancellationToken) => Task.FromResult(HealthResult.Pass());
+    }
+
+    private static Dictionary<string, Resource> With(string expression)
+    {
+        var redis = new Server("redis") { ConnectionStringExpression = "{redis.bindings.tcp.host}:{redis.bindings.tcp.port}" };
+        redis.Endpoints.Add(new Endpoint("tcp", "tcp", 6379));
+        var api = new Server("api").WithEnvironment("ConnectionStrings__redis", expression);
+        return new() { ["redis"] = redis, ["api"] = api };
+    }
+
+    [Fact]
+    public void A_sound_topology_passes() => Expressions.Validate(With("{redis.connectionString}"));
+
+    [Theory]
+    [InlineData("{cache.connectionString}", "there is no resource 'cache'")]
+    [InlineData("{redis.bindings.http.url}", "'redis' has no endpoint 'http'")]
+    [InlineData("{redis.value}", "'redis' is not a parameter")]
+    [InlineData("{api.connectionString}", "'api' has no connection string")]
+    public void A_dangling_reference_names_where_it_is_and_what_is_wrong(string expression, string problem)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Expressions.Validate(With(expression)));
+        Assert.Contains("api: ConnectionStrings__redis", error.Message);
+        Assert.Contains(problem, error.Message);
+    }
+}
