@@ -1,4 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spokes.Api.Identity;
+using Spokes.Api.Storage;
 using Spokes.Api.Configuration;
 
 namespace Spokes.Api;
@@ -12,10 +15,18 @@ internal static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         builder.Services.AddSingleton<RootConfigurationFactory>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddScoped<AccountService>();
+        builder.AddChatStorage();
 
-        // Stoat's wire format is snake_case throughout.
+        // Stoat's wire format is snake_case throughout, without null fields.
         builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        // Unreadable bodies reach the error handler, which answers them in Stoat's shape.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 
         builder.AddRedisClient("redis");
         builder.AddMessageBus("rabbitmq");

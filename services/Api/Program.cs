@@ -1,5 +1,6 @@
 using Spokes.Api;
 using Spokes.Api.Apis;
+using Spokes.Api.Errors;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,8 +9,12 @@ builder.AddApiServices();
 
 var app = builder.Build();
 
+app.UseStoatErrors();
 app.MapDefaultEndpoints();
 app.MapRootApi();
+app.MapAuthApi();
+app.MapOnboardApi();
+app.MapUsersApi();
 
 app.Run();
 

@@ -11,6 +11,7 @@ public sealed class ApiFixture : IAsyncLifetime
 
     private readonly RedisServer _redis = new();
     private readonly RabbitMqServer _rabbitmq = new();
+    private readonly TemporaryFolder _data = new("spokes-api");
 
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
 
@@ -20,6 +21,7 @@ public sealed class ApiFixture : IAsyncLifetime
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseSetting("ConnectionStrings:redis", _redis.ConnectionString)
             .UseSetting("ConnectionStrings:rabbitmq", _rabbitmq.ConnectionString)
+            .UseSetting("ConnectionStrings:mongo", $"Data Source={Path.Combine(_data.Path, "spokes.db")}")
             .UseSetting("Api:PublicUrl", PublicUrl)
             .UseSetting("Api:VapidPublicKey", "BExampleVapidKey"));
     }
@@ -28,5 +30,6 @@ public sealed class ApiFixture : IAsyncLifetime
     {
         await Factory.DisposeAsync();
         await Task.WhenAll(_redis.DisposeAsync(), _rabbitmq.DisposeAsync());
+        _data.Dispose();
     }
 }

@@ -5,7 +5,8 @@ using Spokes.TestSupport;
 
 namespace Spokes.Api.Tests;
 
-public class RootApiTests(ApiFixture api) : IClassFixture<ApiFixture>
+[Collection(nameof(ApiCollection))]
+public class RootApiTests(ApiFixture api)
 {
     [Fact]
     public async Task The_root_configuration_conforms_to_stoats_published_schema()

@@ -114,3 +114,22 @@ public class ApiOptionsValidatorTests
     public void Video_aspect_ratios_must_be_ordered() =>
         Assert.Contains(Failures(o => o.Limits.NewUser.VideoMinAspectRatio = 3), f => f.Contains("VideoMinAspectRatio"));
 }
+
+public class UnsupportedSettingsTests
+{
+    private static IReadOnlyList<string> Failures(Action<ApiOptions> configure)
+    {
+        var options = new ApiOptions();
+        configure(options);
+        var result = new ApiOptionsValidator().Validate(null, options);
+        return result.Failed ? result.Failures!.ToList() : [];
+    }
+
+    [Fact]
+    public void Sign_up_protections_this_build_cannot_enforce_stop_the_api_rather_than_being_ignored()
+    {
+        Assert.Contains(Failures(o => o.InviteOnly = true), f => f.Contains("Api:InviteOnly"));
+        Assert.Contains(Failures(o => o.SmtpHost = "smtp.example.com"), f => f.Contains("Api:SmtpHost"));
+        Assert.Contains(Failures(o => o.CaptchaSecret = "secret"), f => f.Contains("Captcha"));
+    }
+}

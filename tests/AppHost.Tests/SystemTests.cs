@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Spokes.AppHost.Hosting;
@@ -95,6 +96,11 @@ public partial class SystemTests
         var first = await StartAsync(data.Path);
         // Disposed last: its clean-up of leftovers would otherwise do the second AppHost's job.
         await using var crashed = first.AppHost;
+        var gateway = $"http://127.0.0.1:{first.Port}/api";
+        using (var signUp = await Http.PostAsJsonAsync($"{gateway}/auth/account/create", new { email = "kept@example.com", password = "kept password" }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, signUp.StatusCode);
+        }
         var redis = await ConnectRedisAsync(first, data.Path);
         await redis.GetDatabase().StringSetAsync("spokes:system-test", "kept");
         // AOF is synced every second; give it that second before the crash.
@@ -114,6 +120,10 @@ public partial class SystemTests
             Assert.False(IsRunning(orphanedRedis), "the crashed AppHost's redis-server is still running");
             await using var reconnected = await ConnectRedisAsync(second, data.Path);
             Assert.Equal("kept", (string?)await reconnected.GetDatabase().StringGetAsync("spokes:system-test"));
+            using var login = await Http.PostAsJsonAsync($"http://127.0.0.1:{second.Port}/api/auth/session/login",
+                new { email = "kept@example.com", password = "kept password" });
+            Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+            Assert.Equal("Success", JsonDocument.Parse(await login.Content.ReadAsStringAsync()).RootElement.GetProperty("result").GetString());
             Console.WriteLine($"AppHost start-up (warm data folder): {second.StartUp.TotalSeconds:F1} s");
             await StopAndAssertNothingLeftAsync(second, data.Path);
         }

@@ -90,6 +90,19 @@ public sealed class StoatOpenApi
         return schema.GetProperty("$ref").GetString()!.Split('/')[^1];
     }
 
+    /// <summary>
+    /// Every way <paramref name="value"/> breaks the response schema of an operation (its success status, or
+    /// the <c>default</c> error response for any other status); empty when it conforms.
+    /// </summary>
+    public IReadOnlyList<string> ValidateResponse(JsonElement value, string path, string method, int status)
+    {
+        var responses = _document.GetProperty("paths").GetProperty(path).GetProperty(method.ToLowerInvariant()).GetProperty("responses");
+        if (!responses.TryGetProperty(status.ToString(), out var response)) response = responses.GetProperty("default");
+        var errors = new List<string>();
+        Validate(value, response.GetProperty("content").GetProperty("application/json").GetProperty("schema"), "$", errors);
+        return errors;
+    }
+
     /// <summary>Every way <paramref name="value"/> breaks the schema <paramref name="schemaName"/>; empty when it conforms.</summary>
     public IReadOnlyList<string> Validate(JsonElement value, string schemaName)
     {

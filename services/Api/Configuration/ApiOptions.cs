@@ -73,6 +73,11 @@ internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             }
         }
         failures.AddRange(options.Limits.Validate());
+        // Refuse, rather than ignore, sign-up protections this build cannot enforce yet.
+        if (options.InviteOnly) failures.Add("Api:InviteOnly is not supported by this build yet: sign-up invites are not implemented.");
+        if (!string.IsNullOrEmpty(options.SmtpHost)) failures.Add("Api:SmtpHost is not supported by this build yet: email verification is not implemented.");
+        if (!string.IsNullOrEmpty(options.CaptchaKey) || !string.IsNullOrEmpty(options.CaptchaSecret))
+            failures.Add("Api:CaptchaKey/CaptchaSecret are not supported by this build yet: captcha verification is not implemented.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

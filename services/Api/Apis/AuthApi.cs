@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Spokes.Api.Identity;
+using Spokes.Api.Models;
+using Spokes.Api.Storage;
+
+namespace Spokes.Api.Apis;
+
+/// <summary>Stoat's <c>/auth/account</c> and <c>/auth/session</c> routes (authifier).</summary>
+public static class AuthApi
+{
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        var account = app.MapGroup("/auth/account").WithTags("Account");
+        account.MapPost("/create", CreateAccount).WithName("create_account_create_account").WithSummary("Create Account");
+
+        var session = app.MapGroup("/auth/session").WithTags("Session");
+        session.MapPost("/login", Login).WithName("login_login").WithSummary("Login");
+        session.MapPost("/logout", Logout).WithName("logout_logout").WithSummary("Logout");
+        session.MapGet("/all", ListSessions).WithName("fetch_all_fetch_all").WithSummary("Fetch Sessions");
+        session.MapDelete("/all", RevokeAllSessions).WithName("revoke_all_revoke_all").WithSummary("Delete All Sessions");
+        session.MapPatch("/{id}", EditSession).WithName("edit_edit").WithSummary("Edit Session");
+        session.MapDelete("/{id}", RevokeSession).WithName("revoke_revoke").WithSummary("Revoke Session");
+        return app;
+    }
+
+    public static async Task<NoContent> CreateAccount(CreateAccountRequest request, AccountService accounts, CancellationToken cancellationToken)
+    {
+        await accounts.CreateAccountAsync(request, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<object>> Login(LoginRequest request, AccountService accounts, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await accounts.LoginAsync(request, cancellationToken));
+
+    public static async Task<NoContent> Logout(CurrentSession current, ISessionStore sessions, CancellationToken cancellationToken)
+    {
+        await sessions.DeleteAsync(current.Session.UserId, current.Session.Id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<List<SessionInfo>>> ListSessions(CurrentSession current, ISessionStore sessions, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await sessions.ListAsync(current.Session.UserId, cancellationToken)).Select(s => new SessionInfo(s.Id, s.Name)).ToList());
+
+    public static async Task<NoContent> RevokeAllSessions(CurrentSession current, ISessionStore sessions,
+        [FromQuery(Name = "revoke_self")] bool? revokeSelf, CancellationToken cancellationToken)
+    {
+        await sessions.DeleteAllAsync(current.Session.UserId, revokeSelf == true ? null : current.Session.Id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<SessionInfo>> EditSession(string id, EditSessionRequest request, CurrentSession current, AccountService accounts,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await accounts.RenameSessionAsync(current.Session, id, request, cancellationToken));
+
+    public static async Task<NoContent> RevokeSession(string id, CurrentSession current, AccountService accounts, CancellationToken cancellationToken)
+    {
+        await accounts.RevokeSessionAsync(current.Session, id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+
+namespace Spokes.Api.Errors;
+
+/// <summary>
+/// A refusal in Stoat's terms: the JSON body is <c>{"type": Type, ...Fields, "location": Location}</c> and
+/// the status is the one Stoat gives that type (crates/core/result/src/rocket.rs; authifier's errors for
+/// /auth routes). <see cref="Location"/> is where it was raised, <c>services/Api/…cs:line</c>, as Stoat
+/// reports <c>crates/…rs:line</c>.
+/// </summary>
+public sealed class StoatException : Exception
+{
+    public StoatException(string type, HttpStatusCode status, IReadOnlyDictionary<string, object>? fields = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) : base(type)
+    {
+        Type = type;
+        Status = status;
+        Fields = fields ?? new Dictionary<string, object>();
+        var start = file.Replace('\\', '/').LastIndexOf("/services/", StringComparison.Ordinal);
+        Location = $"{(start >= 0 ? file[(start + 1)..] : Path.GetFileName(file))}:{line}";
+    }
+
+    public string Type { get; }
+
+    public HttpStatusCode Status { get; }
+
+    public IReadOnlyDictionary<string, object> Fields { get; }
+
+    public string Location { get; }
+
+    private static Dictionary<string, object> Field(string name, object value) => new() { [name] = value };
+
+    public static StoatException NotAuthenticated([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("NotAuthenticated", HttpStatusCode.Unauthorized, null, file, line);
+    public static StoatException InvalidSession([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("InvalidSession", HttpStatusCode.Unauthorized, null, file, line);
+    public static StoatException InvalidCredentials([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("InvalidCredentials", HttpStatusCode.Unauthorized, null, file, line);
+    public static StoatException InvalidToken([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("InvalidToken", HttpStatusCode.Unauthorized, null, file, line);
+    public static StoatException UnverifiedAccount([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("UnverifiedAccount", HttpStatusCode.Forbidden, null, file, line);
+    public static StoatException ShortPassword([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("ShortPassword", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException IncorrectData(string with, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("IncorrectData", HttpStatusCode.BadRequest, Field("with", with), file, line);
+    public static StoatException FailedValidation(string error, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("FailedValidation", HttpStatusCode.BadRequest, Field("error", error), file, line);
+    public static StoatException AlreadyOnboarded([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("AlreadyOnboarded", HttpStatusCode.Forbidden, null, file, line);
+    public static StoatException InvalidUsername([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("InvalidUsername", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException UsernameTaken([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("UsernameTaken", HttpStatusCode.Conflict, null, file, line);
+    public static StoatException NotFound([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("NotFound", HttpStatusCode.NotFound, null, file, line);
+    public static StoatException InternalError([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("InternalError", HttpStatusCode.InternalServerError, null, file, line);
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Spokes.Api.Errors;
+
+namespace Spokes.Api.Identity;
+
+/// <summary>What makes an email, a password and a username acceptable (authifier's and Stoat's rules).</summary>
+public static partial class AccountRules
+{
+    /// <summary>Names no user may take: they would impersonate the platform or mention everyone.</summary>
+    private static readonly HashSet<string> ReservedUsernames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "admin", "administrator", "moderator", "system", "root", "stoat", "revolt", "spokes", "everyone", "online", "here",
+    };
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex EmailShape();
+
+    [GeneratedRegex(@"^(\p{L}|[\d_.-])+$")]
+    private static partial Regex UsernameShape();
+
+    /// <summary>The address as given, and the form used for uniqueness (trimmed, lower-case).</summary>
+    public static (string Email, string Normalised) ValidateEmail(string? email)
+    {
+        var trimmed = email?.Trim() ?? "";
+        if (trimmed.Length is 0 or > 254 || !EmailShape().IsMatch(trimmed)) throw StoatException.IncorrectData("email");
+        return (trimmed, trimmed.ToLowerInvariant());
+    }
+
+    public static void ValidatePassword(string? password)
+    {
+        if (password is null || password.Length < PasswordHasher.MinimumLength) throw StoatException.ShortPassword();
+        if (password.Length > PasswordHasher.MaximumLength)
+            throw StoatException.FailedValidation($"password must be at most {PasswordHasher.MaximumLength} characters");
+    }
+
+    /// <summary>2–32 letters, digits, <c>_</c>, <c>.</c> or <c>-</c>, and not a reserved name.</summary>
+    public static string ValidateUsername(string? username)
+    {
+        var value = username?.Trim() ?? "";
+        var length = new StringInfo(value).LengthInTextElements;
+        if (length is < 2 or > 32 || !UsernameShape().IsMatch(value) || ReservedUsernames.Contains(value))
+            throw StoatException.InvalidUsername();
+        return value;
+    }
+
+    /// <summary>A random free discriminator (<c>0001</c>–<c>9999</c>) for <paramref name="username"/>, or null if none is left.</summary>
+    public static string? PickDiscriminator(IReadOnlySet<string> taken)
+    {
+        if (taken.Count >= 9999) return null;
+        while (true)
+        {
+            var candidate = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, 10_000).ToString("D4");
+            if (!taken.Contains(candidate)) return candidate;
+        }
+    }
+}

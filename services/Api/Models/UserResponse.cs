@@ -1,0 +1,54 @@
+using System.Text.Json.Serialization;
+using Spokes.Api.Storage;
+
+namespace Spokes.Api.Models;
+
+/// <summary>Stoat's <c>User</c> as one viewer sees it; zero and false fields are left out, as Stoat does.</summary>
+public sealed record UserResponse(
+    [property: JsonPropertyName("_id")] string Id,
+    string Username,
+    string Discriminator,
+    string? DisplayName,
+    int? Badges,
+    int? Flags,
+    bool? Privileged,
+    string Relationship,
+    bool Online)
+{
+    /// <summary>A user as they see themselves.</summary>
+    public static UserResponse Self(User user) => new(
+        user.Id, user.Username, user.Discriminator, user.DisplayName,
+        user.Badges == 0 ? null : user.Badges,
+        user.Flags == 0 ? null : user.Flags,
+        user.Privileged ? true : null,
+        Relationship: "User",
+        // Presence is kept by the Events service; until a socket reports it, nobody is online.
+        Online: false);
+}
+
+public sealed record SessionInfo([property: JsonPropertyName("_id")] string Id, string Name);
+
+public sealed record LoginSuccess(
+    [property: JsonPropertyName("_id")] string Id,
+    string UserId,
+    string Token,
+    string Name,
+    string LastSeen)
+{
+    public string Result => "Success";
+}
+
+public sealed record LoginDisabled(string UserId)
+{
+    public string Result => "Disabled";
+}
+
+public sealed record OnboardingStatus(bool Onboarding);
+
+public sealed record CreateAccountRequest(string? Email, string? Password, string? Invite, string? Captcha);
+
+public sealed record LoginRequest(string? Email, string? Password, string? FriendlyName, string? MfaTicket);
+
+public sealed record EditSessionRequest(string? FriendlyName);
+
+public sealed record OnboardRequest(string? Username);

@@ -1,0 +1,132 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Spokes.Api.Storage.Mongo;
+
+/// <summary>
+/// The containers and cluster profiles' chat database. Collections are named as Stoat names them, and
+/// every query path has its index, created (idempotently) at start. Unique indexes are named after the
+/// rule they enforce, which is what <see cref="DuplicateKeyException.Field"/> reports.
+/// </summary>
+public sealed class MongoSchema(IMongoDatabase database)
+{
+    public IMongoCollection<BsonDocument> Accounts { get; } = database.GetCollection<BsonDocument>("accounts");
+    public IMongoCollection<BsonDocument> Sessions { get; } = database.GetCollection<BsonDocument>("sessions");
+    public IMongoCollection<BsonDocument> Users { get; } = database.GetCollection<BsonDocument>("users");
+
+    public async Task EnsureIndexesAsync(CancellationToken cancellationToken = default)
+    {
+        var unique = (string name) => new CreateIndexOptions { Name = name, Unique = true };
+        var keys = Builders<BsonDocument>.IndexKeys;
+        await Accounts.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("email_normalised"), unique("email")), cancellationToken: cancellationToken);
+        await Sessions.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("token"), unique("token")), cancellationToken: cancellationToken);
+        await Sessions.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("user_id").Ascending("_id"), new CreateIndexOptions { Name = "user" }), cancellationToken: cancellationToken);
+        await Users.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("username_lower").Ascending("discriminator"), unique("username")), cancellationToken: cancellationToken);
+    }
+
+    public static async Task InsertAsync(IMongoCollection<BsonDocument> collection, BsonDocument document, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await collection.InsertOneAsync(document, cancellationToken: cancellationToken);
+        }
+        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
+        {
+            var index = e.WriteError.Message.Split("index: ").ElementAtOrDefault(1)?.Split(' ')[0];
+            throw new DuplicateKeyException(index ?? "key");
+        }
+    }
+
+    public static FilterDefinition<BsonDocument> Is(string field, BsonValue value) => Builders<BsonDocument>.Filter.Eq(field, value);
+
+    public static FilterDefinition<BsonDocument> And(params FilterDefinition<BsonDocument>[] filters) => Builders<BsonDocument>.Filter.And(filters);
+}
+
+public sealed class MongoAccountStore(MongoSchema schema) : IAccountStore
+{
+    public Task CreateAsync(Account account, CancellationToken cancellationToken = default) => MongoSchema.InsertAsync(schema.Accounts, new BsonDocument
+    {
+        ["_id"] = account.Id,
+        ["email"] = account.Email,
+        ["email_normalised"] = account.EmailNormalised,
+        ["password"] = account.PasswordHash,
+        ["verified"] = account.Verified,
+        ["disabled"] = account.Disabled,
+        ["created_at"] = account.CreatedAt.UtcDateTime,
+    }, cancellationToken);
+
+    public async Task<Account?> FindByEmailAsync(string emailNormalised, CancellationToken cancellationToken = default) =>
+        Read(await schema.Accounts.Find(MongoSchema.Is("email_normalised", emailNormalised)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<Account?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        Read(await schema.Accounts.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
+
+    private static Account? Read(BsonDocument? d) => d is null ? null : new(
+        d["_id"].AsString, d["email"].AsString, d["email_normalised"].AsString, d["password"].AsString,
+        d["verified"].AsBoolean, d["disabled"].AsBoolean, new DateTimeOffset(d["created_at"].ToUniversalTime()));
+}
+
+public sealed class MongoSessionStore(MongoSchema schema) : ISessionStore
+{
+    public Task CreateAsync(Session session, CancellationToken cancellationToken = default) => MongoSchema.InsertAsync(schema.Sessions, new BsonDocument
+    {
+        ["_id"] = session.Id,
+        ["user_id"] = session.UserId,
+        ["token"] = session.Token,
+        ["name"] = session.Name,
+        ["last_seen"] = session.LastSeen.UtcDateTime,
+    }, cancellationToken);
+
+    public async Task<Session?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
+        Read(await schema.Sessions.Find(MongoSchema.Is("token", token)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<Session>> ListAsync(string userId, CancellationToken cancellationToken = default) =>
+        (await schema.Sessions.Find(MongoSchema.Is("user_id", userId)).SortBy(d => d["_id"]).ToListAsync(cancellationToken)).Select(d => Read(d)!).ToList();
+
+    public async Task<bool> RenameAsync(string userId, string sessionId, string name, CancellationToken cancellationToken = default) =>
+        (await schema.Sessions.UpdateOneAsync(MongoSchema.And(MongoSchema.Is("_id", sessionId), MongoSchema.Is("user_id", userId)),
+            Builders<BsonDocument>.Update.Set("name", name), cancellationToken: cancellationToken)).MatchedCount == 1;
+
+    public async Task<bool> DeleteAsync(string userId, string sessionId, CancellationToken cancellationToken = default) =>
+        (await schema.Sessions.DeleteOneAsync(MongoSchema.And(MongoSchema.Is("_id", sessionId), MongoSchema.Is("user_id", userId)), cancellationToken)).DeletedCount == 1;
+
+    public async Task<int> DeleteAllAsync(string userId, string? keepSessionId, CancellationToken cancellationToken = default)
+    {
+        var filter = keepSessionId is null
+            ? MongoSchema.Is("user_id", userId)
+            : MongoSchema.And(MongoSchema.Is("user_id", userId), Builders<BsonDocument>.Filter.Ne("_id", keepSessionId));
+        return (int)(await schema.Sessions.DeleteManyAsync(filter, cancellationToken)).DeletedCount;
+    }
+
+    private static Session? Read(BsonDocument? d) => d is null ? null : new(
+        d["_id"].AsString, d["user_id"].AsString, d["token"].AsString, d["name"].AsString, new DateTimeOffset(d["last_seen"].ToUniversalTime()));
+}
+
+public sealed class MongoUserStore(MongoSchema schema) : IUserStore
+{
+    public Task CreateAsync(User user, CancellationToken cancellationToken = default) => MongoSchema.InsertAsync(schema.Users, new BsonDocument
+    {
+        ["_id"] = user.Id,
+        ["username"] = user.Username,
+        ["username_lower"] = user.Username.ToLowerInvariant(),
+        ["discriminator"] = user.Discriminator,
+        ["display_name"] = user.DisplayName is null ? BsonNull.Value : user.DisplayName,
+        ["badges"] = user.Badges,
+        ["flags"] = user.Flags,
+        ["privileged"] = user.Privileged,
+        ["created_at"] = user.CreatedAt.UtcDateTime,
+    }, cancellationToken);
+
+    public async Task<User?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var d = await schema.Users.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken);
+        return d is null ? null : new User(
+            d["_id"].AsString, d["username"].AsString, d["discriminator"].AsString, d["display_name"].IsBsonNull ? null : d["display_name"].AsString,
+            d["badges"].AsInt32, d["flags"].AsInt32, d["privileged"].AsBoolean, new DateTimeOffset(d["created_at"].ToUniversalTime()));
+    }
+
+    public async Task<IReadOnlySet<string>> DiscriminatorsInUseAsync(string username, CancellationToken cancellationToken = default) =>
+        (await schema.Users.Find(MongoSchema.Is("username_lower", username.ToLowerInvariant()))
+            .Project(Builders<BsonDocument>.Projection.Include("discriminator"))
+            .ToListAsync(cancellationToken)).Select(d => d["discriminator"].AsString).ToHashSet();
+}

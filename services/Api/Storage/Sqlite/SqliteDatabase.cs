@@ -1,0 +1,132 @@
+using Microsoft.Data.Sqlite;
+
+namespace Spokes.Api.Storage.Sqlite;
+
+/// <summary>
+/// The local profile's chat database: one SQLite file in WAL mode (readers never wait for the writer),
+/// its schema versioned with <c>PRAGMA user_version</c> and brought up to date at start.
+/// </summary>
+public sealed class SqliteDatabase
+{
+    private readonly string _connectionString;
+
+    // Each entry moves the schema one version forward; entries are never edited once released.
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE accounts (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            email_normalised TEXT NOT NULL UNIQUE,
+            password TEXT NOT NULL,
+            verified INTEGER NOT NULL,
+            disabled INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            token TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        );
+        CREATE INDEX sessions_by_user ON sessions (user_id, id);
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL,
+            username_lower TEXT NOT NULL,
+            discriminator TEXT NOT NULL,
+            display_name TEXT,
+            badges INTEGER NOT NULL,
+            flags INTEGER NOT NULL,
+            privileged INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (username_lower, discriminator)
+        );
+        """,
+    ];
+
+    public SqliteDatabase(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString)
+        {
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            // Also how long a writer waits for another writer's lock before giving up.
+            DefaultTimeout = 30,
+        };
+        if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } folder) Directory.CreateDirectory(folder);
+        _connectionString = builder.ToString();
+    }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
+        var version = Convert.ToInt32(await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken));
+        for (var next = version; next < Migrations.Length; next++)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await ExecuteAsync(connection, Migrations[next] + $"\nPRAGMA user_version = {next + 1};", cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    /// <summary>Runs one statement with named parameters (<c>$name</c>); returns the rows it changed.</summary>
+    public async Task<int> ExecuteAsync(string sql, IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, sql, parameters);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode is 2067 or 1555)
+        {
+            // "… UNIQUE constraint failed: users.username_lower, users.discriminator'." names the rule by its first column.
+            var column = System.Text.RegularExpressions.Regex.Match(e.Message, @"failed: \w+\.(\w+)").Groups[1].Value;
+            throw new DuplicateKeyException(column.Replace("_normalised", "").Replace("_lower", ""));
+        }
+    }
+
+    /// <summary>Runs a query and maps every row.</summary>
+    public async Task<List<T>> QueryAsync<T>(string sql, IReadOnlyDictionary<string, object?> parameters, Func<SqliteDataReader, T> map,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(map(reader));
+        return rows;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, IReadOnlyDictionary<string, object?> parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue("$" + name, value ?? DBNull.Value);
+        return command;
+    }
+}

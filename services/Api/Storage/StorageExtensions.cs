@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MongoDB.Driver;
+using Spokes.Api.Storage.Mongo;
+using Spokes.Api.Storage.Sqlite;
+using Spokes.ServiceDefaults;
+
+namespace Spokes.Api.Storage;
+
+public static class StorageExtensions
+{
+    /// <summary>
+    /// The chat database from the <c>mongo</c> resource: MongoDB for a <c>mongodb://</c> connection string,
+    /// SQLite for <c>Data Source=…</c> (the local profile). Schemas and indexes are brought up to date before
+    /// the Api takes requests.
+    /// </summary>
+    public static IHostApplicationBuilder AddChatStorage(this IHostApplicationBuilder builder)
+    {
+        var connectionString = ConnectionStrings.GetRequired(builder.Configuration, "mongo");
+        if (connectionString.StartsWith("mongodb://", StringComparison.Ordinal) || connectionString.StartsWith("mongodb+srv://", StringComparison.Ordinal))
+        {
+            builder.AddMongoClient("mongo");
+            builder.Services.AddSingleton(sp => new MongoSchema(sp.GetRequiredService<IMongoDatabase>()));
+            builder.Services.AddSingleton<IAccountStore, MongoAccountStore>();
+            builder.Services.AddSingleton<ISessionStore, MongoSessionStore>();
+            builder.Services.AddSingleton<IUserStore, MongoUserStore>();
+            builder.Services.AddHostedService(sp => new StorageInitializer(ct => sp.GetRequiredService<MongoSchema>().EnsureIndexesAsync(ct)));
+        }
+        else
+        {
+            var database = new SqliteDatabase(connectionString);
+            builder.Services.AddSingleton(database);
+            builder.Services.AddSingleton<IAccountStore, SqliteAccountStore>();
+            builder.Services.AddSingleton<ISessionStore, SqliteSessionStore>();
+            builder.Services.AddSingleton<IUserStore, SqliteUserStore>();
+            builder.Services.AddHostedService(_ => new StorageInitializer(database.MigrateAsync));
+            builder.Services.AddHealthChecks().AddAsyncCheck("mongo", async ct =>
+            {
+                await using var connection = await database.OpenAsync(ct);
+                return HealthCheckResult.Healthy("SQLite");
+            }, [ServiceDefaultsExtensions.ReadyTag]);
+        }
+        return builder;
+    }
+
+    private sealed class StorageInitializer(Func<CancellationToken, Task> initialize) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => initialize(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
