@@ -1,6 +1,7 @@
 using Spokes.Api;
 using Spokes.Api.Apis;
 using Spokes.Api.Errors;
+using Spokes.Api.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +11,8 @@ builder.AddApiServices();
 var app = builder.Build();
 
 app.UseStoatErrors();
+app.UseStoatJsonBodies();
+app.UseRouting();
 app.MapDefaultEndpoints();
 app.MapRootApi();
 app.MapAuthApi();

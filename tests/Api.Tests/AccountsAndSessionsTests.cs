@@ -183,6 +183,18 @@ public class AccountsAndSessionsTests(ApiFixture api)
         Assert.Equal("Tests", (await victim.GetAsync("/auth/session/all", "/auth/session/all")).Body[0].GetProperty("name").GetString());
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("text/plain;charset=UTF-8")]
+    public async Task Json_sent_the_way_stoat_clients_send_it_is_accepted(string? contentType)
+    {
+        // stoat-api posts JSON.stringify(body) through fetch: text/plain, or no type at all.
+        var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes($"{{\"email\":\"{NewEmail()}\",\"password\":\"{Password}\"}}"));
+        if (contentType is not null) content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var response = await api.Factory.CreateClient().PostAsync("/auth/account/create", content);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
     [Fact]
     public async Task Unknown_routes_answer_in_stoats_error_shape()
     {
