@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Spokes: installs the servers the tests start (redis-server, rabbitmq-server,
-# OpenStack Swift, memcached) when missing, builds, tests, checks that no test left a process behind,
-# and ends with one line: "N passed, N failed, N skipped".
+# OpenStack Swift, memcached) when missing, builds, runs the .NET tests and then the conformance tests
+# (Stoat's client library against the running suite), checks that no test left a process behind, and
+# ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +58,38 @@ if [ "$reports" -lt "$projects" ]; then
   echo "Only $reports of $projects test projects reported results."
   failed=$((failed + projects - reports))
 fi
+
+# Conformance: Stoat's own client library (tests/conformance) drives the suite, started as a user starts
+# it, through its Gateway; every response is checked against Stoat's OpenAPI schema.
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+port=$(free_port); dashboard_port=$(free_port)
+dotnet artifacts/bin/Spokes.AppHost/debug/Spokes.AppHost.dll --profile local --data "$run_dir/suite" \
+  --port "$port" --dashboard-port "$dashboard_port" > "$run_dir/suite.log" 2>&1 &
+apphost=$!
+suite_up=0
+for _ in $(seq 1 180); do
+  if grep -q '^Spokes is up' "$run_dir/suite.log"; then suite_up=1; break; fi
+  kill -0 "$apphost" 2>/dev/null || break
+  sleep 1
+done
+if [ "$suite_up" = 1 ] && (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error); then
+  (cd tests/conformance && SPOKES_URL="http://127.0.0.1:$port" node --test --test-reporter=tap) > "$run_dir/conformance.tap" 2>&1
+  grep -E '^(not )?ok |^# (operations covered|pass|fail)' "$run_dir/conformance.tap"
+  passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$run_dir/conformance.tap" | tail -1)))
+  failed=$((failed + $(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$run_dir/conformance.tap" | tail -1)))
+  if ! grep -q '^# pass ' "$run_dir/conformance.tap"; then
+    tail -20 "$run_dir/conformance.tap"
+    failed=$((failed + 1))
+  fi
+else
+  echo "The conformance tests could not run: the suite did not start or npm ci failed. Suite log:"
+  tail -30 "$run_dir/suite.log"
+  failed=$((failed + 1))
+fi
+kill -TERM "$apphost" 2>/dev/null
+for _ in $(seq 1 60); do kill -0 "$apphost" 2>/dev/null || break; sleep 1; done
+kill -KILL "$apphost" 2>/dev/null
+wait "$apphost" 2>/dev/null
 
 # A process of a test is marked in its environment or works inside the run folder (servers such as
 # redis-server overwrite their environment with their process title).

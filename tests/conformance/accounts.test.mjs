@@ -1,0 +1,86 @@
+// Accounts, sessions and onboarding through the Gateway, with Stoat's own API client (npm stoat-api,
+// which stoat.js uses for every HTTP call). Run against a started suite: SPOKES_URL=http://host:port.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { API } from "stoat-api";
+import { watchResponses, covered, totalOperations, SchemaViolation } from "./stoat-contract.mjs";
+
+const suite = process.env.SPOKES_URL;
+if (!suite) throw new Error("Set SPOKES_URL to the suite's Gateway, e.g. http://127.0.0.1:8080");
+const baseURL = `${suite.replace(/\/$/, "")}/api`;
+watchResponses(baseURL);
+
+after(() => console.log(`operations covered: ${covered.size} of ${totalOperations}`));
+
+const anonymous = new API({ baseURL });
+const password = "correct horse battery staple";
+
+/** Stoat's client throws the error body as text; a schema violation is a real failure, never an expected error. */
+async function refusal(call) {
+  try {
+    await call();
+  } catch (error) {
+    if (error instanceof SchemaViolation) throw error;
+    return JSON.parse(error);
+  }
+  assert.fail("the request was expected to be refused");
+}
+
+async function signUp(name) {
+  const email = `${name}-${crypto.randomUUID()}@example.com`;
+  await anonymous.post("/auth/account/create", { email, password });
+  const session = await anonymous.post("/auth/session/login", { email, password, friendly_name: `${name}'s laptop` });
+  assert.equal(session.result, "Success");
+  assert.equal(session.name, `${name}'s laptop`);
+  return { email, session, api: new API({ baseURL, authentication: { rauth: session.token } }) };
+}
+
+test("the node describes itself as Stoat clients expect", async () => {
+  const config = await anonymous.get("/");
+  assert.equal(typeof config.revolt, "string");
+  assert.match(config.ws, /^wss?:\/\/.+\/ws$/);
+  assert.equal(config.features.autumn.url, `${config.app}/autumn`);
+});
+
+test("two users sign up, log in, onboard and see themselves", async () => {
+  const alice = await signUp("alice");
+  const bob = await signUp("bob");
+  for (const [user, username] of [[alice, "alice"], [bob, "bob"]]) {
+    assert.deepEqual(await user.api.get("/onboard/hello"), { onboarding: true });
+    const me = await user.api.post("/onboard/complete", { username });
+    assert.equal(me._id, user.session.user_id);
+    assert.equal(me.username, username);
+    assert.equal(me.relationship, "User");
+    assert.deepEqual(await user.api.get("/onboard/hello"), { onboarding: false });
+    assert.deepEqual(await user.api.get("/users/@me"), me);
+  }
+  const again = await refusal(() => alice.api.post("/onboard/complete", { username: "alice2" }));
+  assert.equal(again.type, "AlreadyOnboarded");
+});
+
+test("sessions are listed, renamed and revoked", async () => {
+  const alice = await signUp("carol");
+  const phone = await anonymous.post("/auth/session/login", { email: alice.email, password, friendly_name: "phone" });
+  const sessions = await alice.api.get("/auth/session/all");
+  assert.deepEqual(sessions.map((s) => s.name).sort(), ["carol's laptop", "phone"]);
+
+  const renamed = await alice.api.patch(`/auth/session/${phone._id}`, { friendly_name: "old phone" });
+  assert.deepEqual(renamed, { _id: phone._id, name: "old phone" });
+
+  await alice.api.delete(`/auth/session/${phone._id}`);
+  const phoneApi = new API({ baseURL, authentication: { rauth: phone.token } });
+  assert.equal((await refusal(() => phoneApi.get("/users/@me"))).type, "InvalidSession");
+
+  await alice.api.delete("/auth/session/all", { revoke_self: true });
+  assert.equal((await refusal(() => alice.api.get("/auth/session/all"))).type, "InvalidSession");
+});
+
+test("bad input is refused in Stoat's terms", async () => {
+  const { email } = await signUp("dave");
+  assert.equal((await refusal(() => anonymous.post("/auth/session/login", { email, password: "wrong password" }))).type, "InvalidCredentials");
+  assert.equal((await refusal(() => anonymous.post("/auth/account/create", { email: "not an address", password }))).type, "IncorrectData");
+  assert.equal((await refusal(() => anonymous.post("/auth/account/create", { email: `x-${crypto.randomUUID()}@example.com`, password: "short" }))).type, "ShortPassword");
+  assert.equal((await refusal(() => anonymous.get("/users/@me"))).type, "NotAuthenticated");
+  const fresh = await signUp("erin");
+  assert.equal((await refusal(() => fresh.api.post("/onboard/complete", { username: "no spaces allowed" }))).type, "InvalidUsername");
+});

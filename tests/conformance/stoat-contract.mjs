@@ -1,0 +1,79 @@
+// Stoat's published contract (npm stoat-api@0.8.9-4, OpenAPI.json) checked on every response the
+// conformance tests receive: fetch is wrapped, each JSON body is validated with ajv against its
+// operation's response schema, and the operations answered successfully are counted.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import Ajv from "ajv";
+import { getPathName } from "stoat-api";
+
+const require = createRequire(import.meta.url);
+// The package exports only its code: OpenAPI.json sits beside lib/.
+const spec = JSON.parse(readFileSync(join(dirname(require.resolve("stoat-api")), "..", "OpenAPI.json"), "utf8"));
+
+/** OpenAPI 3.0's `nullable` as JSON Schema: `type: [T, "null"]`, or "this or null" where there is no type. */
+function withoutNullable(schema) {
+  if (Array.isArray(schema)) return schema.map(withoutNullable);
+  if (schema === null || typeof schema !== "object") return schema;
+  const { nullable, ...rest } = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, withoutNullable(v)]));
+  if (nullable !== true) return rest;
+  if (typeof rest.type === "string") return { ...rest, type: [rest.type, "null"], ...(rest.enum ? { enum: [...rest.enum, null] } : {}) };
+  return { anyOf: [rest, { type: "null" }] };
+}
+
+const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+ajv.addSchema({ $id: "stoat", components: withoutNullable(spec.components) });
+
+const operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
+  Object.keys(methods).filter((m) => m !== "parameters").map((method) => `${method.toUpperCase()} ${path}`));
+
+export const totalOperations = operations.length;
+export const covered = new Set();
+
+/** A response that breaks Stoat's schema: never mistaken for an error answer the test expected. */
+export class SchemaViolation extends Error {}
+
+const validators = new Map();
+function validatorFor(schema) {
+  const text = JSON.stringify(withoutNullable(schema)).replaceAll('"#/components/', '"stoat#/components/');
+  if (!validators.has(text)) validators.set(text, ajv.compile(JSON.parse(text)));
+  return validators.get(text);
+}
+
+/** Wraps fetch for requests under `apiBase` (e.g. http://127.0.0.1:8080/api). */
+export function watchResponses(apiBase) {
+  const prefix = new URL(apiBase).pathname.replace(/\/$/, "");
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (input, init) => {
+    const response = await realFetch(input, init);
+    const url = new URL(typeof input === "string" ? input : input.url);
+    if (!url.pathname.startsWith(prefix)) return response;
+
+    const method = (init?.method ?? "GET").toUpperCase();
+    const path = url.pathname.slice(prefix.length) || "/";
+    const template = getPathName(path) ?? path;
+    const operation = spec.paths[template]?.[method.toLowerCase()];
+    if (!operation) throw new SchemaViolation(`${method} ${path}: not an operation of Stoat's API`);
+
+    const text = await response.clone().text();
+    if (text.length > 0) {
+      const answer = operation.responses[String(response.status)] ?? operation.responses.default;
+      const schema = answer?.content?.["application/json"]?.schema;
+      if (!schema) throw new SchemaViolation(`${method} ${path} → ${response.status}: Stoat documents no JSON body here`);
+      let body;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new SchemaViolation(`${method} ${path} → ${response.status}: body is not JSON: ${text.slice(0, 200)}`);
+      }
+      const validate = validatorFor(schema);
+      // Authifier's routes answer errors from authifier's catalogue, which the spec lists on its own.
+      const valid = validate(body) || (!response.ok && validatorFor({ $ref: "#/components/schemas/Authifier Error" })(body));
+      if (!valid) {
+        throw new SchemaViolation(`${method} ${path} → ${response.status} ${text} breaks Stoat's schema: ${ajv.errorsText(validate.errors)}`);
+      }
+    }
+    if (response.ok) covered.add(`${method} ${template}`);
+    return response;
+  };
+}
