@@ -113,17 +113,6 @@ public class ApiOptionsValidatorTests
     [Fact]
     public void Video_aspect_ratios_must_be_ordered() =>
         Assert.Contains(Failures(o => o.Limits.NewUser.VideoMinAspectRatio = 3), f => f.Contains("VideoMinAspectRatio"));
-}
-
-public class UnsupportedSettingsTests
-{
-    private static IReadOnlyList<string> Failures(Action<ApiOptions> configure)
-    {
-        var options = new ApiOptions();
-        configure(options);
-        var result = new ApiOptionsValidator().Validate(null, options);
-        return result.Failed ? result.Failures!.ToList() : [];
-    }
 
     [Fact]
     public void Sign_up_protections_this_build_cannot_enforce_stop_the_api_rather_than_being_ignored()

@@ -2,20 +2,22 @@ using Spokes.AppHost.Hosting;
 
 namespace Spokes.AppHost.Tests;
 
+/// <summary>A resource that is only data: for tests of expressions and topology checks.</summary>
+internal sealed class TestResource(string name) : Resource(name)
+{
+    public override string Type => "test";
+
+    public override Task<HealthResult> ProbeAsync(RunContext context, CancellationToken cancellationToken) => Task.FromResult(HealthResult.Pass());
+}
+
 public class ExpressionsTests
 {
-    private sealed class Server(string name) : Resource(name)
-    {
-        public override string Type => "test";
-        public override Task<HealthResult> ProbeAsync(RunContext context, CancellationToken cancellationToken) => Task.FromResult(HealthResult.Pass());
-    }
-
     private static Dictionary<string, Resource> Topology()
     {
         var password = new ParameterResource("redis-password", secret: true, () => "s3cret");
-        var redis = new Server("redis") { ConnectionStringExpression = "{redis.bindings.tcp.host}:{redis.bindings.tcp.port},password={redis-password.value}" };
+        var redis = new TestResource("redis") { ConnectionStringExpression = "{redis.bindings.tcp.host}:{redis.bindings.tcp.port},password={redis-password.value}" };
         redis.Endpoints.Add(new Endpoint("tcp", "tcp", 6379) { Port = 41000 });
-        var api = new Server("api");
+        var api = new TestResource("api");
         api.Endpoints.Add(new Endpoint("http", "http", 8080) { Port = 42000 });
         return new() { ["redis-password"] = password, ["redis"] = redis, ["api"] = api };
     }
@@ -71,17 +73,11 @@ public class ExpressionsTests
 
 public class TopologyValidationTests
 {
-    private sealed class Server(string name) : Resource(name)
-    {
-        public override string Type => "test";
-        public override Task<HealthResult> ProbeAsync(RunContext context, CancellationToken cancellationToken) => Task.FromResult(HealthResult.Pass());
-    }
-
     private static Dictionary<string, Resource> With(string expression)
     {
-        var redis = new Server("redis") { ConnectionStringExpression = "{redis.bindings.tcp.host}:{redis.bindings.tcp.port}" };
+        var redis = new TestResource("redis") { ConnectionStringExpression = "{redis.bindings.tcp.host}:{redis.bindings.tcp.port}" };
         redis.Endpoints.Add(new Endpoint("tcp", "tcp", 6379));
-        var api = new Server("api").WithEnvironment("ConnectionStrings__redis", expression);
+        var api = new TestResource("api").WithEnvironment("ConnectionStrings__redis", expression);
         return new() { ["redis"] = redis, ["api"] = api };
     }
 
