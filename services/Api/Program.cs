@@ -2,6 +2,7 @@ using Spokes.Api;
 using Spokes.Api.Apis;
 using Spokes.Api.Errors;
 using Spokes.Api.Http;
+using Spokes.Api.RateLimits;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,6 +12,7 @@ builder.AddApiServices();
 var app = builder.Build();
 
 app.UseStoatErrors();
+app.UseStoatRateLimits();
 app.UseStoatJsonBodies();
 app.UseRouting();
 app.MapDefaultEndpoints();

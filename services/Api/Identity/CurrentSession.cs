@@ -15,7 +15,10 @@ public sealed record CurrentSession(Session Session)
     {
         var token = context.Request.Headers[Header].ToString();
         if (token.Length == 0) throw StoatException.NotAuthenticated();
-        var session = await context.RequestServices.GetRequiredService<ISessionStore>().FindByTokenAsync(token, context.RequestAborted);
+        // The rate limiter may have looked the session up already.
+        var session = context.Items.TryGetValue(typeof(Session), out var known) && known is Session found && found.Token == token
+            ? found
+            : await context.RequestServices.GetRequiredService<ISessionStore>().FindByTokenAsync(token, context.RequestAborted);
         return new CurrentSession(session ?? throw StoatException.InvalidSession());
     }
 }
