@@ -18,6 +18,8 @@ internal static class Extensions
         builder.Services.AddOptions<RateLimits.RateLimitOptions>().BindConfiguration(RateLimits.RateLimitOptions.SectionName);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<AccountService>();
+        builder.Services.AddScoped<Users.RelationshipService>();
+        builder.Services.AddSingleton<Events.EventPublisher>();
         builder.AddChatStorage();
 
         // Stoat's wire format is snake_case throughout, without null fields.

@@ -15,6 +15,9 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
 
+    /// <summary>The Redis the Api publishes its events to.</summary>
+    public string RedisConnectionString => _redis.ConnectionString;
+
     /// <summary>The same Api with Stoat's rate limits on, trusting X-Forwarded-For as it does behind the Gateway.</summary>
     public WebApplicationFactory<Program> RateLimited() => Factory.WithWebHostBuilder(web => web
         .UseSetting("Api:RateLimit:Enabled", "true")

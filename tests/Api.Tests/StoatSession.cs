@@ -28,6 +28,8 @@ public sealed class StoatSession(HttpClient http)
 
     public Task<Reply> PatchAsync(string path, string operation, object? body) => SendAsync(HttpMethod.Patch, path, operation, body);
 
+    public Task<Reply> PutAsync(string path, string operation, object? body = null) => SendAsync(HttpMethod.Put, path, operation, body);
+
     /// <summary>Sends raw text as the JSON body (for malformed-input tests).</summary>
     public Task<Reply> PostRawAsync(string path, string operation, string json) => SendAsync(HttpMethod.Post, path, operation, new StringContent(json, Encoding.UTF8, "application/json"));
 

@@ -84,3 +84,22 @@ test("bad input is refused in Stoat's terms", async () => {
   const fresh = await signUp("erin");
   assert.equal((await refusal(() => fresh.api.post("/onboard/complete", { username: "no spaces allowed" }))).type, "InvalidUsername");
 });
+
+test("friend requests are sent by tag, accepted, removed, and blocks hold", async () => {
+  const alice = await signUp("frank");
+  const bob = await signUp("grace");
+  const aliceUser = await alice.api.post("/onboard/complete", { username: "frank" });
+  const bobUser = await bob.api.post("/onboard/complete", { username: "grace" });
+
+  const sent = await alice.api.post("/users/friend", { username: `grace#${bobUser.discriminator}` });
+  assert.equal(sent.relationship, "Outgoing");
+  assert.equal((await bob.api.get(`/users/${aliceUser._id}`)).relationship, "Incoming");
+  assert.equal((await bob.api.put(`/users/${aliceUser._id}/friend`)).relationship, "Friend");
+  assert.equal((await alice.api.get(`/users/${bobUser._id}`)).relationship, "Friend");
+  assert.equal((await alice.api.delete(`/users/${bobUser._id}/friend`)).relationship, "None");
+
+  assert.equal((await alice.api.put(`/users/${bobUser._id}/block`)).relationship, "Blocked");
+  const refused = await refusal(() => bob.api.post("/users/friend", { username: `frank#${aliceUser.discriminator}` }));
+  assert.equal(refused.type, "BlockedByOther");
+  assert.equal((await alice.api.delete(`/users/${bobUser._id}/block`)).relationship, "None");
+});

@@ -57,7 +57,8 @@ export function watchResponses(apiBase) {
 
     const method = (init?.method ?? "GET").toUpperCase();
     const path = url.pathname.slice(prefix.length) || "/";
-    const template = getPathName(path) ?? path;
+    // A literal path of the spec wins over a template that also matches (/users/friend vs /users/{target}).
+    const template = spec.paths[path]?.[method.toLowerCase()] ? path : (getPathName(path) ?? path);
     const operation = spec.paths[template]?.[method.toLowerCase()];
     if (!operation) throw new SchemaViolation(`${method} ${path}: not an operation of Stoat's API`);
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Spokes.Api.Identity;
 using Spokes.Api.Models;
+using Spokes.Api.Users;
 
 namespace Spokes.Api.Apis;
 
@@ -11,8 +12,39 @@ public static class UsersApi
     {
         var users = app.MapGroup("/users").WithTags("User Information");
         users.MapGet("/@me", FetchSelf).WithName("fetch_self_fetch").WithSummary("Fetch Self");
+        users.MapGet("/{target}", FetchUser).WithName("fetch_user_fetch").WithSummary("Fetch User");
+
+        var relationships = app.MapGroup("/users").WithTags("Relationships");
+        relationships.MapPost("/friend", SendFriendRequest).WithName("send_friend_request_send_friend_request").WithSummary("Send Friend Request");
+        relationships.MapPut("/{target}/friend", AcceptFriendRequest).WithName("add_friend_add").WithSummary("Accept Friend Request");
+        relationships.MapDelete("/{target}/friend", RemoveFriend).WithName("remove_friend_remove").WithSummary("Deny Friend Request / Remove Friend");
+        relationships.MapPut("/{target}/block", BlockUser).WithName("block_user_block").WithSummary("Block User");
+        relationships.MapDelete("/{target}/block", UnblockUser).WithName("unblock_user_unblock").WithSummary("Unblock User");
         return app;
     }
 
     public static Ok<UserResponse> FetchSelf(CurrentUser current) => TypedResults.Ok(UserResponse.Self(current.User));
+
+    public static async Task<Ok<UserResponse>> FetchUser(string target, CurrentUser current, RelationshipService relationships, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await relationships.FetchAsync(current.User, target, cancellationToken));
+
+    public static async Task<Ok<UserResponse>> SendFriendRequest(FriendRequest request, CurrentUser current, RelationshipService relationships,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await relationships.AddFriendAsync(current.User, request.Username, cancellationToken));
+
+    public static async Task<Ok<UserResponse>> AcceptFriendRequest(string target, CurrentUser current, RelationshipService relationships,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await relationships.AcceptFriendAsync(current.User, target, cancellationToken));
+
+    public static async Task<Ok<UserResponse>> RemoveFriend(string target, CurrentUser current, RelationshipService relationships,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await relationships.RemoveFriendAsync(current.User, target, cancellationToken));
+
+    public static async Task<Ok<UserResponse>> BlockUser(string target, CurrentUser current, RelationshipService relationships,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await relationships.BlockAsync(current.User, target, cancellationToken));
+
+    public static async Task<Ok<UserResponse>> UnblockUser(string target, CurrentUser current, RelationshipService relationships,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await relationships.UnblockAsync(current.User, target, cancellationToken));
 }

@@ -53,6 +53,24 @@ public sealed class StoatException : Exception
         new("InvalidUsername", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException UsernameTaken([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("UsernameTaken", HttpStatusCode.Conflict, null, file, line);
+    public static StoatException UnknownUser([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("UnknownUser", HttpStatusCode.NotFound, null, file, line);
+    public static StoatException NoEffect([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("NoEffect", HttpStatusCode.OK, null, file, line);
+    public static StoatException InvalidProperty([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("InvalidProperty", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException IsBot([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("IsBot", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException AlreadyFriends([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("AlreadyFriends", HttpStatusCode.Conflict, null, file, line);
+    public static StoatException AlreadySentRequest([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("AlreadySentRequest", HttpStatusCode.Conflict, null, file, line);
+    public static StoatException Blocked([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("Blocked", HttpStatusCode.Conflict, null, file, line);
+    public static StoatException BlockedByOther([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("BlockedByOther", HttpStatusCode.Forbidden, null, file, line);
+    public static StoatException TooManyPendingFriendRequests(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("TooManyPendingFriendRequests", HttpStatusCode.BadRequest, Field("max", max), file, line);
     public static StoatException NotFound([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("NotFound", HttpStatusCode.NotFound, null, file, line);
     public static StoatException InternalError([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Spokes.Api.Storage;
+using Spokes.Permissions;
 
 namespace Spokes.Api.Models;
 
@@ -16,12 +17,15 @@ public sealed record UserResponse(
     bool Online)
 {
     /// <summary>A user as they see themselves.</summary>
-    public static UserResponse Self(User user) => new(
+    public static UserResponse Self(User user) => Seen(user, RelationshipStatus.User);
+
+    /// <summary><paramref name="user"/> as seen by someone who stands with them as <paramref name="relationship"/>.</summary>
+    public static UserResponse Seen(User user, RelationshipStatus relationship) => new(
         user.Id, user.Username, user.Discriminator, user.DisplayName,
         user.Badges == 0 ? null : user.Badges,
         user.Flags == 0 ? null : user.Flags,
         user.Privileged ? true : null,
-        Relationship: "User",
+        relationship.ToString(),
         // Presence is kept by the Events service; until a socket reports it, nobody is online.
         Online: false);
 }
@@ -52,3 +56,5 @@ public sealed record LoginRequest(string? Email, string? Password, string? Frien
 public sealed record EditSessionRequest(string? FriendlyName);
 
 public sealed record OnboardRequest(string? Username);
+
+public sealed record FriendRequest(string? Username);

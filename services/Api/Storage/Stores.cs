@@ -1,3 +1,5 @@
+using Spokes.Permissions;
+
 namespace Spokes.Api.Storage;
 
 /// <summary>
@@ -42,4 +44,16 @@ public interface IUserStore
 
     /// <summary>The discriminators already used with <paramref name="username"/>, case-insensitively.</summary>
     Task<IReadOnlySet<string>> DiscriminatorsInUseAsync(string username, CancellationToken cancellationToken = default);
+
+    Task<User?> FindByUsernameAsync(string username, string discriminator, CancellationToken cancellationToken = default);
+
+    /// <summary>How <paramref name="userId"/> stands with every user they have a relationship with.</summary>
+    Task<IReadOnlyDictionary<string, RelationshipStatus>> GetRelationshipsAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets both sides of a relationship together: <paramref name="userStatus"/> is how <paramref name="userId"/>
+    /// stands with <paramref name="otherId"/>, <paramref name="otherStatus"/> the reverse; <see cref="RelationshipStatus.None"/> removes a side.
+    /// </summary>
+    Task SetRelationshipAsync(string userId, string otherId, RelationshipStatus userStatus, RelationshipStatus otherStatus,
+        CancellationToken cancellationToken = default);
 }

@@ -2,6 +2,7 @@ using MongoDB.Driver;
 using Spokes.Api.Storage;
 using Spokes.Api.Storage.Mongo;
 using Spokes.Api.Storage.Sqlite;
+using Spokes.Permissions;
 using Spokes.TestSupport;
 
 namespace Spokes.Api.Tests.Storage;
@@ -94,6 +95,32 @@ public abstract class StoreContractTests
         await stores.Users.CreateAsync(alice with { Id = Id(), Discriminator = "0042", DisplayName = null });
         Assert.Equal(new HashSet<string> { "0001", "0042" }, await stores.Users.DiscriminatorsInUseAsync(name.ToLowerInvariant()));
         Assert.Empty(await stores.Users.DiscriminatorsInUseAsync("nobody-" + Guid.NewGuid().ToString("N")[..6]));
+
+        Assert.Equal(alice, await stores.Users.FindByUsernameAsync(name.ToUpperInvariant(), "0001"));
+        Assert.Null(await stores.Users.FindByUsernameAsync(name, "0002"));
+    }
+
+    [SkippableFact]
+    public async Task Both_sides_of_a_relationship_change_together_and_none_removes_them()
+    {
+        var stores = await CreateStoresAsync();
+        var (alice, bob, carol) = (Id(), Id(), Id());
+        foreach (var (id, name) in new[] { (alice, "alice"), (bob, "bob"), (carol, "carol") })
+            await stores.Users.CreateAsync(new User(id, name + Guid.NewGuid().ToString("N")[..6], "0001", null, 0, 0, false, Now));
+
+        await stores.Users.SetRelationshipAsync(alice, bob, RelationshipStatus.Outgoing, RelationshipStatus.Incoming);
+        await stores.Users.SetRelationshipAsync(alice, carol, RelationshipStatus.Blocked, RelationshipStatus.BlockedOther);
+        Assert.Equal(new Dictionary<string, RelationshipStatus> { [bob] = RelationshipStatus.Outgoing, [carol] = RelationshipStatus.Blocked },
+            await stores.Users.GetRelationshipsAsync(alice));
+        Assert.Equal(new Dictionary<string, RelationshipStatus> { [alice] = RelationshipStatus.Incoming }, await stores.Users.GetRelationshipsAsync(bob));
+
+        await stores.Users.SetRelationshipAsync(bob, alice, RelationshipStatus.Friend, RelationshipStatus.Friend);
+        Assert.Equal(RelationshipStatus.Friend, (await stores.Users.GetRelationshipsAsync(alice))[bob]);
+
+        await stores.Users.SetRelationshipAsync(alice, bob, RelationshipStatus.None, RelationshipStatus.None);
+        Assert.False((await stores.Users.GetRelationshipsAsync(alice)).ContainsKey(bob));
+        Assert.Empty(await stores.Users.GetRelationshipsAsync(bob));
+        Assert.Empty(await stores.Users.GetRelationshipsAsync(Id()));
     }
 }
 

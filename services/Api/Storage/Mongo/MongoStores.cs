@@ -1,5 +1,6 @@
 using MongoDB.Bson;
 using MongoDB.Driver;
+using Spokes.Permissions;
 
 namespace Spokes.Api.Storage.Mongo;
 
@@ -117,13 +118,45 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
         ["created_at"] = user.CreatedAt.UtcDateTime,
     }, cancellationToken);
 
-    public async Task<User?> GetAsync(string id, CancellationToken cancellationToken = default)
+    public async Task<User?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        Read(await schema.Users.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<User?> FindByUsernameAsync(string username, string discriminator, CancellationToken cancellationToken = default) =>
+        Read(await schema.Users.Find(MongoSchema.And(MongoSchema.Is("username_lower", username.ToLowerInvariant()), MongoSchema.Is("discriminator", discriminator)))
+            .FirstOrDefaultAsync(cancellationToken));
+
+    /// <summary>Relationships live on the user document, as Stoat keeps them: <c>relations: [{_id, status}]</c>.</summary>
+    public async Task<IReadOnlyDictionary<string, RelationshipStatus>> GetRelationshipsAsync(string userId, CancellationToken cancellationToken = default)
     {
-        var d = await schema.Users.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken);
-        return d is null ? null : new User(
+        var user = await schema.Users.Find(MongoSchema.Is("_id", userId)).Project(Builders<BsonDocument>.Projection.Include("relations")).FirstOrDefaultAsync(cancellationToken);
+        return user is not null && user.TryGetValue("relations", out var relations)
+            ? relations.AsBsonArray.Select(r => r.AsBsonDocument).ToDictionary(r => r["_id"].AsString, r => Enum.Parse<RelationshipStatus>(r["status"].AsString))
+            : new Dictionary<string, RelationshipStatus>();
+    }
+
+    public async Task SetRelationshipAsync(string userId, string otherId, RelationshipStatus userStatus, RelationshipStatus otherStatus,
+        CancellationToken cancellationToken = default)
+    {
+        // Two documents: written one after the other, each write idempotent, so a retry completes a half-done change.
+        await SetSideAsync(userId, otherId, userStatus, cancellationToken);
+        await SetSideAsync(otherId, userId, otherStatus, cancellationToken);
+    }
+
+    private async Task SetSideAsync(string userId, string otherId, RelationshipStatus status, CancellationToken cancellationToken)
+    {
+        var update = Builders<BsonDocument>.Update;
+        await schema.Users.UpdateOneAsync(MongoSchema.Is("_id", userId),
+            update.PullFilter("relations", Builders<BsonDocument>.Filter.Eq("_id", otherId)), cancellationToken: cancellationToken);
+        if (status != RelationshipStatus.None)
+        {
+            await schema.Users.UpdateOneAsync(MongoSchema.Is("_id", userId),
+                update.Push("relations", new BsonDocument { ["_id"] = otherId, ["status"] = status.ToString() }), cancellationToken: cancellationToken);
+        }
+    }
+
+    private static User? Read(BsonDocument? d) => d is null ? null : new User(
             d["_id"].AsString, d["username"].AsString, d["discriminator"].AsString, d["display_name"].IsBsonNull ? null : d["display_name"].AsString,
             d["badges"].AsInt32, d["flags"].AsInt32, d["privileged"].AsBoolean, new DateTimeOffset(d["created_at"].ToUniversalTime()));
-    }
 
     public async Task<IReadOnlySet<string>> DiscriminatorsInUseAsync(string username, CancellationToken cancellationToken = default) =>
         (await schema.Users.Find(MongoSchema.Is("username_lower", username.ToLowerInvariant()))

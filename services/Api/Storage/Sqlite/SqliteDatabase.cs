@@ -44,6 +44,14 @@ public sealed class SqliteDatabase
             UNIQUE (username_lower, discriminator)
         );
         """,
+        """
+        CREATE TABLE relationships (
+            user_id TEXT NOT NULL,
+            other_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            PRIMARY KEY (user_id, other_id)
+        );
+        """,
     ];
 
     public SqliteDatabase(string connectionString)
@@ -108,6 +116,21 @@ public sealed class SqliteDatabase
             var column = System.Text.RegularExpressions.Regex.Match(e.Message, @"failed: \w+\.(\w+)").Groups[1].Value;
             throw new DuplicateKeyException(column.Replace("_normalised", "").Replace("_lower", ""));
         }
+    }
+
+    /// <summary>Runs several statements in one transaction: all of them happen, or none.</summary>
+    public async Task ExecuteInTransactionAsync(IEnumerable<(string Sql, IReadOnlyDictionary<string, object?> Parameters)> statements,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var (sql, parameters) in statements)
+        {
+            await using var command = Command(connection, sql, parameters);
+            command.Transaction = transaction;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>Runs a query and maps every row.</summary>

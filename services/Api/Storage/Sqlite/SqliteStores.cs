@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Spokes.Permissions;
 
 namespace Spokes.Api.Storage.Sqlite;
 
@@ -96,6 +97,27 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
     public async Task<IReadOnlySet<string>> DiscriminatorsInUseAsync(string username, CancellationToken cancellationToken = default) =>
         (await database.QueryAsync("SELECT discriminator FROM users WHERE username_lower = $lower",
             new Dictionary<string, object?> { ["lower"] = username.ToLowerInvariant() }, r => r.GetString(0), cancellationToken)).ToHashSet();
+
+    public async Task<User?> FindByUsernameAsync(string username, string discriminator, CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT * FROM users WHERE username_lower = $lower AND discriminator = $discriminator",
+            new Dictionary<string, object?> { ["lower"] = username.ToLowerInvariant(), ["discriminator"] = discriminator }, Read, cancellationToken)).SingleOrDefault();
+
+    public async Task<IReadOnlyDictionary<string, RelationshipStatus>> GetRelationshipsAsync(string userId, CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT other_id, status FROM relationships WHERE user_id = $user",
+            new Dictionary<string, object?> { ["user"] = userId }, r => (Other: r.GetString(0), Status: Enum.Parse<RelationshipStatus>(r.GetString(1))), cancellationToken))
+        .ToDictionary(r => r.Other, r => r.Status);
+
+    public Task SetRelationshipAsync(string userId, string otherId, RelationshipStatus userStatus, RelationshipStatus otherStatus,
+        CancellationToken cancellationToken = default) =>
+        database.ExecuteInTransactionAsync([Side(userId, otherId, userStatus), Side(otherId, userId, otherStatus)], cancellationToken);
+
+    private static (string, IReadOnlyDictionary<string, object?>) Side(string userId, string otherId, RelationshipStatus status) =>
+        status == RelationshipStatus.None
+            ? ("DELETE FROM relationships WHERE user_id = $user AND other_id = $other",
+                new Dictionary<string, object?> { ["user"] = userId, ["other"] = otherId })
+            : ("INSERT INTO relationships (user_id, other_id, status) VALUES ($user, $other, $status) " +
+               "ON CONFLICT (user_id, other_id) DO UPDATE SET status = excluded.status",
+                new Dictionary<string, object?> { ["user"] = userId, ["other"] = otherId, ["status"] = status.ToString() });
 
     private static User Read(SqliteDataReader r) => new(
         SqliteValues.Text(r, "id"), SqliteValues.Text(r, "username"), SqliteValues.Text(r, "discriminator"), SqliteValues.NullableText(r, "display_name"),

@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Options;
+using Spokes.Api.Configuration;
+using Spokes.Api.Errors;
+using Spokes.Api.Events;
+using Spokes.Api.Models;
+using Spokes.Api.Storage;
+using Spokes.Permissions;
+using static Spokes.Permissions.RelationshipStatus;
+
+namespace Spokes.Api.Users;
+
+/// <summary>
+/// Stoat's relationship rules: friend requests (by <c>username#discriminator</c>), accepting, removing,
+/// blocking and unblocking. Both sides change together, and each side is told of its new standing on its
+/// private topic.
+/// </summary>
+public sealed class RelationshipService(IUserStore users, EventPublisher events, IOptionsMonitor<ApiOptions> options, TimeProvider clock)
+{
+    public async Task<UserResponse> FetchAsync(User actor, string targetId, CancellationToken cancellationToken)
+    {
+        if (targetId == actor.Id) return UserResponse.Self(actor);
+        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        var status = await StatusAsync(actor.Id, target.Id, cancellationToken);
+        // Without servers or groups in common, only a relationship lets one user see another.
+        var permissions = PermissionCalculator.ForUser(new Actor(actor.Id), target.Id, status, mutualConnection: false, targetIsBot: false);
+        PermissionCalculator.Require(permissions, UserPermission.Access);
+        return UserResponse.Seen(target, status);
+    }
+
+    /// <summary>Sends a request, or accepts the one the target already sent.</summary>
+    public async Task<UserResponse> AddFriendAsync(User actor, string? usernameWithDiscriminator, CancellationToken cancellationToken)
+    {
+        var parts = usernameWithDiscriminator?.Split('#');
+        if (parts is not [{ Length: > 0 } username, { Length: 4 } discriminator]) throw StoatException.InvalidProperty();
+        var target = await users.FindByUsernameAsync(username, discriminator, cancellationToken) ?? throw StoatException.UnknownUser();
+        return await BefriendAsync(actor, target, cancellationToken);
+    }
+
+    public async Task<UserResponse> AcceptFriendAsync(User actor, string targetId, CancellationToken cancellationToken) =>
+        await BefriendAsync(actor, await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser(), cancellationToken);
+
+    private async Task<UserResponse> BefriendAsync(User actor, User target, CancellationToken cancellationToken)
+    {
+        if (target.Id == actor.Id) throw StoatException.NoEffect();
+        var relationships = await users.GetRelationshipsAsync(actor.Id, cancellationToken);
+        switch (relationships.GetValueOrDefault(target.Id, None))
+        {
+            case Friend: throw StoatException.AlreadyFriends();
+            case Outgoing: throw StoatException.AlreadySentRequest();
+            case Blocked: throw StoatException.Blocked();
+            case BlockedOther: throw StoatException.BlockedByOther();
+            case Incoming:
+                return await SetAsync(actor, target, Friend, Friend, cancellationToken);
+            default:
+                var limits = IsNew(actor) ? options.CurrentValue.Limits.NewUser : options.CurrentValue.Limits.Default;
+                if (relationships.Values.Count(s => s == Outgoing) >= limits.OutgoingFriendRequests)
+                    throw StoatException.TooManyPendingFriendRequests(limits.OutgoingFriendRequests);
+                return await SetAsync(actor, target, Outgoing, Incoming, cancellationToken);
+        }
+    }
+
+    /// <summary>Ends a friendship, withdraws a request, or declines one.</summary>
+    public async Task<UserResponse> RemoveFriendAsync(User actor, string targetId, CancellationToken cancellationToken)
+    {
+        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        return await StatusAsync(actor.Id, target.Id, cancellationToken) is Friend or Outgoing or Incoming
+            ? await SetAsync(actor, target, None, None, cancellationToken)
+            : throw StoatException.NoEffect();
+    }
+
+    public async Task<UserResponse> BlockAsync(User actor, string targetId, CancellationToken cancellationToken)
+    {
+        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        if (target.Id == actor.Id) throw StoatException.NoEffect();
+        return await StatusAsync(actor.Id, target.Id, cancellationToken) switch
+        {
+            Blocked => UserResponse.Seen(target, Blocked),
+            // They blocked us first: both now block each other.
+            BlockedOther => await SetAsync(actor, target, Blocked, Blocked, cancellationToken),
+            _ => await SetAsync(actor, target, Blocked, BlockedOther, cancellationToken),
+        };
+    }
+
+    public async Task<UserResponse> UnblockAsync(User actor, string targetId, CancellationToken cancellationToken)
+    {
+        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        if (await StatusAsync(actor.Id, target.Id, cancellationToken) != Blocked) throw StoatException.NoEffect();
+        // If they block us too, that stands.
+        return await StatusAsync(target.Id, actor.Id, cancellationToken) == Blocked
+            ? await SetAsync(actor, target, BlockedOther, Blocked, cancellationToken)
+            : await SetAsync(actor, target, None, None, cancellationToken);
+    }
+
+    private async Task<RelationshipStatus> StatusAsync(string userId, string otherId, CancellationToken cancellationToken) =>
+        (await users.GetRelationshipsAsync(userId, cancellationToken)).GetValueOrDefault(otherId, None);
+
+    private async Task<UserResponse> SetAsync(User actor, User target, RelationshipStatus actorStatus, RelationshipStatus targetStatus,
+        CancellationToken cancellationToken)
+    {
+        await users.SetRelationshipAsync(actor.Id, target.Id, actorStatus, targetStatus, cancellationToken);
+        var targetAsSeen = UserResponse.Seen(target, actorStatus);
+        await events.PublishAsync(EventPublisher.PrivateTopic(actor.Id), new UserRelationshipEvent(actor.Id, targetAsSeen));
+        await events.PublishAsync(EventPublisher.PrivateTopic(target.Id), new UserRelationshipEvent(target.Id, UserResponse.Seen(actor, targetStatus)));
+        return targetAsSeen;
+    }
+
+    private bool IsNew(User user) => clock.GetUtcNow() - user.CreatedAt < TimeSpan.FromHours(options.CurrentValue.Limits.Global.NewUserHours);
+}

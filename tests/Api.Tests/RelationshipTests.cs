@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace Spokes.Api.Tests;
+
+[Collection(nameof(ApiCollection))]
+public class RelationshipTests(ApiFixture api) : IAsyncLifetime
+{
+    private const string Password = "correct horse battery staple";
+    private ConnectionMultiplexer _redis = null!;
+    private readonly ConcurrentQueue<(string Topic, JsonElement Event)> _events = new();
+
+    public async Task InitializeAsync()
+    {
+        _redis = await ConnectionMultiplexer.ConnectAsync(api.RedisConnectionString);
+        await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("*!"), (channel, message) =>
+            _events.Enqueue((channel.ToString(), JsonDocument.Parse(message.ToString()).RootElement.Clone())));
+    }
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+
+    private sealed record Person(StoatSession Client, string Id, string Tag);
+
+    private async Task<Person> OnboardedAsync(string username)
+    {
+        var client = new StoatSession(api.Factory.CreateClient());
+        var email = $"{username}-{Guid.NewGuid():N}@example.com";
+        await client.PostAsync("/auth/account/create", "/auth/account/create", new { email, password = Password });
+        client.Token = (await client.PostAsync("/auth/session/login", "/auth/session/login", new { email, password = Password })).Body.GetProperty("token").GetString();
+        var me = (await client.PostAsync("/onboard/complete", "/onboard/complete", new { username })).Body;
+        return new Person(client, me.GetProperty("_id").GetString()!, $"{username}#{me.GetProperty("discriminator").GetString()}");
+    }
+
+    private static string Relationship(StoatSession.Reply reply) => reply.Body.GetProperty("relationship").GetString()!;
+
+    private async Task<JsonElement> EventForAsync(string userId, string aboutUserId, string relationship)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            var match = _events.FirstOrDefault(e => e.Topic == userId + "!"
+                && e.Event.GetProperty("user").GetProperty("_id").GetString() == aboutUserId
+                && e.Event.GetProperty("user").GetProperty("relationship").GetString() == relationship);
+            if (match.Topic is not null) return match.Event;
+            await Task.Delay(50);
+        }
+        throw new Xunit.Sdk.XunitException($"No UserRelationship {relationship} about {aboutUserId} reached {userId}!");
+    }
+
+    [Fact]
+    public async Task A_friend_request_is_sent_by_tag_seen_by_both_sides_accepted_and_removed()
+    {
+        var alice = await OnboardedAsync("alice");
+        var bob = await OnboardedAsync("bob");
+
+        var sent = await alice.Client.PostAsync("/users/friend", "/users/friend", new { username = bob.Tag });
+        Assert.Equal((bob.Id, "Outgoing"), (sent.Body.GetProperty("_id").GetString(), Relationship(sent)));
+        Assert.Equal("Incoming", Relationship(await bob.Client.GetAsync($"/users/{alice.Id}", "/users/{target}")));
+        var published = await EventForAsync(alice.Id, bob.Id, "Outgoing");
+        Assert.Equal(("UserRelationship", alice.Id), (published.GetProperty("type").GetString(), published.GetProperty("id").GetString()));
+        await EventForAsync(bob.Id, alice.Id, "Incoming");
+
+        Assert.Equal("AlreadySentRequest", (await alice.Client.PostAsync("/users/friend", "/users/friend", new { username = bob.Tag })).ErrorType);
+        var accepted = await bob.Client.PutAsync($"/users/{alice.Id}/friend", "/users/{target}/friend");
+        Assert.Equal("Friend", Relationship(accepted));
+        Assert.Equal("Friend", Relationship(await alice.Client.GetAsync($"/users/{bob.Id}", "/users/{target}")));
+        await EventForAsync(alice.Id, bob.Id, "Friend");
+        Assert.Equal("AlreadyFriends", (await alice.Client.PostAsync("/users/friend", "/users/friend", new { username = bob.Tag })).ErrorType);
+
+        Assert.Equal("None", Relationship(await alice.Client.DeleteAsync($"/users/{bob.Id}/friend", "/users/{target}/friend")));
+        await EventForAsync(bob.Id, alice.Id, "None");
+        var stranger = await alice.Client.GetAsync($"/users/{bob.Id}", "/users/{target}");
+        Assert.Equal((HttpStatusCode.Forbidden, "MissingUserPermission"), (stranger.Status, stranger.ErrorType));
+    }
+
+    [Fact]
+    public async Task Blocking_stops_requests_both_ways_and_unblocking_keeps_the_other_sides_block()
+    {
+        var alice = await OnboardedAsync("alice");
+        var bob = await OnboardedAsync("bob");
+
+        Assert.Equal("Blocked", Relationship(await alice.Client.PutAsync($"/users/{bob.Id}/block", "/users/{target}/block")));
+        Assert.Equal("BlockedOther", Relationship(await bob.Client.GetAsync($"/users/{alice.Id}", "/users/{target}")));
+        var refused = await bob.Client.PostAsync("/users/friend", "/users/friend", new { username = alice.Tag });
+        Assert.Equal((HttpStatusCode.Forbidden, "BlockedByOther"), (refused.Status, refused.ErrorType));
+        Assert.Equal("Blocked", (await alice.Client.PostAsync("/users/friend", "/users/friend", new { username = bob.Tag })).ErrorType);
+
+        Assert.Equal("Blocked", Relationship(await bob.Client.PutAsync($"/users/{alice.Id}/block", "/users/{target}/block")));
+        Assert.Equal("BlockedOther", Relationship(await alice.Client.DeleteAsync($"/users/{bob.Id}/block", "/users/{target}/block")));
+        Assert.Equal("Blocked", Relationship(await bob.Client.GetAsync($"/users/{alice.Id}", "/users/{target}")));
+        Assert.Equal("None", Relationship(await bob.Client.DeleteAsync($"/users/{alice.Id}/block", "/users/{target}/block")));
+        // With no block left either way, a request goes through again.
+        Assert.Equal("Outgoing", Relationship(await alice.Client.PutAsync($"/users/{bob.Id}/friend", "/users/{target}/friend")));
+    }
+
+    [Fact]
+    public async Task Requests_to_nobody_malformed_tags_and_too_many_pending_requests_are_refused()
+    {
+        var alice = await OnboardedAsync("alice");
+        Assert.Equal((HttpStatusCode.NotFound, "UnknownUser"), await Refusal(alice, new { username = "nobody#0001" }));
+        Assert.Equal((HttpStatusCode.BadRequest, "InvalidProperty"), await Refusal(alice, new { username = "no-discriminator" }));
+        var unknown = await alice.Client.PutAsync($"/users/{Guid.NewGuid():N}/friend", "/users/{target}/friend");
+        Assert.Equal((HttpStatusCode.NotFound, "UnknownUser"), (unknown.Status, unknown.ErrorType));
+
+        // A new account may have five requests pending.
+        for (var i = 0; i < 5; i++)
+        {
+            var other = await OnboardedAsync($"pending{i}");
+            Assert.Equal("Outgoing", Relationship(await alice.Client.PostAsync("/users/friend", "/users/friend", new { username = other.Tag })));
+        }
+        var sixth = await OnboardedAsync("pending5");
+        var refused = await alice.Client.PostAsync("/users/friend", "/users/friend", new { username = sixth.Tag });
+        Assert.Equal((HttpStatusCode.BadRequest, "TooManyPendingFriendRequests", 5), (refused.Status, refused.ErrorType, refused.Body.GetProperty("max").GetInt32()));
+        Assert.Equal("MissingUserPermission", (await alice.Client.GetAsync($"/users/{sixth.Id}", "/users/{target}")).ErrorType);
+    }
+
+    private static async Task<(HttpStatusCode, string?)> Refusal(Person person, object body)
+    {
+        var reply = await person.Client.PostAsync("/users/friend", "/users/friend", body);
+        return (reply.Status, reply.ErrorType);
+    }
+
+    [Fact]
+    public async Task Befriending_yourself_has_no_effect()
+    {
+        var alice = await OnboardedAsync("alice");
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/users/{alice.Id}/friend");
+        request.Headers.Add("X-Session-Token", alice.Client.Token);
+        using var response = await api.Factory.CreateClient().SendAsync(request);
+        // Stoat answers NoEffect with 200.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("NoEffect", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("type").GetString());
+    }
+}
