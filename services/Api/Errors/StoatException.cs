@@ -59,8 +59,6 @@ public sealed class StoatException : Exception
         new("NoEffect", HttpStatusCode.OK, null, file, line);
     public static StoatException InvalidProperty([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("InvalidProperty", HttpStatusCode.BadRequest, null, file, line);
-    public static StoatException IsBot([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        new("IsBot", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException AlreadyFriends([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("AlreadyFriends", HttpStatusCode.Conflict, null, file, line);
     public static StoatException AlreadySentRequest([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
