@@ -19,6 +19,7 @@ internal static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<Users.RelationshipService>();
+        builder.Services.AddScoped<Users.ProfileService>();
         builder.Services.AddSingleton<Events.EventPublisher>();
         builder.AddChatStorage();
 

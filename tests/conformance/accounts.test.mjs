@@ -103,3 +103,15 @@ test("friend requests are sent by tag, accepted, removed, and blocks hold", asyn
   assert.equal(refused.type, "BlockedByOther");
   assert.equal((await alice.api.delete(`/users/${bobUser._id}/block`)).relationship, "None");
 });
+
+test("users edit their display name, status and profile", async () => {
+  const henry = await signUp("henry");
+  const me = await henry.api.post("/onboard/complete", { username: "henry" });
+  const edited = await henry.api.patch("/users/@me", { display_name: "Henry H.", status: { text: "testing", presence: "Busy" }, profile: { content: "About me" } });
+  assert.equal(edited.display_name, "Henry H.");
+  assert.deepEqual(edited.status, { text: "testing", presence: "Busy" });
+  assert.deepEqual(await henry.api.get(`/users/${me._id}/profile`), { content: "About me" });
+  assert.deepEqual(await anonymous.get(`/users/${me._id}/flags`), { flags: 0 });
+  const cleared = await henry.api.patch("/users/@me", { remove: ["DisplayName"] });
+  assert.equal(cleared.display_name, undefined);
+});

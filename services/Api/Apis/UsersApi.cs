@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Spokes.Api.Identity;
 using Spokes.Api.Models;
+using Spokes.Api.Storage;
 using Spokes.Api.Users;
 
 namespace Spokes.Api.Apis;
@@ -13,6 +14,9 @@ public static class UsersApi
         var users = app.MapGroup("/users").WithTags("User Information");
         users.MapGet("/@me", FetchSelf).WithName("fetch_self_fetch").WithSummary("Fetch Self");
         users.MapGet("/{target}", FetchUser).WithName("fetch_user_fetch").WithSummary("Fetch User");
+        users.MapPatch("/{target}", EditUser).WithName("edit_user_edit").WithSummary("Edit User");
+        users.MapGet("/{target}/profile", FetchProfile).WithName("fetch_profile_profile").WithSummary("Fetch User Profile");
+        users.MapGet("/{target}/flags", FetchFlags).WithName("fetch_user_flags_fetch_user_flags").WithSummary("Fetch User Flags");
 
         var relationships = app.MapGroup("/users").WithTags("Relationships");
         relationships.MapPost("/friend", SendFriendRequest).WithName("send_friend_request_send_friend_request").WithSummary("Send Friend Request");
@@ -27,6 +31,18 @@ public static class UsersApi
 
     public static async Task<Ok<UserResponse>> FetchUser(string target, CurrentUser current, RelationshipService relationships, CancellationToken cancellationToken) =>
         TypedResults.Ok(await relationships.FetchAsync(current.User, target, cancellationToken));
+
+    public static async Task<Ok<UserResponse>> EditUser(string target, EditUserRequest request, CurrentUser current, ProfileService profiles,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await profiles.EditAsync(current.User, target, request, cancellationToken));
+
+    public static async Task<Ok<ProfileResponse>> FetchProfile(string target, CurrentUser current, RelationshipService relationships,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await relationships.FetchProfileAsync(current.User, target, cancellationToken));
+
+    /// <summary>Public, as in Stoat: flags (suspended, deleted …) tell clients how to show a user; an unknown user has none.</summary>
+    public static async Task<Ok<FlagResponse>> FetchFlags(string target, IUserStore users, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new FlagResponse((await users.GetAsync(target, cancellationToken))?.Flags ?? 0));
 
     public static async Task<Ok<UserResponse>> SendFriendRequest(FriendRequest request, CurrentUser current, RelationshipService relationships,
         CancellationToken cancellationToken) =>

@@ -69,6 +69,10 @@ public sealed class StoatException : Exception
         new("BlockedByOther", HttpStatusCode.Forbidden, null, file, line);
     public static StoatException TooManyPendingFriendRequests(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("TooManyPendingFriendRequests", HttpStatusCode.BadRequest, Field("max", max), file, line);
+    public static StoatException UnknownAttachment([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("UnknownAttachment", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException NotPrivileged([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("NotPrivileged", HttpStatusCode.Forbidden, null, file, line);
     public static StoatException NotFound([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("NotFound", HttpStatusCode.NotFound, null, file, line);
     public static StoatException InternalError([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>

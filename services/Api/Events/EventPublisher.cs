@@ -44,3 +44,12 @@ public sealed record UserRelationshipEvent(string Id, Models.UserResponse User) 
 {
     public override string Type => "UserRelationship";
 }
+
+/// <summary>
+/// A user changed: <see cref="Data"/> holds the new values of the changed fields, <see cref="Clear"/> the
+/// fields removed; <see cref="EventId"/> lets the Events service drop duplicates.
+/// </summary>
+public sealed record UserUpdateEvent(string Id, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Clear, string EventId) : StoatEvent
+{
+    public override string Type => "UserUpdate";
+}

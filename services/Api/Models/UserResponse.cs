@@ -10,6 +10,7 @@ public sealed record UserResponse(
     string Username,
     string Discriminator,
     string? DisplayName,
+    UserStatusResponse? Status,
     int? Badges,
     int? Flags,
     bool? Privileged,
@@ -22,6 +23,7 @@ public sealed record UserResponse(
     /// <summary><paramref name="user"/> as seen by someone who stands with them as <paramref name="relationship"/>.</summary>
     public static UserResponse Seen(User user, RelationshipStatus relationship) => new(
         user.Id, user.Username, user.Discriminator, user.DisplayName,
+        UserStatusResponse.Of(user),
         user.Badges == 0 ? null : user.Badges,
         user.Flags == 0 ? null : user.Flags,
         user.Privileged ? true : null,
@@ -29,6 +31,27 @@ public sealed record UserResponse(
         // Presence is kept by the Events service; until a socket reports it, nobody is online.
         Online: false);
 }
+
+public sealed record UserStatusResponse(string? Text, string? Presence)
+{
+    public static UserStatusResponse? Of(User user) =>
+        user.StatusText is null && user.StatusPresence is null ? null : new(user.StatusText, user.StatusPresence);
+}
+
+public sealed record ProfileResponse(string? Content);
+
+public sealed record FlagResponse(int Flags);
+
+public sealed record EditUserRequest(
+    string? DisplayName,
+    string? Avatar,
+    UserStatusResponse? Status,
+    EditProfileRequest? Profile,
+    int? Badges,
+    int? Flags,
+    List<string>? Remove);
+
+public sealed record EditProfileRequest(string? Content, string? Background);
 
 public sealed record SessionInfo([property: JsonPropertyName("_id")] string Id, string Name);
 

@@ -22,7 +22,10 @@ public sealed record User(
     int Badges,
     int Flags,
     bool Privileged,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? StatusText = null,
+    string? StatusPresence = null,
+    string? ProfileContent = null);
 
 /// <summary>A write that would break a uniqueness rule; <see cref="Field"/> names the rule.</summary>
 public sealed class DuplicateKeyException(string field) : Exception($"Another record already has this {field}.")

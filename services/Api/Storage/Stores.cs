@@ -45,6 +45,9 @@ public interface IUserStore
     /// <summary>The discriminators already used with <paramref name="username"/>, case-insensitively.</summary>
     Task<IReadOnlySet<string>> DiscriminatorsInUseAsync(string username, CancellationToken cancellationToken = default);
 
+    /// <summary>Writes what a user edits of themselves: display name, status and profile text, badges and flags.</summary>
+    Task UpdateProfileAsync(User user, CancellationToken cancellationToken = default);
+
     Task<User?> FindByUsernameAsync(string username, string discriminator, CancellationToken cancellationToken = default);
 
     /// <summary>How <paramref name="userId"/> stands with every user they have a relationship with.</summary>

@@ -27,6 +27,17 @@ public sealed class RelationshipService(IUserStore users, EventPublisher events,
         return UserResponse.Seen(target, status);
     }
 
+    /// <summary>A profile is for those who may see it: the user, friends, and (later) those sharing a server.</summary>
+    public async Task<ProfileResponse> FetchProfileAsync(User actor, string targetId, CancellationToken cancellationToken)
+    {
+        if (targetId == actor.Id) return new ProfileResponse(actor.ProfileContent);
+        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        var status = await StatusAsync(actor.Id, target.Id, cancellationToken);
+        PermissionCalculator.Require(PermissionCalculator.ForUser(new Actor(actor.Id), target.Id, status, mutualConnection: false, targetIsBot: false),
+            UserPermission.ViewProfile);
+        return new ProfileResponse(target.ProfileContent);
+    }
+
     /// <summary>Sends a request, or accepts the one the target already sent.</summary>
     public async Task<UserResponse> AddFriendAsync(User actor, string? usernameWithDiscriminator, CancellationToken cancellationToken)
     {

@@ -101,6 +101,19 @@ public abstract class StoreContractTests
     }
 
     [SkippableFact]
+    public async Task What_users_edit_of_themselves_is_written_and_cleared()
+    {
+        var stores = await CreateStoresAsync();
+        var user = new User(Id(), "editor" + Guid.NewGuid().ToString("N")[..6], "0001", null, 0, 0, false, Now);
+        await stores.Users.CreateAsync(user);
+        var edited = user with { DisplayName = "Ed", StatusText = "away", StatusPresence = "Idle", ProfileContent = "hello", Badges = 1, Flags = 2 };
+        await stores.Users.UpdateProfileAsync(edited);
+        Assert.Equal(edited, await stores.Users.GetAsync(user.Id));
+        await stores.Users.UpdateProfileAsync(edited with { DisplayName = null, StatusText = null, ProfileContent = null });
+        Assert.Equal(edited with { DisplayName = null, StatusText = null, ProfileContent = null }, await stores.Users.GetAsync(user.Id));
+    }
+
+    [SkippableFact]
     public async Task Both_sides_of_a_relationship_change_together_and_none_removes_them()
     {
         var stores = await CreateStoresAsync();

@@ -111,7 +111,7 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
         ["username"] = user.Username,
         ["username_lower"] = user.Username.ToLowerInvariant(),
         ["discriminator"] = user.Discriminator,
-        ["display_name"] = user.DisplayName is null ? BsonNull.Value : user.DisplayName,
+        ["display_name"] = Nullable(user.DisplayName),
         ["badges"] = user.Badges,
         ["flags"] = user.Flags,
         ["privileged"] = user.Privileged,
@@ -120,6 +120,24 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
 
     public async Task<User?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         Read(await schema.Users.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task UpdateProfileAsync(User user, CancellationToken cancellationToken = default)
+    {
+        var update = Builders<BsonDocument>.Update
+            .Set("display_name", Nullable(user.DisplayName))
+            .Set("status", new BsonDocument { ["text"] = Nullable(user.StatusText), ["presence"] = Nullable(user.StatusPresence) })
+            .Set("profile", new BsonDocument { ["content"] = Nullable(user.ProfileContent) })
+            .Set("badges", user.Badges)
+            .Set("flags", user.Flags);
+        await schema.Users.UpdateOneAsync(MongoSchema.Is("_id", user.Id), update, cancellationToken: cancellationToken);
+    }
+
+    private static BsonValue Nullable(string? value) => value is null ? BsonNull.Value : value;
+
+    private static string? Text(BsonDocument document, string name, string field) =>
+        document.TryGetValue(name, out var nested) && nested.IsBsonDocument && nested.AsBsonDocument.TryGetValue(field, out var value) && !value.IsBsonNull
+            ? value.AsString
+            : null;
 
     public async Task<User?> FindByUsernameAsync(string username, string discriminator, CancellationToken cancellationToken = default) =>
         Read(await schema.Users.Find(MongoSchema.And(MongoSchema.Is("username_lower", username.ToLowerInvariant()), MongoSchema.Is("discriminator", discriminator)))
@@ -156,7 +174,8 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
 
     private static User? Read(BsonDocument? d) => d is null ? null : new User(
             d["_id"].AsString, d["username"].AsString, d["discriminator"].AsString, d["display_name"].IsBsonNull ? null : d["display_name"].AsString,
-            d["badges"].AsInt32, d["flags"].AsInt32, d["privileged"].AsBoolean, new DateTimeOffset(d["created_at"].ToUniversalTime()));
+            d["badges"].AsInt32, d["flags"].AsInt32, d["privileged"].AsBoolean, new DateTimeOffset(d["created_at"].ToUniversalTime()),
+            Text(d, "status", "text"), Text(d, "status", "presence"), Text(d, "profile", "content"));
 
     public async Task<IReadOnlySet<string>> DiscriminatorsInUseAsync(string username, CancellationToken cancellationToken = default) =>
         (await schema.Users.Find(MongoSchema.Is("username_lower", username.ToLowerInvariant()))

@@ -52,6 +52,11 @@ public sealed class SqliteDatabase
             PRIMARY KEY (user_id, other_id)
         );
         """,
+        """
+        ALTER TABLE users ADD COLUMN status_text TEXT;
+        ALTER TABLE users ADD COLUMN status_presence TEXT;
+        ALTER TABLE users ADD COLUMN profile_content TEXT;
+        """,
     ];
 
     public SqliteDatabase(string connectionString)

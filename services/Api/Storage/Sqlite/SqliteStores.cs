@@ -98,6 +98,15 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
         (await database.QueryAsync("SELECT discriminator FROM users WHERE username_lower = $lower",
             new Dictionary<string, object?> { ["lower"] = username.ToLowerInvariant() }, r => r.GetString(0), cancellationToken)).ToHashSet();
 
+    public Task UpdateProfileAsync(User user, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE users SET display_name = $display, status_text = $text, status_presence = $presence, profile_content = $content, " +
+        "badges = $badges, flags = $flags WHERE id = $id",
+        new Dictionary<string, object?>
+        {
+            ["id"] = user.Id, ["display"] = user.DisplayName, ["text"] = user.StatusText, ["presence"] = user.StatusPresence,
+            ["content"] = user.ProfileContent, ["badges"] = user.Badges, ["flags"] = user.Flags,
+        }, cancellationToken);
+
     public async Task<User?> FindByUsernameAsync(string username, string discriminator, CancellationToken cancellationToken = default) =>
         (await database.QueryAsync("SELECT * FROM users WHERE username_lower = $lower AND discriminator = $discriminator",
             new Dictionary<string, object?> { ["lower"] = username.ToLowerInvariant(), ["discriminator"] = discriminator }, Read, cancellationToken)).SingleOrDefault();
@@ -122,5 +131,6 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
     private static User Read(SqliteDataReader r) => new(
         SqliteValues.Text(r, "id"), SqliteValues.Text(r, "username"), SqliteValues.Text(r, "discriminator"), SqliteValues.NullableText(r, "display_name"),
         (int)SqliteValues.Number(r, "badges"), (int)SqliteValues.Number(r, "flags"), SqliteValues.Number(r, "privileged") != 0,
-        SqliteValues.Time(r, "created_at"));
+        SqliteValues.Time(r, "created_at"), SqliteValues.NullableText(r, "status_text"), SqliteValues.NullableText(r, "status_presence"),
+        SqliteValues.NullableText(r, "profile_content"));
 }

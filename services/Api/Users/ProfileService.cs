@@ -1,0 +1,69 @@
+using System.Text.RegularExpressions;
+using Spokes.Api.Errors;
+using Spokes.Api.Events;
+using Spokes.Api.Identity;
+using Spokes.Api.Models;
+using Spokes.Api.Storage;
+
+namespace Spokes.Api.Users;
+
+/// <summary>What users change of themselves (Stoat's <c>PATCH /users/@me</c>), told to everyone watching them as <c>UserUpdate</c>.</summary>
+public sealed partial class ProfileService(IUserStore users, EventPublisher events)
+{
+    private static readonly HashSet<string> Presences = ["Online", "Idle", "Focus", "Busy", "Invisible"];
+    private static readonly HashSet<string> RemovableFields = ["Avatar", "StatusText", "StatusPresence", "ProfileContent", "ProfileBackground", "DisplayName"];
+
+    [GeneratedRegex("^[^\u200B\n\r]+$")]
+    private static partial Regex DisplayNameShape();
+
+    public async Task<UserResponse> EditAsync(User actor, string target, EditUserRequest request, CancellationToken cancellationToken)
+    {
+        // Bots owned by the user will be editable here too; other users never are.
+        if (target != "@me" && target != actor.Id) throw StoatException.NotFound();
+        var remove = request.Remove ?? [];
+        if (remove.FirstOrDefault(f => !RemovableFields.Contains(f)) is { } unknown) throw StoatException.FailedValidation($"cannot remove '{unknown}'");
+        if ((request.Badges is not null || request.Flags is not null) && !actor.Privileged) throw StoatException.NotPrivileged();
+        // Avatars and backgrounds are files claimed from Autumn, which holds none yet.
+        if (request.Avatar is not null || request.Profile?.Background is not null) throw StoatException.UnknownAttachment();
+        Validate(request);
+
+        var updated = actor with
+        {
+            DisplayName = remove.Contains("DisplayName") ? null : actor.DisplayName,
+            StatusText = remove.Contains("StatusText") ? null : actor.StatusText,
+            StatusPresence = remove.Contains("StatusPresence") ? null : actor.StatusPresence,
+            ProfileContent = remove.Contains("ProfileContent") ? null : actor.ProfileContent,
+        };
+        var data = new Dictionary<string, object?>();
+        if (request.DisplayName is { } displayName)
+        {
+            updated = updated with { DisplayName = displayName };
+            data["display_name"] = displayName;
+        }
+        if (request.Status is { } status)
+        {
+            updated = updated with { StatusText = status.Text ?? updated.StatusText, StatusPresence = status.Presence ?? updated.StatusPresence };
+            data["status"] = UserStatusResponse.Of(updated);
+        }
+        if (request.Profile?.Content is { } content) updated = updated with { ProfileContent = content };
+        if (request.Badges is { } badges) data["badges"] = (updated = updated with { Badges = badges }).Badges;
+        if (request.Flags is { } flags) data["flags"] = (updated = updated with { Flags = flags }).Flags;
+
+        if (updated != actor)
+        {
+            await users.UpdateProfileAsync(updated, cancellationToken);
+            await events.PublishAsync(actor.Id, new UserUpdateEvent(actor.Id, data, remove, SecureTokens.NewId()));
+        }
+        return UserResponse.Self(updated);
+    }
+
+    private static void Validate(EditUserRequest request)
+    {
+        if (request.DisplayName is { } name && (name.Length is < 2 or > 32 || !DisplayNameShape().IsMatch(name)))
+            throw StoatException.FailedValidation("display_name must be 2–32 characters on one line");
+        if (request.Status?.Text is { Length: > 128 }) throw StoatException.FailedValidation("status.text must be at most 128 characters");
+        if (request.Status?.Presence is { } presence && !Presences.Contains(presence))
+            throw StoatException.FailedValidation($"status.presence must be one of {string.Join(", ", Presences)}");
+        if (request.Profile?.Content is { Length: > 2000 }) throw StoatException.FailedValidation("profile.content must be at most 2000 characters");
+    }
+}
