@@ -75,6 +75,8 @@ done
 if [ "$suite_up" = 1 ] && (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error); then
   (cd tests/conformance && SPOKES_URL="http://127.0.0.1:$port" node --test --test-reporter=tap) > "$run_dir/conformance.tap" 2>&1
   grep -E '^(not )?ok |^# (operations covered|pass|fail)' "$run_dir/conformance.tap"
+  # The run folder is deleted at exit: show why each failing test failed.
+  grep -A12 '^not ok ' "$run_dir/conformance.tap" | grep -vE '^\s+at ' || true
   passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$run_dir/conformance.tap" | tail -1)))
   failed=$((failed + $(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$run_dir/conformance.tap" | tail -1)))
   if ! grep -q '^# pass ' "$run_dir/conformance.tap"; then

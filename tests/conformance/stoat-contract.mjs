@@ -5,7 +5,6 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import Ajv from "ajv";
-import { getPathName } from "stoat-api";
 
 const require = createRequire(import.meta.url);
 // The package exports only its code: OpenAPI.json sits beside lib/.
@@ -40,6 +39,26 @@ function validatorFor(schema) {
   return validators.get(text);
 }
 
+/**
+ * The spec path of a request: among the paths that have this method and whose segments match (a
+ * `{parameter}` matches any segment), the one with the most literal segments (/users/friend over
+ * /users/{target}; PATCH /users/@me is /users/{target}, since /users/@me has only GET).
+ */
+function operationPath(path, method) {
+  const segments = path.split("/");
+  let best = null;
+  let bestLiterals = -1;
+  for (const [candidate, methods] of Object.entries(spec.paths)) {
+    if (!methods[method]) continue;
+    const parts = candidate.split("/");
+    if (parts.length !== segments.length) continue;
+    if (!parts.every((part, i) => part === segments[i] || (part.startsWith("{") && segments[i].length > 0))) continue;
+    const literals = parts.filter((part) => !part.startsWith("{")).length;
+    if (literals > bestLiterals) [best, bestLiterals] = [candidate, literals];
+  }
+  return best;
+}
+
 /** Wraps fetch for requests under `apiBase` (e.g. http://127.0.0.1:8080/api). */
 export function watchResponses(apiBase) {
   const prefix = new URL(apiBase).pathname.replace(/\/$/, "");
@@ -57,8 +76,7 @@ export function watchResponses(apiBase) {
 
     const method = (init?.method ?? "GET").toUpperCase();
     const path = url.pathname.slice(prefix.length) || "/";
-    // A literal path of the spec wins over a template that also matches (/users/friend vs /users/{target}).
-    const template = spec.paths[path]?.[method.toLowerCase()] ? path : (getPathName(path) ?? path);
+    const template = operationPath(path, method.toLowerCase()) ?? path;
     const operation = spec.paths[template]?.[method.toLowerCase()];
     if (!operation) throw new SchemaViolation(`${method} ${path}: not an operation of Stoat's API`);
 
