@@ -1,47 +1,20 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using StackExchange.Redis;
 
 namespace Spokes.Api.Tests;
 
 [Collection(nameof(ApiCollection))]
 public class ProfileTests(ApiFixture api) : IAsyncLifetime
 {
-    private const string Password = "correct horse battery staple";
-    private ConnectionMultiplexer _redis = null!;
-    private readonly ConcurrentQueue<(string Topic, JsonElement Event)> _events = new();
+    private PublishedEvents _events = null!;
 
-    public async Task InitializeAsync()
-    {
-        _redis = await ConnectionMultiplexer.ConnectAsync(api.RedisConnectionString);
-        await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("*"), (channel, message) =>
-            _events.Enqueue((channel.ToString(), JsonDocument.Parse(message.ToString()).RootElement.Clone())));
-    }
+    public async Task InitializeAsync() => _events = await PublishedEvents.SubscribeAsync(api);
 
-    public async Task DisposeAsync() => await _redis.DisposeAsync();
+    public async Task DisposeAsync() => await _events.DisposeAsync();
 
-    private async Task<(StoatSession Client, string Id, string Tag)> OnboardedAsync(string username)
-    {
-        var client = new StoatSession(api.Factory.CreateClient());
-        var email = $"{username}-{Guid.NewGuid():N}@example.com";
-        await client.PostAsync("/auth/account/create", "/auth/account/create", new { email, password = Password });
-        client.Token = (await client.PostAsync("/auth/session/login", "/auth/session/login", new { email, password = Password })).Body.GetProperty("token").GetString();
-        var me = (await client.PostAsync("/onboard/complete", "/onboard/complete", new { username })).Body;
-        return (client, me.GetProperty("_id").GetString()!, $"{username}#{me.GetProperty("discriminator").GetString()}");
-    }
+    private Task<OnboardedUser> OnboardedAsync(string username) => OnboardedUser.CreateAsync(api, username);
 
-    private async Task<JsonElement> UserUpdateAsync(string userId, Func<JsonElement, bool> match)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            var found = _events.FirstOrDefault(e => e.Topic == userId && e.Event.GetProperty("type").GetString() == "UserUpdate" && match(e.Event));
-            if (found.Topic is not null) return found.Event;
-            await Task.Delay(50);
-        }
-        throw new Xunit.Sdk.XunitException($"No matching UserUpdate reached topic {userId}");
-    }
+    private Task<JsonElement> UserUpdateAsync(string userId, Func<JsonElement, bool> match) => _events.WaitForAsync(userId, "UserUpdate", match);
 
     [Fact]
     public async Task A_user_edits_their_name_status_and_profile_and_everyone_watching_is_told()

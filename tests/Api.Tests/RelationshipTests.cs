@@ -1,53 +1,25 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using StackExchange.Redis;
 
 namespace Spokes.Api.Tests;
 
 [Collection(nameof(ApiCollection))]
 public class RelationshipTests(ApiFixture api) : IAsyncLifetime
 {
-    private const string Password = "correct horse battery staple";
-    private ConnectionMultiplexer _redis = null!;
-    private readonly ConcurrentQueue<(string Topic, JsonElement Event)> _events = new();
+    private PublishedEvents _events = null!;
 
-    public async Task InitializeAsync()
-    {
-        _redis = await ConnectionMultiplexer.ConnectAsync(api.RedisConnectionString);
-        await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("*!"), (channel, message) =>
-            _events.Enqueue((channel.ToString(), JsonDocument.Parse(message.ToString()).RootElement.Clone())));
-    }
+    public async Task InitializeAsync() => _events = await PublishedEvents.SubscribeAsync(api);
 
-    public async Task DisposeAsync() => await _redis.DisposeAsync();
+    public async Task DisposeAsync() => await _events.DisposeAsync();
 
-    private sealed record Person(StoatSession Client, string Id, string Tag);
-
-    private async Task<Person> OnboardedAsync(string username)
-    {
-        var client = new StoatSession(api.Factory.CreateClient());
-        var email = $"{username}-{Guid.NewGuid():N}@example.com";
-        await client.PostAsync("/auth/account/create", "/auth/account/create", new { email, password = Password });
-        client.Token = (await client.PostAsync("/auth/session/login", "/auth/session/login", new { email, password = Password })).Body.GetProperty("token").GetString();
-        var me = (await client.PostAsync("/onboard/complete", "/onboard/complete", new { username })).Body;
-        return new Person(client, me.GetProperty("_id").GetString()!, $"{username}#{me.GetProperty("discriminator").GetString()}");
-    }
+    private Task<OnboardedUser> OnboardedAsync(string username) => OnboardedUser.CreateAsync(api, username);
 
     private static string Relationship(StoatSession.Reply reply) => reply.Body.GetProperty("relationship").GetString()!;
 
-    private async Task<JsonElement> EventForAsync(string userId, string aboutUserId, string relationship)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            var match = _events.FirstOrDefault(e => e.Topic == userId + "!"
-                && e.Event.GetProperty("user").GetProperty("_id").GetString() == aboutUserId
-                && e.Event.GetProperty("user").GetProperty("relationship").GetString() == relationship);
-            if (match.Topic is not null) return match.Event;
-            await Task.Delay(50);
-        }
-        throw new Xunit.Sdk.XunitException($"No UserRelationship {relationship} about {aboutUserId} reached {userId}!");
-    }
+    private Task<JsonElement> EventForAsync(string userId, string aboutUserId, string relationship) =>
+        _events.WaitForAsync(userId + "!", "UserRelationship", e =>
+            e.GetProperty("user").GetProperty("_id").GetString() == aboutUserId
+            && e.GetProperty("user").GetProperty("relationship").GetString() == relationship);
 
     [Fact]
     public async Task A_friend_request_is_sent_by_tag_seen_by_both_sides_accepted_and_removed()
@@ -116,7 +88,7 @@ public class RelationshipTests(ApiFixture api) : IAsyncLifetime
         Assert.Equal("MissingUserPermission", (await alice.Client.GetAsync($"/users/{sixth.Id}", "/users/{target}")).ErrorType);
     }
 
-    private static async Task<(HttpStatusCode, string?)> Refusal(Person person, object body)
+    private static async Task<(HttpStatusCode, string?)> Refusal(OnboardedUser person, object body)
     {
         var reply = await person.Client.PostAsync("/users/friend", "/users/friend", body);
         return (reply.Status, reply.ErrorType);
