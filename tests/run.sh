@@ -38,8 +38,8 @@ if ! dotnet build Spokes.sln -nologo -v quiet -clp:ErrorsOnly; then
   exit 1
 fi
 
-dotnet test Spokes.sln --no-build -nologo --logger trx --results-directory "$run_dir/results" "$@"
-test_status=$?
+dotnet test Spokes.sln --no-build -nologo --logger trx --results-directory "$run_dir/results" "$@" 2>&1 | tee "$run_dir/dotnet-test.log"
+test_status=${PIPESTATUS[0]}
 
 passed=0; failed=0; skipped=0; reports=0
 for trx in "$run_dir"/results/*.trx; do
@@ -51,6 +51,10 @@ for trx in "$run_dir"/results/*.trx; do
   failed=$((failed + $(count failed) + $(count error) + $(count timeout) + $(count aborted)))
   skipped=$((skipped + $(count total) - $(count executed)))
 done
+
+# An aborted test run (a test host that crashed or could not start) is a failure, never nothing.
+aborted=$(grep -c '^Test Run Aborted' "$run_dir/dotnet-test.log" || true)
+failed=$((failed + aborted))
 
 # A test project whose host crashed writes no report: count it as a failure, never as nothing.
 projects=$(grep -c 'tests\\[^"]*\.Tests\.csproj' Spokes.sln)
