@@ -83,4 +83,17 @@ public class IdentityRulesTests
         taken.Add("9999");
         Assert.Null(AccountRules.PickDiscriminator(taken));
     }
+
+    [Fact]
+    public void A_rename_keeps_the_discriminator_when_it_is_free_or_only_the_case_changes()
+    {
+        Assert.Equal("0042", AccountRules.DiscriminatorForRename("0042", new HashSet<string> { "0001" }, onlyCaseChanges: false));
+        Assert.Equal("0042", AccountRules.DiscriminatorForRename("0042", new HashSet<string> { "0042" }, onlyCaseChanges: true));
+        var moved = AccountRules.DiscriminatorForRename("0042", new HashSet<string> { "0042", "0001" }, onlyCaseChanges: false);
+        Assert.Matches("^[0-9]{4}$", moved);
+        Assert.NotEqual("0042", moved);
+        Assert.NotEqual("0001", moved);
+        var full = Enumerable.Range(1, 9999).Select(i => i.ToString("D4")).ToHashSet();
+        Assert.Null(AccountRules.DiscriminatorForRename("0042", full, onlyCaseChanges: false));
+    }
 }

@@ -95,3 +95,52 @@ public class ProfileTests(ApiFixture api) : IAsyncLifetime
         return (reply.Status, reply.ErrorType);
     }
 }
+
+[Collection(nameof(ApiCollection))]
+public class UsernameAndMutualTests(ApiFixture api)
+{
+    private Task<OnboardedUser> OnboardedAsync(string username) => OnboardedUser.CreateAsync(api, username);
+
+    [Fact]
+    public async Task A_username_changes_with_the_password_and_keeps_its_discriminator_when_free()
+    {
+        var alice = await OnboardedAsync("alice");
+        var discriminator = alice.Tag.Split('#')[1];
+        var newName = "a" + Guid.NewGuid().ToString("N")[..8];
+
+        var wrong = await alice.Client.PatchAsync("/users/@me/username", "/users/@me/username", new { username = newName, password = "not the password" });
+        Assert.Equal((HttpStatusCode.Unauthorized, "InvalidCredentials"), (wrong.Status, wrong.ErrorType));
+        var invalid = await alice.Client.PatchAsync("/users/@me/username", "/users/@me/username", new { username = "no spaces", password = OnboardedUser.Password });
+        Assert.Equal("InvalidUsername", invalid.ErrorType);
+        Assert.Equal("alice", (await alice.Client.GetAsync("/users/@me", "/users/@me")).Body.GetProperty("username").GetString());
+
+        var changed = await alice.Client.PatchAsync("/users/@me/username", "/users/@me/username", new { username = newName, password = OnboardedUser.Password });
+        Assert.Equal((newName, discriminator), (changed.Body.GetProperty("username").GetString(), changed.Body.GetProperty("discriminator").GetString()));
+    }
+
+    [Fact]
+    public async Task Mutual_friends_are_those_both_users_are_friends_with()
+    {
+        var alice = await OnboardedAsync("alice");
+        var bob = await OnboardedAsync("bob");
+        var carol = await OnboardedAsync("carol");
+        var dave = await OnboardedAsync("dave");
+        async Task BefriendAsync(OnboardedUser a, OnboardedUser b)
+        {
+            await a.Client.PostAsync("/users/friend", "/users/friend", new { username = b.Tag });
+            await b.Client.PutAsync($"/users/{a.Id}/friend", "/users/{target}/friend");
+        }
+        await BefriendAsync(alice, bob);
+        await BefriendAsync(alice, carol);
+        await BefriendAsync(bob, carol);
+        await BefriendAsync(alice, dave);
+
+        var mutual = await alice.Client.GetAsync($"/users/{bob.Id}/mutual", "/users/{target}/mutual");
+        Assert.Equal([carol.Id], mutual.Body.GetProperty("users").EnumerateArray().Select(u => u.GetString()));
+        Assert.Empty(mutual.Body.GetProperty("servers").EnumerateArray());
+
+        Assert.Equal("InvalidOperation", (await alice.Client.GetAsync($"/users/{alice.Id}/mutual", "/users/{target}/mutual")).ErrorType);
+        var stranger = await OnboardedAsync("stranger");
+        Assert.Equal("MissingUserPermission", (await stranger.Client.GetAsync($"/users/{alice.Id}/mutual", "/users/{target}/mutual")).ErrorType);
+    }
+}

@@ -114,4 +114,21 @@ test("users edit their display name, status and profile", async () => {
   assert.deepEqual(await anonymous.get(`/users/${me._id}/flags`), { flags: 0 });
   const cleared = await henry.api.patch("/users/@me", { remove: ["DisplayName"] });
   assert.equal(cleared.display_name, undefined);
+
+  const renamed = await henry.api.patch("/users/@me/username", { username: "henry_h", password });
+  assert.equal(renamed.username, "henry_h");
+  assert.equal((await refusal(() => henry.api.patch("/users/@me/username", { username: "henry2", password: "wrong password" }))).type, "InvalidCredentials");
+});
+
+test("mutual friends are found", async () => {
+  const [ivy, jack, kim] = await Promise.all(["ivy", "jack", "kim"].map(signUp));
+  const [ivyUser, jackUser, kimUser] = await Promise.all([[ivy, "ivy"], [jack, "jack"], [kim, "kim"]].map(([u, n]) => u.api.post("/onboard/complete", { username: n })));
+  const befriend = async (a, b, bUser, aUser) => {
+    await a.api.post("/users/friend", { username: `${bUser.username}#${bUser.discriminator}` });
+    await b.api.put(`/users/${aUser._id}/friend`);
+  };
+  await befriend(ivy, jack, jackUser, ivyUser);
+  await befriend(ivy, kim, kimUser, ivyUser);
+  await befriend(jack, kim, kimUser, jackUser);
+  assert.deepEqual(await ivy.api.get(`/users/${jackUser._id}/mutual`), { users: [kimUser._id], servers: [], channels: [] });
 });

@@ -16,6 +16,8 @@ public static class UsersApi
         users.MapGet("/{target}", FetchUser).WithName("fetch_user_fetch").WithSummary("Fetch User");
         users.MapPatch("/{target}", EditUser).WithName("edit_user_edit").WithSummary("Edit User");
         users.MapGet("/{target}/profile", FetchProfile).WithName("fetch_profile_profile").WithSummary("Fetch User Profile");
+        users.MapPatch("/@me/username", ChangeUsername).WithName("change_username_change_username").WithSummary("Change Username");
+        users.MapGet("/{target}/mutual", FetchMutual).WithName("find_mutual_mutual").WithSummary("Fetch Mutual Friends, Servers, Groups and DMs");
         users.MapGet("/{target}/flags", FetchFlags).WithName("fetch_user_flags_fetch_user_flags").WithSummary("Fetch User Flags");
 
         var relationships = app.MapGroup("/users").WithTags("Relationships");
@@ -35,6 +37,14 @@ public static class UsersApi
     public static async Task<Ok<UserResponse>> EditUser(string target, EditUserRequest request, CurrentUser current, ProfileService profiles,
         CancellationToken cancellationToken) =>
         TypedResults.Ok(await profiles.EditAsync(current.User, target, request, cancellationToken));
+
+    public static async Task<Ok<UserResponse>> ChangeUsername(ChangeUsernameRequest request, CurrentUser current, ProfileService profiles,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await profiles.ChangeUsernameAsync(current.User, request, cancellationToken));
+
+    public static async Task<Ok<MutualResponse>> FetchMutual(string target, CurrentUser current, RelationshipService relationships,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await relationships.FetchMutualAsync(current.User, target, cancellationToken));
 
     public static async Task<Ok<ProfileResponse>> FetchProfile(string target, CurrentUser current, RelationshipService relationships,
         CancellationToken cancellationToken) =>

@@ -44,6 +44,13 @@ public static partial class AccountRules
         return value;
     }
 
+    /// <summary>
+    /// The discriminator after a rename: the current one when it is free under the new name (or the name only
+    /// changes case), else a random free one; null when none is left.
+    /// </summary>
+    public static string? DiscriminatorForRename(string current, IReadOnlySet<string> takenUnderNewName, bool onlyCaseChanges) =>
+        onlyCaseChanges || !takenUnderNewName.Contains(current) ? current : PickDiscriminator(takenUnderNewName);
+
     /// <summary>A random free discriminator (<c>0001</c>–<c>9999</c>) for <paramref name="username"/>, or null if none is left.</summary>
     public static string? PickDiscriminator(IReadOnlySet<string> taken)
     {

@@ -42,6 +42,10 @@ public sealed record ProfileResponse(string? Content);
 
 public sealed record FlagResponse(int Flags);
 
+public sealed record MutualResponse(IReadOnlyList<string> Users, IReadOnlyList<string> Servers, IReadOnlyList<string> Channels);
+
+public sealed record ChangeUsernameRequest(string? Username, string? Password);
+
 public sealed record EditUserRequest(
     string? DisplayName,
     string? Avatar,

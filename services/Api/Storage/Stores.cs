@@ -48,6 +48,9 @@ public interface IUserStore
     /// <summary>Writes what a user edits of themselves: display name, status and profile text, badges and flags.</summary>
     Task UpdateProfileAsync(User user, CancellationToken cancellationToken = default);
 
+    /// <summary>Throws <see cref="DuplicateKeyException"/> ("username") if the name and discriminator are taken.</summary>
+    Task ChangeUsernameAsync(string id, string username, string discriminator, CancellationToken cancellationToken = default);
+
     Task<User?> FindByUsernameAsync(string username, string discriminator, CancellationToken cancellationToken = default);
 
     /// <summary>How <paramref name="userId"/> stands with every user they have a relationship with.</summary>

@@ -8,7 +8,7 @@ using Spokes.Api.Storage;
 namespace Spokes.Api.Users;
 
 /// <summary>What users change of themselves (Stoat's <c>PATCH /users/@me</c>), told to everyone watching them as <c>UserUpdate</c>.</summary>
-public sealed partial class ProfileService(IUserStore users, EventPublisher events)
+public sealed partial class ProfileService(IUserStore users, IAccountStore accounts, EventPublisher events)
 {
     private static readonly HashSet<string> Presences = ["Online", "Idle", "Focus", "Busy", "Invisible"];
     private static readonly HashSet<string> RemovableFields = ["Avatar", "StatusText", "StatusPresence", "ProfileContent", "ProfileBackground", "DisplayName"];
@@ -55,6 +55,39 @@ public sealed partial class ProfileService(IUserStore users, EventPublisher even
             await events.PublishAsync(actor.Id, new UserUpdateEvent(actor.Id, data, remove, SecureTokens.NewId()));
         }
         return UserResponse.Self(updated);
+    }
+
+    /// <summary>
+    /// A new username, confirmed with the account's password. The discriminator stays when it is free under
+    /// the new name; otherwise a free one is picked.
+    /// </summary>
+    public async Task<UserResponse> ChangeUsernameAsync(User actor, ChangeUsernameRequest request, CancellationToken cancellationToken)
+    {
+        var account = await accounts.GetAsync(actor.Id, cancellationToken);
+        if (request.Password is null || !PasswordHasher.Verify(request.Password, account?.PasswordHash)) throw StoatException.InvalidCredentials();
+        var username = AccountRules.ValidateUsername(request.Username);
+        if (username == actor.Username) return UserResponse.Self(actor);
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var taken = await users.DiscriminatorsInUseAsync(username, cancellationToken);
+            var onlyCase = string.Equals(username, actor.Username, StringComparison.OrdinalIgnoreCase);
+            var discriminator = AccountRules.DiscriminatorForRename(actor.Discriminator, taken, onlyCase) ?? throw StoatException.UsernameTaken();
+            try
+            {
+                await users.ChangeUsernameAsync(actor.Id, username, discriminator, cancellationToken);
+            }
+            catch (DuplicateKeyException)
+            {
+                // Someone took that pair meanwhile: pick again.
+                continue;
+            }
+            var updated = actor with { Username = username, Discriminator = discriminator };
+            await events.PublishAsync(actor.Id, new UserUpdateEvent(actor.Id,
+                new Dictionary<string, object?> { ["username"] = username, ["discriminator"] = discriminator }, [], SecureTokens.NewId()));
+            return UserResponse.Self(updated);
+        }
+        throw StoatException.UsernameTaken();
     }
 
     private static void Validate(EditUserRequest request)

@@ -38,6 +38,19 @@ public sealed class RelationshipService(IUserStore users, EventPublisher events,
         return new ProfileResponse(target.ProfileContent);
     }
 
+    /// <summary>Friends both users have; servers and groups in common join them once those exist.</summary>
+    public async Task<MutualResponse> FetchMutualAsync(User actor, string targetId, CancellationToken cancellationToken)
+    {
+        if (targetId == actor.Id) throw new StoatException("InvalidOperation", System.Net.HttpStatusCode.BadRequest);
+        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        var mine = await users.GetRelationshipsAsync(actor.Id, cancellationToken);
+        PermissionCalculator.Require(PermissionCalculator.ForUser(new Actor(actor.Id), target.Id, mine.GetValueOrDefault(target.Id, None),
+            mutualConnection: false, targetIsBot: false), UserPermission.ViewProfile);
+        var theirs = await users.GetRelationshipsAsync(target.Id, cancellationToken);
+        var friends = mine.Where(r => r.Value == Friend && theirs.GetValueOrDefault(r.Key, None) == Friend).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
+        return new MutualResponse(friends, [], []);
+    }
+
     /// <summary>Sends a request, or accepts the one the target already sent.</summary>
     public async Task<UserResponse> AddFriendAsync(User actor, string? usernameWithDiscriminator, CancellationToken cancellationToken)
     {

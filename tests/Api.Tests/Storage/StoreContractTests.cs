@@ -98,6 +98,11 @@ public abstract class StoreContractTests
 
         Assert.Equal(alice, await stores.Users.FindByUsernameAsync(name.ToUpperInvariant(), "0001"));
         Assert.Null(await stores.Users.FindByUsernameAsync(name, "0002"));
+
+        var renamed = "Renamed" + Guid.NewGuid().ToString("N")[..6];
+        await stores.Users.ChangeUsernameAsync(alice.Id, renamed, "0007");
+        Assert.Equal(alice with { Username = renamed, Discriminator = "0007" }, await stores.Users.GetAsync(alice.Id));
+        Assert.Equal("username", (await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Users.ChangeUsernameAsync(alice.Id, name, "0042"))).Field);
     }
 
     [SkippableFact]

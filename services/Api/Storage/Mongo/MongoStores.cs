@@ -132,6 +132,20 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
         await schema.Users.UpdateOneAsync(MongoSchema.Is("_id", user.Id), update, cancellationToken: cancellationToken);
     }
 
+    public async Task ChangeUsernameAsync(string id, string username, string discriminator, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await schema.Users.UpdateOneAsync(MongoSchema.Is("_id", id), Builders<BsonDocument>.Update
+                .Set("username", username).Set("username_lower", username.ToLowerInvariant()).Set("discriminator", discriminator),
+                cancellationToken: cancellationToken);
+        }
+        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
+        {
+            throw new DuplicateKeyException("username");
+        }
+    }
+
     private static BsonValue Nullable(string? value) => value is null ? BsonNull.Value : value;
 
     private static string? Text(BsonDocument document, string name, string field) =>

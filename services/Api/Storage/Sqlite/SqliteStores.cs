@@ -107,6 +107,11 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
             ["content"] = user.ProfileContent, ["badges"] = user.Badges, ["flags"] = user.Flags,
         }, cancellationToken);
 
+    public Task ChangeUsernameAsync(string id, string username, string discriminator, CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("UPDATE users SET username = $username, username_lower = $lower, discriminator = $discriminator WHERE id = $id",
+            new Dictionary<string, object?> { ["id"] = id, ["username"] = username, ["lower"] = username.ToLowerInvariant(), ["discriminator"] = discriminator },
+            cancellationToken);
+
     public async Task<User?> FindByUsernameAsync(string username, string discriminator, CancellationToken cancellationToken = default) =>
         (await database.QueryAsync("SELECT * FROM users WHERE username_lower = $lower AND discriminator = $discriminator",
             new Dictionary<string, object?> { ["lower"] = username.ToLowerInvariant(), ["discriminator"] = discriminator }, Read, cancellationToken)).SingleOrDefault();
