@@ -19,12 +19,15 @@ public static partial class AccountRules
     [GeneratedRegex(@"^(\p{L}|[\d_.-])+$")]
     private static partial Regex UsernameShape();
 
-    /// <summary>The address as given, and the form used for uniqueness (trimmed, lower-case).</summary>
+    /// <summary>The form an address is stored and looked up in: trimmed, lower-case.</summary>
+    public static string NormaliseEmail(string email) => email.Trim().ToLowerInvariant();
+
+    /// <summary>The address as given, and the form used for uniqueness (<see cref="NormaliseEmail"/>).</summary>
     public static (string Email, string Normalised) ValidateEmail(string? email)
     {
         var trimmed = email?.Trim() ?? "";
         if (trimmed.Length is 0 or > 254 || !EmailShape().IsMatch(trimmed)) throw StoatException.IncorrectData("email");
-        return (trimmed, trimmed.ToLowerInvariant());
+        return (trimmed, NormaliseEmail(trimmed));
     }
 
     public static void ValidatePassword(string? password)

@@ -39,7 +39,7 @@ public sealed class AccountService(IAccountStore accounts, ISessionStore session
         if (request.Email is null || request.Password is null) throw StoatException.FailedValidation("email and password are required");
         var name = ValidateSessionName(request.FriendlyName ?? "Unknown");
 
-        var account = await accounts.FindByEmailAsync(request.Email.Trim().ToLowerInvariant(), cancellationToken);
+        var account = await accounts.FindByEmailAsync(AccountRules.NormaliseEmail(request.Email), cancellationToken);
         if (!PasswordHasher.Verify(request.Password, account?.PasswordHash) || account is null) throw StoatException.InvalidCredentials();
         if (account.Disabled) return new LoginDisabled(account.Id);
         if (!account.Verified) throw StoatException.UnverifiedAccount();

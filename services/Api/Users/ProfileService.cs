@@ -46,8 +46,16 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
             data["status"] = UserStatusResponse.Of(updated);
         }
         if (request.Profile?.Content is { } content) updated = updated with { ProfileContent = content };
-        if (request.Badges is { } badges) data["badges"] = (updated = updated with { Badges = badges }).Badges;
-        if (request.Flags is { } flags) data["flags"] = (updated = updated with { Flags = flags }).Flags;
+        if (request.Badges is { } badges)
+        {
+            updated = updated with { Badges = badges };
+            data["badges"] = badges;
+        }
+        if (request.Flags is { } flags)
+        {
+            updated = updated with { Flags = flags };
+            data["flags"] = flags;
+        }
 
         if (updated != actor)
         {

@@ -19,11 +19,9 @@ public sealed class RelationshipService(IUserStore users, EventPublisher events,
     public async Task<UserResponse> FetchAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
         if (targetId == actor.Id) return UserResponse.Self(actor);
-        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        var target = await TargetAsync(targetId, cancellationToken);
         var status = await StatusAsync(actor.Id, target.Id, cancellationToken);
-        // Without servers or groups in common, only a relationship lets one user see another.
-        var permissions = PermissionCalculator.ForUser(new Actor(actor.Id), target.Id, status, mutualConnection: false, targetIsBot: false);
-        PermissionCalculator.Require(permissions, UserPermission.Access);
+        RequireTowards(actor, target, status, UserPermission.Access);
         return UserResponse.Seen(target, status);
     }
 
@@ -31,10 +29,8 @@ public sealed class RelationshipService(IUserStore users, EventPublisher events,
     public async Task<ProfileResponse> FetchProfileAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
         if (targetId == actor.Id) return new ProfileResponse(actor.ProfileContent);
-        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
-        var status = await StatusAsync(actor.Id, target.Id, cancellationToken);
-        PermissionCalculator.Require(PermissionCalculator.ForUser(new Actor(actor.Id), target.Id, status, mutualConnection: false, targetIsBot: false),
-            UserPermission.ViewProfile);
+        var target = await TargetAsync(targetId, cancellationToken);
+        RequireTowards(actor, target, await StatusAsync(actor.Id, target.Id, cancellationToken), UserPermission.ViewProfile);
         return new ProfileResponse(target.ProfileContent);
     }
 
@@ -42,10 +38,9 @@ public sealed class RelationshipService(IUserStore users, EventPublisher events,
     public async Task<MutualResponse> FetchMutualAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
         if (targetId == actor.Id) throw new StoatException("InvalidOperation", System.Net.HttpStatusCode.BadRequest);
-        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        var target = await TargetAsync(targetId, cancellationToken);
         var mine = await users.GetRelationshipsAsync(actor.Id, cancellationToken);
-        PermissionCalculator.Require(PermissionCalculator.ForUser(new Actor(actor.Id), target.Id, mine.GetValueOrDefault(target.Id, None),
-            mutualConnection: false, targetIsBot: false), UserPermission.ViewProfile);
+        RequireTowards(actor, target, mine.GetValueOrDefault(target.Id, None), UserPermission.ViewProfile);
         var theirs = await users.GetRelationshipsAsync(target.Id, cancellationToken);
         var friends = mine.Where(r => r.Value == Friend && theirs.GetValueOrDefault(r.Key, None) == Friend).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
         return new MutualResponse(friends, [], []);
@@ -61,7 +56,7 @@ public sealed class RelationshipService(IUserStore users, EventPublisher events,
     }
 
     public async Task<UserResponse> AcceptFriendAsync(User actor, string targetId, CancellationToken cancellationToken) =>
-        await BefriendAsync(actor, await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser(), cancellationToken);
+        await BefriendAsync(actor, await TargetAsync(targetId, cancellationToken), cancellationToken);
 
     private async Task<UserResponse> BefriendAsync(User actor, User target, CancellationToken cancellationToken)
     {
@@ -86,7 +81,7 @@ public sealed class RelationshipService(IUserStore users, EventPublisher events,
     /// <summary>Ends a friendship, withdraws a request, or declines one.</summary>
     public async Task<UserResponse> RemoveFriendAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
-        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        var target = await TargetAsync(targetId, cancellationToken);
         return await StatusAsync(actor.Id, target.Id, cancellationToken) is Friend or Outgoing or Incoming
             ? await SetAsync(actor, target, None, None, cancellationToken)
             : throw StoatException.NoEffect();
@@ -94,7 +89,7 @@ public sealed class RelationshipService(IUserStore users, EventPublisher events,
 
     public async Task<UserResponse> BlockAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
-        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        var target = await TargetAsync(targetId, cancellationToken);
         if (target.Id == actor.Id) throw StoatException.NoEffect();
         return await StatusAsync(actor.Id, target.Id, cancellationToken) switch
         {
@@ -107,13 +102,21 @@ public sealed class RelationshipService(IUserStore users, EventPublisher events,
 
     public async Task<UserResponse> UnblockAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
-        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        var target = await TargetAsync(targetId, cancellationToken);
         if (await StatusAsync(actor.Id, target.Id, cancellationToken) != Blocked) throw StoatException.NoEffect();
         // If they block us too, that stands.
         return await StatusAsync(target.Id, actor.Id, cancellationToken) == Blocked
             ? await SetAsync(actor, target, BlockedOther, Blocked, cancellationToken)
             : await SetAsync(actor, target, None, None, cancellationToken);
     }
+
+    private async Task<User> TargetAsync(string targetId, CancellationToken cancellationToken) =>
+        await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+
+    /// <summary>Without servers or groups in common yet, only a relationship lets one user reach another.</summary>
+    private static void RequireTowards(User actor, User target, RelationshipStatus status, UserPermission permission) =>
+        PermissionCalculator.Require(
+            PermissionCalculator.ForUser(new Actor(actor.Id), target.Id, status, mutualConnection: false, targetIsBot: false), permission);
 
     private async Task<RelationshipStatus> StatusAsync(string userId, string otherId, CancellationToken cancellationToken) =>
         (await users.GetRelationshipsAsync(userId, cancellationToken)).GetValueOrDefault(otherId, None);
