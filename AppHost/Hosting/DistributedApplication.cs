@@ -85,8 +85,7 @@ public sealed class DistributedApplicationBuilder
     {
         var project = new ProjectResource(name, projectPath)
         {
-            Probe = (_, cancellationToken) => Probes.HttpAsync(
-                $"http://127.0.0.1:{Resources[name].GetEndpoint("http").Port}/health", cancellationToken),
+            Probe = (self, cancellationToken) => Probes.HttpAsync($"http://127.0.0.1:{self.GetEndpoint("http").Port}/health", cancellationToken),
         };
         project.Endpoints.Add(new Endpoint("http", "http", targetPort: 8080));
         if (IsPublishing)

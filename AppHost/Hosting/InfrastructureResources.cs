@@ -13,13 +13,14 @@ public static class InfrastructureResources
     {
         var password = builder.AddParameter($"{name}-password", secret: true);
         var connectionString = $"{{{name}.bindings.tcp.host}}:{{{name}.bindings.tcp.port}},password={{{password.Name}.value}}";
+        Func<Resource, CancellationToken, Task<HealthResult>> probe = (self, ct) => Probes.RedisAsync(self.GetEndpoint("tcp").Port, ct);
 
         if (builder.UsesContainers)
         {
             var container = new ContainerResource(name, "docker.io/library/redis", "7.4")
             {
                 ConnectionStringExpression = connectionString,
-                Probe = (_, ct) => Probes.RedisAsync(builder.Resources[name].GetEndpoint("tcp").Port, ct),
+                Probe = probe,
             };
             container.Endpoints.Add(new Endpoint("tcp", "tcp", 6379));
             container.Volumes.Add(new ContainerVolume("data", "/data"));
@@ -32,7 +33,7 @@ public static class InfrastructureResources
         var redis = new ExecutableResource(name, "redis-server", "redis-server")
         {
             ConnectionStringExpression = connectionString,
-            Probe = (_, ct) => Probes.RedisAsync(builder.Resources[name].GetEndpoint("tcp").Port, ct),
+            Probe = probe,
             // Config file (mode 0600) rather than arguments, so the password is not visible in `ps`.
             Prepare = context => WritePrivateFileAsync(Path.Combine(context.ResourceFolder(name), "redis.conf"), $"""
                 bind 127.0.0.1
@@ -55,6 +56,7 @@ public static class InfrastructureResources
         const string user = "spokes";
         var password = builder.AddParameter($"{name}-password", secret: true);
         var connectionString = $"amqp://{user}:{{{password.Name}.value}}@{{{name}.bindings.tcp.host}}:{{{name}.bindings.tcp.port}}/";
+        Func<Resource, CancellationToken, Task<HealthResult>> probe = (self, ct) => Probes.AmqpAsync(self.GetEndpoint("tcp").Port, ct);
 
         if (builder.UsesContainers)
         {
@@ -62,7 +64,7 @@ public static class InfrastructureResources
             {
                 ConnectionStringExpression = connectionString,
                 Hostname = $"spokes-{name}",
-                Probe = (_, ct) => Probes.AmqpAsync(builder.Resources[name].GetEndpoint("tcp").Port, ct),
+                Probe = probe,
             };
             container.Endpoints.Add(new Endpoint("tcp", "tcp", 5672));
             container.Volumes.Add(new ContainerVolume("data", "/var/lib/rabbitmq"));
@@ -74,7 +76,7 @@ public static class InfrastructureResources
         var rabbitmq = new LocalRabbitMqResource(name, user, password)
         {
             ConnectionStringExpression = connectionString,
-            Probe = (_, ct) => Probes.AmqpAsync(builder.Resources[name].GetEndpoint("tcp").Port, ct),
+            Probe = probe,
         };
         return builder.AddResource(rabbitmq);
     }
@@ -92,7 +94,7 @@ public static class InfrastructureResources
             var container = new ContainerResource(name, "docker.io/library/mongo", "8.0")
             {
                 ConnectionStringExpression = connectionString,
-                Probe = (_, ct) => Probes.TcpAsync(builder.Resources[name].GetEndpoint("tcp").Port, ct),
+                Probe = (self, ct) => Probes.TcpAsync(self.GetEndpoint("tcp").Port, ct),
                 AfterHealthy = InitiateReplicaSetAsync,
             };
             container.Endpoints.Add(new Endpoint("tcp", "tcp", 27017));
@@ -119,8 +121,7 @@ public static class InfrastructureResources
             {
                 ConnectionStringExpression =
                     $"Endpoint={{{name}.bindings.http.url}};AccessKey={accessKey};SecretKey={{{secretKey.Name}.value}}",
-                Probe = (_, ct) => Probes.HttpAsync(
-                    $"http://127.0.0.1:{builder.Resources[name].GetEndpoint("http").Port}/minio/health/live", ct),
+                Probe = (self, ct) => Probes.HttpAsync($"http://127.0.0.1:{self.GetEndpoint("http").Port}/minio/health/live", ct),
             };
             container.Endpoints.Add(new Endpoint("http", "http", 9000));
             container.Volumes.Add(new ContainerVolume("data", "/data"));
@@ -151,7 +152,7 @@ public static class InfrastructureResources
             {
                 ConnectionStringExpression =
                     $"Endpoint={{{name}.bindings.http.url}};ApiKey={apiKey};ApiSecret={{{apiSecret.Name}.value}}",
-                Probe = (_, ct) => Probes.HttpAsync($"http://127.0.0.1:{builder.Resources[name].GetEndpoint("http").Port}/", ct),
+                Probe = (self, ct) => Probes.HttpAsync($"http://127.0.0.1:{self.GetEndpoint("http").Port}/", ct),
             };
             container.Endpoints.Add(new Endpoint("http", "http", 7880));
             // WebRTC advertises these ports to clients, so the host publishes them unchanged.
@@ -187,7 +188,7 @@ public static class InfrastructureResources
         if (builder.IsPublishing || builder.ContainerEngine is null) return null;
         var container = new ContainerResource(name, "mcr.microsoft.com/dotnet/aspire-dashboard", "9.5")
         {
-            Probe = (_, ct) => Probes.TcpAsync(builder.Resources[name].GetEndpoint("http").Port, ct),
+            Probe = (self, ct) => Probes.TcpAsync(self.GetEndpoint("http").Port, ct),
         };
         container.Endpoints.Add(new Endpoint("http", "http", 18888));
         container.Endpoints.Add(new Endpoint("otlp", "http", 18889));

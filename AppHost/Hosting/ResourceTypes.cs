@@ -63,7 +63,8 @@ public abstract class ProcessResource(string name) : Resource(name)
 {
     private ManagedProcess? _process;
 
-    public required Func<RunContext, CancellationToken, Task<HealthResult>> Probe { get; init; }
+    /// <summary>One readiness probe of this resource (its endpoints have their ports by then).</summary>
+    public required Func<Resource, CancellationToken, Task<HealthResult>> Probe { get; init; }
 
     public override int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
 
@@ -90,7 +91,7 @@ public abstract class ProcessResource(string name) : Resource(name)
         {
             return HealthResult.Fail($"exited with code {process.Exited.Result}");
         }
-        return await Probe(context, cancellationToken);
+        return await Probe(this, cancellationToken);
     }
 
     public override async Task StopAsync(TimeSpan grace)

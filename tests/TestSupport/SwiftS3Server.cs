@@ -30,7 +30,7 @@ public sealed class SwiftS3Server : IAsyncLifetime
     {
         var memcached = new ExecutableResource("memcached", "memcached", "memcached")
         {
-            Probe = (_, ct) => Probes.TcpAsync(builder.Resources["memcached"].GetEndpoint("tcp").Port, ct),
+            Probe = (self, ct) => Probes.TcpAsync(self.GetEndpoint("tcp").Port, ct),
         };
         memcached.Endpoints.Add(new Endpoint("tcp", "tcp", 11211));
         memcached.Arguments.AddRange(["-l", "127.0.0.1", "-p", "{memcached.bindings.tcp.port}", "-U", "0", "-u", Environment.UserName, "-m", "32"]);
@@ -40,7 +40,7 @@ public sealed class SwiftS3Server : IAsyncLifetime
         {
             var server = new ExecutableResource($"swift-{ring.Kind}", $"swift-{ring.Kind}-server", ring.Package)
             {
-                Probe = (_, ct) => Probes.TcpAsync(builder.Resources[$"swift-{ring.Kind}"].GetEndpoint("tcp").Port, ct),
+                Probe = (self, ct) => Probes.TcpAsync(self.GetEndpoint("tcp").Port, ct),
                 Prepare = context => WriteStorageConfigAsync(context, ring.Kind),
             };
             server.Endpoints.Add(new Endpoint("tcp", "tcp", 6200));
@@ -50,7 +50,7 @@ public sealed class SwiftS3Server : IAsyncLifetime
 
         var proxy = new ExecutableResource("swift-proxy", "swift-proxy-server", "swift-proxy")
         {
-            Probe = (_, ct) => Probes.HttpAsync($"http://127.0.0.1:{builder.Resources["swift-proxy"].GetEndpoint("http").Port}/healthcheck", ct),
+            Probe = (self, ct) => Probes.HttpAsync($"http://127.0.0.1:{self.GetEndpoint("http").Port}/healthcheck", ct),
             Prepare = WriteProxyConfigAsync,
         };
         proxy.Endpoints.Add(new Endpoint("http", "http", 8080));
