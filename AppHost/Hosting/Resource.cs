@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace Spokes.AppHost.Hosting;
 
-public enum ResourceState { Waiting, Starting, Running, Healthy, Unhealthy, Failed, Stopping, Stopped }
+public enum ResourceState { Waiting, Starting, Running, Healthy, Failed, Stopping, Stopped }
 
 /// <summary>A network endpoint of a resource: the port it listens on here and inside its container or pod.</summary>
 public sealed class Endpoint(string name, string scheme, int targetPort, bool external = false)
@@ -33,7 +33,6 @@ public sealed record ResourceSnapshot(
     ResourceState State,
     string? Health,
     int? ProcessId,
-    DateTimeOffset? HealthyAt,
     IReadOnlyList<string> Endpoints);
 
 /// <summary>
@@ -47,7 +46,6 @@ public abstract class Resource(string name)
     private readonly object _gate = new();
     private ResourceState _state = ResourceState.Waiting;
     private string? _health;
-    private DateTimeOffset? _healthyAt;
 
     public string Name { get; } = ResourceNames.Validate(name);
 
@@ -94,7 +92,6 @@ public abstract class Resource(string name)
         {
             _state = state;
             _health = health ?? _health;
-            if (state == ResourceState.Healthy) _healthyAt ??= DateTimeOffset.UtcNow;
         }
     }
 
@@ -104,7 +101,7 @@ public abstract class Resource(string name)
     {
         lock (_gate)
         {
-            return new ResourceSnapshot(Name, Type, _state, _health, ProcessId, _healthyAt,
+            return new ResourceSnapshot(Name, Type, _state, _health, ProcessId,
                 Endpoints.Where(e => e.Port > 0).Select(e => $"{e.Scheme}://127.0.0.1:{e.Port}").ToList());
         }
     }

@@ -17,7 +17,7 @@ internal static class DashboardPage
           tr.selected { background: #eef4ff; }
           tr { cursor: pointer; }
           .state { font-weight: 600; }
-          .Healthy { color: #16794c; } .Failed, .Unhealthy { color: #b42318; }
+          .Healthy { color: #16794c; } .Failed { color: #b42318; }
           .Starting, .Running, .Waiting { color: #b54708; } .Stopping, .Stopped { color: #667085; }
           code { font-size: .85rem; }
           pre { background: #111; color: #ddd; padding: .8rem; height: 24rem; overflow: auto; font-size: .8rem; }

@@ -11,7 +11,7 @@ namespace Spokes.Api.Events;
 /// </summary>
 public sealed class EventPublisher(IConnectionMultiplexer redis, ILogger<EventPublisher> logger)
 {
-    public static readonly JsonSerializerOptions Json = new()
+    private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
