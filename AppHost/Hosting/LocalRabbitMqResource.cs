@@ -36,6 +36,7 @@ public sealed class LocalRabbitMqResource : ExecutableResource
         _epmd = ManagedProcess.Start(new ProcessSpec(epmd, ["-address", "127.0.0.1", "-port", epmdPort]) { WorkingDirectory = folder },
             context.Owner, line => context.Log(this, "epmd: " + line));
         PidFiles.Write(context.DataFolder, Name + "-epmd", _epmd.Id);
+        await WaitForEpmdAsync(int.Parse(epmdPort), cancellationToken);
 
         this.WithEnvironment("RABBITMQ_NODENAME", $"{Name}@localhost")
             .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
@@ -51,6 +52,19 @@ public sealed class LocalRabbitMqResource : ExecutableResource
             .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
             .WithEnvironment("ERL_EPMD_PORT", $"{{{Name}.bindings.epmd.port}}");
         await base.StartAsync(context, cancellationToken);
+    }
+
+    // A broker that finds no epmd listening starts one of its own, which then races ours for the port; on a
+    // slow machine both lose and the broker exits at boot.
+    private async Task WaitForEpmdAsync(int port, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!(await Probes.TcpAsync(port, cancellationToken)).Healthy)
+        {
+            if (_epmd!.HasExited) throw new InvalidOperationException($"epmd exited with code {await _epmd.Exited} before it listened on port {port}");
+            if (DateTime.UtcNow > deadline) throw new InvalidOperationException($"epmd did not listen on port {port} within 15 s");
+            await Task.Delay(50, cancellationToken);
+        }
     }
 
     public override async Task StopAsync(TimeSpan grace)

@@ -28,7 +28,7 @@ public partial class SystemTests
             ["--profile", "local", "--data", dataFolder, "--port", port.ToString()!, "--dashboard-port", dashboardPort.ToString()!]);
         var line = await apphost.WaitForLineAsync(l => l.StartsWith("Spokes is up in ", StringComparison.Ordinal)
                                                        || l.Contains("did not become healthy") || l.Contains("could not start"), StartTimeout);
-        Assert.StartsWith("Spokes is up in ", line);
+        Assert.True(line.StartsWith("Spokes is up in ", StringComparison.Ordinal), $"The suite did not start:{Environment.NewLine}{apphost.Output}");
         var seconds = double.Parse(StartUpTime().Match(line).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         return new Suite(apphost, port.Value, dashboardPort.Value, TimeSpan.FromSeconds(seconds));
     }
