@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Spokes.Api.Identity;
 using Spokes.Api.Storage;
 using Spokes.Api.Configuration;
@@ -20,15 +18,17 @@ internal static class Extensions
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<Users.RelationshipService>();
         builder.Services.AddScoped<Users.ProfileService>();
+        builder.Services.AddScoped<Community.CommunityAccess>();
+        builder.Services.AddScoped<Community.ServerService>();
+        builder.Services.AddScoped<Community.MemberService>();
+        builder.Services.AddScoped<Community.RoleService>();
+        builder.Services.AddScoped<Community.ChannelService>();
+        builder.Services.AddScoped<Community.InviteService>();
         builder.Services.AddSingleton<Events.EventPublisher>();
         builder.AddChatStorage();
 
         // Stoat's wire format is snake_case throughout, without null fields.
-        builder.Services.ConfigureHttpJsonOptions(options =>
-        {
-            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-        });
+        builder.Services.ConfigureHttpJsonOptions(options => StoatJson.Configure(options.SerializerOptions));
         // Unreadable bodies reach the error handler, which answers them in Stoat's shape.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 

@@ -20,6 +20,9 @@ app.MapRootApi();
 app.MapAuthApi();
 app.MapOnboardApi();
 app.MapUsersApi();
+app.MapServersApi();
+app.MapChannelsApi();
+app.MapInvitesApi();
 
 app.Run();
 

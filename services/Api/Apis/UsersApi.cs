@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Spokes.Api.Community;
 using Spokes.Api.Identity;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
@@ -19,6 +20,10 @@ public static class UsersApi
         users.MapPatch("/@me/username", ChangeUsername).WithName("change_username_change_username").WithSummary("Change Username");
         users.MapGet("/{target}/mutual", FetchMutual).WithName("find_mutual_mutual").WithSummary("Fetch Mutual Friends, Servers, Groups and DMs");
         users.MapGet("/{target}/flags", FetchFlags).WithName("fetch_user_flags_fetch_user_flags").WithSummary("Fetch User Flags");
+
+        var directMessages = app.MapGroup("/users").WithTags("Direct Messaging");
+        directMessages.MapGet("/dms", FetchDirectMessages).WithName("fetch_dms_direct_messages").WithSummary("Fetch Direct Message Channels");
+        directMessages.MapGet("/{target}/dm", OpenDirectMessage).WithName("open_dm_open_dm").WithSummary("Open Direct Message");
 
         var relationships = app.MapGroup("/users").WithTags("Relationships");
         relationships.MapPost("/friend", SendFriendRequest).WithName("send_friend_request_send_friend_request").WithSummary("Send Friend Request");
@@ -53,6 +58,12 @@ public static class UsersApi
     /// <summary>Public, as in Stoat: flags (suspended, deleted …) tell clients how to show a user; an unknown user has none.</summary>
     public static async Task<Ok<FlagResponse>> FetchFlags(string target, IUserStore users, CancellationToken cancellationToken) =>
         TypedResults.Ok(new FlagResponse((await users.GetAsync(target, cancellationToken))?.Flags ?? 0));
+
+    public static async Task<Ok<IReadOnlyList<Channel>>> FetchDirectMessages(CurrentUser current, ChannelService channels, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await channels.DirectMessagesAsync(current.User, cancellationToken));
+
+    public static async Task<Ok<Channel>> OpenDirectMessage(string target, CurrentUser current, ChannelService channels, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await channels.OpenDirectMessageAsync(current.User, target, cancellationToken));
 
     public static async Task<Ok<UserResponse>> SendFriendRequest(FriendRequest request, CurrentUser current, RelationshipService relationships,
         CancellationToken cancellationToken) =>

@@ -77,4 +77,36 @@ public sealed class StoatException : Exception
         new("NotFound", HttpStatusCode.NotFound, null, file, line);
     public static StoatException InternalError([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("InternalError", HttpStatusCode.InternalServerError, null, file, line);
+    public static StoatException UnknownServer([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("UnknownServer", HttpStatusCode.NotFound, null, file, line);
+    public static StoatException UnknownChannel([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("UnknownChannel", HttpStatusCode.NotFound, null, file, line);
+    public static StoatException InvalidRole([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("InvalidRole", HttpStatusCode.NotFound, null, file, line);
+    public static StoatException AlreadyInServer([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("AlreadyInServer", HttpStatusCode.Conflict, null, file, line);
+    public static StoatException AlreadyInGroup([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("AlreadyInGroup", HttpStatusCode.Conflict, null, file, line);
+    public static StoatException NotInGroup([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("NotInGroup", HttpStatusCode.NotFound, null, file, line);
+    public static StoatException Banned([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("Banned", HttpStatusCode.Forbidden, null, file, line);
+    public static StoatException NotFriends([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("NotFriends", HttpStatusCode.Forbidden, null, file, line);
+    public static StoatException NotOwner([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("NotOwner", HttpStatusCode.Forbidden, null, file, line);
+    public static StoatException CannotRemoveYourself([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("CannotRemoveYourself", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException CannotTimeoutYourself([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("CannotTimeoutYourself", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException InvalidOperation([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("InvalidOperation", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException TooManyServers(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("TooManyServers", HttpStatusCode.BadRequest, Field("max", max), file, line);
+    public static StoatException TooManyChannels(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("TooManyChannels", HttpStatusCode.BadRequest, Field("max", max), file, line);
+    public static StoatException TooManyRoles(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("TooManyRoles", HttpStatusCode.BadRequest, Field("max", max), file, line);
+    public static StoatException GroupTooLarge(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("GroupTooLarge", HttpStatusCode.BadRequest, Field("max", max), file, line);
 }

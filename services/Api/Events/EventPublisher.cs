@@ -1,29 +1,26 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Spokes.Api.Storage;
 using StackExchange.Redis;
 
 namespace Spokes.Api.Events;
 
 /// <summary>
-/// Publishes Stoat's <c>EventV1</c> JSON (<c>{"type": …}</c>) to the Redis topics Stoat uses — <c>{user}!</c>
-/// for a user's private events — for the Events service to fan out to sockets. Events notify; the state
+/// Publishes Stoat's <c>EventV1</c> JSON (<c>{"type": …}</c>) to the Redis topics Stoat uses — <c>{server}</c>
+/// for a server's structure and members, <c>{channel}</c> for a channel, <c>{user}</c> for a user's public
+/// changes, <c>{user}!</c> for a user's private events — for the Events service to fan out to sockets. Events notify; the state
 /// they describe is already stored, and a client that misses one gets it in its next Ready.
 /// </summary>
 public sealed class EventPublisher(IConnectionMultiplexer redis, ILogger<EventPublisher> logger)
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static string PrivateTopic(string userId) => userId + "!";
 
     public async Task PublishAsync(string topic, StoatEvent @event)
     {
         try
         {
-            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(topic), JsonSerializer.Serialize<object>(@event, Json));
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(topic), @event.ToJson());
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -37,6 +34,8 @@ public abstract record StoatEvent
 {
     [JsonPropertyOrder(-1)]
     public abstract string Type { get; }
+
+    public virtual string ToJson() => JsonSerializer.Serialize<object>(this, StoatJson.Options);
 }
 
 /// <summary>How <see cref="Id"/> now stands with <see cref="User"/>, as <see cref="Id"/> sees that user.</summary>
@@ -52,4 +51,88 @@ public sealed record UserRelationshipEvent(string Id, Models.UserResponse User) 
 public sealed record UserUpdateEvent(string Id, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Clear, string EventId) : StoatEvent
 {
     public override string Type => "UserUpdate";
+}
+
+public sealed record ServerCreateEvent(string Id, Server Server, IReadOnlyList<Channel> Channels) : StoatEvent
+{
+    public override string Type => "ServerCreate";
+
+    public IReadOnlyList<object> Emojis => [];
+
+    public IReadOnlyList<object> VoiceStates => [];
+}
+
+/// <summary>A server changed: <see cref="Data"/> holds the new values of changed fields, <see cref="Clear"/> the removed ones.</summary>
+public sealed record ServerUpdateEvent(string Id, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Clear) : StoatEvent
+{
+    public override string Type => "ServerUpdate";
+}
+
+public sealed record ServerDeleteEvent(string Id) : StoatEvent
+{
+    public override string Type => "ServerDelete";
+}
+
+public sealed record ServerMemberJoinEvent(string Id, string User, Member Member) : StoatEvent
+{
+    public override string Type => "ServerMemberJoin";
+}
+
+public sealed record ServerMemberUpdateEvent(MemberKey Id, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Clear) : StoatEvent
+{
+    public override string Type => "ServerMemberUpdate";
+}
+
+/// <summary><see cref="Reason"/> is <c>Leave</c>, <c>Kick</c> or <c>Ban</c>.</summary>
+public sealed record ServerMemberLeaveEvent(string Id, string User, string Reason) : StoatEvent
+{
+    public override string Type => "ServerMemberLeave";
+}
+
+public sealed record ServerRoleUpdateEvent(string Id, string RoleId, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Clear) : StoatEvent
+{
+    public override string Type => "ServerRoleUpdate";
+}
+
+public sealed record ServerRoleDeleteEvent(string Id, string RoleId) : StoatEvent
+{
+    public override string Type => "ServerRoleDelete";
+}
+
+public sealed record ServerRoleRanksUpdateEvent(string Id, IReadOnlyList<string> Ranks) : StoatEvent
+{
+    public override string Type => "ServerRoleRanksUpdate";
+}
+
+/// <summary>Stoat sends the new channel's own fields beside <c>type</c>.</summary>
+public sealed record ChannelCreateEvent(Channel Channel) : StoatEvent
+{
+    public override string Type => "ChannelCreate";
+
+    public override string ToJson()
+    {
+        var result = new JsonObject { ["type"] = Type };
+        foreach (var (name, value) in JsonSerializer.SerializeToNode(Channel, StoatJson.Options)!.AsObject()) result[name] = value?.DeepClone();
+        return result.ToJsonString();
+    }
+}
+
+public sealed record ChannelUpdateEvent(string Id, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Clear) : StoatEvent
+{
+    public override string Type => "ChannelUpdate";
+}
+
+public sealed record ChannelDeleteEvent(string Id) : StoatEvent
+{
+    public override string Type => "ChannelDelete";
+}
+
+public sealed record ChannelGroupJoinEvent(string Id, string User) : StoatEvent
+{
+    public override string Type => "ChannelGroupJoin";
+}
+
+public sealed record ChannelGroupLeaveEvent(string Id, string User) : StoatEvent
+{
+    public override string Type => "ChannelGroupLeave";
 }

@@ -23,6 +23,11 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IAccountStore, MongoAccountStore>();
             builder.Services.AddSingleton<ISessionStore, MongoSessionStore>();
             builder.Services.AddSingleton<IUserStore, MongoUserStore>();
+            builder.Services.AddSingleton<IServerStore, MongoServerStore>();
+            builder.Services.AddSingleton<IChannelStore, MongoChannelStore>();
+            builder.Services.AddSingleton<IMemberStore, MongoMemberStore>();
+            builder.Services.AddSingleton<IBanStore, MongoBanStore>();
+            builder.Services.AddSingleton<IInviteStore, MongoInviteStore>();
             builder.Services.AddHostedService(sp => new StorageInitializer(ct => sp.GetRequiredService<MongoSchema>().EnsureIndexesAsync(ct)));
         }
         else
@@ -32,6 +37,11 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IAccountStore, SqliteAccountStore>();
             builder.Services.AddSingleton<ISessionStore, SqliteSessionStore>();
             builder.Services.AddSingleton<IUserStore, SqliteUserStore>();
+            builder.Services.AddSingleton<IServerStore, SqliteServerStore>();
+            builder.Services.AddSingleton<IChannelStore, SqliteChannelStore>();
+            builder.Services.AddSingleton<IMemberStore, SqliteMemberStore>();
+            builder.Services.AddSingleton<IBanStore, SqliteBanStore>();
+            builder.Services.AddSingleton<IInviteStore, SqliteInviteStore>();
             builder.Services.AddHostedService(_ => new StorageInitializer(database.MigrateAsync));
             builder.Services.AddHealthChecks().AddAsyncCheck("mongo", async ct =>
             {

@@ -42,6 +42,9 @@ public interface IUserStore
 
     Task<User?> GetAsync(string id, CancellationToken cancellationToken = default);
 
+    /// <summary>The users of <paramref name="ids"/> that exist, in no particular order.</summary>
+    Task<IReadOnlyList<User>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
+
     /// <summary>The discriminators already used with <paramref name="username"/>, case-insensitively.</summary>
     Task<IReadOnlySet<string>> DiscriminatorsInUseAsync(string username, CancellationToken cancellationToken = default);
 
@@ -62,4 +65,84 @@ public interface IUserStore
     /// </summary>
     Task SetRelationshipAsync(string userId, string otherId, RelationshipStatus userStatus, RelationshipStatus otherStatus,
         CancellationToken cancellationToken = default);
+}
+
+public interface IServerStore
+{
+    Task CreateAsync(Server server, CancellationToken cancellationToken = default);
+
+    Task<Server?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the server's new state over the old.</summary>
+    Task UpdateAsync(Server server, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the server with its channels, members, bans and invites.</summary>
+    Task DeleteAsync(string id, CancellationToken cancellationToken = default);
+}
+
+public interface IChannelStore
+{
+    Task CreateAsync(Channel channel, CancellationToken cancellationToken = default);
+
+    Task<Channel?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<Channel>> ListByServerAsync(string serverId, CancellationToken cancellationToken = default);
+
+    /// <summary>The user's saved messages, DMs and groups.</summary>
+    Task<IReadOnlyList<Channel>> ListPrivateAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>The DM between two users (or a user's saved messages, when both are the same user).</summary>
+    Task<Channel?> FindDirectAsync(string userId, string otherId, CancellationToken cancellationToken = default);
+
+    Task UpdateAsync(Channel channel, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the channel with its invites.</summary>
+    Task DeleteAsync(string id, CancellationToken cancellationToken = default);
+}
+
+public interface IMemberStore
+{
+    /// <summary>Throws <see cref="DuplicateKeyException"/> ("member") if the user is already a member.</summary>
+    Task CreateAsync(Member member, CancellationToken cancellationToken = default);
+
+    Task<Member?> GetAsync(string serverId, string userId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<Member>> ListAsync(string serverId, CancellationToken cancellationToken = default);
+
+    Task<int> CountAsync(string serverId, CancellationToken cancellationToken = default);
+
+    /// <summary>Ids of the servers the user is a member of.</summary>
+    Task<IReadOnlyList<string>> ServersOfAsync(string userId, CancellationToken cancellationToken = default);
+
+    Task UpdateAsync(Member member, CancellationToken cancellationToken = default);
+
+    /// <summary>False when the user was not a member.</summary>
+    Task<bool> DeleteAsync(string serverId, string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Takes a deleted role away from every member who had it.</summary>
+    Task RemoveRoleAsync(string serverId, string roleId, CancellationToken cancellationToken = default);
+}
+
+public interface IBanStore
+{
+    /// <summary>Bans the user, or replaces the reason of an existing ban.</summary>
+    Task SaveAsync(ServerBan ban, CancellationToken cancellationToken = default);
+
+    Task<ServerBan?> GetAsync(string serverId, string userId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<ServerBan>> ListAsync(string serverId, CancellationToken cancellationToken = default);
+
+    Task<bool> DeleteAsync(string serverId, string userId, CancellationToken cancellationToken = default);
+}
+
+public interface IInviteStore
+{
+    /// <summary>Throws <see cref="DuplicateKeyException"/> ("code") if the code is taken.</summary>
+    Task CreateAsync(Invite invite, CancellationToken cancellationToken = default);
+
+    Task<Invite?> GetAsync(string code, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<Invite>> ListByServerAsync(string serverId, CancellationToken cancellationToken = default);
+
+    Task<bool> DeleteAsync(string code, CancellationToken cancellationToken = default);
 }

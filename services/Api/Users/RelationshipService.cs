@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Spokes.Api.Community;
 using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
 using Spokes.Api.Events;
@@ -14,36 +15,36 @@ namespace Spokes.Api.Users;
 /// blocking and unblocking. Both sides change together, and each side is told of its new standing on its
 /// private topic.
 /// </summary>
-public sealed class RelationshipService(IUserStore users, EventPublisher events, IOptionsMonitor<ApiOptions> options, TimeProvider clock)
+public sealed class RelationshipService(IUserStore users, CommunityAccess access, EventPublisher events, IOptionsMonitor<ApiOptions> options, TimeProvider clock)
 {
     public async Task<UserResponse> FetchAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
         if (targetId == actor.Id) return UserResponse.Self(actor);
         var target = await TargetAsync(targetId, cancellationToken);
-        var status = await StatusAsync(actor.Id, target.Id, cancellationToken);
-        RequireTowards(actor, target, status, UserPermission.Access);
-        return UserResponse.Seen(target, status);
+        await RequireTowardsAsync(actor, target, UserPermission.Access, cancellationToken);
+        return UserResponse.Seen(target, await StatusAsync(actor.Id, target.Id, cancellationToken));
     }
 
-    /// <summary>A profile is for those who may see it: the user, friends, and (later) those sharing a server.</summary>
+    /// <summary>A profile is for those who may see it: the user, friends, and those sharing a server or group.</summary>
     public async Task<ProfileResponse> FetchProfileAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
         if (targetId == actor.Id) return new ProfileResponse(actor.ProfileContent);
         var target = await TargetAsync(targetId, cancellationToken);
-        RequireTowards(actor, target, await StatusAsync(actor.Id, target.Id, cancellationToken), UserPermission.ViewProfile);
+        await RequireTowardsAsync(actor, target, UserPermission.ViewProfile, cancellationToken);
         return new ProfileResponse(target.ProfileContent);
     }
 
-    /// <summary>Friends both users have; servers and groups in common join them once those exist.</summary>
+    /// <summary>Friends, servers and groups both users have.</summary>
     public async Task<MutualResponse> FetchMutualAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
-        if (targetId == actor.Id) throw new StoatException("InvalidOperation", System.Net.HttpStatusCode.BadRequest);
+        if (targetId == actor.Id) throw StoatException.InvalidOperation();
         var target = await TargetAsync(targetId, cancellationToken);
+        await RequireTowardsAsync(actor, target, UserPermission.ViewProfile, cancellationToken);
         var mine = await users.GetRelationshipsAsync(actor.Id, cancellationToken);
-        RequireTowards(actor, target, mine.GetValueOrDefault(target.Id, None), UserPermission.ViewProfile);
         var theirs = await users.GetRelationshipsAsync(target.Id, cancellationToken);
         var friends = mine.Where(r => r.Value == Friend && theirs.GetValueOrDefault(r.Key, None) == Friend).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
-        return new MutualResponse(friends, [], []);
+        return new MutualResponse(friends, await access.MutualServersAsync(actor.Id, target.Id, cancellationToken),
+            await access.MutualGroupsAsync(actor.Id, target.Id, cancellationToken));
     }
 
     /// <summary>Sends a request, or accepts the one the target already sent.</summary>
@@ -113,10 +114,8 @@ public sealed class RelationshipService(IUserStore users, EventPublisher events,
     private async Task<User> TargetAsync(string targetId, CancellationToken cancellationToken) =>
         await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
 
-    /// <summary>Without servers or groups in common yet, only a relationship lets one user reach another.</summary>
-    private static void RequireTowards(User actor, User target, RelationshipStatus status, UserPermission permission) =>
-        PermissionCalculator.Require(
-            PermissionCalculator.ForUser(new Actor(actor.Id), target.Id, status, mutualConnection: false, targetIsBot: false), permission);
+    private async Task RequireTowardsAsync(User actor, User target, UserPermission permission, CancellationToken cancellationToken) =>
+        PermissionCalculator.Require(await access.TowardsAsync(actor, target.Id, cancellationToken), permission);
 
     private async Task<RelationshipStatus> StatusAsync(string userId, string otherId, CancellationToken cancellationToken) =>
         (await users.GetRelationshipsAsync(userId, cancellationToken)).GetValueOrDefault(otherId, None);

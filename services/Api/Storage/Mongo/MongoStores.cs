@@ -14,6 +14,11 @@ public sealed class MongoSchema(IMongoDatabase database)
     public IMongoCollection<BsonDocument> Accounts { get; } = database.GetCollection<BsonDocument>("accounts");
     public IMongoCollection<BsonDocument> Sessions { get; } = database.GetCollection<BsonDocument>("sessions");
     public IMongoCollection<BsonDocument> Users { get; } = database.GetCollection<BsonDocument>("users");
+    public IMongoCollection<BsonDocument> Servers { get; } = database.GetCollection<BsonDocument>("servers");
+    public IMongoCollection<BsonDocument> Channels { get; } = database.GetCollection<BsonDocument>("channels");
+    public IMongoCollection<BsonDocument> Members { get; } = database.GetCollection<BsonDocument>("server_members");
+    public IMongoCollection<BsonDocument> Bans { get; } = database.GetCollection<BsonDocument>("server_bans");
+    public IMongoCollection<BsonDocument> Invites { get; } = database.GetCollection<BsonDocument>("channel_invites");
 
     public async Task EnsureIndexesAsync(CancellationToken cancellationToken = default)
     {
@@ -23,6 +28,15 @@ public sealed class MongoSchema(IMongoDatabase database)
         await Sessions.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("token"), unique("token")), cancellationToken: cancellationToken);
         await Sessions.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("user_id").Ascending("_id"), new CreateIndexOptions { Name = "user" }), cancellationToken: cancellationToken);
         await Users.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("username_lower").Ascending("discriminator"), unique("username")), cancellationToken: cancellationToken);
+        var named = (string name) => new CreateIndexOptions { Name = name };
+        await Channels.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("server"), named("server")), cancellationToken: cancellationToken);
+        await Channels.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("recipients"), named("recipients")), cancellationToken: cancellationToken);
+        await Channels.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("user"), named("saved_messages_user")), cancellationToken: cancellationToken);
+        await Members.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("_id.server"), named("server")), cancellationToken: cancellationToken);
+        await Members.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("_id.user"), named("user")), cancellationToken: cancellationToken);
+        await Bans.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("_id.server"), named("server")), cancellationToken: cancellationToken);
+        await Invites.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("server"), named("server")), cancellationToken: cancellationToken);
+        await Invites.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("channel"), named("channel")), cancellationToken: cancellationToken);
     }
 
     public static async Task InsertAsync(IMongoCollection<BsonDocument> collection, BsonDocument document, CancellationToken cancellationToken)
@@ -120,6 +134,9 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
 
     public async Task<User?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         Read(await schema.Users.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<User>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+        (await schema.Users.Find(Builders<BsonDocument>.Filter.In("_id", ids)).ToListAsync(cancellationToken)).Select(d => Read(d)!).ToList();
 
     public async Task UpdateProfileAsync(User user, CancellationToken cancellationToken = default)
     {

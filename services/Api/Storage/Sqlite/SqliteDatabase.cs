@@ -57,6 +57,46 @@ public sealed class SqliteDatabase
         ALTER TABLE users ADD COLUMN status_presence TEXT;
         ALTER TABLE users ADD COLUMN profile_content TEXT;
         """,
+        """
+        CREATE TABLE servers (
+            id TEXT PRIMARY KEY,
+            document TEXT NOT NULL
+        );
+        CREATE TABLE channels (
+            id TEXT PRIMARY KEY,
+            channel_type TEXT NOT NULL,
+            server_id TEXT,
+            document TEXT NOT NULL
+        );
+        CREATE INDEX channels_by_server ON channels (server_id) WHERE server_id IS NOT NULL;
+        CREATE TABLE channel_users (
+            user_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            PRIMARY KEY (user_id, channel_id)
+        );
+        CREATE INDEX channel_users_by_channel ON channel_users (channel_id);
+        CREATE TABLE members (
+            server_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            document TEXT NOT NULL,
+            PRIMARY KEY (server_id, user_id)
+        );
+        CREATE INDEX members_by_user ON members (user_id);
+        CREATE TABLE bans (
+            server_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            document TEXT NOT NULL,
+            PRIMARY KEY (server_id, user_id)
+        );
+        CREATE TABLE invites (
+            code TEXT PRIMARY KEY,
+            server_id TEXT,
+            channel_id TEXT NOT NULL,
+            document TEXT NOT NULL
+        );
+        CREATE INDEX invites_by_server ON invites (server_id) WHERE server_id IS NOT NULL;
+        CREATE INDEX invites_by_channel ON invites (channel_id);
+        """,
     ];
 
     public SqliteDatabase(string connectionString)
@@ -117,10 +157,15 @@ public sealed class SqliteDatabase
         }
         catch (SqliteException e) when (e.SqliteExtendedErrorCode is 2067 or 1555)
         {
-            // "… UNIQUE constraint failed: users.username_lower, users.discriminator'." names the rule by its first column.
-            var column = System.Text.RegularExpressions.Regex.Match(e.Message, @"failed: \w+\.(\w+)").Groups[1].Value;
-            throw new DuplicateKeyException(column.Replace("_normalised", "").Replace("_lower", ""));
+            throw Duplicate(e);
         }
+    }
+
+    // "… UNIQUE constraint failed: users.username_lower, users.discriminator'." names the rule by its first column.
+    private static DuplicateKeyException Duplicate(SqliteException e)
+    {
+        var column = System.Text.RegularExpressions.Regex.Match(e.Message, @"failed: \w+\.(\w+)").Groups[1].Value;
+        return new DuplicateKeyException(column.Replace("_normalised", "").Replace("_lower", ""));
     }
 
     /// <summary>Runs several statements in one transaction: all of them happen, or none.</summary>
@@ -133,7 +178,14 @@ public sealed class SqliteDatabase
         {
             await using var command = Command(connection, sql, parameters);
             command.Transaction = transaction;
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            try
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (SqliteException e) when (e.SqliteExtendedErrorCode is 2067 or 1555)
+            {
+                throw Duplicate(e);
+            }
         }
         await transaction.CommitAsync(cancellationToken);
     }

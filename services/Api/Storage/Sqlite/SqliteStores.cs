@@ -94,6 +94,10 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
         (await database.QueryAsync("SELECT * FROM users WHERE id = $id",
             new Dictionary<string, object?> { ["id"] = id }, Read, cancellationToken)).SingleOrDefault();
 
+    public async Task<IReadOnlyList<User>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT * FROM users WHERE id IN (SELECT value FROM json_each($ids))",
+            new Dictionary<string, object?> { ["ids"] = System.Text.Json.JsonSerializer.Serialize(ids) }, Read, cancellationToken);
+
     public async Task<IReadOnlySet<string>> DiscriminatorsInUseAsync(string username, CancellationToken cancellationToken = default) =>
         (await database.QueryAsync("SELECT discriminator FROM users WHERE username_lower = $lower",
             new Dictionary<string, object?> { ["lower"] = username.ToLowerInvariant() }, r => r.GetString(0), cancellationToken)).ToHashSet();

@@ -1,0 +1,275 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Spokes.Api.Configuration;
+using Spokes.Api.Errors;
+using Spokes.Api.Events;
+using Spokes.Api.Identity;
+using Spokes.Api.Models;
+using Spokes.Api.Storage;
+using Spokes.Permissions;
+
+namespace Spokes.Api.Community;
+
+/// <summary>Stoat's channel routes: fetch, edit, delete or close, permission overrides, DMs and groups.</summary>
+public sealed class ChannelService(
+    CommunityAccess access,
+    IChannelStore channels,
+    IServerStore servers,
+    IUserStore users,
+    EventPublisher events,
+    IOptionsMonitor<ApiOptions> options)
+{
+    private static readonly string[] RemovableFields = ["Description", "Icon", "DefaultPermissions", "Voice"];
+
+    public async Task<Channel> FetchAsync(User actor, string channelId, CancellationToken cancellationToken) =>
+        (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ViewChannel).Channel;
+
+    public async Task<Channel> EditAsync(User actor, string channelId, EditChannelRequest request, CancellationToken cancellationToken)
+    {
+        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManageChannel);
+        var remove = Validation.Removals(request.Remove, RemovableFields);
+        Validation.Length(request.Name, "name", 1, 32);
+        Validation.Length(request.Description, "description", 0, 1024);
+        // Icons are files claimed from Autumn, which holds none yet.
+        if (request.Icon is not null) throw StoatException.UnknownAttachment();
+        if (request.Voice?.MaxUsers is < 1) throw StoatException.FailedValidation("voice.max_users must be at least 1");
+
+        var data = new Dictionary<string, object?>();
+        Channel updated;
+        switch (at.Channel)
+        {
+            case Group group:
+                if (request.Voice is not null || remove.Contains("DefaultPermissions") || remove.Contains("Voice")) throw StoatException.InvalidOperation();
+                var editedGroup = group with { Description = remove.Contains("Description") ? null : group.Description };
+                if (request.Name is { } groupName) data["name"] = (editedGroup = editedGroup with { Name = groupName }).Name;
+                if (request.Description is { } groupDescription) data["description"] = (editedGroup = editedGroup with { Description = groupDescription }).Description;
+                if (request.Nsfw is { } groupNsfw) data["nsfw"] = (editedGroup = editedGroup with { Nsfw = groupNsfw }).Nsfw;
+                if (request.Owner is { } owner)
+                {
+                    // Handing the group over is the owner's alone, and only to someone in it.
+                    if (group.Owner != actor.Id) throw StoatException.NotOwner();
+                    if (!group.Recipients.Contains(owner)) throw StoatException.NotInGroup();
+                    data["owner"] = (editedGroup = editedGroup with { Owner = owner }).Owner;
+                }
+                updated = editedGroup;
+                break;
+            case TextChannel text:
+                if (request.Owner is not null) throw StoatException.InvalidOperation();
+                var editedText = text with
+                {
+                    Description = remove.Contains("Description") ? null : text.Description,
+                    DefaultPermissions = remove.Contains("DefaultPermissions") ? null : text.DefaultPermissions,
+                    Voice = remove.Contains("Voice") ? null : text.Voice,
+                };
+                if (request.Name is { } name) data["name"] = (editedText = editedText with { Name = name }).Name;
+                if (request.Description is { } description) data["description"] = (editedText = editedText with { Description = description }).Description;
+                if (request.Nsfw is { } nsfw) data["nsfw"] = (editedText = editedText with { Nsfw = nsfw }).Nsfw;
+                if (request.Voice is { } voice) data["voice"] = (editedText = editedText with { Voice = voice }).Voice;
+                updated = editedText;
+                break;
+            default:
+                throw StoatException.InvalidOperation();
+        }
+        // `archived` is accepted as Stoat accepts it; channels have no archived state to keep.
+
+        if (data.Count > 0 || remove.Count > 0)
+        {
+            await channels.UpdateAsync(updated, cancellationToken);
+            await events.PublishAsync(updated.Id, new ChannelUpdateEvent(updated.Id, data, remove));
+        }
+        return updated;
+    }
+
+    /// <summary>Deletes a server channel, closes a DM, or leaves a group (which ends with its last member).</summary>
+    public async Task DeleteAsync(User actor, string channelId, CancellationToken cancellationToken)
+    {
+        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ViewChannel);
+        switch (at.Channel)
+        {
+            case SavedMessages:
+                throw StoatException.InvalidOperation();
+            case DirectMessage direct:
+                if (!direct.Active) return;
+                await channels.UpdateAsync(direct with { Active = false }, cancellationToken);
+                await events.PublishAsync(direct.Id, new ChannelUpdateEvent(direct.Id, new Dictionary<string, object?> { ["active"] = false }, []));
+                return;
+            case Group group:
+                if (!group.Recipients.Contains(actor.Id)) throw StoatException.NotInGroup();
+                await LeaveGroupAsync(group, actor.Id, cancellationToken);
+                return;
+            case TextChannel text:
+                at.Require(ChannelPermission.ManageChannel);
+                await channels.DeleteAsync(text.Id, cancellationToken);
+                var server = at.Server!;
+                await servers.UpdateAsync(server with
+                {
+                    Channels = server.Channels.Where(id => id != text.Id).ToList(),
+                    Categories = server.Categories?.Select(c => c with { Channels = c.Channels.Where(id => id != text.Id).ToList() }).ToList(),
+                }, cancellationToken);
+                await events.PublishAsync(text.Id, new ChannelDeleteEvent(text.Id));
+                return;
+        }
+    }
+
+    private async Task LeaveGroupAsync(Group group, string userId, CancellationToken cancellationToken)
+    {
+        var remaining = group.Recipients.Where(r => r != userId).ToList();
+        if (remaining.Count == 0)
+        {
+            await channels.DeleteAsync(group.Id, cancellationToken);
+            await events.PublishAsync(group.Id, new ChannelDeleteEvent(group.Id));
+            return;
+        }
+        var owner = group.Owner == userId ? remaining[0] : group.Owner;
+        await channels.UpdateAsync(group with { Recipients = remaining, Owner = owner }, cancellationToken);
+        await events.PublishAsync(group.Id, new ChannelGroupLeaveEvent(group.Id, userId));
+        if (owner != group.Owner)
+            await events.PublishAsync(group.Id, new ChannelUpdateEvent(group.Id, new Dictionary<string, object?> { ["owner"] = owner }, []));
+    }
+
+    public async Task<Channel> CreateGroupAsync(User actor, CreateGroupRequest request, CancellationToken cancellationToken)
+    {
+        var name = Validation.Required(request.Name, "name", 1, 32);
+        var description = Validation.Length(request.Description, "description", 0, 1024);
+        if (request.Icon is not null) throw StoatException.UnknownAttachment();
+        var invited = (request.Users ?? []).Where(id => id != actor.Id).Distinct().ToList();
+        var max = options.CurrentValue.Limits.Global.GroupSize;
+        if (invited.Count + 1 > max) throw StoatException.GroupTooLarge(max);
+        var relationships = await users.GetRelationshipsAsync(actor.Id, cancellationToken);
+        var found = (await users.GetManyAsync(invited, cancellationToken)).Select(u => u.Id).ToHashSet();
+        foreach (var id in invited)
+        {
+            if (!found.Contains(id)) throw StoatException.UnknownUser();
+            if (relationships.GetValueOrDefault(id) != RelationshipStatus.Friend) throw StoatException.NotFriends();
+        }
+
+        var group = new Group(SecureTokens.NewId(), name, actor.Id, description, [actor.Id, .. invited], null, null, request.Nsfw ?? false);
+        await channels.CreateAsync(group, cancellationToken);
+        foreach (var recipient in group.Recipients) await events.PublishAsync(EventPublisher.PrivateTopic(recipient), new ChannelCreateEvent(group));
+        return group;
+    }
+
+    /// <summary>Adds a friend to a group; needs InviteOthers there.</summary>
+    public async Task AddRecipientAsync(User actor, string groupId, string userId, CancellationToken cancellationToken)
+    {
+        var at = (await access.InChannelAsync(actor, groupId, cancellationToken)).Require(ChannelPermission.InviteOthers);
+        if (at.Channel is not Group group) throw StoatException.InvalidOperation();
+        if (group.Recipients.Contains(userId)) throw StoatException.AlreadyInGroup();
+        _ = await users.GetAsync(userId, cancellationToken) ?? throw StoatException.UnknownUser();
+        if ((await users.GetRelationshipsAsync(actor.Id, cancellationToken)).GetValueOrDefault(userId) != RelationshipStatus.Friend)
+            throw StoatException.NotFriends();
+        await JoinGroupAsync(group, userId, cancellationToken);
+    }
+
+    /// <summary>Adds <paramref name="userId"/> to the group: the group learns of them, they of the group.</summary>
+    public async Task<Group> JoinGroupAsync(Group group, string userId, CancellationToken cancellationToken)
+    {
+        if (group.Recipients.Contains(userId)) throw StoatException.AlreadyInGroup();
+        var max = options.CurrentValue.Limits.Global.GroupSize;
+        if (group.Recipients.Count >= max) throw StoatException.GroupTooLarge(max);
+        var joined = group with { Recipients = [.. group.Recipients, userId] };
+        await channels.UpdateAsync(joined, cancellationToken);
+        await events.PublishAsync(group.Id, new ChannelGroupJoinEvent(group.Id, userId));
+        await events.PublishAsync(EventPublisher.PrivateTopic(userId), new ChannelCreateEvent(joined));
+        return joined;
+    }
+
+    /// <summary>The owner removes someone else from the group.</summary>
+    public async Task RemoveRecipientAsync(User actor, string groupId, string userId, CancellationToken cancellationToken)
+    {
+        var at = (await access.InChannelAsync(actor, groupId, cancellationToken)).Require(ChannelPermission.ViewChannel);
+        if (at.Channel is not Group group) throw StoatException.InvalidOperation();
+        if (group.Owner != actor.Id && !actor.Privileged) throw StoatException.NotOwner();
+        if (userId == actor.Id) throw StoatException.CannotRemoveYourself();
+        if (!group.Recipients.Contains(userId)) throw StoatException.NotInGroup();
+        await LeaveGroupAsync(group, userId, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<UserResponse>> GroupMembersAsync(User actor, string groupId, CancellationToken cancellationToken)
+    {
+        var at = (await access.InChannelAsync(actor, groupId, cancellationToken)).Require(ChannelPermission.ViewChannel);
+        if (at.Channel is not Group group) throw StoatException.InvalidOperation();
+        return await access.SeenByAsync(actor, group.Recipients, cancellationToken);
+    }
+
+    /// <summary>A role's override in a server channel: for roles below the actor, granting only what the actor holds here.</summary>
+    public async Task<Channel> SetRolePermissionsAsync(User actor, string channelId, string roleId, RolePermissionsRequest request, CancellationToken cancellationToken)
+    {
+        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
+        if (at.Channel is not TextChannel text) throw StoatException.InvalidOperation();
+        var server = at.Server!;
+        var role = server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
+        var next = RoleService.ToOverride(request.Permissions);
+        PermissionCalculator.RequireAboveRole(server.ToPermissions(), CommunityAccess.ActorOf(actor), at.Member?.ToPermissions(), role.ToPermissions());
+        PermissionCalculator.RequireCanGive(at.Permissions, text.RolePermissions?.GetValueOrDefault(roleId) is { } current ? current.ToOverride() : null, next);
+
+        var overrides = new Dictionary<string, OverrideField>(text.RolePermissions ?? new Dictionary<string, OverrideField>()) { [roleId] = OverrideField.From(next) };
+        var updated = text with { RolePermissions = overrides };
+        await channels.UpdateAsync(updated, cancellationToken);
+        await events.PublishAsync(text.Id, new ChannelUpdateEvent(text.Id, new Dictionary<string, object?> { ["role_permissions"] = overrides }, []));
+        return updated;
+    }
+
+    /// <summary>A server channel's default override (<c>{allow, deny}</c>), or what a group's members may do (a number).</summary>
+    public async Task<Channel> SetDefaultPermissionsAsync(User actor, string channelId, DefaultChannelPermissionsRequest request, CancellationToken cancellationToken)
+    {
+        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
+        Channel updated;
+        Dictionary<string, object?> data;
+        switch (at.Channel)
+        {
+            case TextChannel text:
+                var next = RoleService.ToOverride(ReadOverride(request.Permissions));
+                PermissionCalculator.RequireCanGive(at.Permissions, text.DefaultPermissions?.ToOverride(), next);
+                var field = OverrideField.From(next);
+                updated = text with { DefaultPermissions = field };
+                data = new() { ["default_permissions"] = field };
+                break;
+            case Group group:
+                if (request.Permissions.ValueKind != JsonValueKind.Number || !request.Permissions.TryGetUInt64(out var value))
+                    throw StoatException.FailedValidation("permissions must be a number for a group");
+                var current = group.Permissions is { } old ? (ChannelPermission)unchecked((ulong)old) : ChannelPermission.None;
+                PermissionCalculator.RequireCanGive(at.Permissions, new PermissionOverride(current, ChannelPermission.None),
+                    new PermissionOverride((ChannelPermission)value, ChannelPermission.None));
+                updated = group with { Permissions = unchecked((long)value) };
+                data = new() { ["permissions"] = unchecked((long)value) };
+                break;
+            default:
+                throw StoatException.InvalidOperation();
+        }
+        await channels.UpdateAsync(updated, cancellationToken);
+        await events.PublishAsync(updated.Id, new ChannelUpdateEvent(updated.Id, data, []));
+        return updated;
+    }
+
+    private static OverrideValue? ReadOverride(JsonElement value)
+    {
+        try
+        {
+            return value.ValueKind == JsonValueKind.Object ? value.Deserialize<OverrideValue>(StoatJson.Options) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Saved messages, open DMs and groups: what a client lists beside its servers.</summary>
+    public async Task<IReadOnlyList<Channel>> DirectMessagesAsync(User actor, CancellationToken cancellationToken) =>
+        (await channels.ListPrivateAsync(actor.Id, cancellationToken)).Where(c => c is not DirectMessage { Active: false }).ToList();
+
+    /// <summary>The DM with a user (made when first asked for), or one's saved messages when the user is oneself.</summary>
+    public async Task<Channel> OpenDirectMessageAsync(User actor, string targetId, CancellationToken cancellationToken)
+    {
+        var target = await users.GetAsync(targetId, cancellationToken) ?? throw StoatException.UnknownUser();
+        if (target.Id != actor.Id) PermissionCalculator.Require(await access.TowardsAsync(actor, target.Id, cancellationToken), UserPermission.SendMessage);
+        if (await channels.FindDirectAsync(actor.Id, target.Id, cancellationToken) is { } existing) return existing;
+
+        Channel channel = target.Id == actor.Id
+            ? new SavedMessages(SecureTokens.NewId(), actor.Id)
+            : new DirectMessage(SecureTokens.NewId(), false, [actor.Id, target.Id], null);
+        await channels.CreateAsync(channel, cancellationToken);
+        foreach (var user in channel.PrivateUsers()) await events.PublishAsync(EventPublisher.PrivateTopic(user), new ChannelCreateEvent(channel));
+        return channel;
+    }
+}

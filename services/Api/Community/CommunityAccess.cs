@@ -1,0 +1,110 @@
+using Spokes.Api.Errors;
+using Spokes.Api.Models;
+using Spokes.Api.Storage;
+using Spokes.Permissions;
+
+namespace Spokes.Api.Community;
+
+/// <summary>What a user may do where they ask: a server, one of its channels, a DM or group.</summary>
+public sealed record ServerAccess(User Actor, Server Server, Member? Member, ChannelPermission Permissions)
+{
+    public Actor AsActor => CommunityAccess.ActorOf(Actor);
+
+    public ServerAccess Require(ChannelPermission permission)
+    {
+        PermissionCalculator.Require(Permissions, permission);
+        return this;
+    }
+}
+
+public sealed record ChannelAccess(User Actor, Channel Channel, Server? Server, Member? Member, ChannelPermission Permissions)
+{
+    public ChannelAccess Require(ChannelPermission permission)
+    {
+        PermissionCalculator.Require(Permissions, permission);
+        return this;
+    }
+}
+
+/// <summary>
+/// Loads what a permission question needs and asks <see cref="PermissionCalculator"/>, so every route applies
+/// Stoat's rules the same way.
+/// </summary>
+public sealed class CommunityAccess(IServerStore servers, IMemberStore members, IChannelStore channels, IUserStore users, TimeProvider clock)
+{
+    public static Actor ActorOf(User user) => new(user.Id, user.Privileged);
+
+    public DateTimeOffset Now => clock.GetUtcNow();
+
+    public async Task<Server> ServerAsync(string id, CancellationToken cancellationToken) =>
+        await servers.GetAsync(id, cancellationToken) ?? throw StoatException.UnknownServer();
+
+    public async Task<Channel> ChannelAsync(string id, CancellationToken cancellationToken) =>
+        await channels.GetAsync(id, cancellationToken) ?? throw StoatException.UnknownChannel();
+
+    public async Task<ServerAccess> InServerAsync(User actor, string serverId, CancellationToken cancellationToken) =>
+        At(actor, await ServerAsync(serverId, cancellationToken), await members.GetAsync(serverId, actor.Id, cancellationToken));
+
+    /// <summary>Access as it stands after a change to the server or the member, without reloading.</summary>
+    public ServerAccess At(User actor, Server server, Member? member) =>
+        new(actor, server, member, PermissionCalculator.ForServer(ActorOf(actor), server.ToPermissions(), member?.ToPermissions(), Now));
+
+    public async Task<ChannelAccess> InChannelAsync(User actor, string channelId, CancellationToken cancellationToken) =>
+        await InChannelAsync(actor, await ChannelAsync(channelId, cancellationToken), cancellationToken);
+
+    public async Task<ChannelAccess> InChannelAsync(User actor, Channel channel, CancellationToken cancellationToken)
+    {
+        var who = ActorOf(actor);
+        switch (channel)
+        {
+            case TextChannel text:
+                var server = await ServerAsync(text.Server, cancellationToken);
+                var member = await members.GetAsync(server.Id, actor.Id, cancellationToken);
+                return new ChannelAccess(actor, channel, server, member,
+                    PermissionCalculator.ForServerChannel(who, text.ToPermissions(), server.ToPermissions(), member?.ToPermissions(), Now));
+            case SavedMessages saved:
+                return new ChannelAccess(actor, channel, null, null, PermissionCalculator.ForSavedMessages(who, new SavedMessagesChannel(saved.User)));
+            case DirectMessage direct:
+                var other = direct.Recipients.FirstOrDefault(r => r != actor.Id) ?? actor.Id;
+                var towards = await TowardsAsync(actor, other, cancellationToken);
+                return new ChannelAccess(actor, channel, null, null,
+                    PermissionCalculator.ForDirectMessage(who, new DirectMessageChannel(direct.Recipients), towards));
+            case Group group:
+                var granted = group.Permissions is { } value ? (ChannelPermission)unchecked((ulong)value) : (ChannelPermission?)null;
+                return new ChannelAccess(actor, channel, null, null,
+                    PermissionCalculator.ForGroup(who, new GroupChannel(group.Owner, group.Recipients, granted)));
+            default:
+                throw StoatException.UnknownChannel();
+        }
+    }
+
+    /// <summary>What <paramref name="actor"/> may do to another user, given their relationship and what they share.</summary>
+    public async Task<UserPermission> TowardsAsync(User actor, string targetId, CancellationToken cancellationToken)
+    {
+        if (targetId == actor.Id) return UserPermission.All;
+        var status = (await users.GetRelationshipsAsync(actor.Id, cancellationToken)).GetValueOrDefault(targetId, RelationshipStatus.None);
+        var mutual = await HaveMutualConnectionAsync(actor.Id, targetId, cancellationToken);
+        return PermissionCalculator.ForUser(ActorOf(actor), targetId, status, mutual, targetIsBot: false);
+    }
+
+    /// <summary>Two users are connected when they share a server or a group.</summary>
+    public async Task<bool> HaveMutualConnectionAsync(string userId, string otherId, CancellationToken cancellationToken) =>
+        (await MutualServersAsync(userId, otherId, cancellationToken)).Count > 0
+        || (await MutualGroupsAsync(userId, otherId, cancellationToken)).Count > 0;
+
+    public async Task<IReadOnlyList<string>> MutualServersAsync(string userId, string otherId, CancellationToken cancellationToken) =>
+        (await members.ServersOfAsync(userId, cancellationToken)).Intersect(await members.ServersOfAsync(otherId, cancellationToken)).ToList();
+
+    public async Task<IReadOnlyList<string>> MutualGroupsAsync(string userId, string otherId, CancellationToken cancellationToken) =>
+        (await channels.ListPrivateAsync(userId, cancellationToken)).OfType<Group>().Where(g => g.Recipients.Contains(otherId)).Select(g => g.Id).ToList();
+
+    /// <summary>Users as <paramref name="viewer"/> sees them, in the order asked for; unknown ids are left out.</summary>
+    public async Task<IReadOnlyList<UserResponse>> SeenByAsync(User viewer, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    {
+        var found = (await users.GetManyAsync(userIds, cancellationToken)).ToDictionary(u => u.Id);
+        var relationships = await users.GetRelationshipsAsync(viewer.Id, cancellationToken);
+        return userIds.Distinct().Where(found.ContainsKey).Select(id => id == viewer.Id
+            ? UserResponse.Self(found[id])
+            : UserResponse.Seen(found[id], relationships.GetValueOrDefault(id, RelationshipStatus.None))).ToList();
+    }
+}

@@ -1,0 +1,198 @@
+using Microsoft.Extensions.Options;
+using Spokes.Api.Configuration;
+using Spokes.Api.Errors;
+using Spokes.Api.Events;
+using Spokes.Api.Models;
+using Spokes.Api.Storage;
+using Spokes.Permissions;
+
+namespace Spokes.Api.Community;
+
+/// <summary>Stoat's member routes: joining, listing, editing, kicking, banning, and leaving.</summary>
+public sealed class MemberService(
+    CommunityAccess access,
+    IMemberStore members,
+    IBanStore bans,
+    IChannelStore channels,
+    IUserStore users,
+    EventPublisher events,
+    IOptionsMonitor<ApiOptions> options)
+{
+    private static readonly string[] RemovableFields = ["Nickname", "Avatar", "Roles", "Timeout", "CanReceive", "CanPublish"];
+
+    public async Task RequireRoomForAnotherServerAsync(User user, CancellationToken cancellationToken)
+    {
+        var limits = options.CurrentValue.Limits;
+        var max = access.Now - user.CreatedAt < TimeSpan.FromHours(limits.Global.NewUserHours) ? limits.NewUser.Servers : limits.Default.Servers;
+        if ((await members.ServersOfAsync(user.Id, cancellationToken)).Count >= max) throw StoatException.TooManyServers(max);
+    }
+
+    /// <summary>Makes <paramref name="user"/> a member: the server learns of the member, the user of the server.</summary>
+    public async Task<IReadOnlyList<Channel>> JoinAsync(User user, Server server, CancellationToken cancellationToken)
+    {
+        var member = new Member(new MemberKey(server.Id, user.Id), access.Now, null, null, null, null, null);
+        try
+        {
+            await members.CreateAsync(member, cancellationToken);
+        }
+        catch (DuplicateKeyException)
+        {
+            throw StoatException.AlreadyInServer();
+        }
+        var serverChannels = await channels.ListByServerAsync(server.Id, cancellationToken);
+        await events.PublishAsync(server.Id, new ServerMemberJoinEvent(server.Id, user.Id, member));
+        await events.PublishAsync(EventPublisher.PrivateTopic(user.Id), new ServerCreateEvent(server.Id, server, serverChannels));
+        return serverChannels;
+    }
+
+    /// <summary>Removes a member; <paramref name="reason"/> is <c>Leave</c>, <c>Kick</c> or <c>Ban</c>. False when they were not one.</summary>
+    public async Task<bool> RemoveAsync(string serverId, string userId, string reason, CancellationToken cancellationToken)
+    {
+        if (!await members.DeleteAsync(serverId, userId, cancellationToken)) return false;
+        await events.PublishAsync(serverId, new ServerMemberLeaveEvent(serverId, userId, reason));
+        return true;
+    }
+
+    public async Task<AllMembersResponse> ListAsync(User actor, string serverId, CancellationToken cancellationToken)
+    {
+        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ViewChannel);
+        var all = await members.ListAsync(at.Server.Id, cancellationToken);
+        return new AllMembersResponse(all, await access.SeenByAsync(actor, all.Select(m => m.Id.User).ToList(), cancellationToken));
+    }
+
+    public async Task<object> FetchAsync(User actor, string serverId, string userId, bool withRoles, CancellationToken cancellationToken)
+    {
+        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ViewChannel);
+        var member = await MemberAsync(at.Server.Id, userId, cancellationToken);
+        if (!withRoles) return member;
+        var roles = (member.Roles ?? []).Where(at.Server.Roles.ContainsKey).ToDictionary(id => id, id => at.Server.Roles[id]);
+        return new MemberWithRoles(member, roles);
+    }
+
+    public async Task<Member> EditAsync(User actor, string serverId, string userId, EditMemberRequest request, CancellationToken cancellationToken)
+    {
+        var at = await access.InServerAsync(actor, serverId, cancellationToken);
+        if (at.Member is null && !actor.Privileged) throw StoatException.NotFound();
+        var target = await MemberAsync(at.Server.Id, userId == "@me" ? actor.Id : userId, cancellationToken);
+        var self = target.Id.User == actor.Id;
+        var remove = Validation.Removals(request.Remove, RemovableFields);
+        var server = at.Server.ToPermissions();
+
+        // Acting on someone else needs a higher rank than theirs, as in Stoat.
+        if (!self) PermissionCalculator.RequireAbove(server, at.AsActor, at.Member?.ToPermissions(), target.Id.User, target.ToPermissions());
+        if (request.Nickname is not null || remove.Contains("Nickname"))
+            at.Require(self ? ChannelPermission.ChangeNickname : ChannelPermission.ManageNicknames);
+        if (request.Avatar is not null) throw self ? StoatException.UnknownAttachment() : StoatException.InvalidOperation();
+        if (remove.Contains("Avatar")) at.Require(self ? ChannelPermission.ChangeAvatar : ChannelPermission.RemoveAvatars);
+        if (request.Roles is not null || remove.Contains("Roles")) RequireCanAssign(at, target, request.Roles ?? []);
+        if (request.Timeout is not null || remove.Contains("Timeout"))
+        {
+            if (self && request.Timeout is not null) throw StoatException.CannotTimeoutYourself();
+            at.Require(ChannelPermission.TimeoutMembers);
+        }
+        if (request.CanPublish is not null || remove.Contains("CanPublish")) at.Require(ChannelPermission.MuteMembers);
+        if (request.CanReceive is not null || remove.Contains("CanReceive")) at.Require(ChannelPermission.DeafenMembers);
+        // Moving between voice channels applies to members in a call; Spokes has no voice sessions yet.
+        if (request.VoiceChannel is not null) throw new StoatException("NotConnected", System.Net.HttpStatusCode.BadRequest);
+        Validation.Length(request.Nickname, "nickname", 1, 32);
+
+        var updated = target with
+        {
+            Nickname = remove.Contains("Nickname") ? null : target.Nickname,
+            Roles = remove.Contains("Roles") ? null : target.Roles,
+            Timeout = remove.Contains("Timeout") ? null : target.Timeout,
+            CanPublish = remove.Contains("CanPublish") ? null : target.CanPublish,
+            CanReceive = remove.Contains("CanReceive") ? null : target.CanReceive,
+        };
+        var data = new Dictionary<string, object?>();
+        if (request.Nickname is { } nickname) data["nickname"] = (updated = updated with { Nickname = nickname }).Nickname;
+        if (request.Roles is { } roles)
+        {
+            var distinct = roles.Distinct().ToList();
+            data["roles"] = distinct;
+            updated = updated with { Roles = distinct.Count == 0 ? null : distinct };
+        }
+        if (request.Timeout is { } timeout) data["timeout"] = (updated = updated with { Timeout = timeout }).Timeout;
+        // The voice flags are stored only when false: true is their default.
+        if (request.CanPublish is { } canPublish)
+        {
+            data["can_publish"] = canPublish;
+            updated = updated with { CanPublish = canPublish ? null : false };
+        }
+        if (request.CanReceive is { } canReceive)
+        {
+            data["can_receive"] = canReceive;
+            updated = updated with { CanReceive = canReceive ? null : false };
+        }
+
+        if (data.Count > 0 || remove.Count > 0)
+        {
+            await members.UpdateAsync(updated, cancellationToken);
+            await events.PublishAsync(at.Server.Id, new ServerMemberUpdateEvent(updated.Id, data, remove));
+        }
+        return updated;
+    }
+
+    /// <summary>Every role added or taken away must exist and rank below the actor.</summary>
+    private static void RequireCanAssign(ServerAccess at, Member target, IReadOnlyCollection<string> next)
+    {
+        at.Require(ChannelPermission.AssignRoles);
+        var current = target.Roles ?? [];
+        foreach (var id in next.Except(current).Concat(current.Except(next)))
+        {
+            if (!at.Server.Roles.TryGetValue(id, out var role))
+            {
+                // A role deleted meanwhile may still be listed on the member; letting it go is fine.
+                if (next.Contains(id)) throw StoatException.InvalidRole();
+                continue;
+            }
+            PermissionCalculator.RequireAboveRole(at.Server.ToPermissions(), at.AsActor, at.Member?.ToPermissions(), role.ToPermissions());
+        }
+    }
+
+    public async Task KickAsync(User actor, string serverId, string userId, CancellationToken cancellationToken)
+    {
+        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.KickMembers);
+        if (userId == actor.Id) throw StoatException.CannotRemoveYourself();
+        var target = await MemberAsync(at.Server.Id, userId, cancellationToken);
+        PermissionCalculator.RequireAbove(at.Server.ToPermissions(), at.AsActor, at.Member?.ToPermissions(), userId, target.ToPermissions());
+        await RemoveAsync(at.Server.Id, userId, "Kick", cancellationToken);
+    }
+
+    /// <summary>Bans a user, member or not; a member is removed first. Banning again replaces the reason.</summary>
+    public async Task<ServerBan> BanAsync(User actor, string serverId, string userId, BanRequest request, CancellationToken cancellationToken)
+    {
+        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.BanMembers);
+        if (userId == actor.Id) throw StoatException.CannotRemoveYourself();
+        var reason = Validation.Length(request.Reason, "reason", 0, 1024);
+        _ = await users.GetAsync(userId, cancellationToken) ?? throw StoatException.UnknownUser();
+        var target = await members.GetAsync(at.Server.Id, userId, cancellationToken);
+        if (target is not null || userId == at.Server.Owner)
+            PermissionCalculator.RequireAbove(at.Server.ToPermissions(), at.AsActor, at.Member?.ToPermissions(), userId, target?.ToPermissions());
+
+        var ban = new ServerBan(new MemberKey(at.Server.Id, userId), reason);
+        await bans.SaveAsync(ban, cancellationToken);
+        if (target is not null) await RemoveAsync(at.Server.Id, userId, "Ban", cancellationToken);
+        return ban;
+    }
+
+    public async Task UnbanAsync(User actor, string serverId, string userId, CancellationToken cancellationToken)
+    {
+        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.BanMembers);
+        if (!await bans.DeleteAsync(at.Server.Id, userId, cancellationToken)) throw StoatException.NotFound();
+    }
+
+    public async Task<BanListResponse> ListBansAsync(User actor, string serverId, CancellationToken cancellationToken)
+    {
+        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.BanMembers);
+        var all = await bans.ListAsync(at.Server.Id, cancellationToken);
+        var banned = await users.GetManyAsync(all.Select(b => b.Id.User).ToList(), cancellationToken);
+        return new BanListResponse(banned.OrderBy(u => u.Id, StringComparer.Ordinal).Select(u => new BannedUser(u.Id, u.Username, u.Discriminator)).ToList(), all);
+    }
+
+    public async Task<bool> IsBannedAsync(string serverId, string userId, CancellationToken cancellationToken) =>
+        await bans.GetAsync(serverId, userId, cancellationToken) is not null;
+
+    private async Task<Member> MemberAsync(string serverId, string userId, CancellationToken cancellationToken) =>
+        await members.GetAsync(serverId, userId, cancellationToken) ?? throw StoatException.NotFound();
+}

@@ -1,0 +1,167 @@
+using Microsoft.Extensions.Options;
+using Spokes.Api.Configuration;
+using Spokes.Api.Errors;
+using Spokes.Api.Events;
+using Spokes.Api.Identity;
+using Spokes.Api.Models;
+using Spokes.Api.Storage;
+using Spokes.Permissions;
+
+namespace Spokes.Api.Community;
+
+/// <summary>Stoat's server routes: create, fetch, edit, delete or leave, channels, and server-level permissions.</summary>
+public sealed class ServerService(
+    CommunityAccess access,
+    MemberService members,
+    IServerStore servers,
+    IChannelStore channels,
+    EventPublisher events,
+    IOptionsMonitor<ApiOptions> options)
+{
+    private static readonly string[] RemovableFields = ["Description", "Categories", "SystemMessages", "Icon", "Banner"];
+
+    public async Task<CreateServerResponse> CreateAsync(User actor, CreateServerRequest request, CancellationToken cancellationToken)
+    {
+        var name = Validation.Required(request.Name, "name", 1, 32);
+        var description = Validation.Length(request.Description, "description", 0, 1024);
+        await members.RequireRoomForAnotherServerAsync(actor, cancellationToken);
+
+        var serverId = SecureTokens.NewId();
+        var general = new TextChannel(SecureTokens.NewId(), serverId, "General", null, null, null, null, false, null);
+        var server = new Server(serverId, actor.Id, name, description, [general.Id], null,
+            new SystemMessageChannels(general.Id, general.Id, general.Id, general.Id),
+            new Dictionary<string, ServerRole>(), (long)DefaultPermissions.Server, Nsfw: request.Nsfw ?? false);
+        await servers.CreateAsync(server, cancellationToken);
+        await channels.CreateAsync(general, cancellationToken);
+        await members.JoinAsync(actor, server, cancellationToken);
+        return new CreateServerResponse(server, [general]);
+    }
+
+    /// <summary>Members (and privileged users) who can view the server see it.</summary>
+    public async Task<Server> FetchAsync(User actor, string serverId, CancellationToken cancellationToken) =>
+        (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ViewChannel).Server;
+
+    public async Task<Server> EditAsync(User actor, string serverId, EditServerRequest request, CancellationToken cancellationToken)
+    {
+        var at = await access.InServerAsync(actor, serverId, cancellationToken);
+        var remove = Validation.Removals(request.Remove, RemovableFields);
+        if (request.Flags is not null || request.Discoverable is not null)
+        {
+            if (!actor.Privileged) throw StoatException.NotPrivileged();
+        }
+        if (request.Name is not null || request.Description is not null || request.Categories is not null || request.SystemMessages is not null
+            || request.Analytics is not null || remove.Count > 0)
+        {
+            at.Require(ChannelPermission.ManageServer);
+        }
+        // Icons and banners are files claimed from Autumn, which holds none yet.
+        if (request.Icon is not null || request.Banner is not null) throw StoatException.UnknownAttachment();
+        Validation.Length(request.Name, "name", 1, 32);
+        Validation.Length(request.Description, "description", 0, 1024);
+        var server = at.Server;
+        if (request.Categories is { } categories) ValidateCategories(server, categories);
+        if (request.SystemMessages?.ChannelIds().FirstOrDefault(id => !server.Channels.Contains(id)) is not null) throw StoatException.UnknownChannel();
+
+        var updated = server with
+        {
+            Description = remove.Contains("Description") ? null : server.Description,
+            Categories = remove.Contains("Categories") ? null : server.Categories,
+            SystemMessages = remove.Contains("SystemMessages") ? null : server.SystemMessages,
+        };
+        var data = new Dictionary<string, object?>();
+        if (request.Name is { } name) data["name"] = (updated = updated with { Name = name }).Name;
+        if (request.Description is { } description) data["description"] = (updated = updated with { Description = description }).Description;
+        if (request.Categories is { } newCategories) data["categories"] = (updated = updated with { Categories = newCategories }).Categories;
+        if (request.SystemMessages is { } system) data["system_messages"] = (updated = updated with { SystemMessages = system }).SystemMessages;
+        if (request.Flags is { } flags) data["flags"] = (updated = updated with { Flags = flags }).Flags;
+        if (request.Discoverable is { } discoverable) data["discoverable"] = (updated = updated with { Discoverable = discoverable }).Discoverable;
+        if (request.Analytics is { } analytics) data["analytics"] = (updated = updated with { Analytics = analytics }).Analytics;
+
+        if (data.Count > 0 || remove.Count > 0)
+        {
+            await servers.UpdateAsync(updated, cancellationToken);
+            await events.PublishAsync(server.Id, new ServerUpdateEvent(server.Id, data, remove));
+        }
+        return updated;
+    }
+
+    private static void ValidateCategories(Server server, IReadOnlyList<Category> categories)
+    {
+        foreach (var category in categories)
+        {
+            Validation.Required(category.Id, "categories.id", 1, 32);
+            Validation.Required(category.Title, "categories.title", 1, 32);
+            if (category.Channels is null) throw StoatException.FailedValidation("categories.channels is required");
+            if (category.Channels.FirstOrDefault(id => !server.Channels.Contains(id)) is not null) throw StoatException.UnknownChannel();
+        }
+        if (categories.Select(c => c.Id).Distinct().Count() != categories.Count) throw StoatException.FailedValidation("category ids must be unique");
+        if (categories.SelectMany(c => c.Channels).GroupBy(id => id).Any(g => g.Count() > 1))
+            throw StoatException.FailedValidation("a channel can be in one category only");
+    }
+
+    /// <summary>The owner deletes the server; anyone else leaves it.</summary>
+    public async Task DeleteOrLeaveAsync(User actor, string serverId, CancellationToken cancellationToken)
+    {
+        var server = await access.ServerAsync(serverId, cancellationToken);
+        if (server.Owner == actor.Id)
+        {
+            await servers.DeleteAsync(server.Id, cancellationToken);
+            await events.PublishAsync(server.Id, new ServerDeleteEvent(server.Id));
+            return;
+        }
+        if (!await members.RemoveAsync(server.Id, actor.Id, "Leave", cancellationToken)) throw StoatException.NotFound();
+    }
+
+    public async Task<Channel> CreateChannelAsync(User actor, string serverId, CreateChannelRequest request, CancellationToken cancellationToken)
+    {
+        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManageChannel);
+        var name = Validation.Required(request.Name, "name", 1, 32);
+        var description = Validation.Length(request.Description, "description", 0, 1024);
+        var voice = (request.Type ?? "Text") switch
+        {
+            "Text" => request.Voice,
+            "Voice" => request.Voice ?? new VoiceInformation(null),
+            _ => throw StoatException.FailedValidation("type must be Text or Voice"),
+        };
+        if (voice?.MaxUsers is < 1) throw StoatException.FailedValidation("voice.max_users must be at least 1");
+        var max = options.CurrentValue.Limits.Global.ServerChannels;
+        if (at.Server.Channels.Count >= max) throw StoatException.TooManyChannels(max);
+
+        var channel = new TextChannel(SecureTokens.NewId(), at.Server.Id, name, description, null, null, null, request.Nsfw ?? false, voice);
+        await channels.CreateAsync(channel, cancellationToken);
+        await servers.UpdateAsync(at.Server with { Channels = [.. at.Server.Channels, channel.Id] }, cancellationToken);
+        await events.PublishAsync(at.Server.Id, new ChannelCreateEvent(channel));
+        return channel;
+    }
+
+    /// <summary>The server's base permissions; every bit newly granted must be one the actor holds.</summary>
+    public async Task<Server> SetDefaultPermissionsAsync(User actor, string serverId, DefaultServerPermissionsRequest request, CancellationToken cancellationToken)
+    {
+        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
+        if (request.Permissions is not { } value) throw StoatException.FailedValidation("permissions is required");
+        var next = (ChannelPermission)value;
+        var current = (ChannelPermission)unchecked((ulong)at.Server.DefaultPermissions);
+        PermissionCalculator.RequireCanGive(at.Permissions, new PermissionOverride(current, ChannelPermission.None), new PermissionOverride(next, ChannelPermission.None));
+
+        var updated = at.Server with { DefaultPermissions = unchecked((long)value) };
+        await servers.UpdateAsync(updated, cancellationToken);
+        await events.PublishAsync(updated.Id, new ServerUpdateEvent(updated.Id, new Dictionary<string, object?> { ["default_permissions"] = updated.DefaultPermissions }, []));
+        return updated;
+    }
+
+    /// <summary>A role's server-wide allow/deny: only for roles below the actor, granting only what the actor holds.</summary>
+    public async Task<Server> SetRolePermissionsAsync(User actor, string serverId, string roleId, RolePermissionsRequest request, CancellationToken cancellationToken)
+    {
+        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
+        var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
+        var next = RoleService.ToOverride(request.Permissions);
+        PermissionCalculator.RequireAboveRole(at.Server.ToPermissions(), at.AsActor, at.Member?.ToPermissions(), role.ToPermissions());
+        PermissionCalculator.RequireCanGive(at.Permissions, role.Permissions.ToOverride(), next);
+
+        var field = OverrideField.From(next);
+        var updated = at.Server with { Roles = new Dictionary<string, ServerRole>(at.Server.Roles) { [roleId] = role with { Permissions = field } } };
+        await servers.UpdateAsync(updated, cancellationToken);
+        await events.PublishAsync(updated.Id, new ServerRoleUpdateEvent(updated.Id, roleId, new Dictionary<string, object?> { ["permissions"] = field }, []));
+        return updated;
+    }
+}

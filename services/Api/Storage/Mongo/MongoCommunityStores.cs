@@ -1,0 +1,145 @@
+using System.Text.Json;
+using MongoDB.Bson;
+using MongoDB.Bson.IO;
+using MongoDB.Driver;
+
+namespace Spokes.Api.Storage.Mongo;
+
+/// <summary>Community aggregates as BSON documents with exactly the JSON shape the API serves, as Stoat stores them.</summary>
+internal static class Documents
+{
+    private static readonly JsonWriterSettings Relaxed = new() { OutputMode = JsonOutputMode.RelaxedExtendedJson };
+
+    public static BsonDocument Write<T>(T value) => BsonDocument.Parse(JsonSerializer.Serialize(value, StoatJson.Options));
+
+    public static T? Read<T>(BsonDocument? document) where T : class =>
+        document is null ? null : JsonSerializer.Deserialize<T>(document.ToJson(Relaxed), StoatJson.Options);
+
+    public static BsonDocument Key(MemberKey key) => new() { ["server"] = key.Server, ["user"] = key.User };
+
+    public static FilterDefinition<BsonDocument> ByKey(string serverId, string userId) => MongoSchema.Is("_id", Key(new MemberKey(serverId, userId)));
+}
+
+public sealed class MongoServerStore(MongoSchema schema) : IServerStore
+{
+    public Task CreateAsync(Server server, CancellationToken cancellationToken = default) =>
+        MongoSchema.InsertAsync(schema.Servers, Documents.Write(server), cancellationToken);
+
+    public async Task<Server?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        Documents.Read<Server>(await schema.Servers.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
+
+    public Task UpdateAsync(Server server, CancellationToken cancellationToken = default) =>
+        schema.Servers.ReplaceOneAsync(MongoSchema.Is("_id", server.Id), Documents.Write(server), cancellationToken: cancellationToken);
+
+    /// <summary>The server document goes last, so a retry after a failure finds it and finishes the job.</summary>
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await schema.Invites.DeleteManyAsync(MongoSchema.Is("server", id), cancellationToken);
+        await schema.Channels.DeleteManyAsync(MongoSchema.Is("server", id), cancellationToken);
+        await schema.Members.DeleteManyAsync(MongoSchema.Is("_id.server", id), cancellationToken);
+        await schema.Bans.DeleteManyAsync(MongoSchema.Is("_id.server", id), cancellationToken);
+        await schema.Servers.DeleteOneAsync(MongoSchema.Is("_id", id), cancellationToken);
+    }
+}
+
+public sealed class MongoChannelStore(MongoSchema schema) : IChannelStore
+{
+    public Task CreateAsync(Channel channel, CancellationToken cancellationToken = default) =>
+        MongoSchema.InsertAsync(schema.Channels, Documents.Write(channel), cancellationToken);
+
+    public async Task<Channel?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        Documents.Read<Channel>(await schema.Channels.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<Channel>> ListByServerAsync(string serverId, CancellationToken cancellationToken = default) =>
+        ReadAll(await schema.Channels.Find(MongoSchema.Is("server", serverId)).SortBy(d => d["_id"]).ToListAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<Channel>> ListPrivateAsync(string userId, CancellationToken cancellationToken = default) =>
+        ReadAll(await schema.Channels.Find(Builders<BsonDocument>.Filter.Or(MongoSchema.Is("recipients", userId), MongoSchema.Is("user", userId)))
+            .SortBy(d => d["_id"]).ToListAsync(cancellationToken));
+
+    public async Task<Channel?> FindDirectAsync(string userId, string otherId, CancellationToken cancellationToken = default)
+    {
+        var filter = userId == otherId
+            ? MongoSchema.And(MongoSchema.Is("channel_type", "SavedMessages"), MongoSchema.Is("user", userId))
+            : MongoSchema.And(MongoSchema.Is("channel_type", "DirectMessage"), Builders<BsonDocument>.Filter.All("recipients", new[] { userId, otherId }));
+        return Documents.Read<Channel>(await schema.Channels.Find(filter).FirstOrDefaultAsync(cancellationToken));
+    }
+
+    public Task UpdateAsync(Channel channel, CancellationToken cancellationToken = default) =>
+        schema.Channels.ReplaceOneAsync(MongoSchema.Is("_id", channel.Id), Documents.Write(channel), cancellationToken: cancellationToken);
+
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await schema.Invites.DeleteManyAsync(MongoSchema.Is("channel", id), cancellationToken);
+        await schema.Channels.DeleteOneAsync(MongoSchema.Is("_id", id), cancellationToken);
+    }
+
+    private static List<Channel> ReadAll(IEnumerable<BsonDocument> documents) => documents.Select(d => Documents.Read<Channel>(d)!).ToList();
+}
+
+public sealed class MongoMemberStore(MongoSchema schema) : IMemberStore
+{
+    public Task CreateAsync(Member member, CancellationToken cancellationToken = default) =>
+        MongoSchema.InsertAsync(schema.Members, Documents.Write(member), cancellationToken);
+
+    public async Task<Member?> GetAsync(string serverId, string userId, CancellationToken cancellationToken = default) =>
+        Documents.Read<Member>(await schema.Members.Find(Documents.ByKey(serverId, userId)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<Member>> ListAsync(string serverId, CancellationToken cancellationToken = default) =>
+        (await schema.Members.Find(MongoSchema.Is("_id.server", serverId)).SortBy(d => d["_id.user"]).ToListAsync(cancellationToken))
+            .Select(d => Documents.Read<Member>(d)!).ToList();
+
+    public async Task<int> CountAsync(string serverId, CancellationToken cancellationToken = default) =>
+        (int)await schema.Members.CountDocumentsAsync(MongoSchema.Is("_id.server", serverId), cancellationToken: cancellationToken);
+
+    public async Task<IReadOnlyList<string>> ServersOfAsync(string userId, CancellationToken cancellationToken = default) =>
+        (await schema.Members.Find(MongoSchema.Is("_id.user", userId)).Project(Builders<BsonDocument>.Projection.Include("_id")).ToListAsync(cancellationToken))
+            .Select(d => d["_id"]["server"].AsString).Order(StringComparer.Ordinal).ToList();
+
+    public Task UpdateAsync(Member member, CancellationToken cancellationToken = default) =>
+        schema.Members.ReplaceOneAsync(Documents.ByKey(member.Id.Server, member.Id.User), Documents.Write(member), cancellationToken: cancellationToken);
+
+    public async Task<bool> DeleteAsync(string serverId, string userId, CancellationToken cancellationToken = default) =>
+        (await schema.Members.DeleteOneAsync(Documents.ByKey(serverId, userId), cancellationToken)).DeletedCount == 1;
+
+    public async Task RemoveRoleAsync(string serverId, string roleId, CancellationToken cancellationToken = default)
+    {
+        var filter = MongoSchema.And(MongoSchema.Is("_id.server", serverId), MongoSchema.Is("roles", roleId));
+        await schema.Members.UpdateManyAsync(filter, Builders<BsonDocument>.Update.Pull("roles", roleId), cancellationToken: cancellationToken);
+        // An empty list is left out, as every other member without roles has it.
+        await schema.Members.UpdateManyAsync(MongoSchema.And(MongoSchema.Is("_id.server", serverId), Builders<BsonDocument>.Filter.Size("roles", 0)),
+            Builders<BsonDocument>.Update.Unset("roles"), cancellationToken: cancellationToken);
+    }
+}
+
+public sealed class MongoBanStore(MongoSchema schema) : IBanStore
+{
+    public Task SaveAsync(ServerBan ban, CancellationToken cancellationToken = default) =>
+        schema.Bans.ReplaceOneAsync(Documents.ByKey(ban.Id.Server, ban.Id.User), Documents.Write(ban), new ReplaceOptions { IsUpsert = true }, cancellationToken);
+
+    public async Task<ServerBan?> GetAsync(string serverId, string userId, CancellationToken cancellationToken = default) =>
+        Documents.Read<ServerBan>(await schema.Bans.Find(Documents.ByKey(serverId, userId)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<ServerBan>> ListAsync(string serverId, CancellationToken cancellationToken = default) =>
+        (await schema.Bans.Find(MongoSchema.Is("_id.server", serverId)).SortBy(d => d["_id.user"]).ToListAsync(cancellationToken))
+            .Select(d => Documents.Read<ServerBan>(d)!).ToList();
+
+    public async Task<bool> DeleteAsync(string serverId, string userId, CancellationToken cancellationToken = default) =>
+        (await schema.Bans.DeleteOneAsync(Documents.ByKey(serverId, userId), cancellationToken)).DeletedCount == 1;
+}
+
+public sealed class MongoInviteStore(MongoSchema schema) : IInviteStore
+{
+    public Task CreateAsync(Invite invite, CancellationToken cancellationToken = default) =>
+        MongoSchema.InsertAsync(schema.Invites, Documents.Write(invite), cancellationToken);
+
+    public async Task<Invite?> GetAsync(string code, CancellationToken cancellationToken = default) =>
+        Documents.Read<Invite>(await schema.Invites.Find(MongoSchema.Is("_id", code)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<Invite>> ListByServerAsync(string serverId, CancellationToken cancellationToken = default) =>
+        (await schema.Invites.Find(MongoSchema.Is("server", serverId)).SortBy(d => d["_id"]).ToListAsync(cancellationToken))
+            .Select(d => Documents.Read<Invite>(d)!).ToList();
+
+    public async Task<bool> DeleteAsync(string code, CancellationToken cancellationToken = default) =>
+        (await schema.Invites.DeleteOneAsync(MongoSchema.Is("_id", code), cancellationToken)).DeletedCount == 1;
+}
