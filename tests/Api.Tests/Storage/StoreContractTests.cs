@@ -14,7 +14,9 @@ namespace Spokes.Api.Tests.Storage;
 /// </summary>
 public abstract class StoreContractTests
 {
-    protected sealed record Stores(IAccountStore Accounts, ISessionStore Sessions, IUserStore Users);
+    protected sealed record Stores(
+        IAccountStore Accounts, ISessionStore Sessions, IUserStore Users,
+        IServerStore Servers, IChannelStore Channels, IMemberStore Members, IBanStore Bans, IInviteStore Invites);
 
     protected abstract Task<Stores> CreateStoresAsync();
 
@@ -140,6 +142,108 @@ public abstract class StoreContractTests
         Assert.Empty(await stores.Users.GetRelationshipsAsync(bob));
         Assert.Empty(await stores.Users.GetRelationshipsAsync(Id()));
     }
+
+    private static Server NewServer(string owner, string channel) => new(
+        Id(), owner, "Club", null, [channel], null, new SystemMessageChannels(channel, null, null, null),
+        new Dictionary<string, ServerRole> { [Id()] = new("Mods", new OverrideField(1 << 20, unchecked((long)0x8000_0000_0000_0000UL)), "#ff0000", true, 0) },
+        (long)DefaultPermissions.Server, Nsfw: true);
+
+    [SkippableFact]
+    public async Task Servers_and_their_channels_round_trip_and_deleting_a_server_takes_everything_with_it()
+    {
+        var stores = await CreateStoresAsync();
+        var owner = Id();
+        var channel = new TextChannel(Id(), "", "General", "topic", null, new OverrideField(1, 2), new Dictionary<string, OverrideField> { ["r"] = new(4, 8) }, false,
+            new VoiceInformation(5));
+        var server = NewServer(owner, channel.Id);
+        channel = channel with { Server = server.Id };
+        await stores.Servers.CreateAsync(server);
+        await stores.Channels.CreateAsync(channel);
+
+        var read = await stores.Servers.GetAsync(server.Id);
+        Assert.Equal(Json(server), Json(read));
+        Assert.Equal(Json<Channel>(channel), Json(await stores.Channels.GetAsync(channel.Id)));
+        Assert.Equal([channel.Id], (await stores.Channels.ListByServerAsync(server.Id)).Select(c => c.Id));
+        await stores.Servers.UpdateAsync(server with { Name = "Renamed", Description = "now described" });
+        Assert.Equal(("Renamed", "now described"), ((await stores.Servers.GetAsync(server.Id))!.Name, (await stores.Servers.GetAsync(server.Id))!.Description));
+
+        await stores.Members.CreateAsync(new Member(new MemberKey(server.Id, owner), Now, null, null, null, null, null));
+        await stores.Bans.SaveAsync(new ServerBan(new MemberKey(server.Id, Id()), "spam"));
+        await stores.Invites.CreateAsync(new ServerInvite(Guid.NewGuid().ToString("N")[..8], server.Id, owner, channel.Id));
+        await stores.Servers.DeleteAsync(server.Id);
+        Assert.Null(await stores.Servers.GetAsync(server.Id));
+        Assert.Null(await stores.Channels.GetAsync(channel.Id));
+        Assert.Empty(await stores.Members.ListAsync(server.Id));
+        Assert.Empty(await stores.Bans.ListAsync(server.Id));
+        Assert.Empty(await stores.Invites.ListByServerAsync(server.Id));
+        Assert.Empty(await stores.Members.ServersOfAsync(owner));
+    }
+
+    [SkippableFact]
+    public async Task Members_are_unique_listed_both_ways_and_lose_a_deleted_role()
+    {
+        var stores = await CreateStoresAsync();
+        var (server, other, alice, bob) = (Id(), Id(), Id(), Id());
+        var member = new Member(new MemberKey(server, alice), Now, "Al", ["keep", "gone"], Now.AddHours(1), false, null);
+        await stores.Members.CreateAsync(member);
+        await stores.Members.CreateAsync(new Member(new MemberKey(server, bob), Now, null, ["gone"], null, null, null));
+        await stores.Members.CreateAsync(new Member(new MemberKey(other, alice), Now, null, null, null, null, null));
+        await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Members.CreateAsync(member));
+
+        Assert.Equal(Json(member), Json(await stores.Members.GetAsync(server, alice)));
+        Assert.Equal(2, await stores.Members.CountAsync(server));
+        Assert.Equal(new[] { server, other }.Order(StringComparer.Ordinal), await stores.Members.ServersOfAsync(alice));
+
+        await stores.Members.RemoveRoleAsync(server, "gone");
+        Assert.Equal(["keep"], (await stores.Members.GetAsync(server, alice))!.Roles!);
+        Assert.Null((await stores.Members.GetAsync(server, bob))!.Roles);
+        await stores.Members.UpdateAsync(member with { Nickname = null });
+        Assert.Null((await stores.Members.GetAsync(server, alice))!.Nickname);
+        Assert.True(await stores.Members.DeleteAsync(server, alice));
+        Assert.False(await stores.Members.DeleteAsync(server, alice));
+    }
+
+    [SkippableFact]
+    public async Task Private_channels_are_found_by_user_and_the_dm_between_two_users()
+    {
+        var stores = await CreateStoresAsync();
+        var (alice, bob, carol) = (Id(), Id(), Id());
+        var dm = new DirectMessage(Id(), false, [alice, bob], null);
+        var group = new Group(Id(), "Trio", alice, null, [alice, bob], null, 1 << 22, false);
+        var saved = new SavedMessages(Id(), alice);
+        foreach (var channel in new Channel[] { dm, group, saved }) await stores.Channels.CreateAsync(channel);
+
+        Assert.Equal(new[] { dm.Id, group.Id, saved.Id }.Order(StringComparer.Ordinal), (await stores.Channels.ListPrivateAsync(alice)).Select(c => c.Id));
+        Assert.Equal(dm.Id, (await stores.Channels.FindDirectAsync(bob, alice))?.Id);
+        Assert.Equal(saved.Id, (await stores.Channels.FindDirectAsync(alice, alice))?.Id);
+        Assert.Null(await stores.Channels.FindDirectAsync(alice, carol));
+
+        await stores.Channels.UpdateAsync(group with { Recipients = [alice, carol] });
+        Assert.DoesNotContain(group.Id, (await stores.Channels.ListPrivateAsync(bob)).Select(c => c.Id));
+        Assert.Contains(group.Id, (await stores.Channels.ListPrivateAsync(carol)).Select(c => c.Id));
+        var invite = new GroupInvite(Guid.NewGuid().ToString("N")[..8], alice, group.Id);
+        await stores.Invites.CreateAsync(invite);
+        Assert.Equal(Json<Invite>(invite), Json(await stores.Invites.GetAsync(invite.Code)));
+        await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Invites.CreateAsync(invite));
+        await stores.Channels.DeleteAsync(group.Id);
+        Assert.Null(await stores.Invites.GetAsync(invite.Code));
+        Assert.DoesNotContain(group.Id, (await stores.Channels.ListPrivateAsync(carol)).Select(c => c.Id));
+    }
+
+    [SkippableFact]
+    public async Task A_ban_is_saved_again_with_a_new_reason_and_lifted_once()
+    {
+        var stores = await CreateStoresAsync();
+        var (server, user) = (Id(), Id());
+        await stores.Bans.SaveAsync(new ServerBan(new MemberKey(server, user), "spam"));
+        await stores.Bans.SaveAsync(new ServerBan(new MemberKey(server, user), "more spam"));
+        Assert.Equal("more spam", (await stores.Bans.GetAsync(server, user))!.Reason);
+        Assert.Single(await stores.Bans.ListAsync(server));
+        Assert.True(await stores.Bans.DeleteAsync(server, user));
+        Assert.False(await stores.Bans.DeleteAsync(server, user));
+    }
+
+    private static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value, StoatJson.Options);
 }
 
 public sealed class SqliteStoreContractTests : StoreContractTests, IDisposable
@@ -152,7 +256,9 @@ public sealed class SqliteStoreContractTests : StoreContractTests, IDisposable
         await database.MigrateAsync();
         // Migrating again must be harmless: every start runs it.
         await database.MigrateAsync();
-        return new Stores(new SqliteAccountStore(database), new SqliteSessionStore(database), new SqliteUserStore(database));
+        return new Stores(new SqliteAccountStore(database), new SqliteSessionStore(database), new SqliteUserStore(database),
+            new SqliteServerStore(database), new SqliteChannelStore(database), new SqliteMemberStore(database), new SqliteBanStore(database),
+            new SqliteInviteStore(database));
     }
 
     public void Dispose()
@@ -174,6 +280,8 @@ public sealed class MongoStoreContractTests : StoreContractTests
         var database = new MongoClient(url).GetDatabase($"spokes_contract_{Guid.NewGuid():N}");
         var schema = new MongoSchema(database);
         await schema.EnsureIndexesAsync();
-        return new Stores(new MongoAccountStore(schema), new MongoSessionStore(schema), new MongoUserStore(schema));
+        return new Stores(new MongoAccountStore(schema), new MongoSessionStore(schema), new MongoUserStore(schema),
+            new MongoServerStore(schema), new MongoChannelStore(schema), new MongoMemberStore(schema), new MongoBanStore(schema),
+            new MongoInviteStore(schema));
     }
 }
