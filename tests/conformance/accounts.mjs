@@ -1,39 +1,9 @@
-// Accounts, sessions and onboarding through the Gateway, with Stoat's own API client (npm stoat-api,
-// which stoat.js uses for every HTTP call). Run against a started suite: SPOKES_URL=http://host:port.
-import { test, after } from "node:test";
+// Accounts, sessions, onboarding, users and relationships with Stoat's own API client (npm stoat-api,
+// which stoat.js uses for every HTTP call).
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { API } from "stoat-api";
-import { watchResponses, covered, totalOperations, SchemaViolation } from "./stoat-contract.mjs";
-
-const suite = process.env.SPOKES_URL;
-if (!suite) throw new Error("Set SPOKES_URL to the suite's Gateway, e.g. http://127.0.0.1:8080");
-const baseURL = `${suite.replace(/\/$/, "")}/api`;
-watchResponses(baseURL);
-
-after(() => console.log(`operations covered: ${covered.size} of ${totalOperations}`));
-
-const anonymous = new API({ baseURL });
-const password = "correct horse battery staple";
-
-/** Stoat's client throws the error body as text; a schema violation is a real failure, never an expected error. */
-async function refusal(call) {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof SchemaViolation) throw error;
-    return JSON.parse(error);
-  }
-  assert.fail("the request was expected to be refused");
-}
-
-async function signUp(name) {
-  const email = `${name}-${crypto.randomUUID()}@example.com`;
-  await anonymous.post("/auth/account/create", { email, password });
-  const session = await anonymous.post("/auth/session/login", { email, password, friendly_name: `${name}'s laptop` });
-  assert.equal(session.result, "Success");
-  assert.equal(session.name, `${name}'s laptop`);
-  return { email, session, api: new API({ baseURL, authentication: { rauth: session.token } }) };
-}
+import { anonymous, baseURL, password, refusal, signUp } from "./suite.mjs";
 
 test("the node describes itself as Stoat clients expect", async () => {
   const config = await anonymous.get("/");

@@ -1,0 +1,7 @@
+// One process for every conformance test, so the coverage of Stoat's operations is counted once.
+import { after } from "node:test";
+import { covered, totalOperations } from "./stoat-contract.mjs";
+import "./accounts.mjs";
+import "./communities.mjs";
+
+after(() => console.log(`operations covered: ${covered.size} of ${totalOperations}`));
