@@ -28,6 +28,36 @@ public class AccountsAndSessionsTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Password_and_email_change_only_with_the_current_password_and_a_taken_address_changes_nothing()
+    {
+        var (client, userId, email) = await SignUpAsync();
+        var (_, _, otherEmail) = await SignUpAsync();
+        var account = await client.GetAsync("/auth/account/", "/auth/account/");
+        Assert.Equal((userId, email), (account.Body.GetProperty("_id").GetString(), account.Body.GetProperty("email").GetString()));
+
+        var wrong = await client.PatchAsync("/auth/account/change/password", "/auth/account/change/password", new { password = "a brand new password", current_password = "wrong" });
+        Assert.Equal((HttpStatusCode.Unauthorized, "InvalidCredentials"), (wrong.Status, wrong.ErrorType));
+        var weak = await client.PatchAsync("/auth/account/change/password", "/auth/account/change/password", new { password = "short", current_password = Password });
+        Assert.Equal("ShortPassword", weak.ErrorType);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PatchAsync("/auth/account/change/password", "/auth/account/change/password",
+            new { password = "a brand new password", current_password = Password })).Status);
+        var oldLogin = await Client().PostAsync("/auth/session/login", "/auth/session/login", new { email, password = Password });
+        Assert.Equal("InvalidCredentials", oldLogin.ErrorType);
+        Assert.Equal("Success", (await Client().PostAsync("/auth/session/login", "/auth/session/login", new { email, password = "a brand new password" }))
+            .Body.GetProperty("result").GetString());
+
+        var taken = await client.PatchAsync("/auth/account/change/email", "/auth/account/change/email", new { email = otherEmail.ToUpperInvariant(), current_password = "a brand new password" });
+        Assert.Equal(("IncorrectData", "email"), (taken.ErrorType, taken.Body.GetProperty("with").GetString()));
+        Assert.Equal(email, (await client.GetAsync("/auth/account/", "/auth/account/")).Body.GetProperty("email").GetString());
+        var newEmail = NewEmail();
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PatchAsync("/auth/account/change/email", "/auth/account/change/email",
+            new { email = newEmail, current_password = "a brand new password" })).Status);
+        Assert.Equal(newEmail, (await client.GetAsync("/auth/account/", "/auth/account/")).Body.GetProperty("email").GetString());
+        Assert.Equal("Success", (await Client().PostAsync("/auth/session/login", "/auth/session/login", new { email = newEmail, password = "a brand new password" }))
+            .Body.GetProperty("result").GetString());
+    }
+
+    [Fact]
     public async Task A_new_user_signs_up_logs_in_onboards_and_fetches_themselves()
     {
         var (client, userId, _) = await SignUpAsync();

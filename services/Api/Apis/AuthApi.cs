@@ -13,6 +13,9 @@ public static class AuthApi
     {
         var account = app.MapGroup("/auth/account").WithTags("Account");
         account.MapPost("/create", CreateAccount).WithName("create_account_create_account").WithSummary("Create Account");
+        account.MapGet("/", FetchAccount).WithName("fetch_account_fetch_account").WithSummary("Fetch Account");
+        account.MapPatch("/change/password", ChangePassword).WithName("change_password_change_password").WithSummary("Change Password");
+        account.MapPatch("/change/email", ChangeEmail).WithName("change_email_change_email").WithSummary("Change Email");
 
         var session = app.MapGroup("/auth/session").WithTags("Session");
         session.MapPost("/login", Login).WithName("login_login").WithSummary("Login");
@@ -27,6 +30,21 @@ public static class AuthApi
     public static async Task<NoContent> CreateAccount(CreateAccountRequest request, AccountService accounts, CancellationToken cancellationToken)
     {
         await accounts.CreateAccountAsync(request, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<AccountInfo>> FetchAccount(CurrentSession current, AccountService accounts, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await accounts.FetchAccountAsync(current.Session, cancellationToken));
+
+    public static async Task<NoContent> ChangePassword(ChangePasswordRequest request, CurrentSession current, AccountService accounts, CancellationToken cancellationToken)
+    {
+        await accounts.ChangePasswordAsync(current.Session, request, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<NoContent> ChangeEmail(ChangeEmailRequest request, CurrentSession current, AccountService accounts, CancellationToken cancellationToken)
+    {
+        await accounts.ChangeEmailAsync(current.Session, request, cancellationToken);
         return TypedResults.NoContent();
     }
 

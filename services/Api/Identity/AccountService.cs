@@ -49,6 +49,47 @@ public sealed class AccountService(IAccountStore accounts, ISessionStore session
         return new LoginSuccess(session.Id, session.UserId, session.Token, session.Name, session.LastSeen.UtcDateTime.ToString("O"));
     }
 
+    public async Task<AccountInfo> FetchAccountAsync(Session session, CancellationToken cancellationToken)
+    {
+        var account = await accounts.GetAsync(session.UserId, cancellationToken) ?? throw StoatException.InvalidSession();
+        return new AccountInfo(account.Id, account.Email);
+    }
+
+    /// <summary>A new password, confirmed with the current one; sessions stay as they are.</summary>
+    public async Task ChangePasswordAsync(Session session, ChangePasswordRequest request, CancellationToken cancellationToken)
+    {
+        var account = await ConfirmedAccountAsync(session, request.CurrentPassword, cancellationToken);
+        AccountRules.ValidatePassword(request.Password);
+        await accounts.UpdatePasswordAsync(account.Id, PasswordHasher.Hash(request.Password!), cancellationToken);
+        logger.LogInformation("Account {AccountId} changed its password", account.Id);
+    }
+
+    /// <summary>
+    /// A new address, confirmed with the current password. With no email server configured the change
+    /// applies at once, as sign-up verifies at once.
+    /// </summary>
+    public async Task ChangeEmailAsync(Session session, ChangeEmailRequest request, CancellationToken cancellationToken)
+    {
+        var account = await ConfirmedAccountAsync(session, request.CurrentPassword, cancellationToken);
+        var (email, normalised) = AccountRules.ValidateEmail(request.Email);
+        try
+        {
+            await accounts.ChangeEmailAsync(account.Id, email, normalised, cancellationToken);
+        }
+        catch (DuplicateKeyException)
+        {
+            throw StoatException.IncorrectData("email");
+        }
+    }
+
+    private async Task<Account> ConfirmedAccountAsync(Session session, string? currentPassword, CancellationToken cancellationToken)
+    {
+        var account = await accounts.GetAsync(session.UserId, cancellationToken) ?? throw StoatException.InvalidSession();
+        return currentPassword is not null && PasswordHasher.Verify(currentPassword, account.PasswordHash)
+            ? account
+            : throw StoatException.InvalidCredentials();
+    }
+
     public async Task<SessionInfo> RenameSessionAsync(Session current, string sessionId, EditSessionRequest request, CancellationToken cancellationToken)
     {
         var name = ValidateSessionName(request.FriendlyName);

@@ -85,3 +85,9 @@ public sealed record EditSessionRequest(string? FriendlyName);
 public sealed record OnboardRequest(string? Username);
 
 public sealed record FriendRequest(string? Username);
+
+public sealed record AccountInfo([property: JsonPropertyName("_id")] string Id, string Email);
+
+public sealed record ChangePasswordRequest(string? Password, string? CurrentPassword);
+
+public sealed record ChangeEmailRequest(string? Email, string? CurrentPassword);

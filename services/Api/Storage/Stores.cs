@@ -14,6 +14,11 @@ public interface IAccountStore
     Task<Account?> FindByEmailAsync(string emailNormalised, CancellationToken cancellationToken = default);
 
     Task<Account?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    Task UpdatePasswordAsync(string id, string passwordHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Throws <see cref="DuplicateKeyException"/> ("email") if the normalised email is taken.</summary>
+    Task ChangeEmailAsync(string id, string email, string emailNormalised, CancellationToken cancellationToken = default);
 }
 
 public interface ISessionStore

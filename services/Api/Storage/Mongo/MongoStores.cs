@@ -76,6 +76,22 @@ public sealed class MongoAccountStore(MongoSchema schema) : IAccountStore
     public async Task<Account?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         Read(await schema.Accounts.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
 
+    public Task UpdatePasswordAsync(string id, string passwordHash, CancellationToken cancellationToken = default) =>
+        schema.Accounts.UpdateOneAsync(MongoSchema.Is("_id", id), Builders<BsonDocument>.Update.Set("password", passwordHash), cancellationToken: cancellationToken);
+
+    public async Task ChangeEmailAsync(string id, string email, string emailNormalised, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await schema.Accounts.UpdateOneAsync(MongoSchema.Is("_id", id),
+                Builders<BsonDocument>.Update.Set("email", email).Set("email_normalised", emailNormalised), cancellationToken: cancellationToken);
+        }
+        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
+        {
+            throw new DuplicateKeyException("email");
+        }
+    }
+
     private static Account? Read(BsonDocument? d) => d is null ? null : new(
         d["_id"].AsString, d["email"].AsString, d["email_normalised"].AsString, d["password"].AsString,
         d["verified"].AsBoolean, d["disabled"].AsBoolean, new DateTimeOffset(d["created_at"].ToUniversalTime()));

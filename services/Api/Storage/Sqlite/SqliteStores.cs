@@ -38,6 +38,14 @@ public sealed class SqliteAccountStore(SqliteDatabase database) : IAccountStore
         (await database.QueryAsync("SELECT * FROM accounts WHERE id = $id",
             new Dictionary<string, object?> { ["id"] = id }, Read, cancellationToken)).SingleOrDefault();
 
+    public Task UpdatePasswordAsync(string id, string passwordHash, CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("UPDATE accounts SET password = $password WHERE id = $id",
+            new Dictionary<string, object?> { ["id"] = id, ["password"] = passwordHash }, cancellationToken);
+
+    public Task ChangeEmailAsync(string id, string email, string emailNormalised, CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("UPDATE accounts SET email = $email, email_normalised = $normalised WHERE id = $id",
+            new Dictionary<string, object?> { ["id"] = id, ["email"] = email, ["normalised"] = emailNormalised }, cancellationToken);
+
     private static Account Read(SqliteDataReader r) => new(
         SqliteValues.Text(r, "id"), SqliteValues.Text(r, "email"), SqliteValues.Text(r, "email_normalised"), SqliteValues.Text(r, "password"),
         SqliteValues.Number(r, "verified") != 0, SqliteValues.Number(r, "disabled") != 0, SqliteValues.Time(r, "created_at"));

@@ -1,0 +1,114 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Spokes.AppHost.Hosting;
+using Spokes.TestSupport;
+
+namespace Spokes.Benchmarks;
+
+/// <summary>
+/// Login and <c>GET /users/@me</c> on the local profile (the Api process on SQLite, with real Redis and
+/// RabbitMQ), next to a bare Kestrel endpoint measured in the same run. Reported as ratios to the ceiling,
+/// since absolute numbers on a shared machine mean little.
+/// </summary>
+public static class ApiBenchmark
+{
+    private const int Concurrency = 16;
+    private const string Password = "correct horse battery staple";
+
+    public static async Task RunAsync(TimeSpan duration)
+    {
+        await using var redis = await LocalServer.StartAsync(b => b.AddRedis("redis"));
+        await using var rabbitmq = await LocalServer.StartAsync(b => b.AddRabbitMQ("rabbitmq"));
+        using var data = new TemporaryFolder("spokes-bench");
+
+        var barePort = ResourceRunner.FreePort();
+        var bare = StartChild(AppContext.BaseDirectory, "Spokes.Benchmarks.dll", ["serve-bare", barePort.ToString()], [], data.Path);
+        var apiPort = ResourceRunner.FreePort();
+        var apiFolder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "Spokes.Api", Path.GetFileName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory))));
+        var api = StartChild(apiFolder, "Spokes.Api.dll", [], new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{apiPort}",
+            ["ConnectionStrings__redis"] = redis.ConnectionString,
+            ["ConnectionStrings__rabbitmq"] = rabbitmq.ConnectionString,
+            ["ConnectionStrings__mongo"] = $"Data Source={Path.Combine(data.Path, "spokes.db")}",
+            ["Api__PublicUrl"] = "http://localhost",
+            ["Api__VapidPublicKey"] = "BBenchmark",
+            ["Api__RateLimit__Enabled"] = "false",
+            ["Logging__LogLevel__Default"] = "Warning",
+        }, data.Path);
+        try
+        {
+            var apiUrl = $"http://127.0.0.1:{apiPort}";
+            await WaitForAsync($"http://127.0.0.1:{barePort}/");
+            await WaitForAsync($"{apiUrl}/health");
+            var (email, token) = await SignUpAsync(apiUrl);
+
+            var ceiling = await LoadGenerator.RunAsync("bare Kestrel GET /", Concurrency, duration,
+                async http => (await http.GetAsync($"http://127.0.0.1:{barePort}/")).IsSuccessStatusCode);
+            var me = await LoadGenerator.RunAsync("GET /users/@me", Concurrency, duration, async http =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"{apiUrl}/users/@me");
+                request.Headers.Add("X-Session-Token", token);
+                using var response = await http.SendAsync(request);
+                return response.IsSuccessStatusCode;
+            });
+            var login = await LoadGenerator.RunAsync("POST /auth/session/login", Concurrency, duration, async http =>
+            {
+                using var response = await http.PostAsJsonAsync($"{apiUrl}/auth/session/login", new { email, password = Password, friendly_name = "bench" });
+                return response.IsSuccessStatusCode;
+            });
+
+            Console.WriteLine($"{Concurrency} concurrent clients, {duration.TotalSeconds:F0} s per scenario after 1 s of warm-up, {Environment.ProcessorCount} cores");
+            Console.WriteLine($"{"scenario",-28} {"req/s",10} {"p50 ms",9} {"p99 ms",9} {"failed",7} {"of ceiling",11}");
+            foreach (var result in new[] { ceiling, me, login })
+            {
+                Console.WriteLine($"{result.Scenario,-28} {result.Throughput,10:F0} {result.P50Milliseconds,9:F2} {result.P99Milliseconds,9:F2} {result.Failures,7} {result.Throughput / ceiling.Throughput,10:P1}");
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(api.StopAsync(TimeSpan.FromSeconds(10)), bare.StopAsync(TimeSpan.FromSeconds(10)));
+        }
+    }
+
+    private static ManagedProcess StartChild(string folder, string assembly, string[] arguments, Dictionary<string, string> environment, string owner)
+    {
+        var dll = Path.Combine(folder, assembly);
+        if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build the solution first (dotnet build).");
+        return ManagedProcess.Start(new ProcessSpec("dotnet", [dll, .. arguments]) { Environment = environment, WorkingDirectory = folder },
+            owner, line => { if (line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.Error.WriteLine(line); });
+    }
+
+    private static async Task WaitForAsync(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            try
+            {
+                if ((await http.GetAsync(url)).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{url} did not answer within 30 s");
+    }
+
+    private static async Task<(string Email, string Token)> SignUpAsync(string apiUrl)
+    {
+        using var http = new HttpClient();
+        var email = $"bench-{Guid.NewGuid():N}@example.com";
+        (await http.PostAsJsonAsync($"{apiUrl}/auth/account/create", new { email, password = Password })).EnsureSuccessStatusCode();
+        var login = await http.PostAsJsonAsync($"{apiUrl}/auth/session/login", new { email, password = Password });
+        var token = JsonDocument.Parse(await login.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        using var onboard = new HttpRequestMessage(HttpMethod.Post, $"{apiUrl}/onboard/complete") { Content = JsonContent.Create(new { username = "bench" }) };
+        onboard.Headers.Add("X-Session-Token", token);
+        (await http.SendAsync(onboard)).EnsureSuccessStatusCode();
+        return (email, token);
+    }
+}
