@@ -162,6 +162,10 @@ public static class PermissionCalculator
         if ((changed & ~held) != ChannelPermission.None) throw new PermissionDeniedException("CannotGiveMissingPermissions");
     }
 
+    /// <summary>Changing a plain permission value (a server's default, a group's grant): as an allow-only override.</summary>
+    public static void RequireCanGive(ChannelPermission held, ChannelPermission current, ChannelPermission next) =>
+        RequireCanGive(held, new PermissionOverride(current, ChannelPermission.None), new PermissionOverride(next, ChannelPermission.None));
+
     /// <summary>The member's known roles from the lowest-ranked (applied first) to the top (applied last).</summary>
     private static IEnumerable<(string Id, Role Role)> RolesByRank(ServerInfo server, MemberInfo member) =>
         member.Roles

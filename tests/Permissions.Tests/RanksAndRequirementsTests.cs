@@ -67,6 +67,16 @@ public class RanksAndRequirementsTests
     }
 
     [Fact]
+    public void A_plain_value_may_keep_and_drop_bits_but_add_only_held_ones()
+    {
+        var held = ViewChannel | SendMessage;
+        // A server default that already grants BanMembers keeps it, and may lose it, without the actor holding it.
+        PermissionCalculator.RequireCanGive(held, ViewChannel | BanMembers, ViewChannel | BanMembers | SendMessage);
+        PermissionCalculator.RequireCanGive(held, ViewChannel | BanMembers, ViewChannel);
+        Assert.Throws<PermissionDeniedException>(() => PermissionCalculator.RequireCanGive(held, ViewChannel, ViewChannel | ManageServer));
+    }
+
+    [Fact]
     public void A_refusal_names_the_first_missing_permission()
     {
         PermissionCalculator.Require(ViewChannel | SendMessage, SendMessage);

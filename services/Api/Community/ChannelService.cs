@@ -229,8 +229,7 @@ public sealed class ChannelService(
                 if (request.Permissions.ValueKind != JsonValueKind.Number || !request.Permissions.TryGetUInt64(out var value))
                     throw StoatException.FailedValidation("permissions must be a number for a group");
                 var current = group.Permissions is { } old ? (ChannelPermission)unchecked((ulong)old) : ChannelPermission.None;
-                PermissionCalculator.RequireCanGive(at.Permissions, new PermissionOverride(current, ChannelPermission.None),
-                    new PermissionOverride((ChannelPermission)value, ChannelPermission.None));
+                PermissionCalculator.RequireCanGive(at.Permissions, current, (ChannelPermission)value);
                 updated = group with { Permissions = unchecked((long)value) };
                 data = new() { ["permissions"] = unchecked((long)value) };
                 break;

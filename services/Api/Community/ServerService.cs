@@ -141,7 +141,7 @@ public sealed class ServerService(
         if (request.Permissions is not { } value) throw StoatException.FailedValidation("permissions is required");
         var next = (ChannelPermission)value;
         var current = (ChannelPermission)unchecked((ulong)at.Server.DefaultPermissions);
-        PermissionCalculator.RequireCanGive(at.Permissions, new PermissionOverride(current, ChannelPermission.None), new PermissionOverride(next, ChannelPermission.None));
+        PermissionCalculator.RequireCanGive(at.Permissions, current, next);
 
         var updated = at.Server with { DefaultPermissions = unchecked((long)value) };
         await servers.UpdateAsync(updated, cancellationToken);
