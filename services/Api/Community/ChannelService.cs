@@ -200,7 +200,7 @@ public sealed class ChannelService(
         var server = at.Server!;
         var role = server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
         var next = RoleService.ToOverride(request.Permissions);
-        PermissionCalculator.RequireAboveRole(server.ToPermissions(), CommunityAccess.ActorOf(actor), at.Member?.ToPermissions(), role.ToPermissions());
+        access.At(actor, server, at.Member).RequireAboveRole(role);
         PermissionCalculator.RequireCanGive(at.Permissions, text.RolePermissions?.GetValueOrDefault(roleId) is { } current ? current.ToOverride() : null, next);
 
         var overrides = new Dictionary<string, OverrideField>(text.RolePermissions ?? new Dictionary<string, OverrideField>()) { [roleId] = OverrideField.From(next) };

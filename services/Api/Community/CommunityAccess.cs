@@ -15,6 +15,14 @@ public sealed record ServerAccess(User Actor, Server Server, Member? Member, Cha
         PermissionCalculator.Require(Permissions, permission);
         return this;
     }
+
+    /// <summary>Acting on another member needs a rank above theirs; no one acts on the owner.</summary>
+    public void RequireAbove(string targetUserId, Member? target) =>
+        PermissionCalculator.RequireAbove(Server.ToPermissions(), AsActor, Member?.ToPermissions(), targetUserId, target?.ToPermissions());
+
+    /// <summary>Changing, assigning or removing a role needs a rank above it.</summary>
+    public void RequireAboveRole(ServerRole role) =>
+        PermissionCalculator.RequireAboveRole(Server.ToPermissions(), AsActor, Member?.ToPermissions(), role.ToPermissions());
 }
 
 public sealed record ChannelAccess(User Actor, Channel Channel, Server? Server, Member? Member, ChannelPermission Permissions)

@@ -76,10 +76,9 @@ public sealed class MemberService(
         var target = await MemberAsync(at.Server.Id, userId == "@me" ? actor.Id : userId, cancellationToken);
         var self = target.Id.User == actor.Id;
         var remove = Validation.Removals(request.Remove, RemovableFields);
-        var server = at.Server.ToPermissions();
 
         // Acting on someone else needs a higher rank than theirs, as in Stoat.
-        if (!self) PermissionCalculator.RequireAbove(server, at.AsActor, at.Member?.ToPermissions(), target.Id.User, target.ToPermissions());
+        if (!self) at.RequireAbove(target.Id.User, target);
         if (request.Nickname is not null || remove.Contains("Nickname"))
             at.Require(self ? ChannelPermission.ChangeNickname : ChannelPermission.ManageNicknames);
         if (request.Avatar is not null) throw self ? StoatException.UnknownAttachment() : StoatException.InvalidOperation();
@@ -146,7 +145,7 @@ public sealed class MemberService(
                 if (next.Contains(id)) throw StoatException.InvalidRole();
                 continue;
             }
-            PermissionCalculator.RequireAboveRole(at.Server.ToPermissions(), at.AsActor, at.Member?.ToPermissions(), role.ToPermissions());
+            at.RequireAboveRole(role);
         }
     }
 
@@ -155,7 +154,7 @@ public sealed class MemberService(
         var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.KickMembers);
         if (userId == actor.Id) throw StoatException.CannotRemoveYourself();
         var target = await MemberAsync(at.Server.Id, userId, cancellationToken);
-        PermissionCalculator.RequireAbove(at.Server.ToPermissions(), at.AsActor, at.Member?.ToPermissions(), userId, target.ToPermissions());
+        at.RequireAbove(userId, target);
         await RemoveAsync(at.Server.Id, userId, "Kick", cancellationToken);
     }
 
@@ -168,7 +167,7 @@ public sealed class MemberService(
         _ = await users.GetAsync(userId, cancellationToken) ?? throw StoatException.UnknownUser();
         var target = await members.GetAsync(at.Server.Id, userId, cancellationToken);
         if (target is not null || userId == at.Server.Owner)
-            PermissionCalculator.RequireAbove(at.Server.ToPermissions(), at.AsActor, at.Member?.ToPermissions(), userId, target?.ToPermissions());
+            at.RequireAbove(userId, target);
 
         var ban = new ServerBan(new MemberKey(at.Server.Id, userId), reason);
         await bans.SaveAsync(ban, cancellationToken);

@@ -122,7 +122,7 @@ public sealed partial class RoleService(
     {
         var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManageRole);
         var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
-        PermissionCalculator.RequireAboveRole(at.Server.ToPermissions(), at.AsActor, at.Member?.ToPermissions(), role.ToPermissions());
+        at.RequireAboveRole(role);
         return (at, role);
     }
 

@@ -155,7 +155,7 @@ public sealed class ServerService(
         var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
         var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
         var next = RoleService.ToOverride(request.Permissions);
-        PermissionCalculator.RequireAboveRole(at.Server.ToPermissions(), at.AsActor, at.Member?.ToPermissions(), role.ToPermissions());
+        at.RequireAboveRole(role);
         PermissionCalculator.RequireCanGive(at.Permissions, role.Permissions.ToOverride(), next);
 
         var field = OverrideField.From(next);
