@@ -16,6 +16,12 @@ internal static class Extensions
         builder.Services.AddOptions<RateLimits.RateLimitOptions>().BindConfiguration(RateLimits.RateLimitOptions.SectionName);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<AccountService>();
+        builder.Services.AddScoped<MfaService>();
+        builder.Services.AddScoped<EmailVerificationService>();
+        builder.Services.AddScoped<AccountClosureService>();
+        builder.Services.AddSingleton<AccountMailer>();
+        builder.Services.AddSingleton<CaptchaVerifier>();
+        builder.Services.AddHttpClient(CaptchaVerifier.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.AddScoped<Users.RelationshipService>();
         builder.Services.AddScoped<Users.ProfileService>();
         builder.Services.AddScoped<Community.CommunityAccess>();
@@ -33,7 +39,7 @@ internal static class Extensions
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 
         builder.AddRedisClient("redis");
-        builder.AddMessageBus("rabbitmq");
+        builder.AddMessageBus("rabbitmq", bus => bus.AddConsumer<DeleteDueAccountsConsumer>());
         return builder;
     }
 }

@@ -2,7 +2,14 @@ using Spokes.Api;
 using Spokes.Api.Apis;
 using Spokes.Api.Errors;
 using Spokes.Api.Http;
+using Spokes.Api.Identity;
 using Spokes.Api.RateLimits;
+
+if (args is [SignupInviteCommand.Name, .. var command])
+{
+    Environment.ExitCode = await SignupInviteCommand.RunAsync(command);
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -18,6 +25,7 @@ app.UseRouting();
 app.MapDefaultEndpoints();
 app.MapRootApi();
 app.MapAuthApi();
+app.MapMfaApi();
 app.MapOnboardApi();
 app.MapUsersApi();
 app.MapServersApi();

@@ -1,7 +1,11 @@
+using Spokes.Crond;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddMessageBus("rabbitmq");
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddHostedService<ScheduledTasks>();
 
 var app = builder.Build();
 

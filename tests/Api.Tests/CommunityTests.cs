@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Spokes.Api.Storage;
 using Spokes.Permissions;
 
 namespace Spokes.Api.Tests;
@@ -305,6 +307,44 @@ public class CommunityTests(ApiFixture api) : IAsyncLifetime
         Assert.Null(after.Body.GetProperty("roles").GetProperty(role).TryGetProperty("colour", out var colour) ? colour.GetString() : null);
         var unauthenticated = new StoatSession(api.Factory.CreateClient());
         await ErrorAsync(unauthenticated.PostAsync("/servers/create", "/servers/create", new { name = "x" }), HttpStatusCode.Unauthorized, "NotAuthenticated");
+    }
+
+    [Fact]
+    public async Task Acking_a_server_marks_only_the_channels_the_member_can_see_and_members_can_be_searched_by_name()
+    {
+        var owner = await OnboardedAsync("acker");
+        var member = await OnboardedAsync("searchable");
+        var (server, general) = await CreateServerAsync(owner);
+        var hidden = Id(await owner.Client.PostAsync($"/servers/{server}/channels", "/servers/{server}/channels", new { name = "staff" }));
+        await owner.Client.PutAsync($"/channels/{hidden}/permissions/default", "/channels/{target}/permissions/default",
+            new { permissions = new { allow = 0UL, deny = (ulong)ChannelPermission.ViewChannel } });
+        await JoinThroughInviteAsync(owner, member, general);
+        await ErrorAsync(member.Client.PutAsync($"/servers/{Spokes.Api.Identity.SecureTokens.NewId()}/ack", "/servers/{target}/ack"), HttpStatusCode.NotFound, "UnknownServer");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await member.Client.PutAsync($"/servers/{server}/ack", "/servers/{target}/ack")).Status);
+        var unreads = await api.Factory.Services.GetRequiredService<IUnreadStore>().ListAsync(member.Id);
+        Assert.Equal([general], unreads.Select(u => u.Id.Channel));
+        Assert.True(string.CompareOrdinal(unreads[0].LastId, server) > 0);
+
+        const string query = "/servers/{target}/members_experimental_query";
+        await ErrorAsync(member.Client.GetAsync($"/servers/{server}/members_experimental_query?query=sea", query), HttpStatusCode.BadRequest, "FailedValidation");
+        var found = (await member.Client.GetAsync($"/servers/{server}/members_experimental_query?query=SEARCH&experimental_api=true", query)).Body;
+        Assert.Equal([member.Id], found.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("_id").GetString()));
+        Assert.Equal([member.Id], found.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("_id").GetProperty("user").GetString()));
+        var outsider = await OnboardedAsync("outsider");
+        await ErrorAsync(outsider.Client.GetAsync($"/servers/{server}/members_experimental_query?query=a&experimental_api=true", query),
+            HttpStatusCode.Forbidden, "MissingPermission");
+    }
+
+    [Fact]
+    public async Task The_default_avatar_is_a_png_served_without_a_session_and_cacheable()
+    {
+        var http = api.Factory.CreateClient();
+        using var response = await http.GetAsync("/users/01HZY4J1V0Q3S6Q5ZC8R6T2W9A/default_avatar");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("immutable", response.Headers.CacheControl?.ToString());
+        Assert.Equal(Spokes.Api.Users.DefaultAvatar.Png("01HZY4J1V0Q3S6Q5ZC8R6T2W9A"), await response.Content.ReadAsByteArrayAsync());
     }
 }
 

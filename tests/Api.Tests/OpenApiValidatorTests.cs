@@ -25,4 +25,12 @@ public class OpenApiValidatorTests
     [Fact]
     public async Task Null_is_refused_where_the_schema_does_not_allow_it() =>
         Assert.Contains(await ValidateAsync("""{"name":null,"lat":1,"lon":2,"public_url":"wss://x"}"""), e => e.Contains("null"));
+
+    [Fact]
+    public async Task Null_is_accepted_where_an_alternative_is_the_null_type_and_nothing_else_matches_that_alternative()
+    {
+        var openApi = await StoatOpenApi.LoadAsync();
+        Assert.Empty(openApi.Validate(JsonDocument.Parse("null").RootElement, "ResponseVerify"));
+        Assert.NotEmpty(openApi.Validate(JsonDocument.Parse("7").RootElement, "ResponseVerify"));
+    }
 }

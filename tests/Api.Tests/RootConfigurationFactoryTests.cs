@@ -115,10 +115,11 @@ public class ApiOptionsValidatorTests
         Assert.Contains(Failures(o => o.Limits.NewUser.VideoMinAspectRatio = 3), f => f.Contains("VideoMinAspectRatio"));
 
     [Fact]
-    public void Sign_up_protections_this_build_cannot_enforce_stop_the_api_rather_than_being_ignored()
+    public void Half_configured_captcha_or_email_stops_the_api_rather_than_being_ignored()
     {
-        Assert.Contains(Failures(o => o.InviteOnly = true), f => f.Contains("Api:InviteOnly"));
-        Assert.Contains(Failures(o => o.SmtpHost = "smtp.example.com"), f => f.Contains("Api:SmtpHost"));
+        Assert.Empty(Failures(o => { o.InviteOnly = true; o.SmtpHost = "smtp.example.com"; o.CaptchaKey = "key"; o.CaptchaSecret = "secret"; }));
         Assert.Contains(Failures(o => o.CaptchaSecret = "secret"), f => f.Contains("Captcha"));
+        Assert.Contains(Failures(o => { o.SmtpHost = "smtp.example.com"; o.SmtpFrom = "not an address"; }), f => f.Contains("Api:SmtpFrom"));
+        Assert.Contains(Failures(o => { o.SmtpHost = "smtp.example.com"; o.SmtpPort = 0; }), f => f.Contains("Api:SmtpPort"));
     }
 }

@@ -15,6 +15,9 @@ public sealed class StoatSession(HttpClient http)
 {
     public string? Token { get; set; }
 
+    /// <summary>Sent as <c>X-MFA-Ticket</c> when set.</summary>
+    public string? MfaTicket { get; set; }
+
     public sealed record Reply(HttpStatusCode Status, JsonElement Body)
     {
         public string? ErrorType => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("type", out var type) ? type.GetString() : null;
@@ -38,6 +41,7 @@ public sealed class StoatSession(HttpClient http)
     {
         using var request = new HttpRequestMessage(method, path);
         if (Token is not null) request.Headers.Add("X-Session-Token", Token);
+        if (MfaTicket is not null) request.Headers.Add("X-MFA-Ticket", MfaTicket);
         request.Content = body switch
         {
             null => null,

@@ -122,8 +122,7 @@ public sealed class StoatOpenApi
         }
         if (value.ValueKind == JsonValueKind.Null)
         {
-            if (!(schema.TryGetProperty("nullable", out var nullable) && nullable.GetBoolean()))
-                errors.Add($"{path}: null where the schema does not allow it");
+            if (!AllowsNull(schema)) errors.Add($"{path}: null where the schema does not allow it");
             return;
         }
         if (schema.TryGetProperty("allOf", out var allOf))
@@ -160,6 +159,7 @@ public sealed class StoatOpenApi
                 var index = 0;
                 foreach (var item in value.EnumerateArray()) Validate(item, schema.GetProperty("items"), $"{path}[{index++}]", errors);
                 break;
+            case "null":
             case "string" when value.ValueKind != JsonValueKind.String:
             case "boolean" when value.ValueKind is not (JsonValueKind.True or JsonValueKind.False):
             case "number" when value.ValueKind != JsonValueKind.Number:
@@ -167,6 +167,15 @@ public sealed class StoatOpenApi
                 errors.Add($"{path}: expected {type}, got {value.GetRawText()}");
                 break;
         }
+    }
+
+    /// <summary>OpenAPI 3.0's <c>nullable</c>, or 3.1's <c>type: "null"</c>, here or in one of the alternatives.</summary>
+    private bool AllowsNull(JsonElement schema)
+    {
+        if (schema.TryGetProperty("$ref", out var reference)) return AllowsNull(Schema(reference.GetString()!.Split('/')[^1]));
+        if (schema.TryGetProperty("nullable", out var nullable) && nullable.GetBoolean()) return true;
+        if (schema.TryGetProperty("type", out var type) && type.GetString() == "null") return true;
+        return new[] { "oneOf", "anyOf" }.Any(keyword => schema.TryGetProperty(keyword, out var alternatives) && alternatives.EnumerateArray().Any(AllowsNull));
     }
 
     private void ValidateObject(JsonElement value, JsonElement schema, string path, List<string> errors)

@@ -16,6 +16,13 @@ public static class AuthApi
         account.MapGet("/", FetchAccount).WithName("fetch_account_fetch_account").WithSummary("Fetch Account");
         account.MapPatch("/change/password", ChangePassword).WithName("change_password_change_password").WithSummary("Change Password");
         account.MapPatch("/change/email", ChangeEmail).WithName("change_email_change_email").WithSummary("Change Email");
+        account.MapPost("/verify/{code}", VerifyEmail).WithName("verify_email_verify_email").WithSummary("Verify Email");
+        account.MapPost("/reverify", ResendVerification).WithName("resend_verification_resend_verification").WithSummary("Resend Verification");
+        account.MapPost("/reset_password", SendPasswordReset).WithName("send_password_reset_send_password_reset").WithSummary("Send Password Reset");
+        account.MapPatch("/reset_password", ResetPassword).WithName("password_reset_password_reset").WithSummary("Password Reset");
+        account.MapPost("/disable", DisableAccount).WithName("disable_account_disable_account").WithSummary("Disable Account");
+        account.MapPost("/delete", DeleteAccount).WithName("delete_account_delete_account").WithSummary("Delete Account");
+        account.MapPut("/delete", ConfirmDeletion).WithName("confirm_deletion_confirm_deletion").WithSummary("Confirm Account Deletion");
 
         var session = app.MapGroup("/auth/session").WithTags("Session");
         session.MapPost("/login", Login).WithName("login_login").WithSummary("Login");
@@ -45,6 +52,49 @@ public static class AuthApi
     public static async Task<NoContent> ChangeEmail(ChangeEmailRequest request, CurrentSession current, AccountService accounts, CancellationToken cancellationToken)
     {
         await accounts.ChangeEmailAsync(current.Session, request, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>200 with an authorised ticket for a new account, or with <c>null</c> for a change of address, as authifier answers.</summary>
+    public static async Task<Results<Ok<VerifyResponse>, ContentHttpResult>> VerifyEmail(string code, EmailVerificationService verification,
+        CancellationToken cancellationToken) =>
+        await verification.VerifyAsync(code, cancellationToken) is { } withTicket
+            ? TypedResults.Ok(withTicket)
+            : TypedResults.Content("null", "application/json");
+
+    public static async Task<NoContent> ResendVerification(EmailRequest request, EmailVerificationService verification, CancellationToken cancellationToken)
+    {
+        await verification.ResendAsync(request, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<NoContent> SendPasswordReset(EmailRequest request, EmailVerificationService verification, CancellationToken cancellationToken)
+    {
+        await verification.SendPasswordResetAsync(request, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<NoContent> ResetPassword(PasswordResetRequest request, EmailVerificationService verification, CancellationToken cancellationToken)
+    {
+        await verification.ResetPasswordAsync(request, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<NoContent> DisableAccount(ValidatedMfaTicket ticket, AccountClosureService closure, CancellationToken cancellationToken)
+    {
+        await closure.DisableAsync(ticket.Session.UserId, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<NoContent> DeleteAccount(ValidatedMfaTicket ticket, AccountClosureService closure, CancellationToken cancellationToken)
+    {
+        await closure.RequestDeletionAsync(ticket.Session.UserId, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<NoContent> ConfirmDeletion(AccountDeletionRequest request, AccountClosureService closure, CancellationToken cancellationToken)
+    {
+        await closure.ConfirmDeletionAsync(request, cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -18,10 +18,13 @@ public static class ServersApi
         servers.MapPatch("/{target}", EditServer).WithName("server_edit_edit").WithSummary("Edit Server");
         servers.MapDelete("/{target}", DeleteServer).WithName("server_delete_delete").WithSummary("Delete / Leave Server");
         servers.MapPost("/{server}/channels", CreateChannel).WithName("channel_create_create_server_channel").WithSummary("Create Channel");
+        servers.MapPut("/{target}/ack", AckServer).WithName("server_ack_ack").WithSummary("Mark Server As Read");
         servers.MapGet("/{target}/invites", FetchInvites).WithName("invites_fetch_invites").WithSummary("Fetch Invites");
 
         var members = app.MapGroup("/servers").WithTags("Server Members");
         members.MapGet("/{target}/members", FetchMembers).WithName("member_fetch_all_fetch_all").WithSummary("Fetch Members");
+        members.MapGet("/{target}/members_experimental_query", QueryMembers).WithName("member_experimental_query_member_experimental_query")
+            .WithSummary("Query members by name");
         members.MapGet("/{target}/members/{member}", FetchMember).WithName("member_fetch_fetch").WithSummary("Fetch Member");
         members.MapPatch("/{server}/members/{member}", EditMember).WithName("member_edit_edit").WithSummary("Edit Member");
         members.MapDelete("/{target}/members/{member}", KickMember).WithName("member_remove_kick").WithSummary("Kick Member");
@@ -65,6 +68,20 @@ public static class ServersApi
     public static async Task<Ok<Channel>> CreateChannel(string server, CreateChannelRequest request, CurrentUser current, ServerService servers,
         CancellationToken cancellationToken) =>
         TypedResults.Ok(await servers.CreateChannelAsync(current.User, server, request, cancellationToken));
+
+    public static async Task<NoContent> AckServer(string target, CurrentUser current, ServerService servers, CancellationToken cancellationToken)
+    {
+        await servers.AckAsync(current.User, target, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary><c>experimental_api=true</c> is required, as Stoat requires it, so callers know the route may change.</summary>
+    public static async Task<Ok<AllMembersResponse>> QueryMembers(string target, [FromQuery(Name = "query")] string? query,
+        [FromQuery(Name = "experimental_api")] bool? experimentalApi, CurrentUser current, MemberService members, CancellationToken cancellationToken)
+    {
+        if (experimentalApi != true) throw Errors.StoatException.FailedValidation("experimental_api=true is required");
+        return TypedResults.Ok(await members.QueryAsync(current.User, target, query, cancellationToken));
+    }
 
     public static async Task<Ok<IReadOnlyList<Invite>>> FetchInvites(string target, CurrentUser current, InviteService invites, CancellationToken cancellationToken) =>
         TypedResults.Ok(await invites.ListAsync(current.User, target, cancellationToken));

@@ -19,6 +19,7 @@ public static class UsersApi
         users.MapGet("/{target}/profile", FetchProfile).WithName("fetch_profile_profile").WithSummary("Fetch User Profile");
         users.MapPatch("/@me/username", ChangeUsername).WithName("change_username_change_username").WithSummary("Change Username");
         users.MapGet("/{target}/mutual", FetchMutual).WithName("find_mutual_mutual").WithSummary("Fetch Mutual Friends, Servers, Groups and DMs");
+        users.MapGet("/{target}/default_avatar", FetchDefaultAvatar).WithName("get_default_avatar_default_avatar").WithSummary("Fetch Default Avatar");
         users.MapGet("/{target}/flags", FetchFlags).WithName("fetch_user_flags_fetch_user_flags").WithSummary("Fetch User Flags");
 
         var directMessages = app.MapGroup("/users").WithTags("Direct Messaging");
@@ -32,6 +33,14 @@ public static class UsersApi
         relationships.MapPut("/{target}/block", BlockUser).WithName("block_user_block").WithSummary("Block User");
         relationships.MapDelete("/{target}/block", UnblockUser).WithName("unblock_user_unblock").WithSummary("Unblock User");
         return app;
+    }
+
+    /// <summary>Needs no session, as in Stoat: the picture depends on nothing but the id, so caches may keep it for good.</summary>
+    public static FileContentHttpResult FetchDefaultAvatar(string target, HttpContext context)
+    {
+        if (target.Length is 0 or > 64) throw Errors.StoatException.FailedValidation("target must be 1–64 characters");
+        context.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+        return TypedResults.File(DefaultAvatar.Png(target), "image/png");
     }
 
     public static Ok<UserResponse> FetchSelf(CurrentUser current) => TypedResults.Ok(UserResponse.Self(current.User));

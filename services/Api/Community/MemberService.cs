@@ -60,6 +60,27 @@ public sealed class MemberService(
         return new AllMembersResponse(all, await access.SeenByAsync(actor, all.Select(m => m.Id.User).ToList(), cancellationToken));
     }
 
+    /// <summary>
+    /// Members whose username, display name or nickname contains <paramref name="query"/>, case-insensitively:
+    /// the member search behind a client's mention autocomplete. At most <see cref="MaxQueryResults"/>.
+    /// </summary>
+    public async Task<AllMembersResponse> QueryAsync(User actor, string serverId, string? query, CancellationToken cancellationToken)
+    {
+        var text = Validation.Required(query, "query", 1, 64);
+        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ViewChannel);
+        var all = await members.ListAsync(at.Server.Id, cancellationToken);
+        var users = await access.SeenByAsync(actor, all.Select(m => m.Id.User).ToList(), cancellationToken);
+        var matches = (string? value) => value?.Contains(text, StringComparison.OrdinalIgnoreCase) == true;
+        var found = all.Join(users, m => m.Id.User, u => u.Id, (member, user) => (Member: member, User: user))
+            .Where(pair => matches(pair.User.Username) || matches(pair.User.DisplayName) || matches(pair.Member.Nickname))
+            .OrderBy(pair => pair.User.Username, StringComparer.OrdinalIgnoreCase)
+            .Take(MaxQueryResults)
+            .ToList();
+        return new AllMembersResponse(found.Select(p => p.Member).ToList(), found.Select(p => p.User).ToList());
+    }
+
+    public const int MaxQueryResults = 100;
+
     public async Task<object> FetchAsync(User actor, string serverId, string userId, bool withRoles, CancellationToken cancellationToken)
     {
         var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ViewChannel);

@@ -15,6 +15,7 @@ public sealed class ServerService(
     MemberService members,
     IServerStore servers,
     IChannelStore channels,
+    IUnreadStore unreads,
     EventPublisher events,
     IOptionsMonitor<ApiOptions> options)
 {
@@ -163,5 +164,18 @@ public sealed class ServerService(
         await servers.UpdateAsync(updated, cancellationToken);
         await events.PublishAsync(updated.Id, new ServerRoleUpdateEvent(updated.Id, roleId, new Dictionary<string, object?> { ["permissions"] = field }, []));
         return updated;
+    }
+
+    /// <summary>Marks every channel of the server that the member can see as read up to now.</summary>
+    public async Task AckAsync(User actor, string serverId, CancellationToken cancellationToken)
+    {
+        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ViewChannel);
+        var visible = new List<string>();
+        foreach (var channel in await channels.ListByServerAsync(at.Server.Id, cancellationToken))
+        {
+            if ((await access.InChannelAsync(actor, channel, cancellationToken)).Permissions.HasFlag(ChannelPermission.ViewChannel)) visible.Add(channel.Id);
+        }
+        // A fresh id sorts after every message sent so far, which is what "read up to now" means.
+        await unreads.AckAsync(actor.Id, visible, SecureTokens.NewId(), cancellationToken);
     }
 }

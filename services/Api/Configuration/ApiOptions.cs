@@ -13,7 +13,7 @@ public sealed class ApiOptions
     /// <summary>Where users reach this instance (the Gateway), e.g. <c>https://chat.example.com</c>.</summary>
     public string PublicUrl { get; set; } = "http://localhost:8080";
 
-    /// <summary>Whether new accounts need an invite (Stoat's <c>invite_only</c>).</summary>
+    /// <summary>Whether new accounts need a sign-up invite (Stoat's <c>invite_only</c>); <c>signup-invites create</c> makes them.</summary>
     public bool InviteOnly { get; set; }
 
     /// <summary>hCaptcha site key; captcha is on when both the key and the secret are set.</summary>
@@ -21,8 +21,23 @@ public sealed class ApiOptions
 
     public string? CaptchaSecret { get; set; }
 
+    /// <summary>Where captcha answers are checked: hCaptcha's <c>siteverify</c>, or a compatible endpoint.</summary>
+    public string CaptchaVerifyUrl { get; set; } = "https://api.hcaptcha.com/siteverify";
+
     /// <summary>SMTP host: email verification is on when set (Stoat's <c>features.email</c>).</summary>
     public string? SmtpHost { get; set; }
+
+    public int SmtpPort { get; set; } = 587;
+
+    /// <summary>Upgrade the SMTP connection with STARTTLS (implicit TLS on port 465 is not supported).</summary>
+    public bool SmtpUseTls { get; set; } = true;
+
+    public string? SmtpUsername { get; set; }
+
+    public string? SmtpPassword { get; set; }
+
+    /// <summary>The sender of account emails, e.g. <c>Spokes &lt;noreply@chat.example.com&gt;</c>.</summary>
+    public string SmtpFrom { get; set; } = "noreply@localhost";
 
     /// <summary>Web Push VAPID public key (base64url, uncompressed P-256 point), shown to clients.</summary>
     public string VapidPublicKey { get; set; } = "";
@@ -73,11 +88,21 @@ internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             }
         }
         failures.AddRange(options.Limits.Validate());
-        // Refuse, rather than ignore, sign-up protections this build cannot enforce yet.
-        if (options.InviteOnly) failures.Add("Api:InviteOnly is not supported by this build yet: sign-up invites are not implemented.");
-        if (!string.IsNullOrEmpty(options.SmtpHost)) failures.Add("Api:SmtpHost is not supported by this build yet: email verification is not implemented.");
-        if (!string.IsNullOrEmpty(options.CaptchaKey) || !string.IsNullOrEmpty(options.CaptchaSecret))
-            failures.Add("Api:CaptchaKey/CaptchaSecret are not supported by this build yet: captcha verification is not implemented.");
+        if (string.IsNullOrEmpty(options.CaptchaKey) != string.IsNullOrEmpty(options.CaptchaSecret))
+            failures.Add("Api:CaptchaKey and Api:CaptchaSecret must be set together: captcha cannot be checked with only one.");
+        if (!Uri.TryCreate(options.CaptchaVerifyUrl, UriKind.Absolute, out _)) failures.Add("Api:CaptchaVerifyUrl must be an absolute URL.");
+        if (!string.IsNullOrEmpty(options.SmtpHost))
+        {
+            if (options.SmtpPort is < 1 or > 65535) failures.Add($"Api:SmtpPort must be 1–65535, not {options.SmtpPort}.");
+            try
+            {
+                _ = new System.Net.Mail.MailAddress(options.SmtpFrom);
+            }
+            catch (FormatException)
+            {
+                failures.Add($"Api:SmtpFrom must be an email address, not '{options.SmtpFrom}'.");
+            }
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

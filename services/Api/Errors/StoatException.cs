@@ -41,6 +41,22 @@ public sealed class StoatException : Exception
         new("InvalidToken", HttpStatusCode.Unauthorized, null, file, line);
     public static StoatException UnverifiedAccount([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("UnverifiedAccount", HttpStatusCode.Forbidden, null, file, line);
+    public static StoatException EmailFailed([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("EmailFailed", HttpStatusCode.InternalServerError, null, file, line);
+    public static StoatException CaptchaFailed([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("CaptchaFailed", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException MissingInvite([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("MissingInvite", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException InvalidInvite([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("InvalidInvite", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException DisallowedMfaMethod([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("DisallowedMFAMethod", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException TotpAlreadyEnabled([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("TotpAlreadyEnabled", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException MissingHeaders([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("MissingHeaders", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException OperationFailed([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("OperationFailed", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException ShortPassword([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("ShortPassword", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException IncorrectData(string with, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
@@ -5,22 +7,49 @@ using Spokes.Api.Storage;
 namespace Spokes.Api.Identity;
 
 /// <summary>Accounts, logins and onboarding: the rules of Stoat's authifier and onboarding routes.</summary>
-public sealed class AccountService(IAccountStore accounts, ISessionStore sessions, IUserStore users, TimeProvider clock, ILogger<AccountService> logger)
+public sealed class AccountService(
+    IAccountStore accounts,
+    ISessionStore sessions,
+    IUserStore users,
+    ISignupInviteStore invites,
+    MfaService mfa,
+    AccountMailer mailer,
+    CaptchaVerifier captcha,
+    IOptionsMonitor<ApiOptions> options,
+    TimeProvider clock,
+    ILogger<AccountService> logger)
 {
     private const int MaxSessionNameLength = 72;
 
+    /// <summary>How long an emailed verification link works.</summary>
+    public static readonly TimeSpan VerificationLifetime = TimeSpan.FromDays(1);
+
     /// <summary>
-    /// Creates a verified account (no email server is configured). An address already registered is
-    /// answered exactly like a new one, so the route cannot be used to learn who has an account.
+    /// Creates an account: verified at once without an email server, otherwise pending until the emailed link
+    /// is opened. An address already registered is answered exactly like a new one, so the route cannot be used
+    /// to learn who has an account. On invite-only instances a sign-up invite is used up.
     /// </summary>
     public async Task CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken)
     {
+        await captcha.RequireAsync(request.Captcha, cancellationToken);
         var (email, normalised) = AccountRules.ValidateEmail(request.Email);
         AccountRules.ValidatePassword(request.Password);
+        var inviteOnly = options.CurrentValue.InviteOnly;
+        if (inviteOnly)
+        {
+            if (string.IsNullOrWhiteSpace(request.Invite)) throw StoatException.MissingInvite();
+            if (await invites.GetAsync(request.Invite, cancellationToken) is not { ClaimedBy: null }) throw StoatException.InvalidInvite();
+        }
         if (await accounts.FindByEmailAsync(normalised, cancellationToken) is not null) return;
 
-        var account = new Account(SecureTokens.NewId(), email, normalised, PasswordHasher.Hash(request.Password!),
-            Verified: true, Disabled: false, clock.GetUtcNow());
+        var id = SecureTokens.NewId();
+        // Claimed before the account exists, so two sign-ups can never share one invite.
+        if (inviteOnly && !await invites.ClaimAsync(request.Invite!, id, cancellationToken)) throw StoatException.InvalidInvite();
+        var verification = mailer.Enabled
+            ? new EmailVerification(VerificationStatus.Pending, SecureTokens.NewToken(32), clock.GetUtcNow() + VerificationLifetime)
+            : EmailVerification.Done;
+        var account = new Account(id, email, normalised, PasswordHasher.Hash(request.Password!), Disabled: false, clock.GetUtcNow(),
+            verification, MultiFactor.None);
         try
         {
             await accounts.CreateAsync(account, cancellationToken);
@@ -29,18 +58,42 @@ public sealed class AccountService(IAccountStore accounts, ISessionStore session
         catch (DuplicateKeyException)
         {
             // Registered by a concurrent request: the same answer as above.
+            return;
         }
+        if (verification.Token is { } token) await mailer.SendVerificationAsync(email, token, cancellationToken);
     }
 
+    /// <summary>
+    /// Email and password, or an MFA ticket: an authorised one (from email verification) alone, or the one a
+    /// password login handed out together with the second factor it owes.
+    /// </summary>
     public async Task<object> LoginAsync(LoginRequest request, CancellationToken cancellationToken)
     {
-        // No account has MFA yet, so no ticket this server could have issued exists.
-        if (request.MfaTicket is not null) throw StoatException.InvalidToken();
-        if (request.Email is null || request.Password is null) throw StoatException.FailedValidation("email and password are required");
         var name = ValidateSessionName(request.FriendlyName ?? "Unknown");
-
-        var account = await accounts.FindByEmailAsync(AccountRules.NormaliseEmail(request.Email), cancellationToken);
-        if (!PasswordHasher.Verify(request.Password, account?.PasswordHash) || account is null) throw StoatException.InvalidCredentials();
+        Account account;
+        if (request.MfaTicket is not null)
+        {
+            var ticket = await mfa.FindAsync(request.MfaTicket, cancellationToken) ?? throw StoatException.InvalidToken();
+            account = await accounts.GetAsync(ticket.AccountId, cancellationToken) ?? throw StoatException.InvalidToken();
+            if (!ticket.Authorised)
+            {
+                if (request.MfaResponse is null) throw StoatException.InvalidToken();
+                account = await mfa.VerifyAsync(account, request.MfaResponse, cancellationToken);
+            }
+            await mfa.UseAsync(ticket, cancellationToken);
+        }
+        else
+        {
+            if (request.Email is null || request.Password is null) throw StoatException.FailedValidation("email and password are required");
+            var found = await accounts.FindByEmailAsync(AccountRules.NormaliseEmail(request.Email), cancellationToken);
+            if (!PasswordHasher.Verify(request.Password, found?.PasswordHash) || found is null) throw StoatException.InvalidCredentials();
+            account = found;
+            if (!account.Disabled && account.Verified && account.Mfa.Enabled)
+            {
+                var ticket = await mfa.IssueAsync(account.Id, validated: false, authorised: false, cancellationToken);
+                return new LoginMfa(ticket.Token, MfaService.Methods(account));
+            }
+        }
         if (account.Disabled) return new LoginDisabled(account.Id);
         if (!account.Verified) throw StoatException.UnverifiedAccount();
 
@@ -60,21 +113,32 @@ public sealed class AccountService(IAccountStore accounts, ISessionStore session
     {
         var account = await ConfirmedAccountAsync(session, request.CurrentPassword, cancellationToken);
         AccountRules.ValidatePassword(request.Password);
-        await accounts.UpdatePasswordAsync(account.Id, PasswordHasher.Hash(request.Password!), cancellationToken);
+        await accounts.UpdateAsync(account with { PasswordHash = PasswordHasher.Hash(request.Password!) }, cancellationToken);
         logger.LogInformation("Account {AccountId} changed its password", account.Id);
     }
 
     /// <summary>
-    /// A new address, confirmed with the current password. With no email server configured the change
-    /// applies at once, as sign-up verifies at once.
+    /// A new address, confirmed with the current password. With an email server it applies once the link
+    /// sent to the new address is opened; without one it applies at once, as sign-up verifies at once.
     /// </summary>
     public async Task ChangeEmailAsync(Session session, ChangeEmailRequest request, CancellationToken cancellationToken)
     {
         var account = await ConfirmedAccountAsync(session, request.CurrentPassword, cancellationToken);
         var (email, normalised) = AccountRules.ValidateEmail(request.Email);
+        if (await accounts.FindByEmailAsync(normalised, cancellationToken) is { } holder && holder.Id != account.Id) throw StoatException.IncorrectData("email");
+        if (mailer.Enabled)
+        {
+            var token = SecureTokens.NewToken(32);
+            await accounts.UpdateAsync(account with
+            {
+                Verification = new EmailVerification(VerificationStatus.Moving, token, clock.GetUtcNow() + VerificationLifetime, email),
+            }, cancellationToken);
+            await mailer.SendVerificationAsync(email, token, cancellationToken);
+            return;
+        }
         try
         {
-            await accounts.ChangeEmailAsync(account.Id, email, normalised, cancellationToken);
+            await accounts.UpdateAsync(account with { Email = email, EmailNormalised = normalised }, cancellationToken);
         }
         catch (DuplicateKeyException)
         {

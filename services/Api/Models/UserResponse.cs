@@ -74,11 +74,33 @@ public sealed record LoginDisabled(string UserId)
     public string Result => "Disabled";
 }
 
+/// <summary>The password was right and a second factor is owed: log in again with the ticket and an MFA response.</summary>
+public sealed record LoginMfa(string Ticket, IReadOnlyList<string> AllowedMethods)
+{
+    public string Result => "MFA";
+}
+
+/// <summary>One of the three answers to an MFA challenge.</summary>
+public sealed record MfaResponse(string? Password, string? TotpCode, string? RecoveryCode);
+
+public sealed record MultiFactorStatus(bool EmailOtp, bool TrustedHandover, bool EmailMfa, bool TotpMfa, bool SecurityKeyMfa, bool RecoveryActive);
+
+public sealed record TotpSecretResponse(string Secret);
+
+/// <summary>After verifying a new account: an authorised ticket that logs it in once.</summary>
+public sealed record VerifyResponse(Storage.MfaTicket Ticket);
+
+public sealed record EmailRequest(string? Email, string? Captcha);
+
+public sealed record PasswordResetRequest(string? Token, string? Password, bool? RemoveSessions);
+
+public sealed record AccountDeletionRequest(string? Token);
+
 public sealed record OnboardingStatus(bool Onboarding);
 
 public sealed record CreateAccountRequest(string? Email, string? Password, string? Invite, string? Captcha);
 
-public sealed record LoginRequest(string? Email, string? Password, string? FriendlyName, string? MfaTicket);
+public sealed record LoginRequest(string? Email, string? Password, string? FriendlyName, string? MfaTicket, MfaResponse? MfaResponse);
 
 public sealed record EditSessionRequest(string? FriendlyName);
 

@@ -130,3 +130,8 @@ public abstract record Invite([property: JsonPropertyName("_id")] string Code, s
 public sealed record ServerInvite(string Code, string Server, string Creator, string Channel) : Invite(Code, Creator, Channel);
 
 public sealed record GroupInvite(string Code, string Creator, string Channel) : Invite(Code, Creator, Channel);
+
+public sealed record ChannelUnreadKey(string Channel, string User);
+
+/// <summary>Stoat's <c>ChannelUnread</c>: how far a user has read a channel, and the messages that mention them since.</summary>
+public sealed record ChannelUnread([property: JsonPropertyName("_id")] ChannelUnreadKey Id, string? LastId, IReadOnlyList<string>? Mentions);

@@ -28,6 +28,9 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IMemberStore, MongoMemberStore>();
             builder.Services.AddSingleton<IBanStore, MongoBanStore>();
             builder.Services.AddSingleton<IInviteStore, MongoInviteStore>();
+            builder.Services.AddSingleton<IMfaTicketStore, MongoMfaTicketStore>();
+            builder.Services.AddSingleton<ISignupInviteStore, MongoSignupInviteStore>();
+            builder.Services.AddSingleton<IUnreadStore, MongoUnreadStore>();
             builder.Services.AddHostedService(sp => new StorageInitializer(ct => sp.GetRequiredService<MongoSchema>().EnsureIndexesAsync(ct)));
         }
         else
@@ -42,6 +45,9 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IMemberStore, SqliteMemberStore>();
             builder.Services.AddSingleton<IBanStore, SqliteBanStore>();
             builder.Services.AddSingleton<IInviteStore, SqliteInviteStore>();
+            builder.Services.AddSingleton<IMfaTicketStore, SqliteMfaTicketStore>();
+            builder.Services.AddSingleton<ISignupInviteStore, SqliteSignupInviteStore>();
+            builder.Services.AddSingleton<IUnreadStore, SqliteUnreadStore>();
             builder.Services.AddHostedService(_ => new StorageInitializer(database.MigrateAsync));
             builder.Services.AddHealthChecks().AddAsyncCheck("mongo", async ct =>
             {

@@ -6,6 +6,9 @@ namespace Spokes.Api.Storage;
 /// Aggregate-shaped stores, as Stoat's <c>Abstract&lt;Aggregate&gt;</c> traits: each method is one query
 /// the Api needs, backed by an index in every provider. Providers: SQLite (local profile) and MongoDB.
 /// </summary>
+/// <summary>The single-use tokens an account can have outstanding, each looked up by its own index.</summary>
+public enum AccountTokenKind { Verification, PasswordReset, Deletion }
+
 public interface IAccountStore
 {
     /// <summary>Throws <see cref="DuplicateKeyException"/> ("email") if the normalised email is taken.</summary>
@@ -15,10 +18,48 @@ public interface IAccountStore
 
     Task<Account?> GetAsync(string id, CancellationToken cancellationToken = default);
 
-    Task UpdatePasswordAsync(string id, string passwordHash, CancellationToken cancellationToken = default);
+    /// <summary>The account whose outstanding <paramref name="kind"/> token is <paramref name="token"/>, expired or not.</summary>
+    Task<Account?> FindByTokenAsync(AccountTokenKind kind, string token, CancellationToken cancellationToken = default);
 
-    /// <summary>Throws <see cref="DuplicateKeyException"/> ("email") if the normalised email is taken.</summary>
-    Task ChangeEmailAsync(string id, string email, string emailNormalised, CancellationToken cancellationToken = default);
+    /// <summary>Writes the account's new state over the old. Throws <see cref="DuplicateKeyException"/> ("email") if its new email is taken.</summary>
+    Task UpdateAsync(Account account, CancellationToken cancellationToken = default);
+
+    /// <summary>Accounts whose scheduled deletion is due at <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<Account>> DueForDeletionAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+}
+
+public interface IMfaTicketStore
+{
+    Task CreateAsync(MfaTicket ticket, CancellationToken cancellationToken = default);
+
+    Task<MfaTicket?> FindByTokenAsync(string token, CancellationToken cancellationToken = default);
+
+    /// <summary>Uses the ticket up; false when it was already gone, so two requests can never both use one ticket.</summary>
+    Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes every ticket of the account (on password reset, disable and deletion).</summary>
+    Task DeleteAllAsync(string accountId, CancellationToken cancellationToken = default);
+}
+
+public interface ISignupInviteStore
+{
+    /// <summary>Throws <see cref="DuplicateKeyException"/> ("code") if the code exists.</summary>
+    Task CreateAsync(SignupInvite invite, CancellationToken cancellationToken = default);
+
+    Task<SignupInvite?> GetAsync(string code, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks an unused invite used by <paramref name="accountId"/>; false when it is unknown or already used.</summary>
+    Task<bool> ClaimAsync(string code, string accountId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<SignupInvite>> ListAsync(CancellationToken cancellationToken = default);
+}
+
+public interface IUnreadStore
+{
+    /// <summary>Marks the channels read up to <paramref name="messageId"/> for the user and clears their mentions there.</summary>
+    Task AckAsync(string userId, IReadOnlyCollection<string> channelIds, string messageId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<ChannelUnread>> ListAsync(string userId, CancellationToken cancellationToken = default);
 }
 
 public interface ISessionStore

@@ -16,7 +16,8 @@ public abstract class StoreContractTests
 {
     protected sealed record Stores(
         IAccountStore Accounts, ISessionStore Sessions, IUserStore Users,
-        IServerStore Servers, IChannelStore Channels, IMemberStore Members, IBanStore Bans, IInviteStore Invites);
+        IServerStore Servers, IChannelStore Channels, IMemberStore Members, IBanStore Bans, IInviteStore Invites,
+        IMfaTicketStore Tickets, ISignupInviteStore SignupInvites, IUnreadStore Unreads);
 
     protected abstract Task<Stores> CreateStoresAsync();
 
@@ -24,7 +25,92 @@ public abstract class StoreContractTests
 
     private static string Id() => Spokes.Api.Identity.SecureTokens.NewId();
 
-    private static Account NewAccount(string email) => new(Id(), email, email.ToLowerInvariant(), "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA", true, false, Now);
+    private static Account NewAccount(string email) => new(Id(), email, email.ToLowerInvariant(), "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA",
+        false, Now, EmailVerification.Done, MultiFactor.None);
+
+    [SkippableFact]
+    public async Task An_account_keeps_its_whole_state_and_is_found_by_each_outstanding_token()
+    {
+        var stores = await CreateStoresAsync();
+        var account = NewAccount($"state.{Guid.NewGuid():N}@example.com") with
+        {
+            Verification = new EmailVerification(VerificationStatus.Moving, "verify-" + Id(), Now.AddDays(1), "new@example.com"),
+            Mfa = new MultiFactor(TotpStatus.Enabled, "JBSWY3DPEHPK3PXP", ["aaaaa-bbbbb", "ccccc-ddddd"]),
+            PasswordReset = new ExpiringToken("reset-" + Id(), Now.AddHours(1)),
+            Deletion = new AccountDeletion(DeletionStatus.WaitingForVerification, "delete-" + Id(), Now.AddDays(1)),
+        };
+        await stores.Accounts.CreateAsync(account);
+
+        Assert.Equal(account, await stores.Accounts.GetAsync(account.Id));
+        Assert.Equal(account, await stores.Accounts.FindByTokenAsync(AccountTokenKind.Verification, account.Verification.Token!));
+        Assert.Equal(account, await stores.Accounts.FindByTokenAsync(AccountTokenKind.PasswordReset, account.PasswordReset.Token));
+        Assert.Equal(account, await stores.Accounts.FindByTokenAsync(AccountTokenKind.Deletion, account.Deletion.Token!));
+        Assert.Null(await stores.Accounts.FindByTokenAsync(AccountTokenKind.PasswordReset, account.Verification.Token!));
+
+        var scheduled = account with
+        {
+            Verification = EmailVerification.Done, PasswordReset = null, Disabled = true,
+            Deletion = new AccountDeletion(DeletionStatus.Scheduled, After: Now.AddDays(7)),
+        };
+        await stores.Accounts.UpdateAsync(scheduled);
+        Assert.Equal(scheduled, await stores.Accounts.GetAsync(account.Id));
+        Assert.Null(await stores.Accounts.FindByTokenAsync(AccountTokenKind.PasswordReset, account.PasswordReset.Token));
+        Assert.DoesNotContain(await stores.Accounts.DueForDeletionAsync(Now.AddDays(6)), a => a.Id == account.Id);
+        Assert.Contains(await stores.Accounts.DueForDeletionAsync(Now.AddDays(8)), a => a.Id == account.Id);
+
+        var other = NewAccount($"other.{Guid.NewGuid():N}@example.com");
+        await stores.Accounts.CreateAsync(other);
+        var taken = await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Accounts.UpdateAsync(other with { EmailNormalised = account.EmailNormalised }));
+        Assert.Equal("email", taken.Field);
+        Assert.Equal(other, await stores.Accounts.GetAsync(other.Id));
+    }
+
+    [SkippableFact]
+    public async Task An_mfa_ticket_is_used_up_once_and_all_of_an_accounts_tickets_can_go_together()
+    {
+        var stores = await CreateStoresAsync();
+        var account = Id();
+        var first = new MfaTicket(Id(), account, "t-" + Id(), true, false, Now);
+        var second = new MfaTicket(Id(), account, "t-" + Id(), false, true, Now);
+        await stores.Tickets.CreateAsync(first);
+        await stores.Tickets.CreateAsync(second);
+
+        Assert.Equal(first, await stores.Tickets.FindByTokenAsync(first.Token));
+        Assert.True(await stores.Tickets.DeleteAsync(first.Id));
+        Assert.False(await stores.Tickets.DeleteAsync(first.Id));
+        Assert.Null(await stores.Tickets.FindByTokenAsync(first.Token));
+        await stores.Tickets.DeleteAllAsync(account);
+        Assert.Null(await stores.Tickets.FindByTokenAsync(second.Token));
+    }
+
+    [SkippableFact]
+    public async Task A_signup_invite_is_claimed_once()
+    {
+        var stores = await CreateStoresAsync();
+        var code = "inv" + Guid.NewGuid().ToString("N")[..8];
+        await stores.SignupInvites.CreateAsync(new SignupInvite(code));
+        Assert.Equal("code", (await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.SignupInvites.CreateAsync(new SignupInvite(code)))).Field);
+
+        Assert.True(await stores.SignupInvites.ClaimAsync(code, "first"));
+        Assert.False(await stores.SignupInvites.ClaimAsync(code, "second"));
+        Assert.False(await stores.SignupInvites.ClaimAsync("unknown", "second"));
+        Assert.Equal(new SignupInvite(code, "first"), await stores.SignupInvites.GetAsync(code));
+        Assert.Contains(new SignupInvite(code, "first"), await stores.SignupInvites.ListAsync());
+    }
+
+    [SkippableFact]
+    public async Task Acking_channels_moves_the_users_read_marker_and_clears_mentions()
+    {
+        var stores = await CreateStoresAsync();
+        var (user, channelA, channelB) = (Id(), Id(), Id());
+        await stores.Unreads.AckAsync(user, [channelA, channelB], "01A");
+        await stores.Unreads.AckAsync(user, [channelA], "01B");
+        await stores.Unreads.AckAsync(Id(), [channelA], "01C");
+
+        var unreads = (await stores.Unreads.ListAsync(user)).OrderBy(u => u.Id.Channel == channelB).ToList();
+        Assert.Equal([(channelA, "01B"), (channelB, "01A")], unreads.Select(u => (u.Id.Channel, u.LastId!)).ToList());
+        Assert.All(unreads, u => Assert.Equal(user, u.Id.User));
+    }
 
     [SkippableFact]
     public async Task Accounts_are_found_by_id_and_normalised_email_and_an_email_is_taken_once()
@@ -258,7 +344,7 @@ public sealed class SqliteStoreContractTests : StoreContractTests, IDisposable
         await database.MigrateAsync();
         return new Stores(new SqliteAccountStore(database), new SqliteSessionStore(database), new SqliteUserStore(database),
             new SqliteServerStore(database), new SqliteChannelStore(database), new SqliteMemberStore(database), new SqliteBanStore(database),
-            new SqliteInviteStore(database));
+            new SqliteInviteStore(database), new SqliteMfaTicketStore(database), new SqliteSignupInviteStore(database), new SqliteUnreadStore(database));
     }
 
     public void Dispose()
@@ -282,6 +368,6 @@ public sealed class MongoStoreContractTests : StoreContractTests
         await schema.EnsureIndexesAsync();
         return new Stores(new MongoAccountStore(schema), new MongoSessionStore(schema), new MongoUserStore(schema),
             new MongoServerStore(schema), new MongoChannelStore(schema), new MongoMemberStore(schema), new MongoBanStore(schema),
-            new MongoInviteStore(schema));
+            new MongoInviteStore(schema), new MongoMfaTicketStore(schema), new MongoSignupInviteStore(schema), new MongoUnreadStore(schema));
     }
 }

@@ -131,7 +131,7 @@ public sealed class MongoBanStore(MongoSchema schema) : IBanStore
 public sealed class MongoInviteStore(MongoSchema schema) : IInviteStore
 {
     public Task CreateAsync(Invite invite, CancellationToken cancellationToken = default) =>
-        MongoSchema.InsertAsync(schema.Invites, Documents.Write(invite), cancellationToken);
+        MongoSchema.InsertAsync(schema.Invites, Documents.Write(invite), cancellationToken, idRule: "code");
 
     public async Task<Invite?> GetAsync(string code, CancellationToken cancellationToken = default) =>
         Documents.Read<Invite>(await schema.Invites.Find(MongoSchema.Is("_id", code)).FirstOrDefaultAsync(cancellationToken));

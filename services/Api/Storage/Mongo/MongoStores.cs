@@ -19,13 +19,23 @@ public sealed class MongoSchema(IMongoDatabase database)
     public IMongoCollection<BsonDocument> Members { get; } = database.GetCollection<BsonDocument>("server_members");
     public IMongoCollection<BsonDocument> Bans { get; } = database.GetCollection<BsonDocument>("server_bans");
     public IMongoCollection<BsonDocument> Invites { get; } = database.GetCollection<BsonDocument>("channel_invites");
+    public IMongoCollection<BsonDocument> MfaTickets { get; } = database.GetCollection<BsonDocument>("mfa_tickets");
+    public IMongoCollection<BsonDocument> SignupInvites { get; } = database.GetCollection<BsonDocument>("invites");
+    public IMongoCollection<BsonDocument> Unreads { get; } = database.GetCollection<BsonDocument>("channel_unreads");
 
     public async Task EnsureIndexesAsync(CancellationToken cancellationToken = default)
     {
         var unique = (string name) => new CreateIndexOptions { Name = name, Unique = true };
         var keys = Builders<BsonDocument>.IndexKeys;
         await Accounts.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("email_normalised"), unique("email")), cancellationToken: cancellationToken);
+        var uniqueWhenSet = (string name) => new CreateIndexOptions { Name = name, Unique = true, Sparse = true };
+        foreach (var token in new[] { "verification.token", "password_reset.token", "deletion.token" })
+            await Accounts.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending(token), uniqueWhenSet(token)), cancellationToken: cancellationToken);
+        await Accounts.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("deletion_after"), new CreateIndexOptions { Name = "deletion_after", Sparse = true }), cancellationToken: cancellationToken);
         await Sessions.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("token"), unique("token")), cancellationToken: cancellationToken);
+        await MfaTickets.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("token"), unique("token")), cancellationToken: cancellationToken);
+        await MfaTickets.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("account_id"), new CreateIndexOptions { Name = "account" }), cancellationToken: cancellationToken);
+        await Unreads.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("_id.user"), new CreateIndexOptions { Name = "user" }), cancellationToken: cancellationToken);
         await Sessions.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("user_id").Ascending("_id"), new CreateIndexOptions { Name = "user" }), cancellationToken: cancellationToken);
         await Users.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("username_lower").Ascending("discriminator"), unique("username")), cancellationToken: cancellationToken);
         var named = (string name) => new CreateIndexOptions { Name = name };
@@ -39,7 +49,9 @@ public sealed class MongoSchema(IMongoDatabase database)
         await Invites.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("channel"), named("channel")), cancellationToken: cancellationToken);
     }
 
-    public static async Task InsertAsync(IMongoCollection<BsonDocument> collection, BsonDocument document, CancellationToken cancellationToken)
+    /// <param name="idRule">What a clash on <c>_id</c> is reported as (e.g. "code" for invites); other indexes report their name.</param>
+    public static async Task InsertAsync(IMongoCollection<BsonDocument> collection, BsonDocument document, CancellationToken cancellationToken,
+        string idRule = "key")
     {
         try
         {
@@ -48,7 +60,7 @@ public sealed class MongoSchema(IMongoDatabase database)
         catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
         {
             var index = e.WriteError.Message.Split("index: ").ElementAtOrDefault(1)?.Split(' ')[0];
-            throw new DuplicateKeyException(index ?? "key");
+            throw new DuplicateKeyException(index is null or "_id_" ? idRule : index);
         }
     }
 
@@ -59,16 +71,8 @@ public sealed class MongoSchema(IMongoDatabase database)
 
 public sealed class MongoAccountStore(MongoSchema schema) : IAccountStore
 {
-    public Task CreateAsync(Account account, CancellationToken cancellationToken = default) => MongoSchema.InsertAsync(schema.Accounts, new BsonDocument
-    {
-        ["_id"] = account.Id,
-        ["email"] = account.Email,
-        ["email_normalised"] = account.EmailNormalised,
-        ["password"] = account.PasswordHash,
-        ["verified"] = account.Verified,
-        ["disabled"] = account.Disabled,
-        ["created_at"] = account.CreatedAt.UtcDateTime,
-    }, cancellationToken);
+    public Task CreateAsync(Account account, CancellationToken cancellationToken = default) =>
+        MongoSchema.InsertAsync(schema.Accounts, Write(account), cancellationToken);
 
     public async Task<Account?> FindByEmailAsync(string emailNormalised, CancellationToken cancellationToken = default) =>
         Read(await schema.Accounts.Find(MongoSchema.Is("email_normalised", emailNormalised)).FirstOrDefaultAsync(cancellationToken));
@@ -76,15 +80,22 @@ public sealed class MongoAccountStore(MongoSchema schema) : IAccountStore
     public async Task<Account?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         Read(await schema.Accounts.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
 
-    public Task UpdatePasswordAsync(string id, string passwordHash, CancellationToken cancellationToken = default) =>
-        schema.Accounts.UpdateOneAsync(MongoSchema.Is("_id", id), Builders<BsonDocument>.Update.Set("password", passwordHash), cancellationToken: cancellationToken);
+    public async Task<Account?> FindByTokenAsync(AccountTokenKind kind, string token, CancellationToken cancellationToken = default)
+    {
+        var field = kind switch
+        {
+            AccountTokenKind.Verification => "verification.token",
+            AccountTokenKind.PasswordReset => "password_reset.token",
+            _ => "deletion.token",
+        };
+        return Read(await schema.Accounts.Find(MongoSchema.Is(field, token)).FirstOrDefaultAsync(cancellationToken));
+    }
 
-    public async Task ChangeEmailAsync(string id, string email, string emailNormalised, CancellationToken cancellationToken = default)
+    public async Task UpdateAsync(Account account, CancellationToken cancellationToken = default)
     {
         try
         {
-            await schema.Accounts.UpdateOneAsync(MongoSchema.Is("_id", id),
-                Builders<BsonDocument>.Update.Set("email", email).Set("email_normalised", emailNormalised), cancellationToken: cancellationToken);
+            await schema.Accounts.ReplaceOneAsync(MongoSchema.Is("_id", account.Id), Write(account), cancellationToken: cancellationToken);
         }
         catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
         {
@@ -92,9 +103,88 @@ public sealed class MongoAccountStore(MongoSchema schema) : IAccountStore
         }
     }
 
+    public async Task<IReadOnlyList<Account>> DueForDeletionAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        (await schema.Accounts.Find(Builders<BsonDocument>.Filter.Lte("deletion_after", now.UtcDateTime)).ToListAsync(cancellationToken))
+        .Select(d => Read(d)!).ToList();
+
+    /// <summary>Authifier's document shape; <c>deletion_after</c> is kept as a date beside it so the deletion job can range over it.</summary>
+    private static BsonDocument Write(Account account)
+    {
+        var document = new BsonDocument
+        {
+            ["_id"] = account.Id,
+            ["email"] = account.Email,
+            ["email_normalised"] = account.EmailNormalised,
+            ["password"] = account.PasswordHash,
+            ["disabled"] = account.Disabled,
+            ["created_at"] = account.CreatedAt.UtcDateTime,
+            ["verification"] = Documents.Write(account.Verification),
+            ["mfa"] = Documents.Write(account.Mfa),
+        };
+        if (account.PasswordReset is not null) document["password_reset"] = Documents.Write(account.PasswordReset);
+        if (account.Deletion is not null) document["deletion"] = Documents.Write(account.Deletion);
+        if (account.Deletion is { Status: DeletionStatus.Scheduled, After: { } after }) document["deletion_after"] = after.UtcDateTime;
+        return document;
+    }
+
     private static Account? Read(BsonDocument? d) => d is null ? null : new(
         d["_id"].AsString, d["email"].AsString, d["email_normalised"].AsString, d["password"].AsString,
-        d["verified"].AsBoolean, d["disabled"].AsBoolean, new DateTimeOffset(d["created_at"].ToUniversalTime()));
+        d["disabled"].AsBoolean, new DateTimeOffset(d["created_at"].ToUniversalTime()),
+        Documents.Read<EmailVerification>(d["verification"].AsBsonDocument)!, Documents.Read<MultiFactor>(d["mfa"].AsBsonDocument)!,
+        d.TryGetValue("password_reset", out var reset) ? Documents.Read<ExpiringToken>(reset.AsBsonDocument) : null,
+        d.TryGetValue("deletion", out var deletion) ? Documents.Read<AccountDeletion>(deletion.AsBsonDocument) : null);
+}
+
+public sealed class MongoMfaTicketStore(MongoSchema schema) : IMfaTicketStore
+{
+    public Task CreateAsync(MfaTicket ticket, CancellationToken cancellationToken = default) =>
+        MongoSchema.InsertAsync(schema.MfaTickets, Documents.Write(ticket), cancellationToken);
+
+    public async Task<MfaTicket?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
+        Documents.Read<MfaTicket>(await schema.MfaTickets.Find(MongoSchema.Is("token", token)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
+        (await schema.MfaTickets.DeleteOneAsync(MongoSchema.Is("_id", id), cancellationToken)).DeletedCount == 1;
+
+    public Task DeleteAllAsync(string accountId, CancellationToken cancellationToken = default) =>
+        schema.MfaTickets.DeleteManyAsync(MongoSchema.Is("account_id", accountId), cancellationToken);
+}
+
+public sealed class MongoSignupInviteStore(MongoSchema schema) : ISignupInviteStore
+{
+    public Task CreateAsync(SignupInvite invite, CancellationToken cancellationToken = default) =>
+        MongoSchema.InsertAsync(schema.SignupInvites, Write(invite), cancellationToken, idRule: "code");
+
+    public async Task<SignupInvite?> GetAsync(string code, CancellationToken cancellationToken = default) =>
+        Read(await schema.SignupInvites.Find(MongoSchema.Is("_id", code)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<bool> ClaimAsync(string code, string accountId, CancellationToken cancellationToken = default) =>
+        (await schema.SignupInvites.UpdateOneAsync(MongoSchema.And(MongoSchema.Is("_id", code), MongoSchema.Is("used", false)),
+            Builders<BsonDocument>.Update.Set("used", true).Set("claimed_by", accountId), cancellationToken: cancellationToken)).ModifiedCount == 1;
+
+    public async Task<IReadOnlyList<SignupInvite>> ListAsync(CancellationToken cancellationToken = default) =>
+        (await schema.SignupInvites.Find(FilterDefinition<BsonDocument>.Empty).SortBy(d => d["_id"]).ToListAsync(cancellationToken)).Select(d => Read(d)!).ToList();
+
+    /// <summary>Authifier's shape: <c>{_id: code, used, claimed_by}</c>.</summary>
+    private static BsonDocument Write(SignupInvite invite) => new()
+    {
+        ["_id"] = invite.Code, ["used"] = invite.ClaimedBy is not null, ["claimed_by"] = invite.ClaimedBy is null ? BsonNull.Value : invite.ClaimedBy,
+    };
+
+    private static SignupInvite? Read(BsonDocument? d) => d is null ? null : new(d["_id"].AsString, d["claimed_by"].IsBsonNull ? null : d["claimed_by"].AsString);
+}
+
+public sealed class MongoUnreadStore(MongoSchema schema) : IUnreadStore
+{
+    public Task AckAsync(string userId, IReadOnlyCollection<string> channelIds, string messageId, CancellationToken cancellationToken = default) =>
+        channelIds.Count == 0 ? Task.CompletedTask : schema.Unreads.BulkWriteAsync(channelIds.Select(channel =>
+        {
+            var unread = new ChannelUnread(new ChannelUnreadKey(channel, userId), messageId, null);
+            return new ReplaceOneModel<BsonDocument>(MongoSchema.Is("_id", Documents.Write(unread.Id)), Documents.Write(unread)) { IsUpsert = true };
+        }), cancellationToken: cancellationToken);
+
+    public async Task<IReadOnlyList<ChannelUnread>> ListAsync(string userId, CancellationToken cancellationToken = default) =>
+        (await schema.Unreads.Find(MongoSchema.Is("_id.user", userId)).ToListAsync(cancellationToken)).Select(d => Documents.Read<ChannelUnread>(d)!).ToList();
 }
 
 public sealed class MongoSessionStore(MongoSchema schema) : ISessionStore

@@ -97,6 +97,34 @@ public sealed class SqliteDatabase
         CREATE INDEX invites_by_server ON invites (server_id) WHERE server_id IS NOT NULL;
         CREATE INDEX invites_by_channel ON invites (channel_id);
         """,
+        """
+        ALTER TABLE accounts ADD COLUMN state TEXT;
+        ALTER TABLE accounts ADD COLUMN verification_token TEXT;
+        ALTER TABLE accounts ADD COLUMN reset_token TEXT;
+        ALTER TABLE accounts ADD COLUMN deletion_token TEXT;
+        ALTER TABLE accounts ADD COLUMN deletion_after TEXT;
+        CREATE UNIQUE INDEX accounts_by_verification_token ON accounts (verification_token) WHERE verification_token IS NOT NULL;
+        CREATE UNIQUE INDEX accounts_by_reset_token ON accounts (reset_token) WHERE reset_token IS NOT NULL;
+        CREATE UNIQUE INDEX accounts_by_deletion_token ON accounts (deletion_token) WHERE deletion_token IS NOT NULL;
+        CREATE INDEX accounts_by_deletion_after ON accounts (deletion_after) WHERE deletion_after IS NOT NULL;
+        CREATE TABLE mfa_tickets (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            token TEXT NOT NULL UNIQUE,
+            document TEXT NOT NULL
+        );
+        CREATE INDEX mfa_tickets_by_account ON mfa_tickets (account_id);
+        CREATE TABLE signup_invites (
+            code TEXT PRIMARY KEY,
+            claimed_by TEXT
+        );
+        CREATE TABLE channel_unreads (
+            user_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            document TEXT NOT NULL,
+            PRIMARY KEY (user_id, channel_id)
+        );
+        """,
     ];
 
     public SqliteDatabase(string connectionString)

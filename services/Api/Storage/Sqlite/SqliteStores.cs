@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Spokes.Permissions;
 
@@ -21,14 +22,18 @@ internal static class SqliteValues
 
 public sealed class SqliteAccountStore(SqliteDatabase database) : IAccountStore
 {
+    /// <summary>What the account's columns do not hold, kept as one JSON document.</summary>
+    private sealed record AccountState(EmailVerification Verification, MultiFactor Mfa, ExpiringToken? PasswordReset, AccountDeletion? Deletion);
+
+    private const string Columns = "email = $email, email_normalised = $normalised, password = $password, verified = $verified, " +
+                                   "disabled = $disabled, state = $state, verification_token = $verification_token, reset_token = $reset_token, " +
+                                   "deletion_token = $deletion_token, deletion_after = $deletion_after";
+
     public Task CreateAsync(Account account, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "INSERT INTO accounts (id, email, email_normalised, password, verified, disabled, created_at) " +
-        "VALUES ($id, $email, $normalised, $password, $verified, $disabled, $created)",
-        new Dictionary<string, object?>
-        {
-            ["id"] = account.Id, ["email"] = account.Email, ["normalised"] = account.EmailNormalised, ["password"] = account.PasswordHash,
-            ["verified"] = account.Verified, ["disabled"] = account.Disabled, ["created"] = SqliteValues.Time(account.CreatedAt),
-        }, cancellationToken);
+        "INSERT INTO accounts (id, email, email_normalised, password, verified, disabled, created_at, state, verification_token, reset_token, " +
+        "deletion_token, deletion_after) VALUES ($id, $email, $normalised, $password, $verified, $disabled, $created, $state, " +
+        "$verification_token, $reset_token, $deletion_token, $deletion_after)",
+        Parameters(account), cancellationToken);
 
     public async Task<Account?> FindByEmailAsync(string emailNormalised, CancellationToken cancellationToken = default) =>
         (await database.QueryAsync("SELECT * FROM accounts WHERE email_normalised = $email",
@@ -38,17 +43,98 @@ public sealed class SqliteAccountStore(SqliteDatabase database) : IAccountStore
         (await database.QueryAsync("SELECT * FROM accounts WHERE id = $id",
             new Dictionary<string, object?> { ["id"] = id }, Read, cancellationToken)).SingleOrDefault();
 
-    public Task UpdatePasswordAsync(string id, string passwordHash, CancellationToken cancellationToken = default) =>
-        database.ExecuteAsync("UPDATE accounts SET password = $password WHERE id = $id",
-            new Dictionary<string, object?> { ["id"] = id, ["password"] = passwordHash }, cancellationToken);
+    public async Task<Account?> FindByTokenAsync(AccountTokenKind kind, string token, CancellationToken cancellationToken = default)
+    {
+        var column = kind switch
+        {
+            AccountTokenKind.Verification => "verification_token",
+            AccountTokenKind.PasswordReset => "reset_token",
+            _ => "deletion_token",
+        };
+        return (await database.QueryAsync($"SELECT * FROM accounts WHERE {column} = $token",
+            new Dictionary<string, object?> { ["token"] = token }, Read, cancellationToken)).SingleOrDefault();
+    }
 
-    public Task ChangeEmailAsync(string id, string email, string emailNormalised, CancellationToken cancellationToken = default) =>
-        database.ExecuteAsync("UPDATE accounts SET email = $email, email_normalised = $normalised WHERE id = $id",
-            new Dictionary<string, object?> { ["id"] = id, ["email"] = email, ["normalised"] = emailNormalised }, cancellationToken);
+    public Task UpdateAsync(Account account, CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync($"UPDATE accounts SET {Columns} WHERE id = $id", Parameters(account), cancellationToken);
 
-    private static Account Read(SqliteDataReader r) => new(
-        SqliteValues.Text(r, "id"), SqliteValues.Text(r, "email"), SqliteValues.Text(r, "email_normalised"), SqliteValues.Text(r, "password"),
-        SqliteValues.Number(r, "verified") != 0, SqliteValues.Number(r, "disabled") != 0, SqliteValues.Time(r, "created_at"));
+    public async Task<IReadOnlyList<Account>> DueForDeletionAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT * FROM accounts WHERE deletion_after IS NOT NULL AND deletion_after <= $now",
+            new Dictionary<string, object?> { ["now"] = SqliteValues.Time(now) }, Read, cancellationToken);
+
+    private static Dictionary<string, object?> Parameters(Account account) => new()
+    {
+        ["id"] = account.Id, ["email"] = account.Email, ["normalised"] = account.EmailNormalised, ["password"] = account.PasswordHash,
+        ["verified"] = account.Verified, ["disabled"] = account.Disabled, ["created"] = SqliteValues.Time(account.CreatedAt),
+        ["state"] = JsonSerializer.Serialize(new AccountState(account.Verification, account.Mfa, account.PasswordReset, account.Deletion), StoatJson.Options),
+        ["verification_token"] = account.Verification.Token,
+        ["reset_token"] = account.PasswordReset?.Token,
+        ["deletion_token"] = account.Deletion?.Token,
+        ["deletion_after"] = account.Deletion is { Status: DeletionStatus.Scheduled, After: { } after } ? SqliteValues.Time(after) : null,
+    };
+
+    private static Account Read(SqliteDataReader r)
+    {
+        // Accounts from before the state column were verified at sign-up and had no second factor.
+        var state = SqliteValues.NullableText(r, "state") is { } json
+            ? JsonSerializer.Deserialize<AccountState>(json, StoatJson.Options)!
+            : new AccountState(EmailVerification.Done, MultiFactor.None, null, null);
+        return new Account(
+            SqliteValues.Text(r, "id"), SqliteValues.Text(r, "email"), SqliteValues.Text(r, "email_normalised"), SqliteValues.Text(r, "password"),
+            SqliteValues.Number(r, "disabled") != 0, SqliteValues.Time(r, "created_at"), state.Verification, state.Mfa, state.PasswordReset, state.Deletion);
+    }
+}
+
+public sealed class SqliteMfaTicketStore(SqliteDatabase database) : IMfaTicketStore
+{
+    public Task CreateAsync(MfaTicket ticket, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "INSERT INTO mfa_tickets (id, account_id, token, document) VALUES ($id, $account, $token, $document)",
+        Documents.Parameters(("id", ticket.Id), ("account", ticket.AccountId), ("token", ticket.Token), ("document", Documents.Write(ticket))),
+        cancellationToken);
+
+    public async Task<MfaTicket?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT document FROM mfa_tickets WHERE token = $token", Documents.Parameters(("token", token)),
+            Documents.Read<MfaTicket>, cancellationToken)).SingleOrDefault();
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
+        await database.ExecuteAsync("DELETE FROM mfa_tickets WHERE id = $id", Documents.Parameters(("id", id)), cancellationToken) == 1;
+
+    public Task DeleteAllAsync(string accountId, CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("DELETE FROM mfa_tickets WHERE account_id = $account", Documents.Parameters(("account", accountId)), cancellationToken);
+}
+
+public sealed class SqliteSignupInviteStore(SqliteDatabase database) : ISignupInviteStore
+{
+    public Task CreateAsync(SignupInvite invite, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "INSERT INTO signup_invites (code, claimed_by) VALUES ($code, $claimed)",
+        Documents.Parameters(("code", invite.Code), ("claimed", invite.ClaimedBy)), cancellationToken);
+
+    public async Task<SignupInvite?> GetAsync(string code, CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT * FROM signup_invites WHERE code = $code", Documents.Parameters(("code", code)), Read, cancellationToken))
+        .SingleOrDefault();
+
+    public async Task<bool> ClaimAsync(string code, string accountId, CancellationToken cancellationToken = default) =>
+        await database.ExecuteAsync("UPDATE signup_invites SET claimed_by = $account WHERE code = $code AND claimed_by IS NULL",
+            Documents.Parameters(("code", code), ("account", accountId)), cancellationToken) == 1;
+
+    public async Task<IReadOnlyList<SignupInvite>> ListAsync(CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT * FROM signup_invites ORDER BY code", Documents.Parameters(), Read, cancellationToken);
+
+    private static SignupInvite Read(SqliteDataReader r) => new(SqliteValues.Text(r, "code"), SqliteValues.NullableText(r, "claimed_by"));
+}
+
+public sealed class SqliteUnreadStore(SqliteDatabase database) : IUnreadStore
+{
+    public Task AckAsync(string userId, IReadOnlyCollection<string> channelIds, string messageId, CancellationToken cancellationToken = default) =>
+        database.ExecuteInTransactionAsync(channelIds.Select(channel => (
+            "INSERT INTO channel_unreads (user_id, channel_id, document) VALUES ($user, $channel, $document) " +
+            "ON CONFLICT (user_id, channel_id) DO UPDATE SET document = excluded.document",
+            (IReadOnlyDictionary<string, object?>)Documents.Parameters(("user", userId), ("channel", channel),
+                ("document", Documents.Write(new ChannelUnread(new ChannelUnreadKey(channel, userId), messageId, null)))))), cancellationToken);
+
+    public async Task<IReadOnlyList<ChannelUnread>> ListAsync(string userId, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT document FROM channel_unreads WHERE user_id = $user ORDER BY channel_id",
+            Documents.Parameters(("user", userId)), Documents.Read<ChannelUnread>, cancellationToken);
 }
 
 public sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStore

@@ -1,0 +1,96 @@
+using Spokes.Api.Errors;
+using Spokes.Api.Models;
+using Spokes.Api.Storage;
+
+namespace Spokes.Api.Identity;
+
+/// <summary>
+/// What arrives by email: verifying an address (a new account's, or the one an account moves to), sending the
+/// link again, and resetting a forgotten password. Routes that take an address answer the same whether or not
+/// an account has it.
+/// </summary>
+public sealed class EmailVerificationService(
+    IAccountStore accounts,
+    ISessionStore sessions,
+    IMfaTicketStore tickets,
+    MfaService mfa,
+    AccountMailer mailer,
+    CaptchaVerifier captcha,
+    TimeProvider clock,
+    ILogger<EmailVerificationService> logger)
+{
+    /// <summary>How long a password reset link works.</summary>
+    public static readonly TimeSpan ResetLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Opens a verification link. A new account becomes verified and gets an authorised ticket that logs it
+    /// in once; a moving account takes its new address.
+    /// </summary>
+    public async Task<VerifyResponse?> VerifyAsync(string code, CancellationToken cancellationToken)
+    {
+        var account = await accounts.FindByTokenAsync(AccountTokenKind.Verification, code, cancellationToken);
+        if (account?.Verification is not { Expiry: { } expiry } verification || expiry < clock.GetUtcNow()) throw StoatException.InvalidToken();
+
+        if (verification.Status == VerificationStatus.Moving)
+        {
+            var (email, normalised) = AccountRules.ValidateEmail(verification.NewEmail);
+            try
+            {
+                await accounts.UpdateAsync(account with { Email = email, EmailNormalised = normalised, Verification = EmailVerification.Done }, cancellationToken);
+            }
+            catch (DuplicateKeyException)
+            {
+                throw StoatException.IncorrectData("email");
+            }
+            logger.LogInformation("Account {AccountId} moved to its new address", account.Id);
+            return null;
+        }
+
+        await accounts.UpdateAsync(account with { Verification = EmailVerification.Done }, cancellationToken);
+        logger.LogInformation("Account {AccountId} verified its address", account.Id);
+        return new VerifyResponse(await mfa.IssueAsync(account.Id, validated: false, authorised: true, cancellationToken));
+    }
+
+    /// <summary>Sends a pending account's link again, with a fresh token and expiry.</summary>
+    public async Task ResendAsync(EmailRequest request, CancellationToken cancellationToken)
+    {
+        await captcha.RequireAsync(request.Captcha, cancellationToken);
+        var (_, normalised) = AccountRules.ValidateEmail(request.Email);
+        if (!mailer.Enabled || await accounts.FindByEmailAsync(normalised, cancellationToken) is not { } account || account.Verified) return;
+
+        var token = SecureTokens.NewToken(32);
+        var verification = account.Verification with { Token = token, Expiry = clock.GetUtcNow() + AccountService.VerificationLifetime };
+        await accounts.UpdateAsync(account with { Verification = verification }, cancellationToken);
+        await mailer.SendVerificationAsync(verification.NewEmail ?? account.Email, token, cancellationToken);
+    }
+
+    /// <summary>Emails a reset link. Without an email server no link can reach anyone, so the route is refused.</summary>
+    public async Task SendPasswordResetAsync(EmailRequest request, CancellationToken cancellationToken)
+    {
+        await captcha.RequireAsync(request.Captcha, cancellationToken);
+        var (_, normalised) = AccountRules.ValidateEmail(request.Email);
+        if (!mailer.Enabled) throw StoatException.OperationFailed();
+        if (await accounts.FindByEmailAsync(normalised, cancellationToken) is not { } account) return;
+
+        var token = SecureTokens.NewToken(32);
+        await accounts.UpdateAsync(account with { PasswordReset = new ExpiringToken(token, clock.GetUtcNow() + ResetLifetime) }, cancellationToken);
+        await mailer.SendPasswordResetAsync(account.Email, token, cancellationToken);
+    }
+
+    /// <summary>Sets the new password from a reset link, and optionally logs every device out.</summary>
+    public async Task ResetPasswordAsync(PasswordResetRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(request.Token)) throw StoatException.InvalidToken();
+        var account = await accounts.FindByTokenAsync(AccountTokenKind.PasswordReset, request.Token, cancellationToken);
+        if (account?.PasswordReset is not { } reset || reset.Expiry < clock.GetUtcNow()) throw StoatException.InvalidToken();
+        AccountRules.ValidatePassword(request.Password);
+
+        // Opening the link also proves the address.
+        var verification = account.Verification.Status == VerificationStatus.Pending ? EmailVerification.Done : account.Verification;
+        await accounts.UpdateAsync(account with { PasswordHash = PasswordHasher.Hash(request.Password!), PasswordReset = null, Verification = verification },
+            cancellationToken);
+        await tickets.DeleteAllAsync(account.Id, cancellationToken);
+        if (request.RemoveSessions == true) await sessions.DeleteAllAsync(account.Id, null, cancellationToken);
+        logger.LogInformation("Account {AccountId} reset its password", account.Id);
+    }
+}
