@@ -54,7 +54,9 @@ public class IdentityRulesTests
     public void Passwords_need_eight_characters_and_have_a_ceiling()
     {
         Assert.Equal("ShortPassword", Assert.Throws<StoatException>(() => AccountRules.ValidatePassword("1234567")).Type);
-        AccountRules.ValidatePassword("12345678");
+        AccountRules.ValidatePassword("8 chars!");
+        foreach (var guessable in new[] { "12345678", "Password123", "aaaaaaaaaa", "abababab", "hgfedcba" })
+            Assert.Equal("CompromisedPassword", Assert.Throws<StoatException>(() => AccountRules.ValidatePassword(guessable)).Type);
         Assert.Equal("FailedValidation", Assert.Throws<StoatException>(() => AccountRules.ValidatePassword(new string('x', 1025))).Type);
     }
 

@@ -2,6 +2,7 @@
 // which stoat.js uses for every HTTP call).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as OTPAuth from "otpauth";
 import { API } from "stoat-api";
 import { anonymous, baseURL, password, refusal, signUp } from "./suite.mjs";
 
@@ -101,4 +102,35 @@ test("mutual friends are found", async () => {
   await befriend(ivy, kim, kimUser, ivyUser);
   await befriend(jack, kim, kimUser, jackUser);
   assert.deepEqual(await ivy.api.get(`/users/${jackUser._id}/mutual`), { users: [kimUser._id], servers: [], channels: [] });
+});
+
+test("a second factor from an independent authenticator guards login and sensitive actions", async () => {
+  const user = await signUp("mfa");
+  assert.deepEqual(await user.api.get("/auth/mfa/methods"), ["Password"]);
+  const withTicket = async (response) => {
+    const ticket = await user.api.put("/auth/mfa/ticket", response);
+    assert.equal(ticket.validated, true);
+    return { headers: { "X-MFA-Ticket": ticket.token } };
+  };
+
+  // The secret is read by otpauth, as an authenticator app reads the QR code made from it.
+  const { secret } = await user.api.post("/auth/mfa/totp", undefined, await withTicket({ password }));
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
+  await user.api.put("/auth/mfa/totp", { totp_code: totp.generate() });
+  assert.equal((await user.api.get("/auth/mfa/")).totp_mfa, true);
+
+  const owed = await anonymous.post("/auth/session/login", { email: user.email, password, friendly_name: "second device" });
+  assert.equal(owed.result, "MFA");
+  assert.deepEqual(owed.allowed_methods, ["Totp", "Recovery"]);
+  const accepted = new Set([-30, 0, 30].map((offset) => totp.generate({ timestamp: Date.now() + offset * 1000 })));
+  const wrongCode = ["111111", "222222", "333333", "444444"].find((code) => !accepted.has(code));
+  const wrong = await refusal(() => anonymous.post("/auth/session/login", { mfa_ticket: owed.ticket, mfa_response: { totp_code: wrongCode } }));
+  assert.equal(wrong.type, "InvalidToken");
+  const session = await anonymous.post("/auth/session/login", { mfa_ticket: owed.ticket, mfa_response: { totp_code: totp.generate() } });
+  assert.equal(session.result, "Success");
+
+  const codes = await user.api.post("/auth/mfa/recovery", undefined, await withTicket({ totp_code: totp.generate() }));
+  assert.equal(codes.length, 10);
+  await user.api.delete("/auth/mfa/totp", undefined, await withTicket({ recovery_code: codes[0] }));
+  assert.deepEqual(await user.api.get("/auth/mfa/methods"), ["Password"]);
 });

@@ -57,6 +57,8 @@ public sealed class StoatException : Exception
         new("MissingHeaders", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException OperationFailed([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("OperationFailed", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException CompromisedPassword([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("CompromisedPassword", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException ShortPassword([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("ShortPassword", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException IncorrectData(string with, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>

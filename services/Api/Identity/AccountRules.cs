@@ -13,6 +13,22 @@ public static partial class AccountRules
         "admin", "administrator", "moderator", "system", "root", "stoat", "revolt", "spokes", "everyone", "online", "here",
     };
 
+    /// <summary>
+    /// Passwords of eight or more characters that lead every leaked-password list; guessing attacks try them
+    /// first. (Stoat checks a 100k list; this short one with the pattern rules below catches the worst.)
+    /// </summary>
+    private static readonly HashSet<string> CommonPasswords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "password", "password1", "password12", "password123", "passw0rd", "p@ssw0rd", "p@ssword", "qwertyuiop", "qwerty123", "qwerty12",
+        "1q2w3e4r", "1q2w3e4r5t", "1qaz2wsx", "zaq12wsx", "qazwsxedc", "1qazxsw2", "asdfghjkl", "asdfghjk", "asdfasdf", "zxcvbnm1",
+        "iloveyou", "iloveyou1", "sunshine", "princess", "football", "baseball", "welcome1", "welcome123", "trustno1", "superman",
+        "starwars", "whatever", "letmein1", "letmein123", "computer", "michelle", "jennifer", "corvette", "mercedes", "1234qwer",
+        "qwer1234", "abc12345", "abcd1234", "a1b2c3d4", "q1w2e3r4", "q1w2e3r4t5", "samantha", "cocacola", "internet", "maverick",
+        "midnight", "butterfly", "football1", "basketball", "chocolate", "liverpool", "pokemon1", "dragon12", "master12", "shadow12",
+        "monkey12", "changeme", "admin123", "administrator", "secret12", "loveme12", "myspace1", "charlie1", "michael1", "jordan23",
+        "11223344", "12341234", "1234abcd", "123qweasd", "123qweasdzxc", "qweasdzxc", "987654321a", "password!", "iloveyou!",
+    };
+
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     private static partial Regex EmailShape();
 
@@ -30,11 +46,20 @@ public static partial class AccountRules
         return (trimmed, NormaliseEmail(trimmed));
     }
 
+    /// <summary>Long enough, not too long, and not one of the first guesses: a common password, one or two characters repeated, or a run like 12345678.</summary>
     public static void ValidatePassword(string? password)
     {
         if (password is null || password.Length < PasswordHasher.MinimumLength) throw StoatException.ShortPassword();
         if (password.Length > PasswordHasher.MaximumLength)
             throw StoatException.FailedValidation($"password must be at most {PasswordHasher.MaximumLength} characters");
+        if (CommonPasswords.Contains(password) || password.Distinct().Count() <= 2 || IsRun(password)) throw StoatException.CompromisedPassword();
+    }
+
+    /// <summary>Each character one above (or each one below) the one before: 12345678, abcdefgh, 98765432.</summary>
+    private static bool IsRun(string password)
+    {
+        var steps = password.Zip(password.Skip(1), (a, b) => b - a).Distinct().ToList();
+        return steps is [1] or [-1];
     }
 
     /// <summary>2–32 letters, digits, <c>_</c>, <c>.</c> or <c>-</c>, and not a reserved name.</summary>
