@@ -57,6 +57,10 @@ public sealed class CommunityAccess(IServerStore servers, IMemberStore members, 
     public ServerAccess At(User actor, Server server, Member? member) =>
         new(actor, server, member, PermissionCalculator.ForServer(ActorOf(actor), server.ToPermissions(), member?.ToPermissions(), Now));
 
+    /// <summary>What the actor may do in one of the server's channels, from the server and membership already loaded.</summary>
+    public ChannelPermission InChannel(ServerAccess at, TextChannel channel) =>
+        PermissionCalculator.ForServerChannel(at.AsActor, channel.ToPermissions(), at.Server.ToPermissions(), at.Member?.ToPermissions(), Now);
+
     public async Task<ChannelAccess> InChannelAsync(User actor, string channelId, CancellationToken cancellationToken) =>
         await InChannelAsync(actor, await ChannelAsync(channelId, cancellationToken), cancellationToken);
 
@@ -66,10 +70,8 @@ public sealed class CommunityAccess(IServerStore servers, IMemberStore members, 
         switch (channel)
         {
             case TextChannel text:
-                var server = await ServerAsync(text.Server, cancellationToken);
-                var member = await members.GetAsync(server.Id, actor.Id, cancellationToken);
-                return new ChannelAccess(actor, channel, server, member,
-                    PermissionCalculator.ForServerChannel(who, text.ToPermissions(), server.ToPermissions(), member?.ToPermissions(), Now));
+                var at = await InServerAsync(actor, text.Server, cancellationToken);
+                return new ChannelAccess(actor, channel, at.Server, at.Member, InChannel(at, text));
             case SavedMessages saved:
                 return new ChannelAccess(actor, channel, null, null, PermissionCalculator.ForSavedMessages(who, new SavedMessagesChannel(saved.User)));
             case DirectMessage direct:

@@ -170,11 +170,10 @@ public sealed class ServerService(
     public async Task AckAsync(User actor, string serverId, CancellationToken cancellationToken)
     {
         var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ViewChannel);
-        var visible = new List<string>();
-        foreach (var channel in await channels.ListByServerAsync(at.Server.Id, cancellationToken))
-        {
-            if ((await access.InChannelAsync(actor, channel, cancellationToken)).Permissions.HasFlag(ChannelPermission.ViewChannel)) visible.Add(channel.Id);
-        }
+        var visible = (await channels.ListByServerAsync(at.Server.Id, cancellationToken)).OfType<TextChannel>()
+            .Where(channel => access.InChannel(at, channel).HasFlag(ChannelPermission.ViewChannel))
+            .Select(channel => channel.Id)
+            .ToList();
         // A fresh id sorts after every message sent so far, which is what "read up to now" means.
         await unreads.AckAsync(actor.Id, visible, SecureTokens.NewId(), cancellationToken);
     }

@@ -33,10 +33,12 @@ public sealed class EmailVerificationService(
 
         if (verification.Status == VerificationStatus.Moving)
         {
-            var (email, normalised) = AccountRules.ValidateEmail(verification.NewEmail);
+            // The new address was validated when the change was asked for.
+            var email = verification.NewEmail!;
             try
             {
-                await accounts.UpdateAsync(account with { Email = email, EmailNormalised = normalised, Verification = EmailVerification.Done }, cancellationToken);
+                await accounts.UpdateAsync(account with { Email = email, EmailNormalised = AccountRules.NormaliseEmail(email), Verification = EmailVerification.Done },
+                    cancellationToken);
             }
             catch (DuplicateKeyException)
             {
