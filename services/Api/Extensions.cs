@@ -31,7 +31,13 @@ internal static class Extensions
         builder.Services.AddScoped<Community.ChannelService>();
         builder.Services.AddScoped<Community.InviteService>();
         builder.Services.AddSingleton<Events.EventPublisher>();
+        builder.Services.AddScoped<Messaging.MessagePoster>();
+        builder.Services.AddScoped<Messaging.MessageService>();
+        builder.Services.AddScoped<Messaging.SyncService>();
+        builder.Services.AddSingleton<Messaging.OutboxSignal>();
         builder.AddChatStorage();
+        // After the storage, whose schema is brought up to date as the first hosted service.
+        builder.Services.AddHostedService<Messaging.OutboxRelay>();
 
         // Stoat's wire format is snake_case throughout, without null fields.
         builder.Services.ConfigureHttpJsonOptions(options => StoatJson.Configure(options.SerializerOptions));

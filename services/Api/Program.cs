@@ -31,6 +31,8 @@ app.MapUsersApi();
 app.MapServersApi();
 app.MapChannelsApi();
 app.MapInvitesApi();
+app.MapMessagesApi();
+app.MapSyncApi();
 
 app.Run();
 

@@ -18,6 +18,9 @@ public sealed class StoatSession(HttpClient http)
     /// <summary>Sent as <c>X-MFA-Ticket</c> when set.</summary>
     public string? MfaTicket { get; set; }
 
+    /// <summary>Sent as <c>Idempotency-Key</c> when set.</summary>
+    public string? IdempotencyKey { get; set; }
+
     public sealed record Reply(HttpStatusCode Status, JsonElement Body)
     {
         public string? ErrorType => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("type", out var type) ? type.GetString() : null;
@@ -36,12 +39,16 @@ public sealed class StoatSession(HttpClient http)
     /// <summary>Sends raw text as the JSON body (for malformed-input tests).</summary>
     public Task<Reply> PostRawAsync(string path, string operation, string json) => SendAsync(HttpMethod.Post, path, operation, new StringContent(json, Encoding.UTF8, "application/json"));
 
+    /// <summary>Any method with a JSON body (e.g. DELETE with one, as bulk delete takes).</summary>
+    public Task<Reply> SendJsonAsync(HttpMethod method, string path, string operation, object body) => SendAsync(method, path, operation, body);
+
     /// <param name="operation">The OpenAPI path template whose schemas apply, e.g. <c>/auth/session/{id}</c>.</param>
     private async Task<Reply> SendAsync(HttpMethod method, string path, string operation, object? body)
     {
         using var request = new HttpRequestMessage(method, path);
         if (Token is not null) request.Headers.Add("X-Session-Token", Token);
         if (MfaTicket is not null) request.Headers.Add("X-MFA-Ticket", MfaTicket);
+        if (IdempotencyKey is not null) request.Headers.Add("Idempotency-Key", IdempotencyKey);
         request.Content = body switch
         {
             null => null,

@@ -156,8 +156,17 @@ public sealed class StoatOpenApi
                 errors.Add($"{path}: expected an array, got {value.ValueKind}");
                 break;
             case "array":
+                var items = schema.GetProperty("items");
                 var index = 0;
-                foreach (var item in value.EnumerateArray()) Validate(item, schema.GetProperty("items"), $"{path}[{index++}]", errors);
+                // Stoat's schema writes tuples (e.g. a setting's [timestamp, value]) as a list of item schemas, one per position.
+                var tuple = items.ValueKind == JsonValueKind.Array;
+                if (tuple && value.GetArrayLength() != items.GetArrayLength())
+                    errors.Add($"{path}: expected {items.GetArrayLength()} items, got {value.GetArrayLength()}");
+                foreach (var item in value.EnumerateArray().Take(tuple ? items.GetArrayLength() : int.MaxValue))
+                {
+                    Validate(item, tuple ? items[index] : items, $"{path}[{index}]", errors);
+                    index++;
+                }
                 break;
             case "null":
             case "string" when value.ValueKind != JsonValueKind.String:

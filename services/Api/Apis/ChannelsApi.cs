@@ -7,7 +7,7 @@ using Spokes.Api.Storage;
 
 namespace Spokes.Api.Apis;
 
-/// <summary>Stoat's <c>/channels</c> routes for channels, groups, permission overrides and invites (messages come with the messaging work).</summary>
+/// <summary>Stoat's <c>/channels</c> routes for channels, groups, permission overrides and invites (messages are in <see cref="MessagesApi"/>).</summary>
 public static class ChannelsApi
 {
     public static IEndpointRouteBuilder MapChannelsApi(this IEndpointRouteBuilder app)
@@ -37,11 +37,11 @@ public static class ChannelsApi
         CancellationToken cancellationToken) =>
         TypedResults.Ok(await channels.EditAsync(current.User, target, request, cancellationToken));
 
-    /// <summary><c>leave_silently</c> is accepted; leaving posts no system message until messages exist.</summary>
+    /// <summary>Leaving a group is told in it, unless <c>leave_silently</c>.</summary>
     public static async Task<NoContent> DeleteChannel(string target, [FromQuery(Name = "leave_silently")] bool? leaveSilently, CurrentUser current,
         ChannelService channels, CancellationToken cancellationToken)
     {
-        await channels.DeleteAsync(current.User, target, cancellationToken);
+        await channels.DeleteAsync(current.User, target, leaveSilently == true, cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -57,11 +57,11 @@ public static class ServersApi
     public static async Task<Ok<Server>> EditServer(string target, EditServerRequest request, CurrentUser current, ServerService servers, CancellationToken cancellationToken) =>
         TypedResults.Ok(await servers.EditAsync(current.User, target, request, cancellationToken));
 
-    /// <summary><c>leave_silently</c> is accepted; a leave posts no system message until messages exist.</summary>
+    /// <summary>A member who leaves is announced in the server's chosen channel, unless <c>leave_silently</c>.</summary>
     public static async Task<NoContent> DeleteServer(string target, [FromQuery(Name = "leave_silently")] bool? leaveSilently, CurrentUser current,
         ServerService servers, CancellationToken cancellationToken)
     {
-        await servers.DeleteOrLeaveAsync(current.User, target, cancellationToken);
+        await servers.DeleteOrLeaveAsync(current.User, target, leaveSilently == true, cancellationToken);
         return TypedResults.NoContent();
     }
 

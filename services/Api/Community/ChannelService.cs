@@ -17,6 +17,7 @@ public sealed class ChannelService(
     IServerStore servers,
     IUserStore users,
     EventPublisher events,
+    Messaging.MessagePoster poster,
     IOptionsMonitor<ApiOptions> options)
 {
     private static readonly string[] RemovableFields = ["Description", "Icon", "DefaultPermissions", "Voice"];
@@ -76,12 +77,20 @@ public sealed class ChannelService(
         {
             await channels.UpdateAsync(updated, cancellationToken);
             await events.PublishAsync(updated.Id, new ChannelUpdateEvent(updated.Id, data, remove));
+            // As in Stoat, changes to a group are told in the group itself.
+            if (updated is Group)
+            {
+                if (request.Name is not null) await poster.PostSystemAsync(updated, new ChannelRenamed(request.Name, actor.Id), cancellationToken);
+                if (request.Description is not null || remove.Contains("Description"))
+                    await poster.PostSystemAsync(updated, new ChannelDescriptionChanged(actor.Id), cancellationToken);
+                if (request.Owner is { } newOwner) await poster.PostSystemAsync(updated, new ChannelOwnershipChanged(actor.Id, newOwner), cancellationToken);
+            }
         }
         return updated;
     }
 
     /// <summary>Deletes a server channel, closes a DM, or leaves a group (which ends with its last member).</summary>
-    public async Task DeleteAsync(User actor, string channelId, CancellationToken cancellationToken)
+    public async Task DeleteAsync(User actor, string channelId, bool silently, CancellationToken cancellationToken)
     {
         var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ViewChannel);
         switch (at.Channel)
@@ -95,7 +104,7 @@ public sealed class ChannelService(
                 return;
             case Group group:
                 if (!group.Recipients.Contains(actor.Id)) throw StoatException.NotInGroup();
-                await LeaveGroupAsync(group, actor.Id, cancellationToken);
+                await LeaveGroupAsync(group, actor.Id, silently ? null : new UserLeft(actor.Id), cancellationToken);
                 return;
             case TextChannel text:
                 at.Require(ChannelPermission.ManageChannel);
@@ -111,7 +120,8 @@ public sealed class ChannelService(
         }
     }
 
-    private async Task LeaveGroupAsync(Group group, string userId, CancellationToken cancellationToken)
+    /// <summary>Takes the user out of the group, told in it as <paramref name="announcement"/> when given.</summary>
+    private async Task LeaveGroupAsync(Group group, string userId, SystemMessage? announcement, CancellationToken cancellationToken)
     {
         var remaining = group.Recipients.Where(r => r != userId).ToList();
         if (remaining.Count == 0)
@@ -121,10 +131,15 @@ public sealed class ChannelService(
             return;
         }
         var owner = group.Owner == userId ? remaining[0] : group.Owner;
-        await channels.UpdateAsync(group with { Recipients = remaining, Owner = owner }, cancellationToken);
+        var left = group with { Recipients = remaining, Owner = owner };
+        await channels.UpdateAsync(left, cancellationToken);
         await events.PublishAsync(group.Id, new ChannelGroupLeaveEvent(group.Id, userId));
+        if (announcement is not null) await poster.PostSystemAsync(left, announcement, cancellationToken);
         if (owner != group.Owner)
+        {
             await events.PublishAsync(group.Id, new ChannelUpdateEvent(group.Id, new Dictionary<string, object?> { ["owner"] = owner }, []));
+            await poster.PostSystemAsync(left, new ChannelOwnershipChanged(group.Owner, owner), cancellationToken);
+        }
     }
 
     public async Task<Channel> CreateGroupAsync(User actor, CreateGroupRequest request, CancellationToken cancellationToken)
@@ -158,11 +173,11 @@ public sealed class ChannelService(
         _ = await users.GetAsync(userId, cancellationToken) ?? throw StoatException.UnknownUser();
         if ((await users.GetRelationshipsAsync(actor.Id, cancellationToken)).GetValueOrDefault(userId) != RelationshipStatus.Friend)
             throw StoatException.NotFriends();
-        await JoinGroupAsync(group, userId, cancellationToken);
+        await JoinGroupAsync(group, userId, actor.Id, cancellationToken);
     }
 
-    /// <summary>Adds <paramref name="userId"/> to the group: the group learns of them, they of the group.</summary>
-    public async Task<Group> JoinGroupAsync(Group group, string userId, CancellationToken cancellationToken)
+    /// <summary>Adds <paramref name="userId"/>, invited by <paramref name="addedBy"/>, to the group: the group learns of them, they of the group.</summary>
+    public async Task<Group> JoinGroupAsync(Group group, string userId, string addedBy, CancellationToken cancellationToken)
     {
         if (group.Recipients.Contains(userId)) throw StoatException.AlreadyInGroup();
         var max = options.CurrentValue.Limits.Global.GroupSize;
@@ -171,6 +186,7 @@ public sealed class ChannelService(
         await channels.UpdateAsync(joined, cancellationToken);
         await events.PublishAsync(group.Id, new ChannelGroupJoinEvent(group.Id, userId));
         await events.PublishAsync(EventPublisher.PrivateTopic(userId), new ChannelCreateEvent(joined));
+        await poster.PostSystemAsync(joined, new UserAdded(userId, addedBy), cancellationToken);
         return joined;
     }
 
@@ -182,7 +198,7 @@ public sealed class ChannelService(
         if (group.Owner != actor.Id && !actor.Privileged) throw StoatException.NotOwner();
         if (userId == actor.Id) throw StoatException.CannotRemoveYourself();
         if (!group.Recipients.Contains(userId)) throw StoatException.NotInGroup();
-        await LeaveGroupAsync(group, userId, cancellationToken);
+        await LeaveGroupAsync(group, userId, new UserRemoved(userId, actor.Id), cancellationToken);
     }
 
     public async Task<IReadOnlyList<UserResponse>> GroupMembersAsync(User actor, string groupId, CancellationToken cancellationToken)

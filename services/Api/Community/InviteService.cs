@@ -77,7 +77,7 @@ public sealed class InviteService(
                 return new ServerJoinResponse(serverChannels, server);
             default:
                 if (await access.ChannelAsync(invite.Channel, cancellationToken) is not Group group) throw StoatException.NotFound();
-                var joined = await channelService.JoinGroupAsync(group, actor.Id, cancellationToken);
+                var joined = await channelService.JoinGroupAsync(group, actor.Id, invite.Creator, cancellationToken);
                 return new GroupJoinResponse(joined, await access.SeenByAsync(actor, joined.Recipients, cancellationToken));
         }
     }

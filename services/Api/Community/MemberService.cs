@@ -16,14 +16,14 @@ public sealed class MemberService(
     IChannelStore channels,
     IUserStore users,
     EventPublisher events,
+    Messaging.MessagePoster poster,
     IOptionsMonitor<ApiOptions> options)
 {
     private static readonly string[] RemovableFields = ["Nickname", "Avatar", "Roles", "Timeout", "CanReceive", "CanPublish"];
 
     public async Task RequireRoomForAnotherServerAsync(User user, CancellationToken cancellationToken)
     {
-        var limits = options.CurrentValue.Limits;
-        var max = access.Now - user.CreatedAt < TimeSpan.FromHours(limits.Global.NewUserHours) ? limits.NewUser.Servers : limits.Default.Servers;
+        var max = options.CurrentValue.Limits.For(user.CreatedAt, access.Now).Servers;
         if ((await members.ServersOfAsync(user.Id, cancellationToken)).Count >= max) throw StoatException.TooManyServers(max);
     }
 
@@ -42,14 +42,26 @@ public sealed class MemberService(
         var serverChannels = await channels.ListByServerAsync(server.Id, cancellationToken);
         await events.PublishAsync(server.Id, new ServerMemberJoinEvent(server.Id, user.Id, member));
         await events.PublishAsync(EventPublisher.PrivateTopic(user.Id), new ServerCreateEvent(server.Id, server, serverChannels));
+        await poster.PostSystemAsync(server.SystemMessages?.UserJoined, new UserJoined(user.Id), cancellationToken);
         return serverChannels;
     }
 
-    /// <summary>Removes a member; <paramref name="reason"/> is <c>Leave</c>, <c>Kick</c> or <c>Ban</c>. False when they were not one.</summary>
-    public async Task<bool> RemoveAsync(string serverId, string userId, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes a member; <paramref name="reason"/> is <c>Leave</c>, <c>Kick</c> or <c>Ban</c>, announced in the server's
+    /// chosen channel unless <paramref name="silently"/>. False when they were not one.
+    /// </summary>
+    public async Task<bool> RemoveAsync(Server server, string userId, string reason, CancellationToken cancellationToken, bool silently = false)
     {
-        if (!await members.DeleteAsync(serverId, userId, cancellationToken)) return false;
-        await events.PublishAsync(serverId, new ServerMemberLeaveEvent(serverId, userId, reason));
+        if (!await members.DeleteAsync(server.Id, userId, cancellationToken)) return false;
+        await events.PublishAsync(server.Id, new ServerMemberLeaveEvent(server.Id, userId, reason));
+        if (silently) return true;
+        var (channel, system) = reason switch
+        {
+            "Kick" => (server.SystemMessages?.UserKicked, (SystemMessage)new UserKicked(userId)),
+            "Ban" => (server.SystemMessages?.UserBanned, new UserBanned(userId)),
+            _ => (server.SystemMessages?.UserLeft, new UserLeft(userId)),
+        };
+        await poster.PostSystemAsync(channel, system, cancellationToken);
         return true;
     }
 
@@ -176,7 +188,7 @@ public sealed class MemberService(
         if (userId == actor.Id) throw StoatException.CannotRemoveYourself();
         var target = await MemberAsync(at.Server.Id, userId, cancellationToken);
         at.RequireAbove(userId, target);
-        await RemoveAsync(at.Server.Id, userId, "Kick", cancellationToken);
+        await RemoveAsync(at.Server, userId, "Kick", cancellationToken);
     }
 
     /// <summary>Bans a user, member or not; a member is removed first. Banning again replaces the reason.</summary>
@@ -192,7 +204,7 @@ public sealed class MemberService(
 
         var ban = new ServerBan(new MemberKey(at.Server.Id, userId), reason);
         await bans.SaveAsync(ban, cancellationToken);
-        if (target is not null) await RemoveAsync(at.Server.Id, userId, "Ban", cancellationToken);
+        if (target is not null) await RemoveAsync(at.Server, userId, "Ban", cancellationToken);
         return ban;
     }
 

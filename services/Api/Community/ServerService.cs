@@ -101,7 +101,7 @@ public sealed class ServerService(
     }
 
     /// <summary>The owner deletes the server; anyone else leaves it.</summary>
-    public async Task DeleteOrLeaveAsync(User actor, string serverId, CancellationToken cancellationToken)
+    public async Task DeleteOrLeaveAsync(User actor, string serverId, bool silently, CancellationToken cancellationToken)
     {
         var server = await access.ServerAsync(serverId, cancellationToken);
         if (server.Owner == actor.Id)
@@ -110,7 +110,7 @@ public sealed class ServerService(
             await events.PublishAsync(server.Id, new ServerDeleteEvent(server.Id));
             return;
         }
-        if (!await members.RemoveAsync(server.Id, actor.Id, "Leave", cancellationToken)) throw StoatException.NotFound();
+        if (!await members.RemoveAsync(server, actor.Id, "Leave", cancellationToken, silently)) throw StoatException.NotFound();
     }
 
     public async Task<Channel> CreateChannelAsync(User actor, string serverId, CreateChannelRequest request, CancellationToken cancellationToken)

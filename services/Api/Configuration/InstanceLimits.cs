@@ -12,6 +12,10 @@ public sealed class InstanceLimits
 
     public UserLimits Default { get; set; } = new();
 
+    /// <summary>The limits of a user whose account was made at <paramref name="createdAt"/>: new users have tighter ones.</summary>
+    public UserLimits For(DateTimeOffset createdAt, DateTimeOffset now) =>
+        now - createdAt < TimeSpan.FromHours(Global.NewUserHours) ? NewUser : Default;
+
     public IEnumerable<string> Validate()
     {
         if (Global.GroupSize < 2) yield return "Api:Limits:Global:GroupSize must be at least 2.";

@@ -125,6 +125,33 @@ public sealed class StoatException : Exception
         new("TooManyChannels", HttpStatusCode.BadRequest, Field("max", max), file, line);
     public static StoatException TooManyRoles(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("TooManyRoles", HttpStatusCode.BadRequest, Field("max", max), file, line);
+    public static StoatException UnknownMessage([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("UnknownMessage", HttpStatusCode.NotFound, null, file, line);
+    public static StoatException CannotEditMessage([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("CannotEditMessage", HttpStatusCode.Forbidden, null, file, line);
+    public static StoatException EmptyMessage([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("EmptyMessage", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException PayloadTooLarge([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("PayloadTooLarge", HttpStatusCode.RequestEntityTooLarge, null, file, line);
+    public static StoatException TooManyAttachments(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("TooManyAttachments", HttpStatusCode.BadRequest, Field("max", max), file, line);
+    public static StoatException TooManyEmbeds(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("TooManyEmbeds", HttpStatusCode.BadRequest, Field("max", max), file, line);
+    public static StoatException TooManyReplies(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("TooManyReplies", HttpStatusCode.BadRequest, Field("max", max), file, line);
+    public static StoatException DuplicateNonce([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("DuplicateNonce", HttpStatusCode.Conflict, null, file, line);
+    public static StoatException AlreadyPinned([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("AlreadyPinned", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException NotPinned([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("NotPinned", HttpStatusCode.BadRequest, null, file, line);
+    /// <summary>The sender must wait out the channel's slowmode; <paramref name="retryAfter"/> is in milliseconds.</summary>
+    public static StoatException Slowmode(long retryAfter, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("Slowmode", HttpStatusCode.TooManyRequests, Field("retry_after", retryAfter), file, line);
+    public static StoatException FeatureDisabled(string feature, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("FeatureDisabled", HttpStatusCode.BadRequest, Field("feature", feature), file, line);
+    public static StoatException CannotReportYourself([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("CannotReportYourself", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException GroupTooLarge(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("GroupTooLarge", HttpStatusCode.BadRequest, Field("max", max), file, line);
 }

@@ -136,3 +136,65 @@ public sealed record ChannelGroupLeaveEvent(string Id, string User) : StoatEvent
 {
     public override string Type => "ChannelGroupLeave";
 }
+
+/// <summary>A new message, with its author's user and (in a server) member, its fields beside <c>type</c> as Stoat sends it.</summary>
+public sealed record MessageEvent(Message Message, Models.UserResponse? User, Member? Member) : StoatEvent
+{
+    public override string Type => "Message";
+
+    public override string ToJson()
+    {
+        var result = new JsonObject { ["type"] = Type };
+        foreach (var (name, value) in JsonSerializer.SerializeToNode(Message, StoatJson.Options)!.AsObject()) result[name] = value?.DeepClone();
+        if (User is not null) result["user"] = JsonSerializer.SerializeToNode(User, StoatJson.Options);
+        if (Member is not null) result["member"] = JsonSerializer.SerializeToNode(Member, StoatJson.Options);
+        return result.ToJsonString();
+    }
+}
+
+public sealed record MessageUpdateEvent(string Id, string Channel, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Clear) : StoatEvent
+{
+    public override string Type => "MessageUpdate";
+}
+
+/// <summary>Content added to a message after it was sent (embeds from January).</summary>
+public sealed record MessageAppendEvent(string Id, string Channel, IReadOnlyDictionary<string, object?> Append) : StoatEvent
+{
+    public override string Type => "MessageAppend";
+}
+
+public sealed record MessageDeleteEvent(string Id, string Channel) : StoatEvent
+{
+    public override string Type => "MessageDelete";
+}
+
+public sealed record BulkMessageDeleteEvent(string Channel, IReadOnlyList<string> Ids) : StoatEvent
+{
+    public override string Type => "BulkMessageDelete";
+}
+
+public sealed record MessageReactEvent(string Id, string ChannelId, string UserId, string EmojiId) : StoatEvent
+{
+    public override string Type => "MessageReact";
+}
+
+public sealed record MessageUnreactEvent(string Id, string ChannelId, string UserId, string EmojiId) : StoatEvent
+{
+    public override string Type => "MessageUnreact";
+}
+
+public sealed record MessageRemoveReactionEvent(string Id, string ChannelId, string EmojiId) : StoatEvent
+{
+    public override string Type => "MessageRemoveReaction";
+}
+
+public sealed record ChannelAckEvent(string Id, string User, string MessageId) : StoatEvent
+{
+    public override string Type => "ChannelAck";
+}
+
+/// <summary><see cref="Update"/> maps each changed key to <c>[timestamp, value]</c>.</summary>
+public sealed record UserSettingsUpdateEvent(string Id, IReadOnlyDictionary<string, object[]> Update) : StoatEvent
+{
+    public override string Type => "UserSettingsUpdate";
+}

@@ -31,6 +31,10 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IMfaTicketStore, MongoMfaTicketStore>();
             builder.Services.AddSingleton<ISignupInviteStore, MongoSignupInviteStore>();
             builder.Services.AddSingleton<IUnreadStore, MongoUnreadStore>();
+            builder.Services.AddSingleton<MongoMessageStore>();
+            builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<MongoMessageStore>());
+            builder.Services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<MongoMessageStore>());
+            builder.Services.AddSingleton<ISettingsStore, MongoSettingsStore>();
             builder.Services.AddHostedService(sp => new StorageInitializer(ct => sp.GetRequiredService<MongoSchema>().EnsureIndexesAsync(ct)));
         }
         else
@@ -48,6 +52,9 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IMfaTicketStore, SqliteMfaTicketStore>();
             builder.Services.AddSingleton<ISignupInviteStore, SqliteSignupInviteStore>();
             builder.Services.AddSingleton<IUnreadStore, SqliteUnreadStore>();
+            builder.Services.AddSingleton<IMessageStore, SqliteMessageStore>();
+            builder.Services.AddSingleton<IOutboxStore, SqliteOutboxStore>();
+            builder.Services.AddSingleton<ISettingsStore, SqliteSettingsStore>();
             builder.Services.AddHostedService(_ => new StorageInitializer(database.MigrateAsync));
             builder.Services.AddHealthChecks().AddAsyncCheck("mongo", async ct =>
             {

@@ -60,6 +60,9 @@ public interface IUnreadStore
     Task AckAsync(string userId, IReadOnlyCollection<string> channelIds, string messageId, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<ChannelUnread>> ListAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that the message mentions each of <paramref name="userIds"/>, until they read the channel.</summary>
+    Task AddMentionAsync(IReadOnlyCollection<string> userIds, string channelId, string messageId, CancellationToken cancellationToken = default);
 }
 
 public interface ISessionStore

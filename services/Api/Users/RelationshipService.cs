@@ -72,7 +72,7 @@ public sealed class RelationshipService(IUserStore users, CommunityAccess access
             case Incoming:
                 return await SetAsync(actor, target, Friend, Friend, cancellationToken);
             default:
-                var limits = IsNew(actor) ? options.CurrentValue.Limits.NewUser : options.CurrentValue.Limits.Default;
+                var limits = options.CurrentValue.Limits.For(actor.CreatedAt, clock.GetUtcNow());
                 if (relationships.Values.Count(s => s == Outgoing) >= limits.OutgoingFriendRequests)
                     throw StoatException.TooManyPendingFriendRequests(limits.OutgoingFriendRequests);
                 return await SetAsync(actor, target, Outgoing, Incoming, cancellationToken);
@@ -129,6 +129,4 @@ public sealed class RelationshipService(IUserStore users, CommunityAccess access
         await events.PublishAsync(EventPublisher.PrivateTopic(target.Id), new UserRelationshipEvent(target.Id, UserResponse.Seen(actor, targetStatus)));
         return targetAsSeen;
     }
-
-    private bool IsNew(User user) => clock.GetUtcNow() - user.CreatedAt < TimeSpan.FromHours(options.CurrentValue.Limits.Global.NewUserHours);
 }

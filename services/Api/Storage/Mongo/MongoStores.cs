@@ -22,6 +22,8 @@ public sealed class MongoSchema(IMongoDatabase database)
     public IMongoCollection<BsonDocument> MfaTickets { get; } = database.GetCollection<BsonDocument>("mfa_tickets");
     public IMongoCollection<BsonDocument> SignupInvites { get; } = database.GetCollection<BsonDocument>("invites");
     public IMongoCollection<BsonDocument> Unreads { get; } = database.GetCollection<BsonDocument>("channel_unreads");
+    public IMongoCollection<BsonDocument> Messages { get; } = database.GetCollection<BsonDocument>("messages");
+    public IMongoCollection<BsonDocument> Settings { get; } = database.GetCollection<BsonDocument>("user_settings");
 
     public async Task EnsureIndexesAsync(CancellationToken cancellationToken = default)
     {
@@ -47,6 +49,12 @@ public sealed class MongoSchema(IMongoDatabase database)
         await Bans.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("_id.server"), named("server")), cancellationToken: cancellationToken);
         await Invites.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("server"), named("server")), cancellationToken: cancellationToken);
         await Invites.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("channel"), named("channel")), cancellationToken: cancellationToken);
+        await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("channel").Descending("_id"), named("channel")), cancellationToken: cancellationToken);
+        await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("channel").Ascending("pinned").Descending("_id"),
+            new CreateIndexOptions<BsonDocument> { Name = "pinned", PartialFilterExpression = Is("pinned", true) }), cancellationToken: cancellationToken);
+        await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Text("content"), named("content")), cancellationToken: cancellationToken);
+        await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("outbox.id"), new CreateIndexOptions { Name = "outbox", Sparse = true }),
+            cancellationToken: cancellationToken);
     }
 
     /// <param name="idRule">What a clash on <c>_id</c> is reported as (e.g. "code" for invites); other indexes report their name.</param>
@@ -185,6 +193,11 @@ public sealed class MongoUnreadStore(MongoSchema schema) : IUnreadStore
 
     public async Task<IReadOnlyList<ChannelUnread>> ListAsync(string userId, CancellationToken cancellationToken = default) =>
         (await schema.Unreads.Find(MongoSchema.Is("_id.user", userId)).ToListAsync(cancellationToken)).Select(d => Documents.Read<ChannelUnread>(d)!).ToList();
+
+    public Task AddMentionAsync(IReadOnlyCollection<string> userIds, string channelId, string messageId, CancellationToken cancellationToken = default) =>
+        userIds.Count == 0 ? Task.CompletedTask : schema.Unreads.BulkWriteAsync(userIds.Distinct().Select(user =>
+            new UpdateOneModel<BsonDocument>(MongoSchema.Is("_id", Documents.Write(new ChannelUnreadKey(channelId, user))),
+                Builders<BsonDocument>.Update.Push("mentions", messageId)) { IsUpsert = true }), cancellationToken: cancellationToken);
 }
 
 public sealed class MongoSessionStore(MongoSchema schema) : ISessionStore

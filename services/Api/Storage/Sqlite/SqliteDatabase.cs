@@ -125,6 +125,31 @@ public sealed class SqliteDatabase
             PRIMARY KEY (user_id, channel_id)
         );
         """,
+        """
+        CREATE TABLE messages (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            channel_id TEXT NOT NULL,
+            pinned INTEGER NOT NULL,
+            document TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX messages_by_channel ON messages (channel_id, id);
+        CREATE INDEX messages_pinned ON messages (channel_id, id) WHERE pinned = 1;
+        CREATE VIRTUAL TABLE message_search USING fts5 (content, tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TABLE outbox (
+            id TEXT PRIMARY KEY,
+            message_type TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE user_settings (
+            user_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            timestamp INTEGER NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (user_id, key)
+        );
+        """,
     ];
 
     public SqliteDatabase(string connectionString)
@@ -230,7 +255,28 @@ public sealed class SqliteDatabase
         return rows;
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, string sql, IReadOnlyDictionary<string, object?> parameters)
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction taken at once (<c>BEGIN IMMEDIATE</c>), so a
+    /// read-modify-write inside it cannot interleave with another writer; commits when it returns.
+    /// </summary>
+    public async Task<T> WriteTransactionAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: false);
+        T result;
+        try
+        {
+            result = await work(connection, transaction);
+        }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode is 2067 or 1555)
+        {
+            throw Duplicate(e);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    public static SqliteCommand Command(SqliteConnection connection, string sql, IReadOnlyDictionary<string, object?> parameters)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -135,6 +135,14 @@ public sealed class SqliteUnreadStore(SqliteDatabase database) : IUnreadStore
     public async Task<IReadOnlyList<ChannelUnread>> ListAsync(string userId, CancellationToken cancellationToken = default) =>
         await database.QueryAsync("SELECT document FROM channel_unreads WHERE user_id = $user ORDER BY channel_id",
             Documents.Parameters(("user", userId)), Documents.Read<ChannelUnread>, cancellationToken);
+
+    public Task AddMentionAsync(IReadOnlyCollection<string> userIds, string channelId, string messageId, CancellationToken cancellationToken = default) =>
+        database.ExecuteInTransactionAsync(userIds.Distinct().Select(user => (
+            "INSERT INTO channel_unreads (user_id, channel_id, document) VALUES ($user, $channel, $document) " +
+            "ON CONFLICT (user_id, channel_id) DO UPDATE SET document = " +
+            "json_set(document, '$.mentions', json_insert(coalesce(json_extract(document, '$.mentions'), '[]'), '$[#]', $message))",
+            (IReadOnlyDictionary<string, object?>)Documents.Parameters(("user", user), ("channel", channelId), ("message", messageId),
+                ("document", Documents.Write(new ChannelUnread(new ChannelUnreadKey(channelId, user), null, [messageId])))))), cancellationToken);
 }
 
 public sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStore

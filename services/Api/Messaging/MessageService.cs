@@ -1,0 +1,363 @@
+using Microsoft.Extensions.Options;
+using Spokes.Api.Community;
+using Spokes.Api.Configuration;
+using Spokes.Api.Errors;
+using Spokes.Api.Events;
+using Spokes.Api.Identity;
+using Spokes.Api.Models;
+using Spokes.Api.Storage;
+using Spokes.Permissions;
+using StackExchange.Redis;
+
+namespace Spokes.Api.Messaging;
+
+/// <summary>Stoat's message routes: send, history, fetch, edit, delete, bulk delete, pins, reactions and search.</summary>
+public sealed class MessageService(
+    CommunityAccess access,
+    IMessageStore messages,
+    IMemberStore members,
+    MessagePoster poster,
+    EventPublisher events,
+    IConnectionMultiplexer redis,
+    IOptionsMonitor<ApiOptions> options,
+    ILogger<MessageService> logger)
+{
+    private const ChannelPermission ReadHistory = ChannelPermission.ViewChannel | ChannelPermission.ReadMessageHistory;
+
+    /// <summary>How long an <c>Idempotency-Key</c> (or legacy <c>nonce</c>) is remembered, per user.</summary>
+    private static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(1);
+
+    private GlobalLimits Global => options.CurrentValue.Limits.Global;
+
+    public async Task<Message> SendAsync(User actor, string channelId, SendMessageRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.SendMessage);
+        var limits = options.CurrentValue.Limits.For(actor.CreatedAt, access.Now);
+
+        // Everything is checked before anything is written: a refused message changes nothing.
+        var content = string.IsNullOrEmpty(request.Content) ? null : request.Content;
+        var embeds = request.Embeds ?? [];
+        var attachments = request.Attachments ?? [];
+        var replies = request.Replies ?? [];
+        if (embeds.Count > Global.MessageEmbeds) throw StoatException.TooManyEmbeds(Global.MessageEmbeds);
+        if (replies.Count > Global.MessageReplies) throw StoatException.TooManyReplies(Global.MessageReplies);
+        if (attachments.Count > limits.MessageAttachments) throw StoatException.TooManyAttachments(limits.MessageAttachments);
+        if (content is null && embeds.Count == 0 && attachments.Count == 0) throw StoatException.EmptyMessage();
+        MessageRules.RequireLength(content, embeds, limits.MessageLength);
+        Validation.Length(request.Nonce, "nonce", 1, 64);
+        Validation.Length(idempotencyKey, "Idempotency-Key", 1, 64);
+        if (request.Flags is { } requested && (requested & ~(int)MessageFlags.SuppressNotifications) != 0)
+            throw StoatException.FailedValidation("flags may only hold SuppressNotifications (1)");
+
+        if (embeds.Count > 0) at.Require(ChannelPermission.SendEmbeds);
+        var textEmbeds = embeds.Select(MessageRules.ToEmbed).ToList();
+        if (attachments.Count > 0)
+        {
+            at.Require(ChannelPermission.UploadFiles);
+            // Attachments are files claimed from Autumn, which holds none yet.
+            throw StoatException.UnknownAttachment();
+        }
+        if (request.Masquerade is { } masquerade)
+        {
+            MessageRules.RequireMasquerade(masquerade);
+            at.Require(ChannelPermission.Masquerade);
+            if (masquerade.Colour is not null) at.Require(ChannelPermission.ManageRole);
+        }
+        if (request.Interactions is { } interactions)
+        {
+            if (interactions.Reactions is { Count: > 0 } offered)
+            {
+                at.Require(ChannelPermission.React);
+                if (offered.Count > Global.MessageReactions || offered.Any(e => !IsUsableEmoji(e))) throw StoatException.InvalidProperty();
+            }
+            else if (interactions.RestrictReactions)
+            {
+                throw StoatException.InvalidProperty();
+            }
+        }
+
+        var mentioned = MessageRules.FindMentions(content);
+        var replyIds = new List<string>();
+        var mentionedUsers = mentioned.Users.ToList();
+        var found = (await messages.GetManyAsync(channelId, replies.Select(r => r.Id ?? "").ToList(), cancellationToken)).ToDictionary(m => m.Id);
+        foreach (var reply in replies)
+        {
+            if (reply.Id is null || !found.TryGetValue(reply.Id, out var original))
+            {
+                if (reply.FailIfNotExists ?? true) throw StoatException.UnknownMessage();
+                continue;
+            }
+            if (replyIds.Contains(original.Id)) continue;
+            replyIds.Add(original.Id);
+            if (reply.Mention && original.Author != MessageRules.SystemAuthor && original.Webhook is null) mentionedUsers.Add(original.Author);
+        }
+
+        var flags = (MessageFlags)(request.Flags ?? 0);
+        var roleMentions = new List<string>();
+        IReadOnlyList<string> mentions;
+        if (at.Server is { } server)
+        {
+            roleMentions = mentioned.Roles.Where(server.Roles.ContainsKey).ToList();
+            if (roleMentions.Count > 0) at.Require(ChannelPermission.MentionRoles);
+            if (mentioned.Everyone || mentioned.Online) at.Require(ChannelPermission.MentionEveryone);
+            if (mentioned.Everyone) flags |= MessageFlags.MentionsEveryone;
+            if (mentioned.Online) flags |= MessageFlags.MentionsOnline;
+            mentions = await MembersAmongAsync(server.Id, mentionedUsers.Distinct().ToList(), cancellationToken);
+        }
+        else
+        {
+            var present = at.Channel.PrivateUsers();
+            mentions = mentionedUsers.Distinct().Where(present.Contains).ToList();
+        }
+
+        var key = idempotencyKey ?? request.Nonce;
+        if (key is not null && !await ClaimIdempotencyKeyAsync(actor.Id, key)) throw StoatException.DuplicateNonce();
+
+        var message = new Message(SecureTokens.NewId(), channelId, actor.Id,
+            Nonce: request.Nonce,
+            Content: content,
+            Embeds: textEmbeds.Count == 0 ? null : textEmbeds,
+            Mentions: mentions.Count == 0 ? null : mentions,
+            RoleMentions: roleMentions.Count == 0 ? null : roleMentions,
+            Replies: replyIds.Count == 0 ? null : replyIds,
+            Interactions: request.Interactions is { Reactions.Count: > 0 } ? request.Interactions : null,
+            Masquerade: request.Masquerade,
+            Flags: (int)flags);
+        try
+        {
+            await poster.PostAsync(message, at.Channel, request.Masquerade?.Name ?? actor.DisplayName ?? actor.Username,
+                UserResponse.Seen(actor, RelationshipStatus.None), at.Member, cancellationToken);
+        }
+        catch when (key is not null)
+        {
+            // The message was not stored, so the client may retry with the same key.
+            await ReleaseIdempotencyKeyAsync(actor.Id, key);
+            throw;
+        }
+        return message;
+    }
+
+    public async Task<Message> FetchAsync(User actor, string channelId, string messageId, CancellationToken cancellationToken)
+    {
+        await ReadAccessAsync(actor, channelId, cancellationToken);
+        return await MessageAsync(channelId, messageId, cancellationToken);
+    }
+
+    /// <summary>A page of history: by <paramref name="before"/>/<paramref name="after"/> in either order, or the messages around <paramref name="nearby"/>.</summary>
+    public async Task<IResult> QueryAsync(User actor, string channelId, long? limit, string? before, string? after, string? sort, string? nearby,
+        bool includeUsers, CancellationToken cancellationToken)
+    {
+        var at = await ReadAccessAsync(actor, channelId, cancellationToken);
+        var size = PageSize(limit);
+        var order = sort is null ? MessageSort.Latest
+            : Enum.TryParse<MessageSort>(sort, out var parsed) && Enum.IsDefined(parsed) && sort == parsed.ToString() ? parsed
+            : throw StoatException.FailedValidation("sort must be Latest or Oldest");
+        if (order == MessageSort.Relevance) throw StoatException.FailedValidation("sort Relevance needs a search query (POST /channels/{id}/search)");
+        OptionalId(before, "before");
+        OptionalId(after, "after");
+
+        IReadOnlyList<Message> page;
+        if (nearby is not null)
+        {
+            MessageRules.RequireId(nearby, "nearby");
+            if (before is not null || after is not null) throw StoatException.FailedValidation("nearby cannot be combined with before or after");
+            // Half the page older than the message, the rest the message itself and what came after it; newest first.
+            var target = await messages.GetAsync(channelId, nearby, cancellationToken);
+            var older = await messages.QueryAsync(new MessageQuery(channelId, size / 2, MessageSort.Latest, Before: nearby), cancellationToken);
+            var newerLimit = size - older.Count - (target is null ? 0 : 1);
+            var newer = newerLimit <= 0 ? [] : await messages.QueryAsync(new MessageQuery(channelId, newerLimit, MessageSort.Oldest, After: nearby), cancellationToken);
+            page = [.. newer.Reverse(), .. target is null ? Array.Empty<Message>() : [target], .. older];
+        }
+        else
+        {
+            page = await messages.QueryAsync(new MessageQuery(channelId, size, order, before, after), cancellationToken);
+        }
+        return includeUsers ? TypedResults.Ok(await WithUsersAsync(actor, at, page, cancellationToken)) : TypedResults.Ok(page);
+    }
+
+    public async Task<IResult> SearchAsync(User actor, string channelId, SearchMessagesRequest request, CancellationToken cancellationToken)
+    {
+        var at = await ReadAccessAsync(actor, channelId, cancellationToken);
+        Validation.Length(request.Query, "query", 1, MessageRules.MaxSearchLength);
+        if (request.Query is not null && request.Pinned is not null) throw StoatException.FailedValidation("pinned cannot be sent with query");
+        OptionalId(request.Before, "before");
+        OptionalId(request.After, "after");
+        var sort = request.Sort ?? MessageSort.Relevance;
+        if (sort == MessageSort.Relevance && request.Query is null) sort = MessageSort.Latest;
+        var page = await messages.QueryAsync(
+            new MessageQuery(channelId, PageSize(request.Limit), sort, request.Before, request.After, request.Query, request.Pinned), cancellationToken);
+        return request.IncludeUsers == true ? TypedResults.Ok(await WithUsersAsync(actor, at, page, cancellationToken)) : TypedResults.Ok(page);
+    }
+
+    public async Task<Message> EditAsync(User actor, string channelId, string messageId, EditMessageRequest request, CancellationToken cancellationToken)
+    {
+        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.SendMessage);
+        var message = await MessageAsync(channelId, messageId, cancellationToken);
+        if (message.Author != actor.Id) throw StoatException.CannotEditMessage();
+        if (request.Content is null && request.Embeds is null) throw StoatException.FailedValidation("give content or embeds to change");
+        var limits = options.CurrentValue.Limits.For(actor.CreatedAt, access.Now);
+        Validation.Length(request.Content, "content", 1, limits.MessageLength);
+        if (request.Embeds is { } embeds)
+        {
+            if (embeds.Count > Global.MessageEmbeds) throw StoatException.TooManyEmbeds(Global.MessageEmbeds);
+            if (embeds.Count > 0) at.Require(ChannelPermission.SendEmbeds);
+        }
+        MessageRules.RequireLength(request.Content ?? message.Content, request.Embeds, limits.MessageLength);
+        var textEmbeds = request.Embeds?.Select(MessageRules.ToEmbed).ToList();
+
+        var edited = message with
+        {
+            Content = request.Content ?? message.Content,
+            Embeds = request.Embeds is null ? message.Embeds : textEmbeds!.Count == 0 ? null : textEmbeds,
+            Edited = access.Now,
+        };
+        await messages.UpdateAsync(edited, cancellationToken);
+        var data = new Dictionary<string, object?> { ["edited"] = edited.Edited };
+        if (request.Content is not null) data["content"] = edited.Content;
+        if (request.Embeds is not null) data["embeds"] = edited.Embeds ?? [];
+        await events.PublishAsync(channelId, new MessageUpdateEvent(edited.Id, channelId, data, []));
+        return edited;
+    }
+
+    public async Task DeleteAsync(User actor, string channelId, string messageId, CancellationToken cancellationToken)
+    {
+        var at = await access.InChannelAsync(actor, channelId, cancellationToken);
+        var message = await MessageAsync(channelId, messageId, cancellationToken);
+        if (message.Author != actor.Id) at.Require(ChannelPermission.ManageMessages);
+        await messages.DeleteAsync(channelId, [message.Id], cancellationToken);
+        await events.PublishAsync(channelId, new MessageDeleteEvent(message.Id, channelId));
+    }
+
+    /// <summary>Deletes 1–100 of the channel's messages, each younger than a week; any other id refuses the whole request.</summary>
+    public async Task BulkDeleteAsync(User actor, string channelId, BulkDeleteRequest request, CancellationToken cancellationToken)
+    {
+        (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManageMessages);
+        var ids = (request.Ids ?? []).Distinct().ToList();
+        if (ids.Count is < 1 or > 100) throw StoatException.FailedValidation("ids must hold 1–100 message ids");
+        foreach (var id in ids) MessageRules.RequireId(id, "ids");
+        if (ids.Any(id => access.Now - Ulid.Parse(id).Time > MessageRules.BulkDeleteMaxAge))
+            throw StoatException.FailedValidation("messages older than 7 days cannot be bulk deleted");
+        var found = await messages.GetManyAsync(channelId, ids, cancellationToken);
+        if (found.Count != ids.Count) throw StoatException.UnknownMessage();
+        await messages.DeleteAsync(channelId, ids, cancellationToken);
+        await events.PublishAsync(channelId, new BulkMessageDeleteEvent(channelId, ids));
+    }
+
+    public async Task PinAsync(User actor, string channelId, string messageId, bool pinned, CancellationToken cancellationToken)
+    {
+        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManageMessages);
+        var message = await MessageAsync(channelId, messageId, cancellationToken);
+        if (message.Pinned == pinned) throw pinned ? StoatException.AlreadyPinned() : StoatException.NotPinned();
+        await messages.UpdateAsync(message with { Pinned = pinned }, cancellationToken);
+        await events.PublishAsync(channelId, pinned
+            ? new MessageUpdateEvent(message.Id, channelId, new Dictionary<string, object?> { ["pinned"] = true }, [])
+            : new MessageUpdateEvent(message.Id, channelId, new Dictionary<string, object?>(), ["Pinned"]));
+        await poster.PostSystemAsync(at.Channel, pinned ? new MessagePinned(message.Id, actor.Id) : new MessageUnpinned(message.Id, actor.Id), cancellationToken);
+    }
+
+    public async Task ReactAsync(User actor, string channelId, string messageId, string emoji, CancellationToken cancellationToken)
+    {
+        (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.React);
+        var message = await MessageAsync(channelId, messageId, cancellationToken);
+        var reactions = message.Reactions ?? new Dictionary<string, IReadOnlyList<string>>();
+        if (!IsUsableEmoji(emoji)) throw StoatException.InvalidOperation();
+        if (message.Interactions is { RestrictReactions: true } restricted && restricted.Reactions?.Contains(emoji) != true) throw StoatException.InvalidOperation();
+        if (!reactions.ContainsKey(emoji) && reactions.Count >= Global.MessageReactions) throw StoatException.InvalidOperation();
+        if (reactions.GetValueOrDefault(emoji)?.Contains(actor.Id) == true) return;
+        if (await messages.ChangeReactionsAsync(channelId, messageId, new ReactionChange.Add(emoji, actor.Id), cancellationToken) is null)
+            throw StoatException.UnknownMessage();
+        await events.PublishAsync(channelId, new MessageReactEvent(messageId, channelId, actor.Id, emoji));
+    }
+
+    /// <summary>Takes back the actor's reaction, another user's (<paramref name="userId"/>), or everyone's (<paramref name="removeAll"/>).</summary>
+    public async Task UnreactAsync(User actor, string channelId, string messageId, string emoji, string? userId, bool removeAll, CancellationToken cancellationToken)
+    {
+        var at = await access.InChannelAsync(actor, channelId, cancellationToken);
+        var message = await MessageAsync(channelId, messageId, cancellationToken);
+        if (removeAll || userId is not null && userId != actor.Id) at.Require(ChannelPermission.ManageMessages);
+        if (removeAll)
+        {
+            await messages.ChangeReactionsAsync(channelId, message.Id, new ReactionChange.RemoveEmoji(emoji), cancellationToken);
+            await events.PublishAsync(channelId, new MessageRemoveReactionEvent(message.Id, channelId, emoji));
+            return;
+        }
+        var user = userId ?? actor.Id;
+        if (message.Reactions?.GetValueOrDefault(emoji)?.Contains(user) != true) return;
+        await messages.ChangeReactionsAsync(channelId, message.Id, new ReactionChange.Remove(emoji, user), cancellationToken);
+        await events.PublishAsync(channelId, new MessageUnreactEvent(message.Id, channelId, user, emoji));
+    }
+
+    public async Task ClearReactionsAsync(User actor, string channelId, string messageId, CancellationToken cancellationToken)
+    {
+        (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManageMessages);
+        var message = await MessageAsync(channelId, messageId, cancellationToken);
+        await messages.ChangeReactionsAsync(channelId, message.Id, new ReactionChange.Clear(), cancellationToken);
+        await events.PublishAsync(channelId, new MessageUpdateEvent(message.Id, channelId,
+            new Dictionary<string, object?> { ["reactions"] = new Dictionary<string, string[]>() }, []));
+    }
+
+    private async Task<ChannelAccess> ReadAccessAsync(User actor, string channelId, CancellationToken cancellationToken) =>
+        (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ReadHistory);
+
+    private async Task<Message> MessageAsync(string channelId, string messageId, CancellationToken cancellationToken) =>
+        await messages.GetAsync(channelId, messageId, cancellationToken) ?? throw StoatException.UnknownMessage();
+
+    private static int PageSize(long? limit) => limit is null ? MessageRules.DefaultQueryLimit
+        : limit is >= 1 and <= MessageRules.MaxQueryLimit ? (int)limit
+        : throw StoatException.FailedValidation($"limit must be 1–{MessageRules.MaxQueryLimit}");
+
+    private static void OptionalId(string? value, string field)
+    {
+        if (value is not null) MessageRules.RequireId(value, field);
+    }
+
+    /// <summary>Custom emojis come from Autumn uploads, which do not exist yet, so only Unicode emojis can be used.</summary>
+    private static bool IsUsableEmoji(string emoji) => MessageRules.IsUnicodeEmoji(emoji);
+
+    private async Task<IReadOnlyList<string>> MembersAmongAsync(string serverId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        var result = new List<string>();
+        foreach (var userId in userIds)
+            if (await members.GetAsync(serverId, userId, cancellationToken) is not null) result.Add(userId);
+        return result;
+    }
+
+    private async Task<MessagesWithUsers> WithUsersAsync(User actor, ChannelAccess at, IReadOnlyList<Message> page, CancellationToken cancellationToken)
+    {
+        var authors = page.Where(m => m.Webhook is null && m.Author != MessageRules.SystemAuthor).Select(m => m.Author).Distinct().ToList();
+        var users = await access.SeenByAsync(actor, authors, cancellationToken);
+        if (at.Server is not { } server) return new MessagesWithUsers(page, users, null);
+        var authorMembers = new List<Member>();
+        foreach (var author in authors)
+            if (await members.GetAsync(server.Id, author, cancellationToken) is { } member) authorMembers.Add(member);
+        return new MessagesWithUsers(page, users, authorMembers);
+    }
+
+    private async Task<bool> ClaimIdempotencyKeyAsync(string userId, string key)
+    {
+        try
+        {
+            return await redis.GetDatabase().StringSetAsync(IdempotencyKey(userId, key), 1, IdempotencyWindow, When.NotExists);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // Without Redis a repeat cannot be recognised; sending must still work.
+            logger.LogWarning(e, "Idempotency key not checked: Redis did not answer");
+            return true;
+        }
+    }
+
+    private async Task ReleaseIdempotencyKeyAsync(string userId, string key)
+    {
+        try
+        {
+            await redis.GetDatabase().KeyDeleteAsync(IdempotencyKey(userId, key));
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger.LogWarning(e, "Idempotency key not released: Redis did not answer");
+        }
+    }
+
+    private static RedisKey IdempotencyKey(string userId, string key) => $"idempotency:{userId}:{key}";
+}

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using MassTransit;
+using Spokes.Api.Storage;
+using Spokes.Contracts.IntegrationEvents;
+
+namespace Spokes.Api.Messaging;
+
+/// <summary>Wakes the relay as soon as a write has queued integration events, instead of at its next poll.</summary>
+public sealed class OutboxSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        if (_signal.CurrentCount == 0)
+        {
+            try { _signal.Release(); } catch (SemaphoreFullException) { /* already signalled */ }
+        }
+    }
+
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
+}
+
+public static class Outbox
+{
+    private static readonly Dictionary<string, Type> EventTypes = typeof(IntegrationEvent).Assembly.GetTypes()
+        .Where(t => t.IsSubclassOf(typeof(IntegrationEvent)) && !t.IsAbstract)
+        .ToDictionary(t => t.FullName!);
+
+    /// <summary>The entry that publishes <paramref name="integrationEvent"/>; its id becomes the RabbitMQ message id.</summary>
+    public static OutboxEntry Entry(IntegrationEvent integrationEvent) => new(
+        integrationEvent.Id, integrationEvent.GetType().FullName!, JsonSerializer.Serialize(integrationEvent, integrationEvent.GetType()), integrationEvent.CreatedAt);
+
+    public static (IntegrationEvent Event, Type Type) Read(OutboxEntry entry)
+    {
+        var type = EventTypes.GetValueOrDefault(entry.MessageType)
+            ?? throw new InvalidOperationException($"The outbox holds an unknown event type '{entry.MessageType}'.");
+        return ((IntegrationEvent)JsonSerializer.Deserialize(entry.Body, type)!, type);
+    }
+}
+
+/// <summary>
+/// Publishes queued integration events to RabbitMQ in order, removing each only after the broker has
+/// confirmed it. While RabbitMQ is away the entries wait, and go out when it is back. Delivery is at least
+/// once: each event keeps its id as the message id, which consumers use to drop a repeat.
+/// </summary>
+public sealed class OutboxRelay(IServiceProvider services, IOutboxStore outbox, OutboxSignal signal, ILogger<OutboxRelay> logger) : BackgroundService
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.Zero;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (backoff > TimeSpan.Zero) await Task.Delay(backoff, stoppingToken);
+                var published = await PublishPendingAsync(stoppingToken);
+                backoff = TimeSpan.Zero;
+                if (published == 0) await signal.WaitAsync(Poll, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                logger.LogWarning("Integration events wait in the outbox: {Reason}. Retrying in {Backoff}.", e.Message, backoff);
+            }
+        }
+    }
+
+    private async Task<int> PublishPendingAsync(CancellationToken stoppingToken)
+    {
+        var pending = await outbox.PendingAsync(100, stoppingToken);
+        if (pending.Count == 0) return 0;
+        var bus = services.GetRequiredService<IBus>();
+        foreach (var entry in pending)
+        {
+            var (integrationEvent, type) = Outbox.Read(entry);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(PublishTimeout);
+            await bus.Publish(integrationEvent, type, context => context.MessageId = entry.Id, timeout.Token);
+            await outbox.CompleteAsync(entry.Id, stoppingToken);
+        }
+        return pending.Count;
+    }
+}

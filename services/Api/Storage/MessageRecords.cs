@@ -1,0 +1,110 @@
+using System.Text.Json.Serialization;
+
+namespace Spokes.Api.Storage;
+
+// Messages keep Stoat's shape in the database and on the wire, like the other community objects.
+
+/// <summary>Stoat's <c>MessageFlags</c>.</summary>
+[Flags]
+public enum MessageFlags
+{
+    None = 0,
+    SuppressNotifications = 1,
+    MentionsEveryone = 2,
+    MentionsOnline = 4,
+}
+
+/// <summary>Stoat's <c>Message</c> as stored; the author's user and member are added when it is sent out.</summary>
+public sealed record Message(
+    [property: JsonPropertyName("_id")] string Id,
+    string Channel,
+    string Author,
+    string? Nonce = null,
+    MessageWebhook? Webhook = null,
+    string? Content = null,
+    SystemMessage? System = null,
+    IReadOnlyList<TextEmbed>? Embeds = null,
+    IReadOnlyList<string>? Mentions = null,
+    IReadOnlyList<string>? RoleMentions = null,
+    IReadOnlyList<string>? Replies = null,
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? Reactions = null,
+    Interactions? Interactions = null,
+    Masquerade? Masquerade = null,
+    DateTimeOffset? Edited = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Pinned = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Flags = 0)
+{
+    /// <summary>When it was sent, which its ULID id records.</summary>
+    [JsonIgnore] public DateTimeOffset SentAt => Ulid.Parse(Id).Time;
+
+    [JsonIgnore] public MessageFlags MessageFlags => (MessageFlags)Flags;
+}
+
+public sealed record MessageWebhook(string Name, string? Avatar);
+
+public sealed record Masquerade(string? Name, string? Avatar, string? Colour);
+
+public sealed record Interactions(
+    IReadOnlyList<string>? Reactions,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool RestrictReactions);
+
+/// <summary>A custom embed as sent out: Stoat's <c>Text</c> embed.</summary>
+public sealed record TextEmbed(string? IconUrl, string? Url, string? Title, string? Description, string? Colour)
+{
+    [JsonPropertyOrder(-1)] public string Type => "Text";
+}
+
+/// <summary>Stoat's <c>SystemMessage</c>: what happened, in a message of its own.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(TextSystemMessage), "text")]
+[JsonDerivedType(typeof(UserAdded), "user_added")]
+[JsonDerivedType(typeof(UserRemoved), "user_remove")]
+[JsonDerivedType(typeof(UserJoined), "user_joined")]
+[JsonDerivedType(typeof(UserLeft), "user_left")]
+[JsonDerivedType(typeof(UserKicked), "user_kicked")]
+[JsonDerivedType(typeof(UserBanned), "user_banned")]
+[JsonDerivedType(typeof(ChannelRenamed), "channel_renamed")]
+[JsonDerivedType(typeof(ChannelDescriptionChanged), "channel_description_changed")]
+[JsonDerivedType(typeof(ChannelIconChanged), "channel_icon_changed")]
+[JsonDerivedType(typeof(ChannelOwnershipChanged), "channel_ownership_changed")]
+[JsonDerivedType(typeof(MessagePinned), "message_pinned")]
+[JsonDerivedType(typeof(MessageUnpinned), "message_unpinned")]
+[JsonDerivedType(typeof(CallStarted), "call_started")]
+public abstract record SystemMessage;
+
+public sealed record TextSystemMessage(string Content) : SystemMessage;
+public sealed record UserAdded(string Id, string By) : SystemMessage;
+public sealed record UserRemoved(string Id, string By) : SystemMessage;
+public sealed record UserJoined(string Id) : SystemMessage;
+public sealed record UserLeft(string Id) : SystemMessage;
+public sealed record UserKicked(string Id) : SystemMessage;
+public sealed record UserBanned(string Id) : SystemMessage;
+public sealed record ChannelRenamed(string Name, string By) : SystemMessage;
+public sealed record ChannelDescriptionChanged(string By) : SystemMessage;
+public sealed record ChannelIconChanged(string By) : SystemMessage;
+public sealed record ChannelOwnershipChanged(string From, string To) : SystemMessage;
+public sealed record MessagePinned(string Id, string By) : SystemMessage;
+public sealed record MessageUnpinned(string Id, string By) : SystemMessage;
+public sealed record CallStarted(string By, DateTimeOffset? FinishedAt) : SystemMessage;
+
+/// <summary>Which way a page of messages runs. Relevance needs a search query.</summary>
+public enum MessageSort { Latest, Oldest, Relevance }
+
+/// <summary>One page of a channel's messages: the bounds are exclusive ids; <see cref="Text"/> searches content.</summary>
+public sealed record MessageQuery(
+    string Channel,
+    int Limit,
+    MessageSort Sort = MessageSort.Latest,
+    string? Before = null,
+    string? After = null,
+    string? Text = null,
+    bool? Pinned = null);
+
+/// <summary>A user's synced client setting (Stoat's <c>UserSettings</c> entry): when it was written, and its value.</summary>
+public sealed record SyncedSetting(long Timestamp, string Value);
+
+/// <summary>
+/// An integration event waiting to be published: written together with the change it reports, removed once
+/// RabbitMQ has confirmed it (a transactional outbox), so a broker restart between the two loses nothing.
+/// </summary>
+public sealed record OutboxEntry(Guid Id, string MessageType, string Body, DateTimeOffset CreatedAt);

@@ -1,0 +1,147 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Spokes.Api.Storage.Mongo;
+
+/// <summary>
+/// Stoat's <c>messages</c> collection. A message's pending integration events ride in its own document
+/// (<c>outbox</c>) so they are written in the same single-document write as the message: a standalone
+/// MongoDB, as Stoat deploys it, has no multi-document transactions.
+/// </summary>
+public sealed class MongoMessageStore(MongoSchema schema) : IMessageStore, IOutboxStore
+{
+    private const string Outbox = "outbox";
+
+    // Fields an edit may clear; reactions and the outbox are changed only by their own operations.
+    private static readonly string[] EditableFields = ["content", "embeds", "edited", "pinned", "masquerade", "interactions", "mentions", "role_mentions", "replies"];
+
+    private static FilterDefinition<BsonDocument> ById(string channelId, string id) =>
+        MongoSchema.And(MongoSchema.Is("_id", id), MongoSchema.Is("channel", channelId));
+
+    public async Task InsertAsync(Message message, IReadOnlyList<OutboxEntry> outbox, CancellationToken cancellationToken = default)
+    {
+        var document = Documents.Write(message);
+        if (outbox.Count > 0)
+            document[Outbox] = new BsonArray(outbox.Select(e => new BsonDocument
+            {
+                ["id"] = e.Id.ToString(), ["type"] = e.MessageType, ["body"] = e.Body, ["created_at"] = e.CreatedAt.UtcDateTime,
+            }));
+        await MongoSchema.InsertAsync(schema.Messages, document, cancellationToken);
+        await schema.Channels.UpdateOneAsync(
+            MongoSchema.And(MongoSchema.Is("_id", message.Channel), Builders<BsonDocument>.Filter.Ne("channel_type", "SavedMessages")),
+            Builders<BsonDocument>.Update.Set("last_message_id", message.Id), cancellationToken: cancellationToken);
+    }
+
+    public async Task<Message?> GetAsync(string channelId, string id, CancellationToken cancellationToken = default) =>
+        Documents.Read<Message>(await schema.Messages.Find(ById(channelId, id)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<Message>> GetManyAsync(string channelId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+        ReadAll(await schema.Messages.Find(MongoSchema.And(MongoSchema.Is("channel", channelId), Builders<BsonDocument>.Filter.In("_id", ids)))
+            .ToListAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<Message>> QueryAsync(MessageQuery query, CancellationToken cancellationToken = default)
+    {
+        var filter = Builders<BsonDocument>.Filter;
+        var conditions = new List<FilterDefinition<BsonDocument>> { MongoSchema.Is("channel", query.Channel) };
+        if (query.Before is not null) conditions.Add(filter.Lt("_id", query.Before));
+        if (query.After is not null) conditions.Add(filter.Gt("_id", query.After));
+        if (query.Pinned is true) conditions.Add(MongoSchema.Is("pinned", true));
+        if (query.Pinned is false) conditions.Add(filter.Ne("pinned", true));
+        if (query.Text is not null) conditions.Add(filter.Text(query.Text));
+        var find = schema.Messages.Find(filter.And(conditions));
+        var sort = Builders<BsonDocument>.Sort;
+        find = query.Text is not null && query.Sort == MessageSort.Relevance
+            ? find.Project<BsonDocument>(Builders<BsonDocument>.Projection.MetaTextScore("score")).Sort(sort.MetaTextScore("score").Descending("_id"))
+            : find.Sort(query.Sort == MessageSort.Oldest ? sort.Ascending("_id") : sort.Descending("_id"));
+        return ReadAll(await find.Limit(query.Limit).ToListAsync(cancellationToken));
+    }
+
+    public async Task UpdateAsync(Message message, CancellationToken cancellationToken = default)
+    {
+        var document = Documents.Write(message);
+        var update = Builders<BsonDocument>.Update;
+        var changes = document.Elements.Where(e => e.Name is not ("_id" or "reactions")).Select(e => update.Set(e.Name, e.Value))
+            .Concat(EditableFields.Where(f => !document.Contains(f)).Select(f => update.Unset(f)));
+        await schema.Messages.UpdateOneAsync(ById(message.Channel, message.Id), update.Combine(changes), cancellationToken: cancellationToken);
+    }
+
+    public async Task<Message?> ChangeReactionsAsync(string channelId, string id, ReactionChange change, CancellationToken cancellationToken = default)
+    {
+        var update = Builders<BsonDocument>.Update;
+        var operation = change switch
+        {
+            ReactionChange.Add add => update.AddToSet($"reactions.{add.Emoji}", add.User),
+            ReactionChange.Remove remove => update.Pull($"reactions.{remove.Emoji}", remove.User),
+            ReactionChange.RemoveEmoji removeEmoji => update.Unset($"reactions.{removeEmoji.Emoji}"),
+            _ => update.Unset("reactions"),
+        };
+        var after = new FindOneAndUpdateOptions<BsonDocument> { ReturnDocument = ReturnDocument.After };
+        var document = await schema.Messages.FindOneAndUpdateAsync(ById(channelId, id), operation, after, cancellationToken);
+        if (document?.GetValue("reactions", null) is BsonDocument reactions && reactions.Elements.Any(e => e.Value.AsBsonArray.Count == 0))
+        {
+            // An emoji nobody reacts with any more is dropped, and so is an empty map, as Stoat stores them.
+            var empty = reactions.Elements.Where(e => e.Value.AsBsonArray.Count == 0).Select(e => update.Unset($"reactions.{e.Name}"));
+            document = await schema.Messages.FindOneAndUpdateAsync(ById(channelId, id), update.Combine(empty), after, cancellationToken);
+            if (document?.GetValue("reactions", null) is BsonDocument { ElementCount: 0 })
+                document = await schema.Messages.FindOneAndUpdateAsync(ById(channelId, id), update.Unset("reactions"), after, cancellationToken);
+        }
+        return Documents.Read<Message>(document);
+    }
+
+    public async Task<int> DeleteAsync(string channelId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+        (int)(await schema.Messages.DeleteManyAsync(
+            MongoSchema.And(MongoSchema.Is("channel", channelId), Builders<BsonDocument>.Filter.In("_id", ids)), cancellationToken)).DeletedCount;
+
+    public async Task<IReadOnlyList<OutboxEntry>> PendingAsync(int limit, CancellationToken cancellationToken = default) =>
+        (await schema.Messages.Find(Builders<BsonDocument>.Filter.Exists(Outbox)).Sort(Builders<BsonDocument>.Sort.Ascending("_id")).Limit(limit)
+            .Project(Builders<BsonDocument>.Projection.Include(Outbox)).ToListAsync(cancellationToken))
+        .SelectMany(d => d[Outbox].AsBsonArray.Select(e => e.AsBsonDocument))
+        .Select(e => new OutboxEntry(Guid.Parse(e["id"].AsString), e["type"].AsString, e["body"].AsString, new DateTimeOffset(e["created_at"].ToUniversalTime())))
+        .Take(limit).ToList();
+
+    public async Task CompleteAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        var entry = MongoSchema.Is($"{Outbox}.id", id.ToString());
+        await schema.Messages.UpdateOneAsync(entry, Builders<BsonDocument>.Update.PullFilter(Outbox, MongoSchema.Is("id", id.ToString())),
+            cancellationToken: cancellationToken);
+        await schema.Messages.UpdateManyAsync(Builders<BsonDocument>.Filter.Size(Outbox, 0), Builders<BsonDocument>.Update.Unset(Outbox),
+            cancellationToken: cancellationToken);
+    }
+
+    private static List<Message> ReadAll(IEnumerable<BsonDocument> documents) => documents.Select(d => Documents.Read<Message>(d)!).ToList();
+}
+
+/// <summary>Stoat's <c>user_settings</c>: one document per user, each key holding <c>[timestamp, value]</c>.</summary>
+public sealed class MongoSettingsStore(MongoSchema schema) : ISettingsStore
+{
+    public async Task<IReadOnlyDictionary<string, SyncedSetting>> GetAsync(string userId, IReadOnlyCollection<string> keys,
+        CancellationToken cancellationToken = default)
+    {
+        var document = await schema.Settings.Find(MongoSchema.Is("_id", userId)).FirstOrDefaultAsync(cancellationToken);
+        return keys.Distinct().Where(k => document?.GetValue(k, null) is BsonArray { Count: 2 })
+            .ToDictionary(k => k, k => new SyncedSetting(document![k][0].ToInt64(), document[k][1].AsString));
+    }
+
+    public async Task<IReadOnlyDictionary<string, SyncedSetting>> SetAsync(string userId, IReadOnlyDictionary<string, SyncedSetting> settings,
+        CancellationToken cancellationToken = default)
+    {
+        var written = new Dictionary<string, SyncedSetting>();
+        var filter = Builders<BsonDocument>.Filter;
+        foreach (var (key, setting) in settings)
+        {
+            var olderOrAbsent = filter.Or(filter.Exists(key, false), filter.Lte($"{key}.0", setting.Timestamp));
+            try
+            {
+                var result = await schema.Settings.UpdateOneAsync(MongoSchema.And(MongoSchema.Is("_id", userId), olderOrAbsent),
+                    Builders<BsonDocument>.Update.Set(key, new BsonArray { setting.Timestamp, setting.Value }), new UpdateOptions { IsUpsert = true },
+                    cancellationToken);
+                if (result.ModifiedCount + (result.UpsertedId is null ? 0 : 1) > 0) written[key] = setting;
+            }
+            catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
+            {
+                // The user's document exists with a newer value under this key: the upsert found nothing to update.
+            }
+        }
+        return written;
+    }
+}

@@ -1,0 +1,193 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+
+namespace Spokes.Api.Storage.Sqlite;
+
+/// <summary>
+/// Messages as documents with their channel, id and pin state pulled out and indexed; their text is also
+/// kept in an FTS5 index (<c>message_search</c>, rowid = the message's <c>seq</c>) for search.
+/// </summary>
+public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessageStore
+{
+    public Task InsertAsync(Message message, IReadOnlyList<OutboxEntry> outbox, CancellationToken cancellationToken = default) =>
+        database.WriteTransactionAsync(async (connection, transaction) =>
+        {
+            await RunAsync(connection, transaction, "INSERT INTO messages (id, channel_id, pinned, document) VALUES ($id, $channel, $pinned, $document)",
+                Row(message), cancellationToken);
+            if (message.Content is { Length: > 0 } content)
+                await RunAsync(connection, transaction, "INSERT INTO message_search (rowid, content) VALUES (last_insert_rowid(), $content)",
+                    Documents.Parameters(("content", content)), cancellationToken);
+            await RunAsync(connection, transaction,
+                "UPDATE channels SET document = json_set(document, '$.last_message_id', $id) WHERE id = $channel AND channel_type <> 'SavedMessages'",
+                Documents.Parameters(("id", message.Id), ("channel", message.Channel)), cancellationToken);
+            foreach (var entry in outbox)
+                await RunAsync(connection, transaction, "INSERT INTO outbox (id, message_type, body, created_at) VALUES ($id, $type, $body, $created)",
+                    Documents.Parameters(("id", entry.Id.ToString()), ("type", entry.MessageType), ("body", entry.Body),
+                        ("created", SqliteValues.Time(entry.CreatedAt))), cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public async Task<Message?> GetAsync(string channelId, string id, CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT document FROM messages WHERE channel_id = $channel AND id = $id",
+            Documents.Parameters(("channel", channelId), ("id", id)), Documents.Read<Message>, cancellationToken)).SingleOrDefault();
+
+    public async Task<IReadOnlyList<Message>> GetManyAsync(string channelId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        if (ids.Count == 0) return [];
+        var parameters = Documents.Parameters(("channel", channelId));
+        var names = ids.Distinct().Select((id, i) => { parameters["id" + i] = id; return "$id" + i; });
+        return await database.QueryAsync($"SELECT document FROM messages WHERE channel_id = $channel AND id IN ({string.Join(", ", names)})",
+            parameters, Documents.Read<Message>, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Message>> QueryAsync(MessageQuery query, CancellationToken cancellationToken = default)
+    {
+        var parameters = Documents.Parameters(("channel", query.Channel), ("before", query.Before), ("after", query.After), ("limit", query.Limit));
+        var where = new StringBuilder("m.channel_id = $channel");
+        if (query.Before is not null) where.Append(" AND m.id < $before");
+        if (query.After is not null) where.Append(" AND m.id > $after");
+        // Written as a literal so the partial index on pinned messages applies.
+        if (query.Pinned is { } pinned) where.Append(pinned ? " AND m.pinned = 1" : " AND m.pinned = 0");
+        var order = query.Sort == MessageSort.Oldest ? "m.id ASC" : "m.id DESC";
+        string sql;
+        if (query.Text is { } text)
+        {
+            parameters["text"] = FullTextQuery(text);
+            if (query.Sort == MessageSort.Relevance) order = "s.rank, m.id DESC";
+            sql = $"SELECT m.document FROM message_search s JOIN messages m ON m.seq = s.rowid WHERE message_search MATCH $text AND {where} ORDER BY {order} LIMIT $limit";
+        }
+        else
+        {
+            sql = $"SELECT m.document FROM messages m WHERE {where} ORDER BY {order} LIMIT $limit";
+        }
+        return await database.QueryAsync(sql, parameters, Documents.Read<Message>, cancellationToken);
+    }
+
+    /// <summary>
+    /// A search box's words as an FTS5 query with MongoDB <c>$text</c>'s meaning: any of the words, or a
+    /// "quoted phrase" as a whole; every term is quoted so no input is read as FTS5 syntax.
+    /// </summary>
+    public static string FullTextQuery(string text)
+    {
+        var terms = SearchTerm().Matches(text)
+            .Select(m => m.Groups["phrase"].Success ? m.Groups["phrase"].Value : m.Groups["word"].Value)
+            .Where(t => t.Any(char.IsLetterOrDigit))
+            .Select(t => "\"" + t.Replace("\"", "\"\"") + "\"");
+        var query = string.Join(" OR ", terms);
+        // Nothing searchable matches nothing, as in MongoDB.
+        return query.Length == 0 ? "\"\"" : query;
+    }
+
+    [GeneratedRegex("\"(?<phrase>[^\"]+)\"|(?<word>[^\\s\"]+)")]
+    private static partial Regex SearchTerm();
+
+    public Task UpdateAsync(Message message, CancellationToken cancellationToken = default) =>
+        database.WriteTransactionAsync(async (connection, transaction) =>
+        {
+            var stored = await ReadAsync(connection, transaction, message.Channel, message.Id, cancellationToken);
+            if (stored is null) return false;
+            await WriteAsync(connection, transaction, message with { Reactions = stored.Value.Message.Reactions }, stored.Value.Seq,
+                contentChanged: stored.Value.Message.Content != message.Content, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public Task<Message?> ChangeReactionsAsync(string channelId, string id, ReactionChange change, CancellationToken cancellationToken = default) =>
+        database.WriteTransactionAsync(async (connection, transaction) =>
+        {
+            if (await ReadAsync(connection, transaction, channelId, id, cancellationToken) is not { } stored) return null;
+            var changed = stored.Message with { Reactions = change.ApplyTo(stored.Message.Reactions) };
+            await WriteAsync(connection, transaction, changed, stored.Seq, contentChanged: false, cancellationToken);
+            return changed;
+        }, cancellationToken);
+
+    public Task<int> DeleteAsync(string channelId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+        database.WriteTransactionAsync(async (connection, transaction) =>
+        {
+            var deleted = 0;
+            foreach (var id in ids.Distinct())
+            {
+                var parameters = Documents.Parameters(("channel", channelId), ("id", id));
+                await RunAsync(connection, transaction,
+                    "DELETE FROM message_search WHERE rowid = (SELECT seq FROM messages WHERE channel_id = $channel AND id = $id)", parameters, cancellationToken);
+                deleted += await RunAsync(connection, transaction, "DELETE FROM messages WHERE channel_id = $channel AND id = $id", parameters, cancellationToken);
+            }
+            return deleted;
+        }, cancellationToken);
+
+    private static async Task<(Message Message, long Seq)?> ReadAsync(SqliteConnection connection, SqliteTransaction transaction, string channelId, string id,
+        CancellationToken cancellationToken)
+    {
+        await using var command = SqliteDatabase.Command(connection, "SELECT seq, document FROM messages WHERE channel_id = $channel AND id = $id",
+            Documents.Parameters(("channel", channelId), ("id", id)));
+        command.Transaction = transaction;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (Documents.Read<Message>(reader), reader.GetInt64(0)) : null;
+    }
+
+    private static async Task WriteAsync(SqliteConnection connection, SqliteTransaction transaction, Message message, long seq, bool contentChanged,
+        CancellationToken cancellationToken)
+    {
+        await RunAsync(connection, transaction, "UPDATE messages SET pinned = $pinned, document = $document WHERE id = $id", Row(message), cancellationToken);
+        if (!contentChanged) return;
+        await RunAsync(connection, transaction, "DELETE FROM message_search WHERE rowid = $seq", Documents.Parameters(("seq", seq)), cancellationToken);
+        if (message.Content is { Length: > 0 } content)
+            await RunAsync(connection, transaction, "INSERT INTO message_search (rowid, content) VALUES ($seq, $content)",
+                Documents.Parameters(("seq", seq), ("content", content)), cancellationToken);
+    }
+
+    private static async Task<int> RunAsync(SqliteConnection connection, SqliteTransaction transaction, string sql,
+        IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken)
+    {
+        await using var command = SqliteDatabase.Command(connection, sql, parameters);
+        command.Transaction = transaction;
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static Dictionary<string, object?> Row(Message message) => Documents.Parameters(
+        ("id", message.Id), ("channel", message.Channel), ("pinned", message.Pinned), ("document", Documents.Write(message)));
+}
+
+public sealed class SqliteOutboxStore(SqliteDatabase database) : IOutboxStore
+{
+    public async Task<IReadOnlyList<OutboxEntry>> PendingAsync(int limit, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT * FROM outbox ORDER BY created_at, id LIMIT $limit", Documents.Parameters(("limit", limit)),
+            r => new OutboxEntry(Guid.Parse(SqliteValues.Text(r, "id")), SqliteValues.Text(r, "message_type"), SqliteValues.Text(r, "body"),
+                SqliteValues.Time(r, "created_at")), cancellationToken);
+
+    public Task CompleteAsync(Guid id, CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("DELETE FROM outbox WHERE id = $id", Documents.Parameters(("id", id.ToString())), cancellationToken);
+}
+
+public sealed class SqliteSettingsStore(SqliteDatabase database) : ISettingsStore
+{
+    public async Task<IReadOnlyDictionary<string, SyncedSetting>> GetAsync(string userId, IReadOnlyCollection<string> keys,
+        CancellationToken cancellationToken = default)
+    {
+        if (keys.Count == 0) return new Dictionary<string, SyncedSetting>();
+        var parameters = Documents.Parameters(("user", userId), ("keys", JsonSerializer.Serialize(keys)));
+        var rows = await database.QueryAsync(
+            "SELECT key, timestamp, value FROM user_settings WHERE user_id = $user AND key IN (SELECT value FROM json_each($keys))", parameters,
+            r => (Key: r.GetString(0), Setting: new SyncedSetting(r.GetInt64(1), r.GetString(2))), cancellationToken);
+        return rows.ToDictionary(r => r.Key, r => r.Setting);
+    }
+
+    public Task<IReadOnlyDictionary<string, SyncedSetting>> SetAsync(string userId, IReadOnlyDictionary<string, SyncedSetting> settings,
+        CancellationToken cancellationToken = default) =>
+        database.WriteTransactionAsync<IReadOnlyDictionary<string, SyncedSetting>>(async (connection, transaction) =>
+        {
+            var written = new Dictionary<string, SyncedSetting>();
+            foreach (var (key, setting) in settings)
+            {
+                await using var command = SqliteDatabase.Command(connection,
+                    "INSERT INTO user_settings (user_id, key, timestamp, value) VALUES ($user, $key, $timestamp, $value) " +
+                    "ON CONFLICT (user_id, key) DO UPDATE SET timestamp = excluded.timestamp, value = excluded.value " +
+                    "WHERE excluded.timestamp >= user_settings.timestamp",
+                    Documents.Parameters(("user", userId), ("key", key), ("timestamp", setting.Timestamp), ("value", setting.Value)));
+                command.Transaction = transaction;
+                if (await command.ExecuteNonQueryAsync(cancellationToken) == 1) written[key] = setting;
+            }
+            return written;
+        }, cancellationToken);
+}

@@ -1,0 +1,254 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Spokes.Api.Tests;
+
+/// <summary>Messages through the Api as a Stoat client sends and reads them, with the events they publish.</summary>
+[Collection(nameof(ApiCollection))]
+public class MessagingTests(ApiFixture api) : IAsyncLifetime
+{
+    private const string Messages = "/channels/{target}/messages";
+    private const string OneMessage = "/channels/{target}/messages/{msg}";
+
+    private PublishedEvents _events = null!;
+
+    public async Task InitializeAsync() => _events = await PublishedEvents.SubscribeAsync(api);
+
+    public async Task DisposeAsync() => await _events.DisposeAsync();
+
+    private static string Id(StoatSession.Reply reply) => reply.Body.GetProperty("_id").GetString()!;
+
+    /// <summary>An owner with a server, and a member who joined it through an invite.</summary>
+    private async Task<(OnboardedUser Owner, OnboardedUser Member, string Server, string Channel)> ServerWithMemberAsync()
+    {
+        var owner = await OnboardedUser.CreateAsync(api, "owner");
+        var member = await OnboardedUser.CreateAsync(api, "member");
+        var created = await owner.Client.PostAsync("/servers/create", "/servers/create", new { name = "Chat" });
+        var channel = created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!;
+        var invite = await owner.Client.PostAsync($"/channels/{channel}/invites", "/channels/{target}/invites");
+        Assert.Equal(HttpStatusCode.OK, (await member.Client.PostAsync($"/invites/{Id(invite)}", "/invites/{target}")).Status);
+        return (owner, member, created.Body.GetProperty("server").GetProperty("_id").GetString()!, channel);
+    }
+
+    private static async Task<StoatSession.Reply> SendAsync(OnboardedUser user, string channel, object body)
+    {
+        var reply = await user.Client.PostAsync($"/channels/{channel}/messages", Messages, body);
+        Assert.True(reply.Status == HttpStatusCode.OK, $"send → {(int)reply.Status} {reply.Body}");
+        return reply;
+    }
+
+    private static async Task ErrorAsync(Task<StoatSession.Reply> call, HttpStatusCode status, string type)
+    {
+        var reply = await call;
+        Assert.Equal((status, type), (reply.Status, reply.ErrorType));
+    }
+
+    private static List<string> Ids(JsonElement messages) => messages.EnumerateArray().Select(m => m.GetProperty("_id").GetString()!).ToList();
+
+    [Fact]
+    public async Task A_conversation_sends_replies_edits_reacts_pins_and_deletes_with_events()
+    {
+        var (owner, member, _, channel) = await ServerWithMemberAsync();
+        // Joining is announced in the server's system channel.
+        var joined = await _events.WaitForAsync(channel, "Message", e => e.TryGetProperty("system", out var s) && s.GetProperty("id").GetString() == member.Id);
+        Assert.Equal("user_joined", joined.GetProperty("system").GetProperty("type").GetString());
+
+        var first = await SendAsync(owner, channel, new { content = "hello there" });
+        Assert.Equal((owner.Id, channel, "hello there"), (first.Body.GetProperty("author").GetString(), first.Body.GetProperty("channel").GetString(),
+            first.Body.GetProperty("content").GetString()));
+        var sent = await _events.WaitForAsync(channel, "Message", e => e.GetProperty("_id").GetString() == Id(first));
+        Assert.Equal(owner.Id, sent.GetProperty("user").GetProperty("_id").GetString());
+        Assert.Equal(owner.Id, sent.GetProperty("member").GetProperty("_id").GetProperty("user").GetString());
+
+        var reply = await SendAsync(member, channel, new { content = "hi!", replies = new[] { new { id = Id(first), mention = true } } });
+        Assert.Equal(Id(first), reply.Body.GetProperty("replies")[0].GetString());
+        Assert.Equal(owner.Id, reply.Body.GetProperty("mentions")[0].GetString());
+
+        var edited = await owner.Client.PatchAsync($"/channels/{channel}/messages/{Id(first)}", OneMessage, new { content = "hello, edited" });
+        Assert.Equal("hello, edited", edited.Body.GetProperty("content").GetString());
+        Assert.True(edited.Body.TryGetProperty("edited", out _));
+        await _events.WaitForAsync(channel, "MessageUpdate", e => e.GetProperty("id").GetString() == Id(first)
+            && e.GetProperty("data").GetProperty("content").GetString() == "hello, edited");
+        await ErrorAsync(member.Client.PatchAsync($"/channels/{channel}/messages/{Id(first)}", OneMessage, new { content = "not mine" }),
+            HttpStatusCode.Forbidden, "CannotEditMessage");
+
+        var react = $"/channels/{channel}/messages/{Id(first)}/reactions/%F0%9F%91%8D";
+        Assert.Equal(HttpStatusCode.NoContent, (await member.Client.PutAsync(react, "/channels/{target}/messages/{msg}/reactions/{emoji}")).Status);
+        await _events.WaitForAsync(channel, "MessageReact", e => e.GetProperty("user_id").GetString() == member.Id && e.GetProperty("emoji_id").GetString() == "👍");
+        var fetched = await owner.Client.GetAsync($"/channels/{channel}/messages/{Id(first)}", OneMessage);
+        Assert.Equal(member.Id, fetched.Body.GetProperty("reactions").GetProperty("👍")[0].GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await member.Client.DeleteAsync(react, "/channels/{target}/messages/{msg}/reactions/{emoji}")).Status);
+        await _events.WaitForAsync(channel, "MessageUnreact", e => e.GetProperty("user_id").GetString() == member.Id);
+        fetched = await owner.Client.GetAsync($"/channels/{channel}/messages/{Id(first)}", OneMessage);
+        Assert.False(fetched.Body.TryGetProperty("reactions", out _));
+        await ErrorAsync(member.Client.PutAsync($"/channels/{channel}/messages/{Id(first)}/reactions/notanemoji", "/channels/{target}/messages/{msg}/reactions/{emoji}"),
+            HttpStatusCode.BadRequest, "InvalidOperation");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.PostAsync($"/channels/{channel}/messages/{Id(first)}/pin", "/channels/{target}/messages/{msg}/pin")).Status);
+        await ErrorAsync(owner.Client.PostAsync($"/channels/{channel}/messages/{Id(first)}/pin", "/channels/{target}/messages/{msg}/pin"), HttpStatusCode.BadRequest, "AlreadyPinned");
+        await ErrorAsync(member.Client.PostAsync($"/channels/{channel}/messages/{Id(reply)}/pin", "/channels/{target}/messages/{msg}/pin"), HttpStatusCode.Forbidden, "MissingPermission");
+        var pinnedNotice = await _events.WaitForAsync(channel, "Message", e => e.TryGetProperty("system", out var s) && s.GetProperty("type").GetString() == "message_pinned");
+        Assert.Equal(Id(first), pinnedNotice.GetProperty("system").GetProperty("id").GetString());
+        var pinned = await owner.Client.PostAsync($"/channels/{channel}/search", "/channels/{target}/search", new { pinned = true });
+        Assert.Equal([Id(first)], Ids(pinned.Body));
+
+        await ErrorAsync(member.Client.DeleteAsync($"/channels/{channel}/messages/{Id(first)}", OneMessage), HttpStatusCode.Forbidden, "MissingPermission");
+        Assert.Equal(HttpStatusCode.NoContent, (await member.Client.DeleteAsync($"/channels/{channel}/messages/{Id(reply)}", OneMessage)).Status);
+        await _events.WaitForAsync(channel, "MessageDelete", e => e.GetProperty("id").GetString() == Id(reply));
+        await ErrorAsync(owner.Client.GetAsync($"/channels/{channel}/messages/{Id(reply)}", OneMessage), HttpStatusCode.NotFound, "UnknownMessage");
+    }
+
+    [Fact]
+    public async Task History_pages_both_ways_and_around_a_message_and_includes_users()
+    {
+        var owner = await OnboardedUser.CreateAsync(api, "historian");
+        var created = await owner.Client.PostAsync("/servers/create", "/servers/create", new { name = "History" });
+        var channel = created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!;
+        var sent = new List<string>();
+        for (var i = 0; i < 120; i++) sent.Add(Id(await SendAsync(owner, channel, new { content = $"message {i}" })));
+
+        var newest = await owner.Client.GetAsync($"/channels/{channel}/messages?limit=50", Messages);
+        Assert.Equal(sent.AsEnumerable().Reverse().Take(50), Ids(newest.Body));
+        var older = await owner.Client.GetAsync($"/channels/{channel}/messages?limit=50&before={sent[70]}", Messages);
+        Assert.Equal(sent.Take(70).Reverse().Take(50), Ids(older.Body));
+        var oldest = await owner.Client.GetAsync($"/channels/{channel}/messages?limit=30&sort=Oldest&after={sent[9]}", Messages);
+        Assert.Equal(sent.Skip(10).Take(30), Ids(oldest.Body));
+        var around = await owner.Client.GetAsync($"/channels/{channel}/messages?limit=10&nearby={sent[60]}", Messages);
+        Assert.Equal(sent.Skip(55).Take(10).Reverse(), Ids(around.Body));
+
+        var withUsers = await owner.Client.GetAsync($"/channels/{channel}/messages?limit=5&include_users=true", Messages);
+        Assert.Equal(5, withUsers.Body.GetProperty("messages").GetArrayLength());
+        Assert.Equal(owner.Id, withUsers.Body.GetProperty("users")[0].GetProperty("_id").GetString());
+        Assert.Equal(owner.Id, withUsers.Body.GetProperty("members")[0].GetProperty("_id").GetProperty("user").GetString());
+
+        await ErrorAsync(owner.Client.GetAsync($"/channels/{channel}/messages?limit=101", Messages), HttpStatusCode.BadRequest, "FailedValidation");
+        await ErrorAsync(owner.Client.GetAsync($"/channels/{channel}/messages?sort=Relevance", Messages), HttpStatusCode.BadRequest, "FailedValidation");
+        await ErrorAsync(owner.Client.GetAsync($"/channels/{channel}/messages?before=nope", Messages), HttpStatusCode.BadRequest, "FailedValidation");
+    }
+
+    [Fact]
+    public async Task Search_finds_words_by_relevance_and_recency()
+    {
+        var owner = await OnboardedUser.CreateAsync(api, "searcher");
+        var created = await owner.Client.PostAsync("/servers/create", "/servers/create", new { name = "Search" });
+        var channel = created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!;
+        var bicycle = Id(await SendAsync(owner, channel, new { content = "my bicycle has two spokes" }));
+        var wheel = Id(await SendAsync(owner, channel, new { content = "a wheel full of spokes, spokes everywhere" }));
+        await SendAsync(owner, channel, new { content = "nothing to see here" });
+
+        var found = await owner.Client.PostAsync($"/channels/{channel}/search", "/channels/{target}/search", new { query = "spokes" });
+        Assert.Equal([wheel, bicycle], Ids(found.Body));
+        var latest = await owner.Client.PostAsync($"/channels/{channel}/search", "/channels/{target}/search", new { query = "bicycle wheel", sort = "Oldest" });
+        Assert.Equal([bicycle, wheel], Ids(latest.Body));
+        var none = await owner.Client.PostAsync($"/channels/{channel}/search", "/channels/{target}/search", new { query = "\"OR\" NEAR(" });
+        Assert.Equal(0, none.Body.GetArrayLength());
+
+        await ErrorAsync(owner.Client.PostAsync($"/channels/{channel}/search", "/channels/{target}/search", new { query = new string('a', 65) }),
+            HttpStatusCode.BadRequest, "FailedValidation");
+        await ErrorAsync(owner.Client.PostAsync($"/channels/{channel}/search", "/channels/{target}/search", new { query = "spokes", pinned = true }),
+            HttpStatusCode.BadRequest, "FailedValidation");
+    }
+
+    [Fact]
+    public async Task Bad_messages_are_refused_and_change_nothing()
+    {
+        var (owner, member, _, channel) = await ServerWithMemberAsync();
+        var before = Ids((await owner.Client.GetAsync($"/channels/{channel}/messages", Messages)).Body);
+
+        await ErrorAsync(owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { content = new string('x', 2001) }),
+            HttpStatusCode.RequestEntityTooLarge, "PayloadTooLarge");
+        await ErrorAsync(owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { content = "" }), HttpStatusCode.BadRequest, "EmptyMessage");
+        var sixReplies = Enumerable.Range(0, 6).Select(_ => new { id = "01J00000000000000000000000", mention = false }).ToArray();
+        await ErrorAsync(owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { content = "x", replies = sixReplies }),
+            HttpStatusCode.BadRequest, "TooManyReplies");
+        var sixEmbeds = Enumerable.Range(0, 6).Select(i => new { title = $"embed {i}" }).ToArray();
+        await ErrorAsync(owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { content = "x", embeds = sixEmbeds }),
+            HttpStatusCode.BadRequest, "TooManyEmbeds");
+        await ErrorAsync(owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { content = "x", attachments = Enumerable.Repeat("file", 6) }),
+            HttpStatusCode.BadRequest, "TooManyAttachments");
+        await ErrorAsync(owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { content = "x", replies = new[] { new { id = "01J00000000000000000000000", mention = false } } }),
+            HttpStatusCode.NotFound, "UnknownMessage");
+        await ErrorAsync(member.Client.PostAsync($"/channels/{channel}/messages", Messages, new { content = "ping @everyone" }),
+            HttpStatusCode.Forbidden, "MissingPermission");
+        await ErrorAsync(member.Client.PostAsync($"/channels/{channel}/messages", Messages, new { content = "x", masquerade = new { name = "Someone else" } }),
+            HttpStatusCode.Forbidden, "MissingPermission");
+        Assert.Equal(before, Ids((await owner.Client.GetAsync($"/channels/{channel}/messages", Messages)).Body));
+
+        // A repeated Idempotency-Key is refused; the first send stands alone.
+        owner.Client.IdempotencyKey = Guid.NewGuid().ToString();
+        var once = await SendAsync(owner, channel, new { content = "only once" });
+        await ErrorAsync(owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { content = "only once" }), HttpStatusCode.Conflict, "DuplicateNonce");
+        owner.Client.IdempotencyKey = null;
+        Assert.Equal([Id(once), .. before], Ids((await owner.Client.GetAsync($"/channels/{channel}/messages", Messages)).Body));
+
+        // Reactions outside a restricted list are refused.
+        var restricted = await SendAsync(owner, channel, new { content = "vote", interactions = new { reactions = new[] { "👍", "👎" }, restrict_reactions = true } });
+        await ErrorAsync(member.Client.PutAsync($"/channels/{channel}/messages/{Id(restricted)}/reactions/%F0%9F%8E%89", "/channels/{target}/messages/{msg}/reactions/{emoji}"),
+            HttpStatusCode.BadRequest, "InvalidOperation");
+        Assert.Equal(HttpStatusCode.NoContent,
+            (await member.Client.PutAsync($"/channels/{channel}/messages/{Id(restricted)}/reactions/%F0%9F%91%8D", "/channels/{target}/messages/{msg}/reactions/{emoji}")).Status);
+    }
+
+    [Fact]
+    public async Task Bulk_delete_takes_only_recent_messages_of_the_channel()
+    {
+        var (owner, member, server, channel) = await ServerWithMemberAsync();
+        var other = Id(await owner.Client.PostAsync($"/servers/{server}/channels", "/servers/{server}/channels", new { name = "other" }));
+        var ours = new List<string>();
+        for (var i = 0; i < 3; i++) ours.Add(Id(await SendAsync(member, channel, new { content = $"spam {i}" })));
+        var foreign = Id(await SendAsync(owner, other, new { content = "elsewhere" }));
+        var weekOld = Ulid.NewUlid(DateTimeOffset.UtcNow.AddDays(-8)).ToString();
+        const string Bulk = "/channels/{target}/messages/bulk";
+
+        await ErrorAsync(member.Client.SendJsonAsync(HttpMethod.Delete, $"/channels/{channel}/messages/bulk", Bulk, new { ids = ours }), HttpStatusCode.Forbidden, "MissingPermission");
+        await ErrorAsync(owner.Client.SendJsonAsync(HttpMethod.Delete, $"/channels/{channel}/messages/bulk", Bulk, new { ids = new[] { ours[0], weekOld } }),
+            HttpStatusCode.BadRequest, "FailedValidation");
+        await ErrorAsync(owner.Client.SendJsonAsync(HttpMethod.Delete, $"/channels/{channel}/messages/bulk", Bulk, new { ids = new[] { ours[0], foreign } }),
+            HttpStatusCode.NotFound, "UnknownMessage");
+        await ErrorAsync(owner.Client.SendJsonAsync(HttpMethod.Delete, $"/channels/{channel}/messages/bulk", Bulk, new { ids = Array.Empty<string>() }),
+            HttpStatusCode.BadRequest, "FailedValidation");
+        var all = Ids((await owner.Client.GetAsync($"/channels/{channel}/messages", Messages)).Body);
+        Assert.Subset(all.ToHashSet(), ours.ToHashSet());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.SendJsonAsync(HttpMethod.Delete, $"/channels/{channel}/messages/bulk", Bulk, new { ids = ours })).Status);
+        await _events.WaitForAsync(channel, "BulkMessageDelete", e => e.GetProperty("ids").GetArrayLength() == 3);
+        Assert.Empty(Ids((await owner.Client.GetAsync($"/channels/{channel}/messages", Messages)).Body).Intersect(ours));
+        Assert.Equal(HttpStatusCode.OK, (await owner.Client.GetAsync($"/channels/{other}/messages/{foreign}", OneMessage)).Status);
+    }
+
+    [Fact]
+    public async Task Mentions_show_as_unreads_until_the_channel_is_acknowledged()
+    {
+        var (owner, member, _, channel) = await ServerWithMemberAsync();
+        var mention = await SendAsync(owner, channel, new { content = $"hey <@{member.Id}>, and <@{Ulid.NewUlid()}> who is not here" });
+        Assert.Equal([member.Id], mention.Body.GetProperty("mentions").EnumerateArray().Select(m => m.GetString()));
+
+        var unreads = await member.Client.GetAsync("/sync/unreads", "/sync/unreads");
+        var unread = unreads.Body.EnumerateArray().Single(u => u.GetProperty("_id").GetProperty("channel").GetString() == channel);
+        Assert.Equal([Id(mention)], unread.GetProperty("mentions").EnumerateArray().Select(m => m.GetString()));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await member.Client.PutAsync($"/channels/{channel}/ack/{Id(mention)}", "/channels/{target}/ack/{message}")).Status);
+        await _events.WaitForAsync(member.Id + "!", "ChannelAck", e => e.GetProperty("message_id").GetString() == Id(mention));
+        unread = (await member.Client.GetAsync("/sync/unreads", "/sync/unreads")).Body.EnumerateArray()
+            .Single(u => u.GetProperty("_id").GetProperty("channel").GetString() == channel);
+        Assert.Equal(Id(mention), unread.GetProperty("last_id").GetString());
+        Assert.False(unread.TryGetProperty("mentions", out var left) && left.GetArrayLength() > 0);
+    }
+
+    [Fact]
+    public async Task Settings_sync_and_the_newest_write_wins()
+    {
+        var user = await OnboardedUser.CreateAsync(api, "settler");
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.PostAsync("/sync/settings/set?timestamp=2000", "/sync/settings/set", new { theme = "{\"dark\":true}", locale = "\"en\"" })).Status);
+        await _events.WaitForAsync(user.Id + "!", "UserSettingsUpdate", e => e.GetProperty("update").TryGetProperty("theme", out _));
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.PostAsync("/sync/settings/set?timestamp=1000", "/sync/settings/set", new { theme = "stale" })).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.PostAsync("/sync/settings/set?timestamp=3000", "/sync/settings/set", new { locale = "\"fr\"" })).Status);
+
+        var fetched = await user.Client.PostAsync("/sync/settings/fetch", "/sync/settings/fetch", new { keys = new[] { "theme", "locale", "unknown" } });
+        Assert.Equal((2000, "{\"dark\":true}"), (fetched.Body.GetProperty("theme")[0].GetInt64(), fetched.Body.GetProperty("theme")[1].GetString()));
+        Assert.Equal((3000, "\"fr\""), (fetched.Body.GetProperty("locale")[0].GetInt64(), fetched.Body.GetProperty("locale")[1].GetString()));
+        Assert.False(fetched.Body.TryGetProperty("unknown", out _));
+        await ErrorAsync(user.Client.PostAsync("/sync/settings/set", "/sync/settings/set", new Dictionary<string, string> { ["bad key!"] = "x" }),
+            HttpStatusCode.BadRequest, "FailedValidation");
+    }
+}
