@@ -9,9 +9,11 @@ public sealed record OnboardedUser(StoatSession Client, string Id, string Tag)
 {
     public const string Password = "correct horse battery staple";
 
-    public static async Task<OnboardedUser> CreateAsync(ApiFixture api, string username)
+    public static Task<OnboardedUser> CreateAsync(ApiFixture api, string username) => CreateAsync(api.Factory, username);
+
+    public static async Task<OnboardedUser> CreateAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> api, string username)
     {
-        var client = new StoatSession(api.Factory.CreateClient());
+        var client = new StoatSession(api.CreateClient());
         var email = $"{username}-{Guid.NewGuid():N}@example.com";
         await client.PostAsync("/auth/account/create", "/auth/account/create", new { email, password = Password });
         client.Token = (await client.PostAsync("/auth/session/login", "/auth/session/login", new { email, password = Password })).Body.GetProperty("token").GetString();

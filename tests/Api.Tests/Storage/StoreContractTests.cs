@@ -17,7 +17,8 @@ public abstract class StoreContractTests
     protected sealed record Stores(
         IAccountStore Accounts, ISessionStore Sessions, IUserStore Users,
         IServerStore Servers, IChannelStore Channels, IMemberStore Members, IBanStore Bans, IInviteStore Invites,
-        IMfaTicketStore Tickets, ISignupInviteStore SignupInvites, IUnreadStore Unreads);
+        IMfaTicketStore Tickets, ISignupInviteStore SignupInvites, IUnreadStore Unreads,
+        IMessageStore Messages, IOutboxStore Outbox, ISettingsStore Settings);
 
     protected abstract Task<Stores> CreateStoresAsync();
 
@@ -329,6 +330,113 @@ public abstract class StoreContractTests
         Assert.False(await stores.Bans.DeleteAsync(server, user));
     }
 
+    [SkippableFact]
+    public async Task Messages_page_both_ways_search_their_text_and_keep_the_channel_last_message()
+    {
+        var stores = await CreateStoresAsync();
+        var channel = new TextChannel(Id(), Id(), "general", null, null, null, null, false, null);
+        await stores.Channels.CreateAsync(channel);
+        var author = Id();
+        var texts = new[] { "the quick brown fox", "spokes and wheels", "a wheel with many spokes, spokes", "nothing here", "brown bread" };
+        var sent = new List<Message>();
+        foreach (var text in texts)
+        {
+            var message = new Message(Id(), channel.Id, author, Content: text);
+            await stores.Messages.InsertAsync(message, []);
+            sent.Add(message);
+        }
+        await stores.Messages.InsertAsync(new Message(Id(), Id(), author, Content: "spokes elsewhere"), []);
+
+        Assert.Equal(sent[^1].Id, ((TextChannel)(await stores.Channels.GetAsync(channel.Id))!).LastMessageId);
+        Assert.Equal(Json(sent[1]), Json(await stores.Messages.GetAsync(channel.Id, sent[1].Id)));
+        Assert.Null(await stores.Messages.GetAsync(Id(), sent[1].Id));
+        var ids = sent.Select(m => m.Id).ToList();
+        Assert.Equal(ids.AsEnumerable().Reverse().Take(2), (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 2))).Select(m => m.Id));
+        Assert.Equal(ids.Skip(1).Take(2), (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 2, MessageSort.Oldest, After: ids[0]))).Select(m => m.Id));
+        Assert.Equal([ids[1], ids[0]], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Before: ids[2]))).Select(m => m.Id));
+        Assert.Equal([ids[2], ids[1]], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, MessageSort.Relevance, Text: "spokes"))).Select(m => m.Id));
+        Assert.Equal([ids[4], ids[0]], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "brown"))).Select(m => m.Id));
+
+        await stores.Messages.UpdateAsync(sent[0] with { Content = "edited to say spokes", Pinned = true });
+        Assert.Equal([ids[0]], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Pinned: true))).Select(m => m.Id));
+        Assert.Contains(ids[0], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "spokes"))).Select(m => m.Id));
+        Assert.DoesNotContain(ids[0], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "fox"))).Select(m => m.Id));
+
+        Assert.Equal(2, await stores.Messages.DeleteAsync(channel.Id, [ids[1], ids[2], Id()]));
+        Assert.Empty(await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "wheel")));
+        Assert.Equal([ids[0], ids[3]], (await stores.Messages.GetManyAsync(channel.Id, [ids[0], ids[1], ids[3]])).Select(m => m.Id).Order());
+    }
+
+    [SkippableFact]
+    public async Task Reactions_change_one_at_a_time_and_an_edit_keeps_them()
+    {
+        var stores = await CreateStoresAsync();
+        var message = new Message(Id(), Id(), Id(), Content: "react to me");
+        await stores.Messages.InsertAsync(message, []);
+        var (alice, bob) = (Id(), Id());
+        await Task.WhenAll(
+            stores.Messages.ChangeReactionsAsync(message.Channel, message.Id, new ReactionChange.Add("👍", alice)),
+            stores.Messages.ChangeReactionsAsync(message.Channel, message.Id, new ReactionChange.Add("👍", bob)),
+            stores.Messages.ChangeReactionsAsync(message.Channel, message.Id, new ReactionChange.Add("🎉", bob)));
+        await stores.Messages.UpdateAsync(message with { Content = "edited" });
+        var reacted = (await stores.Messages.GetAsync(message.Channel, message.Id))!;
+        Assert.Equal("edited", reacted.Content);
+        Assert.Equal(new[] { alice, bob }.Order(), reacted.Reactions!["👍"].Order());
+        Assert.Equal([bob], reacted.Reactions["🎉"]);
+
+        var removed = await stores.Messages.ChangeReactionsAsync(message.Channel, message.Id, new ReactionChange.Remove("🎉", bob));
+        Assert.False(removed!.Reactions!.ContainsKey("🎉"));
+        removed = await stores.Messages.ChangeReactionsAsync(message.Channel, message.Id, new ReactionChange.RemoveEmoji("👍"));
+        Assert.Null(removed!.Reactions);
+        Assert.Null(await stores.Messages.ChangeReactionsAsync(message.Channel, Id(), new ReactionChange.Clear()));
+    }
+
+    [SkippableFact]
+    public async Task Outbox_entries_are_stored_with_their_message_and_leave_once_completed()
+    {
+        var stores = await CreateStoresAsync();
+        var first = new OutboxEntry(Guid.CreateVersion7(), "Spokes.Contracts.IntegrationEvents.MessageSent", "{\"a\":1}", Now);
+        var second = new OutboxEntry(Guid.CreateVersion7(), "Spokes.Contracts.IntegrationEvents.MessageLinksPosted", "{\"b\":2}", Now.AddSeconds(1));
+        var message = new Message(Id(), Id(), Id(), Content: "x");
+        await stores.Messages.InsertAsync(message, [first, second]);
+        await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Messages.InsertAsync(message with { Content = "again" }, [first]));
+
+        Assert.Equal([first, second], await stores.Outbox.PendingAsync(10));
+        await stores.Outbox.CompleteAsync(first.Id);
+        Assert.Equal([second], await stores.Outbox.PendingAsync(10));
+        await stores.Outbox.CompleteAsync(second.Id);
+        Assert.Empty(await stores.Outbox.PendingAsync(10));
+        Assert.Equal("x", (await stores.Messages.GetAsync(message.Channel, message.Id))!.Content);
+    }
+
+    [SkippableFact]
+    public async Task Settings_keep_the_newest_value_by_timestamp()
+    {
+        var stores = await CreateStoresAsync();
+        var user = Id();
+        Assert.Equal(2, (await stores.Settings.SetAsync(user, new Dictionary<string, SyncedSetting> { ["theme"] = new(200, "dark"), ["locale"] = new(200, "en") })).Count);
+        var written = await stores.Settings.SetAsync(user, new Dictionary<string, SyncedSetting> { ["theme"] = new(100, "light"), ["locale"] = new(300, "fr") });
+        Assert.Equal(["locale"], written.Keys);
+        var stored = await stores.Settings.GetAsync(user, ["theme", "locale", "missing"]);
+        Assert.Equal(new SyncedSetting(200, "dark"), stored["theme"]);
+        Assert.Equal(new SyncedSetting(300, "fr"), stored["locale"]);
+        Assert.Equal(2, stored.Count);
+        Assert.Empty(await stores.Settings.GetAsync(Id(), ["theme"]));
+    }
+
+    [SkippableFact]
+    public async Task Mentions_gather_until_the_channel_is_acknowledged()
+    {
+        var stores = await CreateStoresAsync();
+        var (user, channel, first, second) = (Id(), Id(), Id(), Id());
+        await stores.Unreads.AddMentionAsync([user], channel, first);
+        await stores.Unreads.AddMentionAsync([user], channel, second);
+        Assert.Equal([first, second], (await stores.Unreads.ListAsync(user)).Single().Mentions);
+        await stores.Unreads.AckAsync(user, [channel], second);
+        var unread = (await stores.Unreads.ListAsync(user)).Single();
+        Assert.Equal((second, null), (unread.LastId, unread.Mentions));
+    }
+
     private static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value, StoatJson.Options);
 }
 
@@ -344,7 +452,8 @@ public sealed class SqliteStoreContractTests : StoreContractTests, IDisposable
         await database.MigrateAsync();
         return new Stores(new SqliteAccountStore(database), new SqliteSessionStore(database), new SqliteUserStore(database),
             new SqliteServerStore(database), new SqliteChannelStore(database), new SqliteMemberStore(database), new SqliteBanStore(database),
-            new SqliteInviteStore(database), new SqliteMfaTicketStore(database), new SqliteSignupInviteStore(database), new SqliteUnreadStore(database));
+            new SqliteInviteStore(database), new SqliteMfaTicketStore(database), new SqliteSignupInviteStore(database), new SqliteUnreadStore(database),
+            new SqliteMessageStore(database), new SqliteOutboxStore(database), new SqliteSettingsStore(database));
     }
 
     public void Dispose()
@@ -366,8 +475,10 @@ public sealed class MongoStoreContractTests : StoreContractTests
         var database = new MongoClient(url).GetDatabase($"spokes_contract_{Guid.NewGuid():N}");
         var schema = new MongoSchema(database);
         await schema.EnsureIndexesAsync();
+        var messages = new MongoMessageStore(schema);
         return new Stores(new MongoAccountStore(schema), new MongoSessionStore(schema), new MongoUserStore(schema),
             new MongoServerStore(schema), new MongoChannelStore(schema), new MongoMemberStore(schema), new MongoBanStore(schema),
-            new MongoInviteStore(schema), new MongoMfaTicketStore(schema), new MongoSignupInviteStore(schema), new MongoUnreadStore(schema));
+            new MongoInviteStore(schema), new MongoMfaTicketStore(schema), new MongoSignupInviteStore(schema), new MongoUnreadStore(schema),
+            messages, messages, new MongoSettingsStore(schema));
     }
 }
