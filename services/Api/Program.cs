@@ -33,6 +33,9 @@ app.MapChannelsApi();
 app.MapInvitesApi();
 app.MapMessagesApi();
 app.MapSyncApi();
+app.MapBotsApi();
+// As in Stoat, webhooks exist only where the operator turned them on.
+if (app.Configuration.GetValue<bool>("Api:WebhooksEnabled")) app.MapWebhooksApi();
 
 app.Run();
 

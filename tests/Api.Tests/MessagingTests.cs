@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Spokes.Api.Tests;
 
@@ -250,5 +251,64 @@ public class MessagingTests(ApiFixture api) : IAsyncLifetime
         Assert.False(fetched.Body.TryGetProperty("unknown", out _));
         await ErrorAsync(user.Client.PostAsync("/sync/settings/set", "/sync/settings/set", new Dictionary<string, string> { ["bad key!"] = "x" }),
             HttpStatusCode.BadRequest, "FailedValidation");
+    }
+
+    [Fact]
+    public async Task A_bot_is_made_invited_and_posts_with_its_token_but_may_not_act_as_a_person()
+    {
+        var (owner, _, server, channel) = await ServerWithMemberAsync();
+        var created = await owner.Client.PostAsync("/bots/create", "/bots/create", new { name = "helper" });
+        Assert.Equal(HttpStatusCode.OK, created.Status);
+        var botId = Id(created);
+        Assert.Equal(owner.Id, created.Body.GetProperty("user").GetProperty("bot").GetProperty("owner").GetString());
+        var owned = await owner.Client.GetAsync("/bots/@me", "/bots/@me");
+        Assert.Equal([botId], Ids(owned.Body.GetProperty("bots")));
+
+        var bot = new StoatSession(api.Factory.CreateClient()) { BotToken = created.Body.GetProperty("token").GetString() };
+        await ErrorAsync(bot.PostAsync($"/channels/{channel}/messages", Messages, new { content = "not yet" }), HttpStatusCode.Forbidden, "MissingPermission");
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.PostAsync($"/bots/{botId}/invite", "/bots/{target}/invite", new { server })).Status);
+        var posted = await bot.PostAsync($"/channels/{channel}/messages", Messages, new { content = "beep boop" });
+        Assert.Equal((HttpStatusCode.OK, botId), (posted.Status, posted.Body.GetProperty("author").GetString()));
+        var announced = await _events.WaitForAsync(channel, "Message", e => e.GetProperty("_id").GetString() == Id(posted));
+        Assert.Equal(owner.Id, announced.GetProperty("user").GetProperty("bot").GetProperty("owner").GetString());
+        Assert.Equal(botId, Id(await bot.GetAsync("/users/@me", "/users/@me")));
+        await ErrorAsync(bot.PostAsync("/servers/create", "/servers/create", new { name = "mine" }), HttpStatusCode.BadRequest, "IsBot");
+        await ErrorAsync(bot.PostAsync("/bots/create", "/bots/create", new { name = "botception" }), HttpStatusCode.BadRequest, "IsBot");
+
+        // A new token ends the old one at once; deleting the bot takes it out of the server.
+        var edited = await owner.Client.PatchAsync($"/bots/{botId}", "/bots/{target}", new { remove = new[] { "Token" } });
+        await ErrorAsync(bot.GetAsync("/users/@me", "/users/@me"), HttpStatusCode.Unauthorized, "InvalidSession");
+        bot.BotToken = edited.Body.GetProperty("token").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await bot.GetAsync("/users/@me", "/users/@me")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.DeleteAsync($"/bots/{botId}", "/bots/{target}")).Status);
+        await ErrorAsync(bot.GetAsync("/users/@me", "/users/@me"), HttpStatusCode.Unauthorized, "InvalidSession");
+        await _events.WaitForAsync(server, "ServerMemberLeave", e => e.GetProperty("user").GetString() == botId);
+    }
+
+    [Fact]
+    public async Task Webhooks_exist_only_when_enabled_and_post_with_their_token()
+    {
+        var (owner, _, _, channel) = await ServerWithMemberAsync();
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.Client.GetAsync($"/channels/{channel}/webhooks", "/channels/{channel_id}/webhooks")).Status);
+
+        var enabled = new StoatSession(api.Factory.WithWebHostBuilder(web => web.UseSetting("Api:WebhooksEnabled", "true")).CreateClient()) { Token = owner.Client.Token };
+        var created = await enabled.PostAsync($"/channels/{channel}/webhooks", "/channels/{target}/webhooks", new { name = "CI" });
+        Assert.Equal(HttpStatusCode.OK, created.Status);
+        var (id, token) = (created.Body.GetProperty("id").GetString()!, created.Body.GetProperty("token").GetString()!);
+        await _events.WaitForAsync(channel, "WebhookCreate", e => e.GetProperty("id").GetString() == id);
+
+        var anonymous = new StoatSession(api.Factory.WithWebHostBuilder(web => web.UseSetting("Api:WebhooksEnabled", "true")).CreateClient());
+        var posted = await anonymous.PostAsync($"/webhooks/{id}/{token}", "/webhooks/{webhook_id}/{token}", new { content = "build passed" });
+        Assert.Equal((HttpStatusCode.OK, id, "CI"), (posted.Status, posted.Body.GetProperty("author").GetString(), posted.Body.GetProperty("webhook").GetProperty("name").GetString()));
+        await ErrorAsync(anonymous.PostAsync($"/webhooks/{id}/{new string('x', token.Length)}", "/webhooks/{webhook_id}/{token}", new { content = "forged" }),
+            HttpStatusCode.Unauthorized, "NotAuthenticated");
+        var fetched = await enabled.GetAsync($"/webhooks/{id}", "/webhooks/{webhook_id}");
+        Assert.False(fetched.Body.TryGetProperty("token", out _));
+
+        var history = await owner.Client.GetAsync($"/channels/{channel}/messages?limit=1", Messages);
+        Assert.Equal(Id(posted), Ids(history.Body).Single());
+        Assert.Equal(HttpStatusCode.NoContent, (await anonymous.DeleteAsync($"/webhooks/{id}/{token}", "/webhooks/{webhook_id}/{token}")).Status);
+        await ErrorAsync(anonymous.PostAsync($"/webhooks/{id}/{token}", "/webhooks/{webhook_id}/{token}", new { content = "gone" }),
+            HttpStatusCode.Unauthorized, "NotAuthenticated");
     }
 }

@@ -18,6 +18,9 @@ public sealed class StoatSession(HttpClient http)
     /// <summary>Sent as <c>X-MFA-Ticket</c> when set.</summary>
     public string? MfaTicket { get; set; }
 
+    /// <summary>Sent as <c>X-Bot-Token</c> when set: the session of a bot.</summary>
+    public string? BotToken { get; set; }
+
     /// <summary>Sent as <c>Idempotency-Key</c> when set.</summary>
     public string? IdempotencyKey { get; set; }
 
@@ -49,6 +52,7 @@ public sealed class StoatSession(HttpClient http)
         if (Token is not null) request.Headers.Add("X-Session-Token", Token);
         if (MfaTicket is not null) request.Headers.Add("X-MFA-Ticket", MfaTicket);
         if (IdempotencyKey is not null) request.Headers.Add("Idempotency-Key", IdempotencyKey);
+        if (BotToken is not null) request.Headers.Add("X-Bot-Token", BotToken);
         request.Content = body switch
         {
             null => null,

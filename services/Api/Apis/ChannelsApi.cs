@@ -28,7 +28,7 @@ public static class ChannelsApi
     }
 
     public static async Task<Ok<Channel>> CreateGroup(CreateGroupRequest request, CurrentUser current, ChannelService channels, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await channels.CreateGroupAsync(current.User, request, cancellationToken));
+        TypedResults.Ok(await channels.CreateGroupAsync(current.Human, request, cancellationToken));
 
     public static async Task<Ok<Channel>> FetchChannel(string target, CurrentUser current, ChannelService channels, CancellationToken cancellationToken) =>
         TypedResults.Ok(await channels.FetchAsync(current.User, target, cancellationToken));

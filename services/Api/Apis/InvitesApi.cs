@@ -21,7 +21,7 @@ public static class InvitesApi
         TypedResults.Ok(await invites.FetchAsync(target, cancellationToken));
 
     public static async Task<Ok<InviteJoinResponse>> JoinInvite(string target, CurrentUser current, InviteService invites, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await invites.JoinAsync(current.User, target, cancellationToken));
+        TypedResults.Ok(await invites.JoinAsync(current.Human, target, cancellationToken));
 
     public static async Task<NoContent> DeleteInvite(string target, CurrentUser current, InviteService invites, CancellationToken cancellationToken)
     {

@@ -45,7 +45,7 @@ public static class ServersApi
     }
 
     public static async Task<Ok<CreateServerResponse>> CreateServer(CreateServerRequest request, CurrentUser current, ServerService servers, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await servers.CreateAsync(current.User, request, cancellationToken));
+        TypedResults.Ok(await servers.CreateAsync(current.Human, request, cancellationToken));
 
     /// <summary>
     /// <c>include_channels</c> is not honoured: Stoat's published schema for this response lists channel ids

@@ -20,15 +20,15 @@ public static class SyncApi
 
     public static async Task<Ok<Dictionary<string, object[]>>> FetchSettings(FetchSettingsRequest request, CurrentUser current, SyncService sync,
         CancellationToken cancellationToken) =>
-        TypedResults.Ok(await sync.FetchSettingsAsync(current.User, request.Keys, cancellationToken));
+        TypedResults.Ok(await sync.FetchSettingsAsync(current.Human, request.Keys, cancellationToken));
 
     public static async Task<NoContent> SetSettings(long? timestamp, Dictionary<string, string> values, CurrentUser current, SyncService sync,
         CancellationToken cancellationToken)
     {
-        await sync.SetSettingsAsync(current.User, timestamp, values, cancellationToken);
+        await sync.SetSettingsAsync(current.Human, timestamp, values, cancellationToken);
         return TypedResults.NoContent();
     }
 
     public static async Task<Ok<IReadOnlyList<ChannelUnread>>> Unreads(CurrentUser current, SyncService sync, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await sync.UnreadsAsync(current.User, cancellationToken));
+        TypedResults.Ok(await sync.UnreadsAsync(current.Human, cancellationToken));
 }

@@ -76,11 +76,11 @@ public static class UsersApi
 
     public static async Task<Ok<UserResponse>> SendFriendRequest(FriendRequest request, CurrentUser current, RelationshipService relationships,
         CancellationToken cancellationToken) =>
-        TypedResults.Ok(await relationships.AddFriendAsync(current.User, request.Username, cancellationToken));
+        TypedResults.Ok(await relationships.AddFriendAsync(current.Human, request.Username, cancellationToken));
 
     public static async Task<Ok<UserResponse>> AcceptFriendRequest(string target, CurrentUser current, RelationshipService relationships,
         CancellationToken cancellationToken) =>
-        TypedResults.Ok(await relationships.AcceptFriendAsync(current.User, target, cancellationToken));
+        TypedResults.Ok(await relationships.AcceptFriendAsync(current.Human, target, cancellationToken));
 
     public static async Task<Ok<UserResponse>> RemoveFriend(string target, CurrentUser current, RelationshipService relationships,
         CancellationToken cancellationToken) =>

@@ -46,6 +46,9 @@ public sealed class ApiOptions
 
     public bool JanuaryEnabled { get; set; } = true;
 
+    /// <summary>Stoat's <c>features.webhooks_enabled</c>: the <c>/webhooks</c> routes exist only when it is on (off by default, as in Stoat).</summary>
+    public bool WebhooksEnabled { get; set; }
+
     public List<VoiceNodeOptions> VoiceNodes { get; set; } = [];
 
     public LegalLinks LegalLinks { get; set; } = new();

@@ -152,6 +152,12 @@ public sealed class StoatException : Exception
         new("FeatureDisabled", HttpStatusCode.BadRequest, Field("feature", feature), file, line);
     public static StoatException CannotReportYourself([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("CannotReportYourself", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException IsBot([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("IsBot", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException BotIsPrivate([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("BotIsPrivate", HttpStatusCode.Forbidden, null, file, line);
+    public static StoatException ReachedMaximumBots([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("ReachedMaximumBots", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException GroupTooLarge(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("GroupTooLarge", HttpStatusCode.BadRequest, Field("max", max), file, line);
 }

@@ -198,3 +198,27 @@ public sealed record UserSettingsUpdateEvent(string Id, IReadOnlyDictionary<stri
 {
     public override string Type => "UserSettingsUpdate";
 }
+
+/// <summary>Stoat sends the new webhook's own fields beside <c>type</c>.</summary>
+public sealed record WebhookCreateEvent(Webhook Webhook) : StoatEvent
+{
+    public override string Type => "WebhookCreate";
+
+    public override string ToJson()
+    {
+        var result = new JsonObject { ["type"] = Type };
+        foreach (var (name, value) in JsonSerializer.SerializeToNode(Models.WebhookResponse.Of(Webhook), StoatJson.Options)!.AsObject())
+            result[name] = value?.DeepClone();
+        return result.ToJsonString();
+    }
+}
+
+public sealed record WebhookUpdateEvent(string Id, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Remove) : StoatEvent
+{
+    public override string Type => "WebhookUpdate";
+}
+
+public sealed record WebhookDeleteEvent(string Id) : StoatEvent
+{
+    public override string Type => "WebhookDelete";
+}

@@ -171,26 +171,17 @@ public sealed class AccountService(
         if (await users.GetAsync(session.UserId, cancellationToken) is not null) throw StoatException.AlreadyOnboarded();
         var username = AccountRules.ValidateUsername(request.Username);
 
-        // A concurrent onboarding may take the discriminator we picked: pick again.
-        for (var attempt = 0; attempt < 5; attempt++)
+        try
         {
-            var discriminator = AccountRules.PickDiscriminator(await users.DiscriminatorsInUseAsync(username, cancellationToken))
-                                ?? throw StoatException.UsernameTaken();
-            var user = new User(session.UserId, username, discriminator, null, 0, 0, false, clock.GetUtcNow());
-            try
-            {
-                await users.CreateAsync(user, cancellationToken);
-                return UserResponse.Self(user);
-            }
-            catch (DuplicateKeyException e) when (e.Field == "username")
-            {
-            }
-            catch (DuplicateKeyException)
-            {
-                throw StoatException.AlreadyOnboarded();
-            }
+            var user = await Users.UserCreation.CreateAsync(users, username,
+                discriminator => new User(session.UserId, username, discriminator, null, 0, 0, false, clock.GetUtcNow()), cancellationToken);
+            return UserResponse.Self(user);
         }
-        throw StoatException.UsernameTaken();
+        catch (DuplicateKeyException)
+        {
+            // The id is taken: this account onboarded concurrently.
+            throw StoatException.AlreadyOnboarded();
+        }
     }
 
     private static string ValidateSessionName(string? name)

@@ -23,13 +23,29 @@ public sealed record CurrentSession(Session Session)
     }
 }
 
-/// <summary>The onboarded user behind the session: a session whose account has no user yet is refused.</summary>
-public sealed record CurrentUser(Session Session, User User)
+/// <summary>
+/// Who acts: the onboarded user behind <c>X-Session-Token</c>, or a bot by its <c>X-Bot-Token</c> (with no
+/// session). A session whose account has no user yet is refused.
+/// </summary>
+public sealed record CurrentUser(Session? Session, User User)
 {
+    public const string BotTokenHeader = "X-Bot-Token";
+
     public static async ValueTask<CurrentUser> BindAsync(HttpContext context)
     {
+        var users = context.RequestServices.GetRequiredService<IUserStore>();
+        var botToken = context.Request.Headers[BotTokenHeader].ToString();
+        if (botToken.Length > 0 && context.Request.Headers[CurrentSession.Header].Count == 0)
+        {
+            var bot = await context.RequestServices.GetRequiredService<IBotStore>().FindByTokenAsync(botToken, context.RequestAborted);
+            var botUser = bot is null ? null : await users.GetAsync(bot.Id, context.RequestAborted);
+            return new CurrentUser(null, botUser ?? throw StoatException.InvalidSession());
+        }
         var session = (await CurrentSession.BindAsync(context)).Session;
-        var user = await context.RequestServices.GetRequiredService<IUserStore>().GetAsync(session.UserId, context.RequestAborted);
+        var user = await users.GetAsync(session.UserId, context.RequestAborted);
         return new CurrentUser(session, user ?? throw StoatException.InvalidSession());
     }
+
+    /// <summary>What only people may do (make servers, groups, friends or bots, join by invite) is refused to bots with <c>IsBot</c>.</summary>
+    public User Human => User.IsBot ? throw StoatException.IsBot() : User;
 }

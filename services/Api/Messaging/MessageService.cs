@@ -32,7 +32,30 @@ public sealed class MessageService(
     public async Task<Message> SendAsync(User actor, string channelId, SendMessageRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.SendMessage);
-        var limits = options.CurrentValue.Limits.For(actor.CreatedAt, access.Now);
+        var sender = new MessageSender(actor.Id, actor.DisplayName ?? actor.Username, options.CurrentValue.Limits.For(actor.CreatedAt, access.Now),
+            UserResponse.Seen(actor, RelationshipStatus.None), at.Member, Webhook: null);
+        return await ComposeAndPostAsync(sender, at.Channel, at.Server, at.Permissions, request, idempotencyKey, cancellationToken);
+    }
+
+    /// <summary>A webhook posts with its own permissions, under its own name, limited as a long-standing user.</summary>
+    public async Task<Message> SendAsWebhookAsync(Webhook webhook, SendMessageRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var channel = await access.ChannelAsync(webhook.ChannelId, cancellationToken);
+        var server = channel is TextChannel text ? await access.ServerAsync(text.Server, cancellationToken) : null;
+        var permissions = (ChannelPermission)webhook.Permissions;
+        PermissionCalculator.Require(permissions, ChannelPermission.SendMessage);
+        var sender = new MessageSender(webhook.Id, webhook.Name, options.CurrentValue.Limits.Default, null, null, new MessageWebhook(webhook.Name, webhook.Avatar));
+        return await ComposeAndPostAsync(sender, channel, server, permissions, request, idempotencyKey, cancellationToken);
+    }
+
+    /// <summary>Who a message is from, as its author, and the limits they send under.</summary>
+    private sealed record MessageSender(string AuthorId, string Name, UserLimits Limits, UserResponse? User, Member? Member, MessageWebhook? Webhook);
+
+    private async Task<Message> ComposeAndPostAsync(MessageSender sender, Channel channel, Server? server, ChannelPermission permissions,
+        SendMessageRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        void Require(ChannelPermission permission) => PermissionCalculator.Require(permissions, permission);
+        var limits = sender.Limits;
 
         // Everything is checked before anything is written: a refused message changes nothing.
         var content = string.IsNullOrEmpty(request.Content) ? null : request.Content;
@@ -49,25 +72,25 @@ public sealed class MessageService(
         if (request.Flags is { } requested && (requested & ~(int)MessageFlags.SuppressNotifications) != 0)
             throw StoatException.FailedValidation("flags may only hold SuppressNotifications (1)");
 
-        if (embeds.Count > 0) at.Require(ChannelPermission.SendEmbeds);
+        if (embeds.Count > 0) Require(ChannelPermission.SendEmbeds);
         var textEmbeds = embeds.Select(MessageRules.ToEmbed).ToList();
         if (attachments.Count > 0)
         {
-            at.Require(ChannelPermission.UploadFiles);
+            Require(ChannelPermission.UploadFiles);
             // Attachments are files claimed from Autumn, which holds none yet.
             throw StoatException.UnknownAttachment();
         }
         if (request.Masquerade is { } masquerade)
         {
             MessageRules.RequireMasquerade(masquerade);
-            at.Require(ChannelPermission.Masquerade);
-            if (masquerade.Colour is not null) at.Require(ChannelPermission.ManageRole);
+            Require(ChannelPermission.Masquerade);
+            if (masquerade.Colour is not null) Require(ChannelPermission.ManageRole);
         }
         if (request.Interactions is { } interactions)
         {
             if (interactions.Reactions is { Count: > 0 } offered)
             {
-                at.Require(ChannelPermission.React);
+                Require(ChannelPermission.React);
                 if (offered.Count > Global.MessageReactions || offered.Any(e => !IsUsableEmoji(e))) throw StoatException.InvalidProperty();
             }
             else if (interactions.RestrictReactions)
@@ -79,7 +102,7 @@ public sealed class MessageService(
         var mentioned = MessageRules.FindMentions(content);
         var replyIds = new List<string>();
         var mentionedUsers = mentioned.Users.ToList();
-        var found = (await messages.GetManyAsync(channelId, replies.Select(r => r.Id ?? "").ToList(), cancellationToken)).ToDictionary(m => m.Id);
+        var found = (await messages.GetManyAsync(channel.Id, replies.Select(r => r.Id ?? "").ToList(), cancellationToken)).ToDictionary(m => m.Id);
         foreach (var reply in replies)
         {
             if (reply.Id is null || !found.TryGetValue(reply.Id, out var original))
@@ -95,26 +118,27 @@ public sealed class MessageService(
         var flags = (MessageFlags)(request.Flags ?? 0);
         var roleMentions = new List<string>();
         IReadOnlyList<string> mentions;
-        if (at.Server is { } server)
+        if (server is not null)
         {
             roleMentions = mentioned.Roles.Where(server.Roles.ContainsKey).ToList();
-            if (roleMentions.Count > 0) at.Require(ChannelPermission.MentionRoles);
-            if (mentioned.Everyone || mentioned.Online) at.Require(ChannelPermission.MentionEveryone);
+            if (roleMentions.Count > 0) Require(ChannelPermission.MentionRoles);
+            if (mentioned.Everyone || mentioned.Online) Require(ChannelPermission.MentionEveryone);
             if (mentioned.Everyone) flags |= MessageFlags.MentionsEveryone;
             if (mentioned.Online) flags |= MessageFlags.MentionsOnline;
             mentions = await MembersAmongAsync(server.Id, mentionedUsers.Distinct().ToList(), cancellationToken);
         }
         else
         {
-            var present = at.Channel.PrivateUsers();
+            var present = channel.PrivateUsers();
             mentions = mentionedUsers.Distinct().Where(present.Contains).ToList();
         }
 
         var key = idempotencyKey ?? request.Nonce;
-        if (key is not null && !await ClaimIdempotencyKeyAsync(actor.Id, key)) throw StoatException.DuplicateNonce();
+        if (key is not null && !await ClaimIdempotencyKeyAsync(sender.AuthorId, key)) throw StoatException.DuplicateNonce();
 
-        var message = new Message(SecureTokens.NewId(), channelId, actor.Id,
+        var message = new Message(SecureTokens.NewId(), channel.Id, sender.AuthorId,
             Nonce: request.Nonce,
+            Webhook: sender.Webhook,
             Content: content,
             Embeds: textEmbeds.Count == 0 ? null : textEmbeds,
             Mentions: mentions.Count == 0 ? null : mentions,
@@ -125,13 +149,12 @@ public sealed class MessageService(
             Flags: (int)flags);
         try
         {
-            await poster.PostAsync(message, at.Channel, request.Masquerade?.Name ?? actor.DisplayName ?? actor.Username,
-                UserResponse.Seen(actor, RelationshipStatus.None), at.Member, cancellationToken);
+            await poster.PostAsync(message, channel, request.Masquerade?.Name ?? sender.Name, sender.User, sender.Member, cancellationToken);
         }
         catch when (key is not null)
         {
             // The message was not stored, so the client may retry with the same key.
-            await ReleaseIdempotencyKeyAsync(actor.Id, key);
+            await ReleaseIdempotencyKeyAsync(sender.AuthorId, key);
             throw;
         }
         return message;
@@ -192,15 +215,24 @@ public sealed class MessageService(
     public async Task<Message> EditAsync(User actor, string channelId, string messageId, EditMessageRequest request, CancellationToken cancellationToken)
     {
         var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.SendMessage);
+        return await EditAsync(actor.Id, at.Permissions, options.CurrentValue.Limits.For(actor.CreatedAt, access.Now), channelId, messageId, request,
+            cancellationToken);
+    }
+
+    public Task<Message> EditAsWebhookAsync(Webhook webhook, string messageId, EditMessageRequest request, CancellationToken cancellationToken) =>
+        EditAsync(webhook.Id, (ChannelPermission)webhook.Permissions, options.CurrentValue.Limits.Default, webhook.ChannelId, messageId, request, cancellationToken);
+
+    private async Task<Message> EditAsync(string authorId, ChannelPermission permissions, UserLimits limits, string channelId, string messageId,
+        EditMessageRequest request, CancellationToken cancellationToken)
+    {
         var message = await MessageAsync(channelId, messageId, cancellationToken);
-        if (message.Author != actor.Id) throw StoatException.CannotEditMessage();
+        if (message.Author != authorId) throw StoatException.CannotEditMessage();
         if (request.Content is null && request.Embeds is null) throw StoatException.FailedValidation("give content or embeds to change");
-        var limits = options.CurrentValue.Limits.For(actor.CreatedAt, access.Now);
         Validation.Length(request.Content, "content", 1, limits.MessageLength);
         if (request.Embeds is { } embeds)
         {
             if (embeds.Count > Global.MessageEmbeds) throw StoatException.TooManyEmbeds(Global.MessageEmbeds);
-            if (embeds.Count > 0) at.Require(ChannelPermission.SendEmbeds);
+            if (embeds.Count > 0) PermissionCalculator.Require(permissions, ChannelPermission.SendEmbeds);
         }
         MessageRules.RequireLength(request.Content ?? message.Content, request.Embeds, limits.MessageLength);
         var textEmbeds = request.Embeds?.Select(MessageRules.ToEmbed).ToList();
@@ -224,8 +256,21 @@ public sealed class MessageService(
         var at = await access.InChannelAsync(actor, channelId, cancellationToken);
         var message = await MessageAsync(channelId, messageId, cancellationToken);
         if (message.Author != actor.Id) at.Require(ChannelPermission.ManageMessages);
-        await messages.DeleteAsync(channelId, [message.Id], cancellationToken);
-        await events.PublishAsync(channelId, new MessageDeleteEvent(message.Id, channelId));
+        await DeleteAsync(message, cancellationToken);
+    }
+
+    /// <summary>A webhook deletes only what it posted.</summary>
+    public async Task DeleteAsWebhookAsync(Webhook webhook, string messageId, CancellationToken cancellationToken)
+    {
+        var message = await MessageAsync(webhook.ChannelId, messageId, cancellationToken);
+        if (message.Author != webhook.Id) throw StoatException.CannotEditMessage();
+        await DeleteAsync(message, cancellationToken);
+    }
+
+    private async Task DeleteAsync(Message message, CancellationToken cancellationToken)
+    {
+        await messages.DeleteAsync(message.Channel, [message.Id], cancellationToken);
+        await events.PublishAsync(message.Channel, new MessageDeleteEvent(message.Id, message.Channel));
     }
 
     /// <summary>Deletes 1–100 of the channel's messages, each younger than a week; any other id refuses the whole request.</summary>

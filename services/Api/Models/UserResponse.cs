@@ -15,7 +15,8 @@ public sealed record UserResponse(
     int? Flags,
     bool? Privileged,
     string Relationship,
-    bool Online)
+    bool Online,
+    BotInformation? Bot = null)
 {
     /// <summary>A user as they see themselves.</summary>
     public static UserResponse Self(User user) => Seen(user, RelationshipStatus.User);
@@ -29,8 +30,12 @@ public sealed record UserResponse(
         user.Privileged ? true : null,
         relationship.ToString(),
         // Presence is kept by the Events service; until a socket reports it, nobody is online.
-        Online: false);
+        Online: false,
+        user.BotOwner is { } owner ? new BotInformation(owner) : null);
 }
+
+/// <summary>Marks a bot's user, naming who owns it.</summary>
+public sealed record BotInformation(string Owner);
 
 public sealed record UserStatusResponse(string? Text, string? Presence)
 {

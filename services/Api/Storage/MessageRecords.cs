@@ -108,3 +108,19 @@ public sealed record SyncedSetting(long Timestamp, string Value);
 /// RabbitMQ has confirmed it (a transactional outbox), so a broker restart between the two loses nothing.
 /// </summary>
 public sealed record OutboxEntry(Guid Id, string MessageType, string Body, DateTimeOffset CreatedAt);
+
+/// <summary>Stoat's <c>Bot</c>: a user account owned by another user, acting with <see cref="Token"/> (<c>X-Bot-Token</c>).</summary>
+public sealed record Bot(
+    [property: JsonPropertyName("_id")] string Id,
+    string Owner,
+    string Token,
+    bool Public,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Analytics = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Discoverable = false,
+    string? InteractionsUrl = null,
+    string? TermsOfServiceUrl = null,
+    string? PrivacyPolicyUrl = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Flags = 0);
+
+/// <summary>Stoat's <c>Webhook</c>: posts into one channel with its secret token, under its own name.</summary>
+public sealed record Webhook(string Id, string Name, string? Avatar, string CreatorId, string ChannelId, ulong Permissions, string Token);

@@ -81,3 +81,32 @@ public interface ISettingsStore
     Task<IReadOnlyDictionary<string, SyncedSetting>> SetAsync(string userId, IReadOnlyDictionary<string, SyncedSetting> settings,
         CancellationToken cancellationToken = default);
 }
+
+public interface IBotStore
+{
+    Task CreateAsync(Bot bot, CancellationToken cancellationToken = default);
+
+    Task<Bot?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    Task<Bot?> FindByTokenAsync(string token, CancellationToken cancellationToken = default);
+
+    /// <summary>The user's bots, by id.</summary>
+    Task<IReadOnlyList<Bot>> ListByOwnerAsync(string ownerId, CancellationToken cancellationToken = default);
+
+    Task UpdateAsync(Bot bot, CancellationToken cancellationToken = default);
+
+    Task DeleteAsync(string id, CancellationToken cancellationToken = default);
+}
+
+public interface IWebhookStore
+{
+    Task CreateAsync(Webhook webhook, CancellationToken cancellationToken = default);
+
+    Task<Webhook?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<Webhook>> ListByChannelAsync(string channelId, CancellationToken cancellationToken = default);
+
+    Task UpdateAsync(Webhook webhook, CancellationToken cancellationToken = default);
+
+    Task DeleteAsync(string id, CancellationToken cancellationToken = default);
+}

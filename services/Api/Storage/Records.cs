@@ -79,7 +79,11 @@ public sealed record User(
     DateTimeOffset CreatedAt,
     string? StatusText = null,
     string? StatusPresence = null,
-    string? ProfileContent = null);
+    string? ProfileContent = null,
+    string? BotOwner = null)
+{
+    public bool IsBot => BotOwner is not null;
+}
 
 /// <summary>A write that would break a uniqueness rule; <see cref="Field"/> names the rule.</summary>
 public sealed class DuplicateKeyException(string field) : Exception($"Another record already has this {field}.")

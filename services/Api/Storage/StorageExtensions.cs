@@ -35,6 +35,8 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<MongoMessageStore>());
             builder.Services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<MongoMessageStore>());
             builder.Services.AddSingleton<ISettingsStore, MongoSettingsStore>();
+            builder.Services.AddSingleton<IBotStore, MongoBotStore>();
+            builder.Services.AddSingleton<IWebhookStore, MongoWebhookStore>();
             builder.Services.AddHostedService(sp => new StorageInitializer(ct => sp.GetRequiredService<MongoSchema>().EnsureIndexesAsync(ct)));
         }
         else
@@ -55,6 +57,8 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IMessageStore, SqliteMessageStore>();
             builder.Services.AddSingleton<IOutboxStore, SqliteOutboxStore>();
             builder.Services.AddSingleton<ISettingsStore, SqliteSettingsStore>();
+            builder.Services.AddSingleton<IBotStore, SqliteBotStore>();
+            builder.Services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
             builder.Services.AddHostedService(_ => new StorageInitializer(database.MigrateAsync));
             builder.Services.AddHealthChecks().AddAsyncCheck("mongo", async ct =>
             {

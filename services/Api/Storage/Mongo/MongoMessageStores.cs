@@ -145,3 +145,55 @@ public sealed class MongoSettingsStore(MongoSchema schema) : ISettingsStore
         return written;
     }
 }
+
+public sealed class MongoBotStore(MongoSchema schema) : IBotStore
+{
+    public Task CreateAsync(Bot bot, CancellationToken cancellationToken = default) => MongoSchema.InsertAsync(schema.Bots, Documents.Write(bot), cancellationToken);
+
+    public async Task<Bot?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        Documents.Read<Bot>(await schema.Bots.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<Bot?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
+        Documents.Read<Bot>(await schema.Bots.Find(MongoSchema.Is("token", token)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<Bot>> ListByOwnerAsync(string ownerId, CancellationToken cancellationToken = default) =>
+        (await schema.Bots.Find(MongoSchema.Is("owner", ownerId)).SortBy(d => d["_id"]).ToListAsync(cancellationToken)).Select(d => Documents.Read<Bot>(d)!).ToList();
+
+    public Task UpdateAsync(Bot bot, CancellationToken cancellationToken = default) =>
+        schema.Bots.ReplaceOneAsync(MongoSchema.Is("_id", bot.Id), Documents.Write(bot), cancellationToken: cancellationToken);
+
+    public Task DeleteAsync(string id, CancellationToken cancellationToken = default) => schema.Bots.DeleteOneAsync(MongoSchema.Is("_id", id), cancellationToken);
+}
+
+/// <summary>Stoat's <c>webhooks</c>: keyed by <c>_id</c> in the database, served with <c>id</c>.</summary>
+public sealed class MongoWebhookStore(MongoSchema schema) : IWebhookStore
+{
+    private static BsonDocument Write(Webhook webhook)
+    {
+        var document = Documents.Write(webhook);
+        document.Remove("id");
+        return new BsonDocument("_id", webhook.Id).AddRange(document);
+    }
+
+    private static Webhook? Read(BsonDocument? document)
+    {
+        if (document is null) return null;
+        var copy = document.DeepClone().AsBsonDocument;
+        copy["id"] = copy["_id"];
+        copy.Remove("_id");
+        return Documents.Read<Webhook>(copy);
+    }
+
+    public Task CreateAsync(Webhook webhook, CancellationToken cancellationToken = default) => MongoSchema.InsertAsync(schema.Webhooks, Write(webhook), cancellationToken);
+
+    public async Task<Webhook?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        Read(await schema.Webhooks.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<Webhook>> ListByChannelAsync(string channelId, CancellationToken cancellationToken = default) =>
+        (await schema.Webhooks.Find(MongoSchema.Is("channel_id", channelId)).SortBy(d => d["_id"]).ToListAsync(cancellationToken)).Select(d => Read(d)!).ToList();
+
+    public Task UpdateAsync(Webhook webhook, CancellationToken cancellationToken = default) =>
+        schema.Webhooks.ReplaceOneAsync(MongoSchema.Is("_id", webhook.Id), Write(webhook), cancellationToken: cancellationToken);
+
+    public Task DeleteAsync(string id, CancellationToken cancellationToken = default) => schema.Webhooks.DeleteOneAsync(MongoSchema.Is("_id", id), cancellationToken);
+}

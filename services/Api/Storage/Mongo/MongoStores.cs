@@ -24,6 +24,8 @@ public sealed class MongoSchema(IMongoDatabase database)
     public IMongoCollection<BsonDocument> Unreads { get; } = database.GetCollection<BsonDocument>("channel_unreads");
     public IMongoCollection<BsonDocument> Messages { get; } = database.GetCollection<BsonDocument>("messages");
     public IMongoCollection<BsonDocument> Settings { get; } = database.GetCollection<BsonDocument>("user_settings");
+    public IMongoCollection<BsonDocument> Bots { get; } = database.GetCollection<BsonDocument>("bots");
+    public IMongoCollection<BsonDocument> Webhooks { get; } = database.GetCollection<BsonDocument>("webhooks");
 
     public async Task EnsureIndexesAsync(CancellationToken cancellationToken = default)
     {
@@ -53,6 +55,9 @@ public sealed class MongoSchema(IMongoDatabase database)
         await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("channel").Ascending("pinned").Descending("_id"),
             new CreateIndexOptions<BsonDocument> { Name = "pinned", PartialFilterExpression = Is("pinned", true) }), cancellationToken: cancellationToken);
         await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Text("content"), named("content")), cancellationToken: cancellationToken);
+        await Bots.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("token"), unique("token")), cancellationToken: cancellationToken);
+        await Bots.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("owner"), named("owner")), cancellationToken: cancellationToken);
+        await Webhooks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("channel_id"), named("channel")), cancellationToken: cancellationToken);
         await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("outbox.id"), new CreateIndexOptions { Name = "outbox", Sparse = true }),
             cancellationToken: cancellationToken);
     }
@@ -249,7 +254,7 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
         ["flags"] = user.Flags,
         ["privileged"] = user.Privileged,
         ["created_at"] = user.CreatedAt.UtcDateTime,
-    }, cancellationToken);
+    }.AddRange(user.BotOwner is null ? new BsonDocument() : new BsonDocument("bot", new BsonDocument("owner", user.BotOwner))), cancellationToken);
 
     public async Task<User?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         Read(await schema.Users.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
@@ -325,7 +330,7 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
     private static User? Read(BsonDocument? d) => d is null ? null : new User(
             d["_id"].AsString, d["username"].AsString, d["discriminator"].AsString, d["display_name"].IsBsonNull ? null : d["display_name"].AsString,
             d["badges"].AsInt32, d["flags"].AsInt32, d["privileged"].AsBoolean, new DateTimeOffset(d["created_at"].ToUniversalTime()),
-            Text(d, "status", "text"), Text(d, "status", "presence"), Text(d, "profile", "content"));
+            Text(d, "status", "text"), Text(d, "status", "presence"), Text(d, "profile", "content"), Text(d, "bot", "owner"));
 
     public async Task<IReadOnlySet<string>> DiscriminatorsInUseAsync(string username, CancellationToken cancellationToken = default) =>
         (await schema.Users.Find(MongoSchema.Is("username_lower", username.ToLowerInvariant()))

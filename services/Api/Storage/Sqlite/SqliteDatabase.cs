@@ -150,6 +150,23 @@ public sealed class SqliteDatabase
             PRIMARY KEY (user_id, key)
         );
         """,
+        """
+        ALTER TABLE users ADD COLUMN bot_owner TEXT;
+        CREATE TABLE bots (
+            id TEXT PRIMARY KEY,
+            owner_id TEXT NOT NULL,
+            token TEXT NOT NULL UNIQUE,
+            document TEXT NOT NULL
+        );
+        CREATE INDEX bots_by_owner ON bots (owner_id);
+        CREATE TABLE webhooks (
+            id TEXT PRIMARY KEY,
+            channel_id TEXT NOT NULL,
+            token TEXT NOT NULL,
+            document TEXT NOT NULL
+        );
+        CREATE INDEX webhooks_by_channel ON webhooks (channel_id);
+        """,
     ];
 
     public SqliteDatabase(string connectionString)

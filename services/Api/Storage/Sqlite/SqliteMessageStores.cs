@@ -191,3 +191,53 @@ public sealed class SqliteSettingsStore(SqliteDatabase database) : ISettingsStor
             return written;
         }, cancellationToken);
 }
+
+public sealed class SqliteBotStore(SqliteDatabase database) : IBotStore
+{
+    public Task CreateAsync(Bot bot, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "INSERT INTO bots (id, owner_id, token, document) VALUES ($id, $owner, $token, $document)", Row(bot), cancellationToken);
+
+    public async Task<Bot?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT document FROM bots WHERE id = $id", Documents.Parameters(("id", id)), Documents.Read<Bot>, cancellationToken))
+        .SingleOrDefault();
+
+    public async Task<Bot?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT document FROM bots WHERE token = $token", Documents.Parameters(("token", token)), Documents.Read<Bot>,
+            cancellationToken)).SingleOrDefault();
+
+    public async Task<IReadOnlyList<Bot>> ListByOwnerAsync(string ownerId, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT document FROM bots WHERE owner_id = $owner ORDER BY id", Documents.Parameters(("owner", ownerId)),
+            Documents.Read<Bot>, cancellationToken);
+
+    public Task UpdateAsync(Bot bot, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE bots SET token = $token, document = $document WHERE id = $id", Row(bot), cancellationToken);
+
+    public Task DeleteAsync(string id, CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("DELETE FROM bots WHERE id = $id", Documents.Parameters(("id", id)), cancellationToken);
+
+    private static Dictionary<string, object?> Row(Bot bot) =>
+        Documents.Parameters(("id", bot.Id), ("owner", bot.Owner), ("token", bot.Token), ("document", Documents.Write(bot)));
+}
+
+public sealed class SqliteWebhookStore(SqliteDatabase database) : IWebhookStore
+{
+    public Task CreateAsync(Webhook webhook, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "INSERT INTO webhooks (id, channel_id, token, document) VALUES ($id, $channel, $token, $document)", Row(webhook), cancellationToken);
+
+    public async Task<Webhook?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT document FROM webhooks WHERE id = $id", Documents.Parameters(("id", id)), Documents.Read<Webhook>,
+            cancellationToken)).SingleOrDefault();
+
+    public async Task<IReadOnlyList<Webhook>> ListByChannelAsync(string channelId, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT document FROM webhooks WHERE channel_id = $channel ORDER BY id", Documents.Parameters(("channel", channelId)),
+            Documents.Read<Webhook>, cancellationToken);
+
+    public Task UpdateAsync(Webhook webhook, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE webhooks SET token = $token, document = $document WHERE id = $id", Row(webhook), cancellationToken);
+
+    public Task DeleteAsync(string id, CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("DELETE FROM webhooks WHERE id = $id", Documents.Parameters(("id", id)), cancellationToken);
+
+    private static Dictionary<string, object?> Row(Webhook webhook) => Documents.Parameters(
+        ("id", webhook.Id), ("channel", webhook.ChannelId), ("token", webhook.Token), ("document", Documents.Write(webhook)));
+}

@@ -183,13 +183,13 @@ public sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStore
 public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
 {
     public Task CreateAsync(User user, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "INSERT INTO users (id, username, username_lower, discriminator, display_name, badges, flags, privileged, created_at) " +
-        "VALUES ($id, $username, $lower, $discriminator, $display, $badges, $flags, $privileged, $created)",
+        "INSERT INTO users (id, username, username_lower, discriminator, display_name, badges, flags, privileged, created_at, bot_owner) " +
+        "VALUES ($id, $username, $lower, $discriminator, $display, $badges, $flags, $privileged, $created, $bot)",
         new Dictionary<string, object?>
         {
             ["id"] = user.Id, ["username"] = user.Username, ["lower"] = user.Username.ToLowerInvariant(), ["discriminator"] = user.Discriminator,
             ["display"] = user.DisplayName, ["badges"] = user.Badges, ["flags"] = user.Flags, ["privileged"] = user.Privileged,
-            ["created"] = SqliteValues.Time(user.CreatedAt),
+            ["created"] = SqliteValues.Time(user.CreatedAt), ["bot"] = user.BotOwner,
         }, cancellationToken);
 
     public async Task<User?> GetAsync(string id, CancellationToken cancellationToken = default) =>
@@ -243,5 +243,5 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
         SqliteValues.Text(r, "id"), SqliteValues.Text(r, "username"), SqliteValues.Text(r, "discriminator"), SqliteValues.NullableText(r, "display_name"),
         (int)SqliteValues.Number(r, "badges"), (int)SqliteValues.Number(r, "flags"), SqliteValues.Number(r, "privileged") != 0,
         SqliteValues.Time(r, "created_at"), SqliteValues.NullableText(r, "status_text"), SqliteValues.NullableText(r, "status_presence"),
-        SqliteValues.NullableText(r, "profile_content"));
+        SqliteValues.NullableText(r, "profile_content"), SqliteValues.NullableText(r, "bot_owner"));
 }
