@@ -75,7 +75,8 @@ fi
 # it, through its Gateway; every response is checked against Stoat's OpenAPI schema.
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 port=$(free_port); dashboard_port=$(free_port)
-dotnet artifacts/bin/Spokes.AppHost/debug/Spokes.AppHost.dll --profile local --data "$run_dir/suite" \
+# Webhooks are off by default, as in Stoat; the conformance tests use them.
+Api__WebhooksEnabled=true dotnet artifacts/bin/Spokes.AppHost/debug/Spokes.AppHost.dll --profile local --data "$run_dir/suite" \
   --port "$port" --dashboard-port "$dashboard_port" > "$run_dir/suite.log" 2>&1 &
 apphost=$!
 suite_up=0

@@ -3,5 +3,6 @@ import { after } from "node:test";
 import { covered, totalOperations } from "./stoat-contract.mjs";
 import "./accounts.mjs";
 import "./communities.mjs";
+import "./messaging.mjs";
 
 after(() => console.log(`operations covered: ${covered.size} of ${totalOperations}`));

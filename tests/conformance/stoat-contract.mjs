@@ -20,7 +20,13 @@ function withoutNullable(schema) {
   return { anyOf: [rest, { type: "null" }] };
 }
 
-const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+/** Stoat's patterns are Rust regexes, whose case-insensitive flag is an inline `(?i)` that JavaScript writes as the `i` flag. */
+function rustRegExp(pattern, flags) {
+  return pattern.startsWith("(?i)") ? new RegExp(pattern.slice(4), `${flags}i`) : new RegExp(pattern, flags);
+}
+rustRegExp.code = "rustRegExp";
+
+const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true, code: { regExp: rustRegExp } });
 ajv.addSchema({ $id: "stoat", components: withoutNullable(spec.components) });
 
 const operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
