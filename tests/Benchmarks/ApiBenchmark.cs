@@ -6,9 +6,11 @@ using Spokes.TestSupport;
 namespace Spokes.Benchmarks;
 
 /// <summary>
-/// Login and <c>GET /users/@me</c> on the local profile (the Api process on SQLite, with real Redis and
-/// RabbitMQ), next to a bare Kestrel endpoint measured in the same run. Reported as ratios to the ceiling,
-/// since absolute numbers on a shared machine mean little.
+/// The Api on the local profile (its own process on SQLite, with real Redis and RabbitMQ), each scenario
+/// next to a bare Kestrel ceiling measured in the same run: login and <c>GET /users/@me</c> against a bare
+/// JSON endpoint; message sends (1 and 32 senders) against a bare endpoint doing one SQLite insert; a page of
+/// history in a channel of 100 000 messages against one indexed range read of the same database. Reported
+/// as ratios to the ceilings, since absolute numbers on a shared machine mean little.
 /// </summary>
 public static class ApiBenchmark
 {
@@ -21,8 +23,10 @@ public static class ApiBenchmark
         await using var rabbitmq = await LocalServer.StartAsync(b => b.AddRabbitMQ("rabbitmq"));
         using var data = new TemporaryFolder("spokes-bench");
 
+        var apiDatabase = Path.Combine(data.Path, "spokes.db");
         var barePort = ResourceRunner.FreePort();
-        var bare = StartChild(AppContext.BaseDirectory, "Spokes.Benchmarks.dll", ["serve-bare", barePort.ToString()], [], data.Path);
+        var bare = StartChild(AppContext.BaseDirectory, "Spokes.Benchmarks.dll",
+            ["serve-bare", barePort.ToString(), Path.Combine(data.Path, "bare.db"), apiDatabase], [], data.Path);
         var apiPort = ResourceRunner.FreePort();
         var apiFolder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "Spokes.Api", Path.GetFileName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory))));
         var api = StartChild(apiFolder, "Spokes.Api.dll", [], new Dictionary<string, string>
@@ -30,7 +34,7 @@ public static class ApiBenchmark
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{apiPort}",
             ["ConnectionStrings__redis"] = redis.ConnectionString,
             ["ConnectionStrings__rabbitmq"] = rabbitmq.ConnectionString,
-            ["ConnectionStrings__mongo"] = $"Data Source={Path.Combine(data.Path, "spokes.db")}",
+            ["ConnectionStrings__mongo"] = $"Data Source={apiDatabase}",
             ["Api__PublicUrl"] = "http://localhost",
             ["Api__VapidPublicKey"] = "BBenchmark",
             ["Api__RateLimit__Enabled"] = "false",
@@ -58,18 +62,24 @@ public static class ApiBenchmark
                 return response.IsSuccessStatusCode;
             });
 
-            Console.WriteLine($"{Concurrency} concurrent clients, {duration.TotalSeconds:F0} s per scenario after 1 s of warm-up, {Environment.ProcessorCount} cores");
-            Console.WriteLine($"{"scenario",-28} {"req/s",10} {"p50 ms",9} {"p99 ms",9} {"failed",7} {"of ceiling",11}");
-            foreach (var result in new[] { ceiling, me, login })
-            {
-                Console.WriteLine($"{result.Scenario,-28} {result.Throughput,10:F0} {result.P50Milliseconds,9:F2} {result.P99Milliseconds,9:F2} {result.Failures,7} {result.Throughput / ceiling.Throughput,10:P1}");
-            }
+            var messaging = await MessagingBenchmark.RunAsync(apiUrl, $"http://127.0.0.1:{barePort}", token, apiDatabase, duration);
+
+            Console.WriteLine($"{duration.TotalSeconds:F0} s per scenario after 1 s of warm-up, {Environment.ProcessorCount} cores; each line is compared with the ceiling above it");
+            Console.WriteLine($"{"scenario",-52} {"clients",7} {"req/s",10} {"p50 ms",9} {"p99 ms",9} {"failed",7} {"of ceiling",11}");
+            Print(ceiling, Concurrency, ceiling);
+            Print(me, Concurrency, ceiling);
+            Print(login, Concurrency, ceiling);
+            foreach (var (result, clients, ceilingOfIt) in messaging) Print(result, clients, ceilingOfIt);
         }
         finally
         {
             await Task.WhenAll(api.StopAsync(TimeSpan.FromSeconds(10)), bare.StopAsync(TimeSpan.FromSeconds(10)));
         }
     }
+
+    private static void Print(LoadResult result, int clients, LoadResult ceiling) =>
+        Console.WriteLine($"{result.Scenario,-52} {clients,7} {result.Throughput,10:F0} {result.P50Milliseconds,9:F2} {result.P99Milliseconds,9:F2} " +
+                          $"{result.Failures,7} {(ReferenceEquals(result, ceiling) ? "ceiling" : (result.Throughput / ceiling.Throughput).ToString("P1")),11}");
 
     private static ManagedProcess StartChild(string folder, string assembly, string[] arguments, Dictionary<string, string> environment, string owner)
     {

@@ -1,8 +1,8 @@
 using Spokes.Benchmarks;
 
-// `serve-bare PORT` is the ceiling: the same Kestrel, one endpoint, nothing else. The benchmark starts it
-// as a child process so that it and the Api are measured under the same conditions.
-if (args is ["serve-bare", var port]) return await BareKestrel.RunAsync(int.Parse(port));
+// `serve-bare PORT INSERT-DB READ-DB` is the ceiling: the same Kestrel, one endpoint per comparison, nothing
+// else. The benchmark starts it as a child process so that it and the Api are measured under the same conditions.
+if (args is ["serve-bare", var port, var insertDatabase, var readDatabase]) return await BareKestrel.RunAsync(int.Parse(port), insertDatabase, readDatabase);
 
 var duration = TimeSpan.FromSeconds(args is [var seconds, ..] ? double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture) : 5);
 await ApiBenchmark.RunAsync(duration);

@@ -10,6 +10,11 @@ public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
 
+    // SQLite has one writer at a time. Writers of this process queue here instead of meeting SQLITE_BUSY,
+    // whose retry loop sleeps and turns contention into long tail latencies; other processes still wait
+    // on the busy timeout.
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
     // Each entry moves the schema one version forward; entries are never edited once released.
     private static readonly string[] Migrations =
     [
@@ -219,6 +224,8 @@ public sealed class SqliteDatabase
     /// <summary>Runs one statement with named parameters (<c>$name</c>); returns the rows it changed.</summary>
     public async Task<int> ExecuteAsync(string sql, IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default)
     {
+        await _writer.WaitAsync(cancellationToken);
+        using var release = Release();
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, sql, parameters);
         try
@@ -242,6 +249,8 @@ public sealed class SqliteDatabase
     public async Task ExecuteInTransactionAsync(IEnumerable<(string Sql, IReadOnlyDictionary<string, object?> Parameters)> statements,
         CancellationToken cancellationToken = default)
     {
+        await _writer.WaitAsync(cancellationToken);
+        using var release = Release();
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         foreach (var (sql, parameters) in statements)
@@ -278,6 +287,8 @@ public sealed class SqliteDatabase
     /// </summary>
     public async Task<T> WriteTransactionAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken = default)
     {
+        await _writer.WaitAsync(cancellationToken);
+        using var release = Release();
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: false);
         T result;
@@ -291,6 +302,13 @@ public sealed class SqliteDatabase
         }
         await transaction.CommitAsync(cancellationToken);
         return result;
+    }
+
+    private Releaser Release() => new(_writer);
+
+    private readonly struct Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        public void Dispose() => semaphore.Release();
     }
 
     public static SqliteCommand Command(SqliteConnection connection, string sql, IReadOnlyDictionary<string, object?> parameters)
