@@ -36,6 +36,8 @@ internal static class Extensions
         builder.Services.AddScoped<Messaging.SyncService>();
         builder.Services.AddScoped<Bots.BotService>();
         builder.Services.AddScoped<Messaging.WebhookService>();
+        builder.Services.AddScoped<Messaging.SafetyService>();
+        builder.Services.AddScoped<Community.EmojiService>();
         builder.Services.AddSingleton<Messaging.OutboxSignal>();
         builder.AddChatStorage();
         // After the storage, whose schema is brought up to date as the first hosted service.

@@ -34,6 +34,7 @@ app.MapInvitesApi();
 app.MapMessagesApi();
 app.MapSyncApi();
 app.MapBotsApi();
+app.MapSafetyApi();
 // As in Stoat, webhooks exist only where the operator turned them on.
 if (app.Configuration.GetValue<bool>("Api:WebhooksEnabled")) app.MapWebhooksApi();
 

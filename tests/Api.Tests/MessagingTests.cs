@@ -311,4 +311,29 @@ public class MessagingTests(ApiFixture api) : IAsyncLifetime
         await ErrorAsync(anonymous.PostAsync($"/webhooks/{id}/{token}", "/webhooks/{webhook_id}/{token}", new { content = "gone" }),
             HttpStatusCode.Unauthorized, "NotAuthenticated");
     }
+
+    [Fact]
+    public async Task Reports_reach_moderators_and_emojis_wait_for_Autumn()
+    {
+        var (owner, member, server, channel) = await ServerWithMemberAsync();
+        var rude = await SendAsync(member, channel, new { content = "something rude" });
+        var reported = await owner.Client.PostAsync("/safety/report", "/safety/report",
+            new { content = new { type = "Message", id = Id(rude), report_reason = "Harassment" }, additional_context = "see above" });
+        Assert.Equal(HttpStatusCode.NoContent, reported.Status);
+        var report = await _events.WaitForAsync("moderation", "ReportCreate", e => e.GetProperty("content").GetProperty("id").GetString() == Id(rude));
+        Assert.Equal((owner.Id, "Created"), (report.GetProperty("author_id").GetString(), report.GetProperty("status").GetProperty("status").GetString()));
+        await ErrorAsync(member.Client.PostAsync("/safety/report", "/safety/report", new { content = new { type = "Message", id = Id(rude), report_reason = "Harassment" } }),
+            HttpStatusCode.BadRequest, "CannotReportYourself");
+        await ErrorAsync(owner.Client.PostAsync("/safety/report", "/safety/report", new { content = new { type = "User", id = member.Id, report_reason = "Malware" } }),
+            HttpStatusCode.BadRequest, "FailedValidation");
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.PostAsync("/policy/acknowledge", "/policy/acknowledge")).Status);
+
+        var fileId = Ulid.NewUlid().ToString();
+        var parent = new { type = "Server", id = server };
+        await ErrorAsync(member.Client.PutAsync($"/custom/emoji/{fileId}", "/custom/emoji/{id}", new { name = "party", parent }), HttpStatusCode.Forbidden, "MissingPermission");
+        await ErrorAsync(owner.Client.PutAsync($"/custom/emoji/{fileId}", "/custom/emoji/{id}", new { name = "Party Time", parent }), HttpStatusCode.BadRequest, "FailedValidation");
+        await ErrorAsync(owner.Client.PutAsync($"/custom/emoji/{fileId}", "/custom/emoji/{id}", new { name = "party", parent }), HttpStatusCode.BadRequest, "UnknownAttachment");
+        Assert.Equal(0, (await member.Client.GetAsync($"/servers/{server}/emojis", "/servers/{target}/emojis")).Body.GetArrayLength());
+        await ErrorAsync(member.Client.GetAsync($"/custom/emoji/{fileId}", "/custom/emoji/{emoji_id}"), HttpStatusCode.NotFound, "NotFound");
+    }
 }

@@ -66,6 +66,20 @@ test("a conversation is held, paged, searched and tidied with stoat.js", async (
   const found = await general.search({ query: "again" });
   assert.deepEqual(found.map((m) => m.id), [hello.id]);
 
+  // Reports go to the moderators; the reporter's own content cannot be reported.
+  await owner.api.post("/safety/report", { content: { type: "Message", id: reply.id, report_reason: "SpamAbuse" }, additional_context: "spam" });
+  assert.equal((await refusal(() => guest.api.post("/safety/report", { content: { type: "Message", id: reply.id, report_reason: "SpamAbuse" } }))).type,
+    "CannotReportYourself");
+  await guest.api.post("/policy/acknowledge");
+  assert.deepEqual(await guest.api.get(`/servers/${server.id}/emojis`), []);
+
+  // Client settings follow the user; the newest write wins.
+  // stoat-api sends `timestamp` as the query parameter and the rest as the body.
+  await guest.api.post("/sync/settings/set", { timestamp: 2000, appearance: "{\"theme\":\"dark\"}" });
+  await guest.api.post("/sync/settings/set", { timestamp: 1000, appearance: "{\"theme\":\"stale\"}" });
+  assert.deepEqual(await guest.api.post("/sync/settings/fetch", { keys: ["appearance"] }), { appearance: [2000, "{\"theme\":\"dark\"}"] });
+
+  await hello.unpin();
   await reply.delete();
   assert.equal((await refusal(() => owner.api.get(`/channels/${general.id}/messages/${reply.id}`))).type, "UnknownMessage");
 });

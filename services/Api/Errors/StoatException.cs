@@ -158,6 +158,8 @@ public sealed class StoatException : Exception
         new("BotIsPrivate", HttpStatusCode.Forbidden, null, file, line);
     public static StoatException ReachedMaximumBots([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("ReachedMaximumBots", HttpStatusCode.BadRequest, null, file, line);
+    public static StoatException TooManyEmoji(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("TooManyEmoji", HttpStatusCode.BadRequest, Field("max", max), file, line);
     public static StoatException GroupTooLarge(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("GroupTooLarge", HttpStatusCode.BadRequest, Field("max", max), file, line);
 }

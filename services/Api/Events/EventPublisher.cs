@@ -16,6 +16,9 @@ public sealed class EventPublisher(IConnectionMultiplexer redis, ILogger<EventPu
 {
     public static string PrivateTopic(string userId) => userId + "!";
 
+    /// <summary>Safety reports: only privileged users' sockets subscribe to this topic.</summary>
+    public const string ModerationTopic = "moderation";
+
     public async Task PublishAsync(string topic, StoatEvent @event)
     {
         try
@@ -221,4 +224,40 @@ public sealed record WebhookUpdateEvent(string Id, IReadOnlyDictionary<string, o
 public sealed record WebhookDeleteEvent(string Id) : StoatEvent
 {
     public override string Type => "WebhookDelete";
+}
+
+/// <summary>Stoat sends the emoji's own fields beside <c>type</c>.</summary>
+public sealed record EmojiCreateEvent(Emoji Emoji) : StoatEvent
+{
+    public override string Type => "EmojiCreate";
+
+    public override string ToJson()
+    {
+        var result = new JsonObject { ["type"] = Type };
+        foreach (var (name, value) in JsonSerializer.SerializeToNode(Emoji, StoatJson.Options)!.AsObject()) result[name] = value?.DeepClone();
+        return result.ToJsonString();
+    }
+}
+
+public sealed record EmojiUpdateEvent(string Id, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Clear) : StoatEvent
+{
+    public override string Type => "EmojiUpdate";
+}
+
+public sealed record EmojiDeleteEvent(string Id) : StoatEvent
+{
+    public override string Type => "EmojiDelete";
+}
+
+/// <summary>A new safety report, for the moderators' sockets (<see cref="EventPublisher.ModerationTopic"/>).</summary>
+public sealed record ReportCreateEvent(Report Report) : StoatEvent
+{
+    public override string Type => "ReportCreate";
+
+    public override string ToJson()
+    {
+        var result = new JsonObject { ["type"] = Type };
+        foreach (var (name, value) in JsonSerializer.SerializeToNode(Report, StoatJson.Options)!.AsObject()) result[name] = value?.DeepClone();
+        return result.ToJsonString();
+    }
 }

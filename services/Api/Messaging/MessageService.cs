@@ -16,6 +16,7 @@ public sealed class MessageService(
     CommunityAccess access,
     IMessageStore messages,
     IMemberStore members,
+    IEmojiStore emojis,
     MessagePoster poster,
     EventPublisher events,
     IConnectionMultiplexer redis,
@@ -91,7 +92,9 @@ public sealed class MessageService(
             if (interactions.Reactions is { Count: > 0 } offered)
             {
                 Require(ChannelPermission.React);
-                if (offered.Count > Global.MessageReactions || offered.Any(e => !IsUsableEmoji(e))) throw StoatException.InvalidProperty();
+                if (offered.Count > Global.MessageReactions) throw StoatException.InvalidProperty();
+                foreach (var emoji in offered)
+                    if (!await IsUsableEmojiAsync(emoji, cancellationToken)) throw StoatException.InvalidProperty();
             }
             else if (interactions.RestrictReactions)
             {
@@ -305,7 +308,7 @@ public sealed class MessageService(
         (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.React);
         var message = await MessageAsync(channelId, messageId, cancellationToken);
         var reactions = message.Reactions ?? new Dictionary<string, IReadOnlyList<string>>();
-        if (!IsUsableEmoji(emoji)) throw StoatException.InvalidOperation();
+        if (!await IsUsableEmojiAsync(emoji, cancellationToken)) throw StoatException.InvalidOperation();
         if (message.Interactions is { RestrictReactions: true } restricted && restricted.Reactions?.Contains(emoji) != true) throw StoatException.InvalidOperation();
         if (!reactions.ContainsKey(emoji) && reactions.Count >= Global.MessageReactions) throw StoatException.InvalidOperation();
         if (reactions.GetValueOrDefault(emoji)?.Contains(actor.Id) == true) return;
@@ -356,8 +359,9 @@ public sealed class MessageService(
         if (value is not null) MessageRules.RequireId(value, field);
     }
 
-    /// <summary>Custom emojis come from Autumn uploads, which do not exist yet, so only Unicode emojis can be used.</summary>
-    private static bool IsUsableEmoji(string emoji) => MessageRules.IsUnicodeEmoji(emoji);
+    /// <summary>A Unicode emoji, or a custom emoji that exists (detached ones included, as in Stoat).</summary>
+    private async Task<bool> IsUsableEmojiAsync(string emoji, CancellationToken cancellationToken) =>
+        MessageRules.IsUnicodeEmoji(emoji) || MessageRules.IsId(emoji) && await emojis.GetAsync(emoji, cancellationToken) is not null;
 
     private async Task<IReadOnlyList<string>> MembersAmongAsync(string serverId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
     {

@@ -36,3 +36,9 @@ public sealed record SearchMessagesRequest(
 public sealed record MessagesWithUsers(IReadOnlyList<Message> Messages, IReadOnlyList<UserResponse> Users, IReadOnlyList<Member>? Members);
 
 public sealed record FetchSettingsRequest(List<string>? Keys);
+
+public sealed record CreateEmojiRequest(string? Name, EmojiParent? Parent, bool? Nsfw);
+
+public sealed record EditEmojiRequest(string? Name);
+
+public sealed record ReportRequest(ReportedContent? Content, string? AdditionalContext);

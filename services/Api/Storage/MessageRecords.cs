@@ -124,3 +124,36 @@ public sealed record Bot(
 
 /// <summary>Stoat's <c>Webhook</c>: posts into one channel with its secret token, under its own name.</summary>
 public sealed record Webhook(string Id, string Name, string? Avatar, string CreatorId, string ChannelId, ulong Permissions, string Token);
+
+/// <summary>What owns a custom emoji: a server, or nobody once its server is gone (Stoat's <c>EmojiParent</c>).</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(ServerEmojiParent), "Server")]
+[JsonDerivedType(typeof(DetachedEmojiParent), "Detached")]
+public abstract record EmojiParent;
+
+public sealed record ServerEmojiParent(string Id) : EmojiParent;
+
+public sealed record DetachedEmojiParent : EmojiParent;
+
+/// <summary>Stoat's <c>Emoji</c>: its id is the Autumn file id of its image.</summary>
+public sealed record Emoji(
+    [property: JsonPropertyName("_id")] string Id,
+    EmojiParent Parent,
+    string CreatorId,
+    string Name,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Animated = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Nsfw = false);
+
+/// <summary>Stoat's <c>ReportedContent</c>: a message, server or user, with the reason given.</summary>
+public sealed record ReportedContent(string Type, string Id, string ReportReason, string? MessageId);
+
+public sealed record ReportStatus(string Status);
+
+/// <summary>Stoat's <c>Report</c>, as moderators receive it.</summary>
+public sealed record Report(
+    [property: JsonPropertyName("_id")] string Id,
+    string AuthorId,
+    ReportedContent Content,
+    string AdditionalContext,
+    ReportStatus Status,
+    string Notes);

@@ -46,6 +46,9 @@ public interface IMessageStore
 
     Task<Message?> GetAsync(string channelId, string id, CancellationToken cancellationToken = default);
 
+    /// <summary>A message by id alone, wherever it was sent.</summary>
+    Task<Message?> FindAsync(string id, CancellationToken cancellationToken = default);
+
     /// <summary>The messages of <paramref name="ids"/> that are in the channel, in no particular order.</summary>
     Task<IReadOnlyList<Message>> GetManyAsync(string channelId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
 
@@ -109,4 +112,24 @@ public interface IWebhookStore
     Task UpdateAsync(Webhook webhook, CancellationToken cancellationToken = default);
 
     Task DeleteAsync(string id, CancellationToken cancellationToken = default);
+}
+
+public interface IEmojiStore
+{
+    /// <summary>Throws <see cref="DuplicateKeyException"/> ("key") if an emoji already uses the file.</summary>
+    Task CreateAsync(Emoji emoji, CancellationToken cancellationToken = default);
+
+    Task<Emoji?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>A server's emojis, by id.</summary>
+    Task<IReadOnlyList<Emoji>> ListByServerAsync(string serverId, CancellationToken cancellationToken = default);
+
+    Task UpdateAsync(Emoji emoji, CancellationToken cancellationToken = default);
+
+    Task DeleteAsync(string id, CancellationToken cancellationToken = default);
+}
+
+public interface IReportStore
+{
+    Task CreateAsync(Report report, CancellationToken cancellationToken = default);
 }

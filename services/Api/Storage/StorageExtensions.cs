@@ -37,6 +37,8 @@ public static class StorageExtensions
             builder.Services.AddSingleton<ISettingsStore, MongoSettingsStore>();
             builder.Services.AddSingleton<IBotStore, MongoBotStore>();
             builder.Services.AddSingleton<IWebhookStore, MongoWebhookStore>();
+            builder.Services.AddSingleton<IEmojiStore, MongoEmojiStore>();
+            builder.Services.AddSingleton<IReportStore, MongoReportStore>();
             builder.Services.AddHostedService(sp => new StorageInitializer(ct => sp.GetRequiredService<MongoSchema>().EnsureIndexesAsync(ct)));
         }
         else
@@ -59,6 +61,8 @@ public static class StorageExtensions
             builder.Services.AddSingleton<ISettingsStore, SqliteSettingsStore>();
             builder.Services.AddSingleton<IBotStore, SqliteBotStore>();
             builder.Services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
+            builder.Services.AddSingleton<IEmojiStore, SqliteEmojiStore>();
+            builder.Services.AddSingleton<IReportStore, SqliteReportStore>();
             builder.Services.AddHostedService(_ => new StorageInitializer(database.MigrateAsync));
             builder.Services.AddHealthChecks().AddAsyncCheck("mongo", async ct =>
             {

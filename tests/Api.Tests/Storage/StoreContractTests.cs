@@ -18,7 +18,7 @@ public abstract class StoreContractTests
         IAccountStore Accounts, ISessionStore Sessions, IUserStore Users,
         IServerStore Servers, IChannelStore Channels, IMemberStore Members, IBanStore Bans, IInviteStore Invites,
         IMfaTicketStore Tickets, ISignupInviteStore SignupInvites, IUnreadStore Unreads,
-        IMessageStore Messages, IOutboxStore Outbox, ISettingsStore Settings);
+        IMessageStore Messages, IOutboxStore Outbox, ISettingsStore Settings, IEmojiStore Emojis);
 
     protected abstract Task<Stores> CreateStoresAsync();
 
@@ -437,6 +437,29 @@ public abstract class StoreContractTests
         Assert.Equal((second, null), (unread.LastId, unread.Mentions));
     }
 
+    [SkippableFact]
+    public async Task Emojis_are_listed_by_server_until_detached()
+    {
+        var stores = await CreateStoresAsync();
+        var server = Id();
+        var emoji = new Emoji(Id(), new ServerEmojiParent(server), Id(), "party", Animated: true);
+        await stores.Emojis.CreateAsync(emoji);
+        await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Emojis.CreateAsync(emoji));
+        Assert.Equal(Json(emoji), Json(await stores.Emojis.GetAsync(emoji.Id)));
+        Assert.Equal([emoji.Id], (await stores.Emojis.ListByServerAsync(server)).Select(e => e.Id));
+        await stores.Emojis.UpdateAsync(emoji with { Parent = new DetachedEmojiParent() });
+        Assert.Empty(await stores.Emojis.ListByServerAsync(server));
+        Assert.IsType<DetachedEmojiParent>((await stores.Emojis.GetAsync(emoji.Id))!.Parent);
+        Assert.Equal("x", (await stores.Messages.FindAsync((await InsertedAsync(stores)).Id))!.Content);
+    }
+
+    private static async Task<Message> InsertedAsync(Stores stores)
+    {
+        var message = new Message(Id(), Id(), Id(), Content: "x");
+        await stores.Messages.InsertAsync(message, []);
+        return message;
+    }
+
     private static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value, StoatJson.Options);
 }
 
@@ -453,7 +476,7 @@ public sealed class SqliteStoreContractTests : StoreContractTests, IDisposable
         return new Stores(new SqliteAccountStore(database), new SqliteSessionStore(database), new SqliteUserStore(database),
             new SqliteServerStore(database), new SqliteChannelStore(database), new SqliteMemberStore(database), new SqliteBanStore(database),
             new SqliteInviteStore(database), new SqliteMfaTicketStore(database), new SqliteSignupInviteStore(database), new SqliteUnreadStore(database),
-            new SqliteMessageStore(database), new SqliteOutboxStore(database), new SqliteSettingsStore(database));
+            new SqliteMessageStore(database), new SqliteOutboxStore(database), new SqliteSettingsStore(database), new SqliteEmojiStore(database));
     }
 
     public void Dispose()
@@ -479,6 +502,6 @@ public sealed class MongoStoreContractTests : StoreContractTests
         return new Stores(new MongoAccountStore(schema), new MongoSessionStore(schema), new MongoUserStore(schema),
             new MongoServerStore(schema), new MongoChannelStore(schema), new MongoMemberStore(schema), new MongoBanStore(schema),
             new MongoInviteStore(schema), new MongoMfaTicketStore(schema), new MongoSignupInviteStore(schema), new MongoUnreadStore(schema),
-            messages, messages, new MongoSettingsStore(schema));
+            messages, messages, new MongoSettingsStore(schema), new MongoEmojiStore(schema));
     }
 }

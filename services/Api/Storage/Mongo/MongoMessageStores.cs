@@ -35,6 +35,9 @@ public sealed class MongoMessageStore(MongoSchema schema) : IMessageStore, IOutb
     public async Task<Message?> GetAsync(string channelId, string id, CancellationToken cancellationToken = default) =>
         Documents.Read<Message>(await schema.Messages.Find(ById(channelId, id)).FirstOrDefaultAsync(cancellationToken));
 
+    public async Task<Message?> FindAsync(string id, CancellationToken cancellationToken = default) =>
+        Documents.Read<Message>(await schema.Messages.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
+
     public async Task<IReadOnlyList<Message>> GetManyAsync(string channelId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
         ReadAll(await schema.Messages.Find(MongoSchema.And(MongoSchema.Is("channel", channelId), Builders<BsonDocument>.Filter.In("_id", ids)))
             .ToListAsync(cancellationToken));
@@ -196,4 +199,27 @@ public sealed class MongoWebhookStore(MongoSchema schema) : IWebhookStore
         schema.Webhooks.ReplaceOneAsync(MongoSchema.Is("_id", webhook.Id), Write(webhook), cancellationToken: cancellationToken);
 
     public Task DeleteAsync(string id, CancellationToken cancellationToken = default) => schema.Webhooks.DeleteOneAsync(MongoSchema.Is("_id", id), cancellationToken);
+}
+
+public sealed class MongoEmojiStore(MongoSchema schema) : IEmojiStore
+{
+    public Task CreateAsync(Emoji emoji, CancellationToken cancellationToken = default) => MongoSchema.InsertAsync(schema.Emojis, Documents.Write(emoji), cancellationToken);
+
+    public async Task<Emoji?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        Documents.Read<Emoji>(await schema.Emojis.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
+
+    public async Task<IReadOnlyList<Emoji>> ListByServerAsync(string serverId, CancellationToken cancellationToken = default) =>
+        (await schema.Emojis.Find(MongoSchema.And(MongoSchema.Is("parent.type", "Server"), MongoSchema.Is("parent.id", serverId)))
+            .SortBy(d => d["_id"]).ToListAsync(cancellationToken)).Select(d => Documents.Read<Emoji>(d)!).ToList();
+
+    public Task UpdateAsync(Emoji emoji, CancellationToken cancellationToken = default) =>
+        schema.Emojis.ReplaceOneAsync(MongoSchema.Is("_id", emoji.Id), Documents.Write(emoji), cancellationToken: cancellationToken);
+
+    public Task DeleteAsync(string id, CancellationToken cancellationToken = default) => schema.Emojis.DeleteOneAsync(MongoSchema.Is("_id", id), cancellationToken);
+}
+
+public sealed class MongoReportStore(MongoSchema schema) : IReportStore
+{
+    public Task CreateAsync(Report report, CancellationToken cancellationToken = default) =>
+        MongoSchema.InsertAsync(schema.Reports, Documents.Write(report), cancellationToken);
 }

@@ -26,6 +26,8 @@ public sealed class MongoSchema(IMongoDatabase database)
     public IMongoCollection<BsonDocument> Settings { get; } = database.GetCollection<BsonDocument>("user_settings");
     public IMongoCollection<BsonDocument> Bots { get; } = database.GetCollection<BsonDocument>("bots");
     public IMongoCollection<BsonDocument> Webhooks { get; } = database.GetCollection<BsonDocument>("webhooks");
+    public IMongoCollection<BsonDocument> Emojis { get; } = database.GetCollection<BsonDocument>("emojis");
+    public IMongoCollection<BsonDocument> Reports { get; } = database.GetCollection<BsonDocument>("safety_reports");
 
     public async Task EnsureIndexesAsync(CancellationToken cancellationToken = default)
     {
@@ -58,6 +60,7 @@ public sealed class MongoSchema(IMongoDatabase database)
         await Bots.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("token"), unique("token")), cancellationToken: cancellationToken);
         await Bots.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("owner"), named("owner")), cancellationToken: cancellationToken);
         await Webhooks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("channel_id"), named("channel")), cancellationToken: cancellationToken);
+        await Emojis.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("parent.id"), named("parent")), cancellationToken: cancellationToken);
         await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("outbox.id"), new CreateIndexOptions { Name = "outbox", Sparse = true }),
             cancellationToken: cancellationToken);
     }

@@ -172,6 +172,18 @@ public sealed class SqliteDatabase
         );
         CREATE INDEX webhooks_by_channel ON webhooks (channel_id);
         """,
+        """
+        CREATE TABLE emojis (
+            id TEXT PRIMARY KEY,
+            server_id TEXT,
+            document TEXT NOT NULL
+        );
+        CREATE INDEX emojis_by_server ON emojis (server_id) WHERE server_id IS NOT NULL;
+        CREATE TABLE safety_reports (
+            id TEXT PRIMARY KEY,
+            document TEXT NOT NULL
+        );
+        """,
     ];
 
     public SqliteDatabase(string connectionString)

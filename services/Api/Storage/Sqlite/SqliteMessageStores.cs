@@ -33,6 +33,10 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         (await database.QueryAsync("SELECT document FROM messages WHERE channel_id = $channel AND id = $id",
             Documents.Parameters(("channel", channelId), ("id", id)), Documents.Read<Message>, cancellationToken)).SingleOrDefault();
 
+    public async Task<Message?> FindAsync(string id, CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT document FROM messages WHERE id = $id", Documents.Parameters(("id", id)), Documents.Read<Message>,
+            cancellationToken)).SingleOrDefault();
+
     public async Task<IReadOnlyList<Message>> GetManyAsync(string channelId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
     {
         if (ids.Count == 0) return [];
@@ -240,4 +244,34 @@ public sealed class SqliteWebhookStore(SqliteDatabase database) : IWebhookStore
 
     private static Dictionary<string, object?> Row(Webhook webhook) => Documents.Parameters(
         ("id", webhook.Id), ("channel", webhook.ChannelId), ("token", webhook.Token), ("document", Documents.Write(webhook)));
+}
+
+public sealed class SqliteEmojiStore(SqliteDatabase database) : IEmojiStore
+{
+    public Task CreateAsync(Emoji emoji, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "INSERT INTO emojis (id, server_id, document) VALUES ($id, $server, $document)", Row(emoji), cancellationToken);
+
+    public async Task<Emoji?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT document FROM emojis WHERE id = $id", Documents.Parameters(("id", id)), Documents.Read<Emoji>,
+            cancellationToken)).SingleOrDefault();
+
+    public async Task<IReadOnlyList<Emoji>> ListByServerAsync(string serverId, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT document FROM emojis WHERE server_id = $server ORDER BY id", Documents.Parameters(("server", serverId)),
+            Documents.Read<Emoji>, cancellationToken);
+
+    public Task UpdateAsync(Emoji emoji, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE emojis SET server_id = $server, document = $document WHERE id = $id", Row(emoji), cancellationToken);
+
+    public Task DeleteAsync(string id, CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("DELETE FROM emojis WHERE id = $id", Documents.Parameters(("id", id)), cancellationToken);
+
+    private static Dictionary<string, object?> Row(Emoji emoji) =>
+        Documents.Parameters(("id", emoji.Id), ("server", (emoji.Parent as ServerEmojiParent)?.Id), ("document", Documents.Write(emoji)));
+}
+
+public sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
+{
+    public Task CreateAsync(Report report, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "INSERT INTO safety_reports (id, document) VALUES ($id, $document)", Documents.Parameters(("id", report.Id), ("document", Documents.Write(report))),
+        cancellationToken);
 }

@@ -1,0 +1,50 @@
+using Spokes.Api.Community;
+using Spokes.Api.Errors;
+using Spokes.Api.Events;
+using Spokes.Api.Identity;
+using Spokes.Api.Models;
+using Spokes.Api.Storage;
+
+namespace Spokes.Api.Messaging;
+
+/// <summary>Stoat's safety reports: a user reports a message, server or user to the instance's moderators.</summary>
+public sealed class SafetyService(CommunityAccess access, IMessageStore messages, IUserStore users, IReportStore reports, EventPublisher events)
+{
+    private static readonly HashSet<string> ContentReasons =
+    [
+        "NoneSpecified", "Illegal", "IllegalGoods", "IllegalExtortion", "IllegalPornography", "IllegalHacking", "ExtremeViolence",
+        "PromotesHarm", "UnsolicitedSpam", "Raid", "SpamAbuse", "ScamsFraud", "Malware", "Harassment",
+    ];
+
+    private static readonly HashSet<string> UserReasons =
+        ["NoneSpecified", "UnsolicitedSpam", "SpamAbuse", "InappropriateProfile", "Impersonation", "BanEvasion", "Underage"];
+
+    public async Task<Report> ReportAsync(User actor, ReportRequest request, CancellationToken cancellationToken)
+    {
+        var content = request.Content ?? throw StoatException.FailedValidation("content is required");
+        var context = Validation.Length(request.AdditionalContext, "additional_context", 0, 1000) ?? "";
+        var reasons = content.Type == "User" ? UserReasons : ContentReasons;
+        if (!reasons.Contains(content.ReportReason)) throw StoatException.FailedValidation($"report_reason must be one of {string.Join(", ", reasons)}");
+        if (content.Type != "User" && content.MessageId is not null) throw StoatException.FailedValidation("message_id goes with a user report only");
+        switch (content.Type)
+        {
+            case "Message":
+                var message = await messages.FindAsync(content.Id, cancellationToken) ?? throw StoatException.UnknownMessage();
+                if (message.Author == actor.Id) throw StoatException.CannotReportYourself();
+                break;
+            case "Server":
+                if ((await access.ServerAsync(content.Id, cancellationToken)).Owner == actor.Id) throw StoatException.CannotReportYourself();
+                break;
+            case "User":
+                if (content.Id == actor.Id) throw StoatException.CannotReportYourself();
+                _ = await users.GetAsync(content.Id, cancellationToken) ?? throw StoatException.UnknownUser();
+                break;
+            default:
+                throw StoatException.FailedValidation("content.type must be Message, Server or User");
+        }
+        var report = new Report(SecureTokens.NewId(), actor.Id, content, context, new ReportStatus("Created"), "");
+        await reports.CreateAsync(report, cancellationToken);
+        await events.PublishAsync(EventPublisher.ModerationTopic, new ReportCreateEvent(report));
+        return report;
+    }
+}
