@@ -145,11 +145,6 @@ public sealed class StoatException : Exception
         new("AlreadyPinned", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException NotPinned([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("NotPinned", HttpStatusCode.BadRequest, null, file, line);
-    /// <summary>The sender must wait out the channel's slowmode; <paramref name="retryAfter"/> is in milliseconds.</summary>
-    public static StoatException Slowmode(long retryAfter, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        new("Slowmode", HttpStatusCode.TooManyRequests, Field("retry_after", retryAfter), file, line);
-    public static StoatException FeatureDisabled(string feature, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        new("FeatureDisabled", HttpStatusCode.BadRequest, Field("feature", feature), file, line);
     public static StoatException CannotReportYourself([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("CannotReportYourself", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException IsBot([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>

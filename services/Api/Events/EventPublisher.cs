@@ -160,12 +160,6 @@ public sealed record MessageUpdateEvent(string Id, string Channel, IReadOnlyDict
     public override string Type => "MessageUpdate";
 }
 
-/// <summary>Content added to a message after it was sent (embeds from January).</summary>
-public sealed record MessageAppendEvent(string Id, string Channel, IReadOnlyDictionary<string, object?> Append) : StoatEvent
-{
-    public override string Type => "MessageAppend";
-}
-
 public sealed record MessageDeleteEvent(string Id, string Channel) : StoatEvent
 {
     public override string Type => "MessageDelete";
