@@ -26,16 +26,20 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Task.WhenAll(_redis.InitializeAsync(), _rabbitmq.InitializeAsync());
-        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
-            .UseSetting("ConnectionStrings:redis", _redis.ConnectionString)
-            .UseSetting("ConnectionStrings:rabbitmq", _rabbitmq.ConnectionString)
-            .UseSetting("ConnectionStrings:mongo", $"Data Source={Path.Combine(_data.Path, "spokes.db")}")
+        Factory = Create(_redis.ConnectionString, _rabbitmq.ConnectionString, _data.Path);
+    }
+
+    /// <summary>An Api on the given Redis and RabbitMQ with its SQLite database in <paramref name="dataFolder"/>.</summary>
+    public static WebApplicationFactory<Program> Create(string redis, string rabbitmq, string dataFolder) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
+            .UseSetting("ConnectionStrings:redis", redis)
+            .UseSetting("ConnectionStrings:rabbitmq", rabbitmq)
+            .UseSetting("ConnectionStrings:mongo", $"Data Source={Path.Combine(dataFolder, "spokes.db")}")
             .UseSetting("Api:PublicUrl", PublicUrl)
             .UseSetting("Api:VapidPublicKey", "BExampleVapidKey")
             // The route tests send far more sign-ups per second than Stoat allows one address; the limits
             // have their own tests.
             .UseSetting("Api:RateLimit:Enabled", "false"));
-    }
 
     public async Task DisposeAsync()
     {

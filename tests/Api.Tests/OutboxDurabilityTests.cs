@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using MassTransit;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Spokes.Contracts.IntegrationEvents;
 using Spokes.TestSupport;
@@ -24,12 +23,7 @@ public sealed class OutboxDurabilityTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Task.WhenAll(_redis.InitializeAsync(), _rabbitmq.InitializeAsync());
-        _api = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
-            .UseSetting("ConnectionStrings:redis", _redis.ConnectionString)
-            .UseSetting("ConnectionStrings:rabbitmq", _rabbitmq.ConnectionString)
-            .UseSetting("ConnectionStrings:mongo", $"Data Source={Path.Combine(_data.Path, "spokes.db")}")
-            .UseSetting("Api:PublicUrl", ApiFixture.PublicUrl)
-            .UseSetting("Api:RateLimit:Enabled", "false"));
+        _api = ApiFixture.Create(_redis.ConnectionString, _rabbitmq.ConnectionString, _data.Path);
         _consumer = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
             rabbit.Host(new Uri(_rabbitmq.ConnectionString));

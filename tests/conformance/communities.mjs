@@ -2,24 +2,12 @@
 // a server with channels, roles and an invite; a second user joins; friends, a DM and a group; kick, ban, unban.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Client } from "stoat.js";
-import { baseURL, refusal, signUp } from "./suite.mjs";
+import { clientFor, refusal } from "./suite.mjs";
 
 // Stoat's permission bits (crates/core/permissions).
 const ManageChannel = 1 << 0;
 const KickMembers = 1 << 6;
 const ViewChannel = 1 << 20;
-
-/** A signed-up, onboarded user driving a stoat.js Client over its existing session. */
-async function clientFor(name) {
-  const { session, api } = await signUp(name);
-  await api.post("/onboard/complete", { username: name });
-  const client = new Client({ baseURL });
-  client.configuration = await client.api.get("/");
-  client.useExistingSession(session);
-  const me = await client.users.fetch(session.user_id);
-  return { client, me };
-}
 
 test("a community is built, joined, moderated and left with stoat.js", async () => {
   const { client: owner, me: ownerUser } = await clientFor("grace");

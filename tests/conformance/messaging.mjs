@@ -4,18 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { API } from "stoat-api";
-import { Client } from "stoat.js";
-import { baseURL, refusal, signUp } from "./suite.mjs";
-
-async function clientFor(name) {
-  const { session, api } = await signUp(name);
-  await api.post("/onboard/complete", { username: name });
-  const client = new Client({ baseURL });
-  client.configuration = await client.api.get("/");
-  client.useExistingSession(session);
-  const me = await client.users.fetch(session.user_id);
-  return { client, me };
-}
+import { baseURL, clientFor, refusal } from "./suite.mjs";
 
 async function joined(client, inviteCode, channelId) {
   await client.api.post(`/invites/${inviteCode}`);

@@ -1,6 +1,7 @@
 // The running suite under test (SPOKES_URL=http://host:port, its Gateway) and what every conformance test shares.
 import assert from "node:assert/strict";
 import { API } from "stoat-api";
+import { Client } from "stoat.js";
 import { watchResponses, SchemaViolation } from "./stoat-contract.mjs";
 
 const suite = process.env.SPOKES_URL;
@@ -29,4 +30,15 @@ export async function signUp(name) {
   assert.equal(session.result, "Success");
   assert.equal(session.name, `${name}'s laptop`);
   return { email, session, api: new API({ baseURL, authentication: { rauth: session.token } }) };
+}
+
+/** A signed-up, onboarded user driving a stoat.js Client over its existing session. */
+export async function clientFor(name) {
+  const { session, api } = await signUp(name);
+  await api.post("/onboard/complete", { username: name });
+  const client = new Client({ baseURL });
+  client.configuration = await client.api.get("/");
+  client.useExistingSession(session);
+  const me = await client.users.fetch(session.user_id);
+  return { client, me };
 }

@@ -39,6 +39,16 @@ public abstract record StoatEvent
     public abstract string Type { get; }
 
     public virtual string ToJson() => JsonSerializer.Serialize<object>(this, StoatJson.Options);
+
+    /// <summary>The event as Stoat sends one that carries an object: the object's own fields beside <c>type</c>.</summary>
+    /// <typeparam name="T">The declared type, so a polymorphic object keeps its discriminator (e.g. <c>channel_type</c>).</typeparam>
+    protected string FieldsBesideType<T>(T value, params (string Name, object? Value)[] extra)
+    {
+        var result = new JsonObject { ["type"] = Type };
+        foreach (var (name, field) in JsonSerializer.SerializeToNode(value, StoatJson.Options)!.AsObject()) result[name] = field?.DeepClone();
+        foreach (var (name, field) in extra.Where(e => e.Value is not null)) result[name] = JsonSerializer.SerializeToNode(field, StoatJson.Options);
+        return result.ToJsonString();
+    }
 }
 
 /// <summary>How <see cref="Id"/> now stands with <see cref="User"/>, as <see cref="Id"/> sees that user.</summary>
@@ -112,12 +122,7 @@ public sealed record ChannelCreateEvent(Channel Channel) : StoatEvent
 {
     public override string Type => "ChannelCreate";
 
-    public override string ToJson()
-    {
-        var result = new JsonObject { ["type"] = Type };
-        foreach (var (name, value) in JsonSerializer.SerializeToNode(Channel, StoatJson.Options)!.AsObject()) result[name] = value?.DeepClone();
-        return result.ToJsonString();
-    }
+    public override string ToJson() => FieldsBesideType(Channel);
 }
 
 public sealed record ChannelUpdateEvent(string Id, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Clear) : StoatEvent
@@ -145,14 +150,7 @@ public sealed record MessageEvent(Message Message, Models.UserResponse? User, Me
 {
     public override string Type => "Message";
 
-    public override string ToJson()
-    {
-        var result = new JsonObject { ["type"] = Type };
-        foreach (var (name, value) in JsonSerializer.SerializeToNode(Message, StoatJson.Options)!.AsObject()) result[name] = value?.DeepClone();
-        if (User is not null) result["user"] = JsonSerializer.SerializeToNode(User, StoatJson.Options);
-        if (Member is not null) result["member"] = JsonSerializer.SerializeToNode(Member, StoatJson.Options);
-        return result.ToJsonString();
-    }
+    public override string ToJson() => FieldsBesideType(Message, ("user", User), ("member", Member));
 }
 
 public sealed record MessageUpdateEvent(string Id, string Channel, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Clear) : StoatEvent
@@ -201,13 +199,7 @@ public sealed record WebhookCreateEvent(Webhook Webhook) : StoatEvent
 {
     public override string Type => "WebhookCreate";
 
-    public override string ToJson()
-    {
-        var result = new JsonObject { ["type"] = Type };
-        foreach (var (name, value) in JsonSerializer.SerializeToNode(Models.WebhookResponse.Of(Webhook), StoatJson.Options)!.AsObject())
-            result[name] = value?.DeepClone();
-        return result.ToJsonString();
-    }
+    public override string ToJson() => FieldsBesideType(Models.WebhookResponse.Of(Webhook));
 }
 
 public sealed record WebhookUpdateEvent(string Id, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Remove) : StoatEvent
@@ -225,12 +217,7 @@ public sealed record EmojiCreateEvent(Emoji Emoji) : StoatEvent
 {
     public override string Type => "EmojiCreate";
 
-    public override string ToJson()
-    {
-        var result = new JsonObject { ["type"] = Type };
-        foreach (var (name, value) in JsonSerializer.SerializeToNode(Emoji, StoatJson.Options)!.AsObject()) result[name] = value?.DeepClone();
-        return result.ToJsonString();
-    }
+    public override string ToJson() => FieldsBesideType(Emoji);
 }
 
 public sealed record EmojiUpdateEvent(string Id, IReadOnlyDictionary<string, object?> Data, IReadOnlyList<string> Clear) : StoatEvent
@@ -248,10 +235,5 @@ public sealed record ReportCreateEvent(Report Report) : StoatEvent
 {
     public override string Type => "ReportCreate";
 
-    public override string ToJson()
-    {
-        var result = new JsonObject { ["type"] = Type };
-        foreach (var (name, value) in JsonSerializer.SerializeToNode(Report, StoatJson.Options)!.AsObject()) result[name] = value?.DeepClone();
-        return result.ToJsonString();
-    }
+    public override string ToJson() => FieldsBesideType(Report);
 }
