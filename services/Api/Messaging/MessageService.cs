@@ -189,7 +189,7 @@ public sealed class MessageService(
             if (before is not null || after is not null) throw StoatException.FailedValidation("nearby cannot be combined with before or after");
             // Half the page older than the message, the rest the message itself and what came after it; newest first.
             var target = await messages.GetAsync(channelId, nearby, cancellationToken);
-            var older = await messages.QueryAsync(new MessageQuery(channelId, size / 2, MessageSort.Latest, Before: nearby), cancellationToken);
+            var older = size / 2 == 0 ? [] : await messages.QueryAsync(new MessageQuery(channelId, size / 2, MessageSort.Latest, Before: nearby), cancellationToken);
             var newerLimit = size - older.Count - (target is null ? 0 : 1);
             var newer = newerLimit <= 0 ? [] : await messages.QueryAsync(new MessageQuery(channelId, newerLimit, MessageSort.Oldest, After: nearby), cancellationToken);
             page = [.. newer.Reverse(), .. target is null ? Array.Empty<Message>() : [target], .. older];

@@ -90,7 +90,7 @@ public sealed record CallStarted(string By, DateTimeOffset? FinishedAt) : System
 /// <summary>Which way a page of messages runs. Relevance needs a search query.</summary>
 public enum MessageSort { Latest, Oldest, Relevance }
 
-/// <summary>One page of a channel's messages: the bounds are exclusive ids; <see cref="Text"/> searches content.</summary>
+/// <summary>One page of a channel's messages: the bounds are exclusive ids; <see cref="Text"/> searches content; <see cref="Limit"/> is at least 1 (MongoDB reads 0 as no limit).</summary>
 public sealed record MessageQuery(
     string Channel,
     int Limit,
