@@ -336,4 +336,30 @@ public class MessagingTests(ApiFixture api) : IAsyncLifetime
         Assert.Equal(0, (await member.Client.GetAsync($"/servers/{server}/emojis", "/servers/{target}/emojis")).Body.GetArrayLength());
         await ErrorAsync(member.Client.GetAsync($"/custom/emoji/{fileId}", "/custom/emoji/{emoji_id}"), HttpStatusCode.NotFound, "NotFound");
     }
+
+    [Fact]
+    public async Task Slowmode_makes_members_wait_but_not_those_who_may_bypass_it()
+    {
+        var (owner, member, _, channel) = await ServerWithMemberAsync();
+        var edited = await owner.Client.PatchAsync($"/channels/{channel}", "/channels/{target}", new { slowmode = 60 });
+        Assert.Equal(60, edited.Body.GetProperty("slowmode").GetInt32());
+        await ErrorAsync(owner.Client.PatchAsync($"/channels/{channel}", "/channels/{target}", new { slowmode = 100_000 }), HttpStatusCode.BadRequest, "FailedValidation");
+
+        await SendAsync(member, channel, new { content = "first" });
+        // Stoat's published error catalogue has no slowmode error yet, so this answer is read without the schema check.
+        using var http = api.Factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/channels/{channel}/messages") { Content = System.Net.Http.Json.JsonContent.Create(new { content = "too soon" }) };
+        request.Headers.Add("X-Session-Token", member.Client.Token);
+        using var refused = await http.SendAsync(request);
+        var body = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal((HttpStatusCode.TooManyRequests, "SlowmodeActive"), (refused.StatusCode, body.GetProperty("type").GetString()));
+        Assert.InRange(body.GetProperty("retry_after").GetInt64(), 1, 60_000);
+        var contents = (await owner.Client.GetAsync($"/channels/{channel}/messages?limit=5", Messages)).Body.EnumerateArray()
+            .Select(m => m.TryGetProperty("content", out var c) ? c.GetString() : null).ToList();
+        Assert.DoesNotContain("too soon", contents);
+
+        // The owner holds every permission, BypassSlowmode included.
+        await SendAsync(owner, channel, new { content = "one" });
+        await SendAsync(owner, channel, new { content = "two" });
+    }
 }

@@ -22,6 +22,9 @@ public sealed class ChannelService(
 {
     private static readonly string[] RemovableFields = ["Description", "Icon", "DefaultPermissions", "Voice"];
 
+    /// <summary>The longest slowmode, six hours, as in Discord.</summary>
+    public const int MaxSlowmode = 21_600;
+
     public async Task<Channel> FetchAsync(User actor, string channelId, CancellationToken cancellationToken) =>
         (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ViewChannel).Channel;
 
@@ -34,13 +37,15 @@ public sealed class ChannelService(
         // Icons are files claimed from Autumn, which holds none yet.
         if (request.Icon is not null) throw StoatException.UnknownAttachment();
         if (request.Voice?.MaxUsers is < 1) throw StoatException.FailedValidation("voice.max_users must be at least 1");
+        if (request.Slowmode is < 0 or > MaxSlowmode) throw StoatException.FailedValidation($"slowmode must be 0–{MaxSlowmode} seconds");
 
         var data = new Dictionary<string, object?>();
         Channel updated;
         switch (at.Channel)
         {
             case Group group:
-                if (request.Voice is not null || remove.Contains("DefaultPermissions") || remove.Contains("Voice")) throw StoatException.InvalidOperation();
+                if (request.Voice is not null || request.Slowmode is not null || remove.Contains("DefaultPermissions") || remove.Contains("Voice"))
+                    throw StoatException.InvalidOperation();
                 var editedGroup = group with { Description = remove.Contains("Description") ? null : group.Description };
                 if (request.Name is { } groupName) data["name"] = (editedGroup = editedGroup with { Name = groupName }).Name;
                 if (request.Description is { } groupDescription) data["description"] = (editedGroup = editedGroup with { Description = groupDescription }).Description;
@@ -66,6 +71,7 @@ public sealed class ChannelService(
                 if (request.Description is { } description) data["description"] = (editedText = editedText with { Description = description }).Description;
                 if (request.Nsfw is { } nsfw) data["nsfw"] = (editedText = editedText with { Nsfw = nsfw }).Nsfw;
                 if (request.Voice is { } voice) data["voice"] = (editedText = editedText with { Voice = voice }).Voice;
+                if (request.Slowmode is { } slowmode) data["slowmode"] = (editedText = editedText with { Slowmode = slowmode }).Slowmode;
                 updated = editedText;
                 break;
             default:

@@ -155,6 +155,9 @@ public sealed class StoatException : Exception
         new("ReachedMaximumBots", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException TooManyEmoji(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("TooManyEmoji", HttpStatusCode.BadRequest, Field("max", max), file, line);
+    /// <summary>The channel's slowmode has not run out for this sender; <paramref name="retryAfter"/> is in milliseconds.</summary>
+    public static StoatException SlowmodeActive(long retryAfter, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("SlowmodeActive", HttpStatusCode.TooManyRequests, Field("retry_after", retryAfter), file, line);
     public static StoatException GroupTooLarge(int max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("GroupTooLarge", HttpStatusCode.BadRequest, Field("max", max), file, line);
 }

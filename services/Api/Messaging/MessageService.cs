@@ -138,6 +138,15 @@ public sealed class MessageService(
 
         var key = idempotencyKey ?? request.Nonce;
         if (key is not null && !await ClaimIdempotencyKeyAsync(sender.AuthorId, key)) throw StoatException.DuplicateNonce();
+        if (channel is TextChannel { Slowmode: > 0 } slow && !permissions.HasFlag(ChannelPermission.BypassSlowmode))
+        {
+            // Last of the checks: a message refused for any other reason does not start the wait.
+            if (await SlowmodeWaitAsync(slow, sender.AuthorId) is { } wait)
+            {
+                if (key is not null) await ReleaseIdempotencyKeyAsync(sender.AuthorId, key);
+                throw StoatException.SlowmodeActive((long)wait.TotalMilliseconds);
+            }
+        }
 
         var message = new Message(SecureTokens.NewId(), channel.Id, sender.AuthorId,
             Nonce: request.Nonce,
@@ -405,6 +414,26 @@ public sealed class MessageService(
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             logger.LogWarning(e, "Idempotency key not released: Redis did not answer");
+        }
+    }
+
+    /// <summary>
+    /// Starts the sender's wait in a slow channel, shared by every Api replica through Redis; null when they
+    /// may send now, else how long is left.
+    /// </summary>
+    private async Task<TimeSpan?> SlowmodeWaitAsync(TextChannel channel, string senderId)
+    {
+        RedisKey key = $"slowmode:{channel.Id}:{senderId}";
+        try
+        {
+            var database = redis.GetDatabase();
+            if (await database.StringSetAsync(key, 1, TimeSpan.FromSeconds(channel.Slowmode), When.NotExists)) return null;
+            return await database.KeyTimeToLiveAsync(key) ?? TimeSpan.FromSeconds(channel.Slowmode);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger.LogWarning(e, "Slowmode not checked: Redis did not answer");
+            return null;
         }
     }
 

@@ -32,6 +32,7 @@ public sealed record EditChannelRequest(
     bool? Nsfw,
     bool? Archived,
     VoiceInformation? Voice,
+    int? Slowmode,
     List<string>? Remove);
 
 public sealed record CreateGroupRequest(string? Name, string? Description, string? Icon, List<string>? Users, bool? Nsfw);

@@ -87,7 +87,10 @@ public sealed record Group(
     long? Permissions,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Nsfw) : Channel(Id);
 
-/// <summary>A server channel; with <see cref="Voice"/> it is also a voice channel.</summary>
+/// <summary>
+/// A server channel; with <see cref="Voice"/> it is also a voice channel. <see cref="Slowmode"/> is how many
+/// seconds a member waits between messages there (0: no wait), unless they may bypass it.
+/// </summary>
 public sealed record TextChannel(
     string Id,
     string Server,
@@ -97,7 +100,8 @@ public sealed record TextChannel(
     OverrideField? DefaultPermissions,
     IReadOnlyDictionary<string, OverrideField>? RolePermissions,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Nsfw,
-    VoiceInformation? Voice) : Channel(Id)
+    VoiceInformation? Voice,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Slowmode = 0) : Channel(Id)
 {
     public ServerChannel ToPermissions() => new(
         DefaultPermissions?.ToOverride(),
