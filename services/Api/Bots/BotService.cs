@@ -18,6 +18,7 @@ public sealed class BotService(
     IMemberStore members,
     MemberService memberService,
     ChannelService channelService,
+    ProfileService profiles,
     IOptionsMonitor<ApiOptions> options)
 {
     private static readonly string[] RemovableFields = ["Token", "InteractionsURL"];
@@ -78,16 +79,7 @@ public sealed class BotService(
         if (name is not null)
         {
             var user = await users.GetAsync(bot.Id, cancellationToken) ?? throw StoatException.NotFound();
-            var discriminator = AccountRules.DiscriminatorForRename(user.Discriminator, await users.DiscriminatorsInUseAsync(name, cancellationToken),
-                string.Equals(name, user.Username, StringComparison.OrdinalIgnoreCase)) ?? throw StoatException.UsernameTaken();
-            try
-            {
-                await users.ChangeUsernameAsync(bot.Id, name, discriminator, cancellationToken);
-            }
-            catch (DuplicateKeyException)
-            {
-                throw StoatException.UsernameTaken();
-            }
+            if (name != user.Username) await profiles.RenameAsync(user, name, cancellationToken);
         }
         await bots.UpdateAsync(edited, cancellationToken);
         return BotWithUserResponse.Of(edited, (await access.SeenByAsync(owner, [bot.Id], cancellationToken)).Single());

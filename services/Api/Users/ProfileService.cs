@@ -75,25 +75,32 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
         if (request.Password is null || !PasswordHasher.Verify(request.Password, account?.PasswordHash)) throw StoatException.InvalidCredentials();
         var username = AccountRules.ValidateUsername(request.Username);
         if (username == actor.Username) return UserResponse.Self(actor);
+        return UserResponse.Self(await RenameAsync(actor, username, cancellationToken));
+    }
 
+    /// <summary>
+    /// Gives <paramref name="user"/> a valid new <paramref name="username"/>, keeping the discriminator when it is
+    /// free under that name, and tells their sockets (<c>UserUpdate</c>).
+    /// </summary>
+    public async Task<User> RenameAsync(User user, string username, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var taken = await users.DiscriminatorsInUseAsync(username, cancellationToken);
-            var onlyCase = string.Equals(username, actor.Username, StringComparison.OrdinalIgnoreCase);
-            var discriminator = AccountRules.DiscriminatorForRename(actor.Discriminator, taken, onlyCase) ?? throw StoatException.UsernameTaken();
+            var onlyCase = string.Equals(username, user.Username, StringComparison.OrdinalIgnoreCase);
+            var discriminator = AccountRules.DiscriminatorForRename(user.Discriminator, taken, onlyCase) ?? throw StoatException.UsernameTaken();
             try
             {
-                await users.ChangeUsernameAsync(actor.Id, username, discriminator, cancellationToken);
+                await users.ChangeUsernameAsync(user.Id, username, discriminator, cancellationToken);
             }
             catch (DuplicateKeyException)
             {
                 // Someone took that pair meanwhile: pick again.
                 continue;
             }
-            var updated = actor with { Username = username, Discriminator = discriminator };
-            await events.PublishAsync(actor.Id, new UserUpdateEvent(actor.Id,
+            await events.PublishAsync(user.Id, new UserUpdateEvent(user.Id,
                 new Dictionary<string, object?> { ["username"] = username, ["discriminator"] = discriminator }, [], SecureTokens.NewId()));
-            return UserResponse.Self(updated);
+            return user with { Username = username, Discriminator = discriminator };
         }
         throw StoatException.UsernameTaken();
     }
