@@ -37,7 +37,10 @@ public sealed record CurrentUser(Session? Session, User User)
         var botToken = context.Request.Headers[BotTokenHeader].ToString();
         if (botToken.Length > 0 && context.Request.Headers[CurrentSession.Header].Count == 0)
         {
-            var bot = await context.RequestServices.GetRequiredService<IBotStore>().FindByTokenAsync(botToken, context.RequestAborted);
+            // The rate limiter may have looked the bot up already.
+            var bot = context.Items.TryGetValue(typeof(Bot), out var known) && known is Bot found && found.Token == botToken
+                ? found
+                : await context.RequestServices.GetRequiredService<IBotStore>().FindByTokenAsync(botToken, context.RequestAborted);
             var botUser = bot is null ? null : await users.GetAsync(bot.Id, context.RequestAborted);
             return new CurrentUser(null, botUser ?? throw StoatException.InvalidSession());
         }

@@ -78,8 +78,8 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IConnectionMultipl
     }
 
     /// <summary>
-    /// The user behind a valid session token (the session is kept for the handler, so it is looked up once)
-    /// or bot token, else the client's address as the forwarded-headers middleware resolved it.
+    /// The user behind a valid session or bot token (kept for the handler, so each is looked up once),
+    /// else the client's address as the forwarded-headers middleware resolved it.
     /// </summary>
     private static async Task<string> IdentityAsync(HttpContext context)
     {
@@ -95,7 +95,10 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IConnectionMultipl
         }
         var botToken = context.Request.Headers[CurrentUser.BotTokenHeader].ToString();
         if (botToken.Length > 0 && await context.RequestServices.GetRequiredService<IBotStore>().FindByTokenAsync(botToken, context.RequestAborted) is { } bot)
+        {
+            context.Items[typeof(Bot)] = bot;
             return "user:" + bot.Id;
+        }
         return "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
     }
 }
