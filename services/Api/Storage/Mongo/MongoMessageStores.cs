@@ -102,13 +102,15 @@ public sealed class MongoMessageStore(MongoSchema schema) : IMessageStore, IOutb
         .Select(e => new OutboxEntry(Guid.Parse(e["id"].AsString), e["type"].AsString, e["body"].AsString, new DateTimeOffset(e["created_at"].ToUniversalTime())))
         .Take(limit).ToList();
 
+    /// <summary>Found by the outbox index; the emptied list is then removed from that one message only.</summary>
     public async Task CompleteAsync(Guid id, CancellationToken cancellationToken = default)
     {
-        var entry = MongoSchema.Is($"{Outbox}.id", id.ToString());
-        await schema.Messages.UpdateOneAsync(entry, Builders<BsonDocument>.Update.PullFilter(Outbox, MongoSchema.Is("id", id.ToString())),
-            cancellationToken: cancellationToken);
-        await schema.Messages.UpdateManyAsync(Builders<BsonDocument>.Filter.Size(Outbox, 0), Builders<BsonDocument>.Update.Unset(Outbox),
-            cancellationToken: cancellationToken);
+        var after = new FindOneAndUpdateOptions<BsonDocument> { ReturnDocument = ReturnDocument.After, Projection = Builders<BsonDocument>.Projection.Include(Outbox) };
+        var message = await schema.Messages.FindOneAndUpdateAsync(MongoSchema.Is($"{Outbox}.id", id.ToString()),
+            Builders<BsonDocument>.Update.PullFilter(Outbox, MongoSchema.Is("id", id.ToString())), after, cancellationToken);
+        if (message is not null)
+            await schema.Messages.UpdateOneAsync(MongoSchema.And(MongoSchema.Is("_id", message["_id"]), Builders<BsonDocument>.Filter.Size(Outbox, 0)),
+                Builders<BsonDocument>.Update.Unset(Outbox), cancellationToken: cancellationToken);
     }
 
     private static List<Message> ReadAll(IEnumerable<BsonDocument> documents) => documents.Select(d => Documents.Read<Message>(d)!).ToList();
