@@ -128,7 +128,8 @@ public sealed class MessageService(
             if (mentioned.Everyone || mentioned.Online) Require(ChannelPermission.MentionEveryone);
             if (mentioned.Everyone) flags |= MessageFlags.MentionsEveryone;
             if (mentioned.Online) flags |= MessageFlags.MentionsOnline;
-            mentions = await MembersAmongAsync(server.Id, mentionedUsers.Distinct().ToList(), cancellationToken);
+            var present = (await members.GetManyAsync(server.Id, mentionedUsers, cancellationToken)).Select(m => m.Id.User).ToHashSet();
+            mentions = mentionedUsers.Distinct().Where(present.Contains).ToList();
         }
         else
         {
@@ -372,23 +373,12 @@ public sealed class MessageService(
     private async Task<bool> IsUsableEmojiAsync(string emoji, CancellationToken cancellationToken) =>
         MessageRules.IsUnicodeEmoji(emoji) || MessageRules.IsId(emoji) && await emojis.GetAsync(emoji, cancellationToken) is not null;
 
-    private async Task<IReadOnlyList<string>> MembersAmongAsync(string serverId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
-    {
-        var result = new List<string>();
-        foreach (var userId in userIds)
-            if (await members.GetAsync(serverId, userId, cancellationToken) is not null) result.Add(userId);
-        return result;
-    }
-
     private async Task<MessagesWithUsers> WithUsersAsync(User actor, ChannelAccess at, IReadOnlyList<Message> page, CancellationToken cancellationToken)
     {
         var authors = page.Where(m => m.Webhook is null && m.Author != MessageRules.SystemAuthor).Select(m => m.Author).Distinct().ToList();
         var users = await access.SeenByAsync(actor, authors, cancellationToken);
         if (at.Server is not { } server) return new MessagesWithUsers(page, users, null);
-        var authorMembers = new List<Member>();
-        foreach (var author in authors)
-            if (await members.GetAsync(server.Id, author, cancellationToken) is { } member) authorMembers.Add(member);
-        return new MessagesWithUsers(page, users, authorMembers);
+        return new MessagesWithUsers(page, users, await members.GetManyAsync(server.Id, authors, cancellationToken));
     }
 
     private async Task<bool> ClaimIdempotencyKeyAsync(string userId, string key)

@@ -156,6 +156,9 @@ public interface IMemberStore
 
     Task<Member?> GetAsync(string serverId, string userId, CancellationToken cancellationToken = default);
 
+    /// <summary>The members among <paramref name="userIds"/>, in no particular order.</summary>
+    Task<IReadOnlyList<Member>> GetManyAsync(string serverId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken = default);
+
     Task<IReadOnlyList<Member>> ListAsync(string serverId, CancellationToken cancellationToken = default);
 
     Task<int> CountAsync(string serverId, CancellationToken cancellationToken = default);

@@ -278,6 +278,9 @@ public abstract class StoreContractTests
         await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Members.CreateAsync(member));
 
         Assert.Equal(Json(member), Json(await stores.Members.GetAsync(server, alice)));
+        Assert.Equal(new[] { alice, bob }.Order(StringComparer.Ordinal),
+            (await stores.Members.GetManyAsync(server, [alice, bob, Id()])).Select(m => m.Id.User).Order(StringComparer.Ordinal));
+        Assert.Empty(await stores.Members.GetManyAsync(server, []));
         Assert.Equal(2, await stores.Members.CountAsync(server));
         Assert.Equal(new[] { server, other }.Order(StringComparer.Ordinal), await stores.Members.ServersOfAsync(alice));
 

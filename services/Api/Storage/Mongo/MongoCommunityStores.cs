@@ -85,6 +85,10 @@ public sealed class MongoMemberStore(MongoSchema schema) : IMemberStore
     public async Task<Member?> GetAsync(string serverId, string userId, CancellationToken cancellationToken = default) =>
         Documents.Read<Member>(await schema.Members.Find(Documents.ByKey(serverId, userId)).FirstOrDefaultAsync(cancellationToken));
 
+    public async Task<IReadOnlyList<Member>> GetManyAsync(string serverId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken = default) =>
+        (await schema.Members.Find(MongoSchema.And(MongoSchema.Is("_id.server", serverId), Builders<BsonDocument>.Filter.In("_id.user", userIds)))
+            .ToListAsync(cancellationToken)).Select(d => Documents.Read<Member>(d)!).ToList();
+
     public async Task<IReadOnlyList<Member>> ListAsync(string serverId, CancellationToken cancellationToken = default) =>
         (await schema.Members.Find(MongoSchema.Is("_id.server", serverId)).SortBy(d => d["_id.user"]).ToListAsync(cancellationToken))
             .Select(d => Documents.Read<Member>(d)!).ToList();

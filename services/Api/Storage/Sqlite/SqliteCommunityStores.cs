@@ -113,6 +113,11 @@ public sealed class SqliteMemberStore(SqliteDatabase database) : IMemberStore
         (await database.QueryAsync("SELECT document FROM members WHERE server_id = $server AND user_id = $user",
             Documents.Parameters(("server", serverId), ("user", userId)), Documents.Read<Member>, cancellationToken)).SingleOrDefault();
 
+    public async Task<IReadOnlyList<Member>> GetManyAsync(string serverId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken = default) =>
+        userIds.Count == 0 ? [] : await database.QueryAsync(
+            "SELECT document FROM members WHERE server_id = $server AND user_id IN (SELECT value FROM json_each($users))",
+            Documents.Parameters(("server", serverId), ("users", JsonSerializer.Serialize(userIds))), Documents.Read<Member>, cancellationToken);
+
     public async Task<IReadOnlyList<Member>> ListAsync(string serverId, CancellationToken cancellationToken = default) =>
         await database.QueryAsync("SELECT document FROM members WHERE server_id = $server ORDER BY user_id",
             Documents.Parameters(("server", serverId)), Documents.Read<Member>, cancellationToken);
