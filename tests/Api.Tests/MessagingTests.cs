@@ -19,16 +19,22 @@ public class MessagingTests(ApiFixture api) : IAsyncLifetime
 
     private static string Id(StoatSession.Reply reply) => reply.Body.GetProperty("_id").GetString()!;
 
+    /// <summary>A new server of <paramref name="owner"/>'s, and its General channel.</summary>
+    private static async Task<(string Server, string Channel)> CreateServerAsync(OnboardedUser owner, string name)
+    {
+        var created = await owner.Client.PostAsync("/servers/create", "/servers/create", new { name });
+        return (created.Body.GetProperty("server").GetProperty("_id").GetString()!, created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!);
+    }
+
     /// <summary>An owner with a server, and a member who joined it through an invite.</summary>
     private async Task<(OnboardedUser Owner, OnboardedUser Member, string Server, string Channel)> ServerWithMemberAsync()
     {
         var owner = await OnboardedUser.CreateAsync(api, "owner");
         var member = await OnboardedUser.CreateAsync(api, "member");
-        var created = await owner.Client.PostAsync("/servers/create", "/servers/create", new { name = "Chat" });
-        var channel = created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!;
+        var (server, channel) = await CreateServerAsync(owner, "Chat");
         var invite = await owner.Client.PostAsync($"/channels/{channel}/invites", "/channels/{target}/invites");
         Assert.Equal(HttpStatusCode.OK, (await member.Client.PostAsync($"/invites/{Id(invite)}", "/invites/{target}")).Status);
-        return (owner, member, created.Body.GetProperty("server").GetProperty("_id").GetString()!, channel);
+        return (owner, member, server, channel);
     }
 
     private static async Task<StoatSession.Reply> SendAsync(OnboardedUser user, string channel, object body)
@@ -103,8 +109,7 @@ public class MessagingTests(ApiFixture api) : IAsyncLifetime
     public async Task History_pages_both_ways_and_around_a_message_and_includes_users()
     {
         var owner = await OnboardedUser.CreateAsync(api, "historian");
-        var created = await owner.Client.PostAsync("/servers/create", "/servers/create", new { name = "History" });
-        var channel = created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!;
+        var (_, channel) = await CreateServerAsync(owner, "History");
         var sent = new List<string>();
         for (var i = 0; i < 120; i++) sent.Add(Id(await SendAsync(owner, channel, new { content = $"message {i}" })));
 
@@ -131,8 +136,7 @@ public class MessagingTests(ApiFixture api) : IAsyncLifetime
     public async Task Search_finds_words_by_relevance_and_recency()
     {
         var owner = await OnboardedUser.CreateAsync(api, "searcher");
-        var created = await owner.Client.PostAsync("/servers/create", "/servers/create", new { name = "Search" });
-        var channel = created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!;
+        var (_, channel) = await CreateServerAsync(owner, "Search");
         var bicycle = Id(await SendAsync(owner, channel, new { content = "my bicycle has two spokes" }));
         var wheel = Id(await SendAsync(owner, channel, new { content = "a wheel full of spokes, spokes everywhere" }));
         await SendAsync(owner, channel, new { content = "nothing to see here" });
