@@ -42,7 +42,9 @@ public sealed class MemberService(
         var serverChannels = await channels.ListByServerAsync(server.Id, cancellationToken);
         await events.PublishAsync(server.Id, new ServerMemberJoinEvent(server.Id, user.Id, member));
         await events.PublishAsync(EventPublisher.PrivateTopic(user.Id), new ServerCreateEvent(server.Id, server, serverChannels));
-        await poster.PostSystemAsync(server.SystemMessages?.UserJoined, new UserJoined(user.Id), cancellationToken);
+        // The channels are loaded already: the announcement needs no second read.
+        if (serverChannels.FirstOrDefault(c => c.Id == server.SystemMessages?.UserJoined) is { } announcements)
+            await poster.PostSystemAsync(announcements, new UserJoined(user.Id), cancellationToken);
         return serverChannels;
     }
 
