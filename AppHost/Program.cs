@@ -15,6 +15,7 @@ var vapidPublicKey = builder.AddVapidKeys("vapid");
 
 // Services
 var api = builder.AddProject("api", "services/Api/Spokes.Api.csproj")
+    .WithGrpcEndpoint()
     .WithReference(mongo)
     .WithReference(redis)
     .WithReference(rabbitmq)
@@ -23,7 +24,8 @@ var api = builder.AddProject("api", "services/Api/Spokes.Api.csproj")
     .WithEnvironment("Api__VapidPublicKey", vapidPublicKey);
 
 var events = builder.AddProject("events", "services/Events/Spokes.Events.csproj")
-    .WithReference(redis);
+    .WithReference(redis)
+    .WithReference(api);
 
 var autumn = builder.AddProject("autumn", "services/Autumn/Spokes.Autumn.csproj")
     .WithReference(s3);

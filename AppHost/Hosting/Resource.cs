@@ -5,7 +5,7 @@ namespace Spokes.AppHost.Hosting;
 public enum ResourceState { Waiting, Starting, Running, Healthy, Failed, Stopping, Stopped }
 
 /// <summary>A network endpoint of a resource: the port it listens on here and inside its container or pod.</summary>
-public sealed class Endpoint(string name, string scheme, int targetPort, bool external = false)
+public sealed class Endpoint(string name, string scheme, int targetPort, bool external = false, string? transport = null)
 {
     public string Name { get; } = name;
 
@@ -21,7 +21,8 @@ public sealed class Endpoint(string name, string scheme, int targetPort, bool ex
     /// <summary>Exposed to users (the Gateway), as opposed to reachable only by other resources.</summary>
     public bool External { get; } = external;
 
-    public string Transport => Scheme is "http" or "https" ? "http" : Scheme;
+    /// <summary>Aspire's transport: <c>http</c>, <c>http2</c> (cleartext HTTP/2, as gRPC needs) or the scheme itself.</summary>
+    public string Transport { get; } = transport ?? (scheme is "http" or "https" ? "http" : scheme);
 
     public string Protocol => Scheme == "udp" ? "udp" : "tcp";
 }

@@ -45,6 +45,16 @@ public static class ResourceExtensions
     public static T WithEnvironment<T>(this T resource, string name, ParameterResource parameter) where T : Resource =>
         resource.WithEnvironment(name, $"{{{parameter.Name}.value}}");
 
+    /// <summary>
+    /// A second endpoint for gRPC, named <c>grpc</c>: cleartext HTTP/2 needs a port of its own, as Kestrel speaks
+    /// it only with prior knowledge. Callers find it as <c>services__NAME__grpc__0</c>.
+    /// </summary>
+    public static ProjectResource WithGrpcEndpoint(this ProjectResource project)
+    {
+        project.Endpoints.Add(new Endpoint("grpc", "http", targetPort: 8081, transport: "http2"));
+        return project;
+    }
+
     /// <summary>The endpoint users reach (the Gateway), on a fixed port rather than a free one.</summary>
     public static ProjectResource WithExternalHttpEndpoint(this ProjectResource project, int port)
     {

@@ -245,13 +245,11 @@ public sealed class ProjectResource(string name, string projectPath) : ProcessRe
             throw new InvalidOperationException(
                 $"{output} is missing: build the suite first (`dotnet build`), or start it with `dotnet run --project AppHost`.");
         }
-        var http = GetEndpoint("http");
-        return Task.FromResult(new ProcessSpec("dotnet", [output])
+        var spec = new ProcessSpec("dotnet", [output])
         {
             WorkingDirectory = Path.GetDirectoryName(output),
             Environment =
             {
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{http.Port}",
                 ["DOTNET_ENVIRONMENT"] = BuildLayout.EnvironmentName,
                 ["ASPNETCORE_ENVIRONMENT"] = BuildLayout.EnvironmentName,
                 ["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true",
@@ -260,6 +258,27 @@ public sealed class ProjectResource(string name, string projectPath) : ProcessRe
                 ["OTEL_SERVICE_NAME"] = Name,
                 ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={Guid.NewGuid()}",
             },
-        });
+        };
+        foreach (var (key, value) in ListenEnvironment(this, e => $"http://127.0.0.1:{e.Port}")) spec.Environment[key] = value;
+        return Task.FromResult(spec);
+    }
+
+    /// <summary>
+    /// Where Kestrel listens: ASPNETCORE_URLS for one HTTP endpoint; Kestrel's endpoint settings when one of them
+    /// speaks cleartext HTTP/2 (gRPC), which needs its protocols set per endpoint.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string>> ListenEnvironment(ProjectResource project, Func<Endpoint, string> url)
+    {
+        var endpoints = project.Endpoints.Where(e => e.Scheme is "http" or "https").ToList();
+        if (endpoints.All(e => e.Transport != "http2"))
+        {
+            yield return new("ASPNETCORE_URLS", string.Join(';', endpoints.Select(url)));
+            yield break;
+        }
+        foreach (var endpoint in endpoints)
+        {
+            yield return new($"Kestrel__Endpoints__{endpoint.Name}__Url", url(endpoint));
+            yield return new($"Kestrel__Endpoints__{endpoint.Name}__Protocols", endpoint.Transport == "http2" ? "Http2" : "Http1AndHttp2");
+        }
     }
 }

@@ -16,6 +16,9 @@ internal static class Extensions
         builder.Services.AddOptions<RateLimits.RateLimitOptions>().BindConfiguration(RateLimits.RateLimitOptions.SectionName);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<AccountService>();
+        builder.Services.AddScoped<SessionRevocation>();
+        builder.Services.AddScoped<Connections.ConnectionViews>();
+        builder.Services.AddGrpc();
         builder.Services.AddScoped<MfaService>();
         builder.Services.AddScoped<EmailVerificationService>();
         builder.Services.AddScoped<AccountClosureService>();

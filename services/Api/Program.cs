@@ -1,5 +1,6 @@
 using Spokes.Api;
 using Spokes.Api.Apis;
+using Spokes.Api.Connections;
 using Spokes.Api.Errors;
 using Spokes.Api.Http;
 using Spokes.Api.Identity;
@@ -37,6 +38,9 @@ app.MapBotsApi();
 app.MapSafetyApi();
 // As in Stoat, webhooks exist only where the operator turned them on.
 if (app.Configuration.GetValue<bool>("Api:WebhooksEnabled")) app.MapWebhooksApi();
+// For the Events service: session auth and Ready (on the Api's HTTP/2 endpoint).
+app.MapGrpcService<SessionsGrpc>();
+app.MapGrpcService<ConnectionsGrpc>();
 
 app.Run();
 

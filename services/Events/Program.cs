@@ -1,11 +1,16 @@
+using Spokes.Events;
+using Spokes.Events.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddRedisClient("redis");
+builder.AddEventsServices();
 
 var app = builder.Build();
 
+app.UseWebSockets();
 app.MapDefaultEndpoints();
+app.MapWebSocketApi();
 
 app.Run();
 

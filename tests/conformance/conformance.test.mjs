@@ -4,5 +4,6 @@ import { covered, totalOperations } from "./stoat-contract.mjs";
 import "./accounts.mjs";
 import "./communities.mjs";
 import "./messaging.mjs";
+import "./events.mjs";
 
 after(() => console.log(`operations covered: ${covered.size} of ${totalOperations}`));

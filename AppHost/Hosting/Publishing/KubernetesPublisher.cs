@@ -84,8 +84,8 @@ public static class KubernetesPublisher
         {
             Name = project.Name,
             Image = $"{options.ImageRegistry}/{project.Name}:{typeof(KubernetesPublisher).Assembly.GetName().Version!.ToString(3)}",
-            Ports = [new V1ContainerPort { ContainerPort = http.TargetPort, Name = "http" }],
-            Env = Environment(project, resources),
+            Ports = project.Endpoints.Select(e => new V1ContainerPort { ContainerPort = e.TargetPort, Name = e.Name }).ToList(),
+            Env = [.. Environment(project, resources), .. GrpcListenEnvironment(project)],
             ReadinessProbe = HttpProbe("/health", http.TargetPort),
             LivenessProbe = HttpProbe("/alive", http.TargetPort),
             StartupProbe = new V1Probe
@@ -271,6 +271,12 @@ public static class KubernetesPublisher
     /// Environment with every expression resolved to in-cluster names. Secrets come first as variables read
     /// from the Secret, and later values refer to them as <c>$(NAME)</c>, which Kubernetes expands.
     /// </summary>
+    /// <summary>HTTP_PORTS covers plain HTTP; a gRPC endpoint needs Kestrel's per-endpoint protocols, on every interface of the pod.</summary>
+    private static IEnumerable<V1EnvVar> GrpcListenEnvironment(ProjectResource project) =>
+        project.Endpoints.Any(e => e.Transport == "http2")
+            ? ProjectResource.ListenEnvironment(project, e => $"http://+:{e.TargetPort}").Select(e => new V1EnvVar { Name = e.Key, Value = e.Value })
+            : [];
+
     private static List<V1EnvVar> Environment(Resource resource, IReadOnlyDictionary<string, Resource> resources)
     {
         var secrets = new List<V1EnvVar>();

@@ -101,19 +101,19 @@ public static class AuthApi
     public static async Task<Ok<object>> Login(LoginRequest request, AccountService accounts, CancellationToken cancellationToken) =>
         TypedResults.Ok(await accounts.LoginAsync(request, cancellationToken));
 
-    public static async Task<NoContent> Logout(CurrentSession current, ISessionStore sessions, CancellationToken cancellationToken)
+    public static async Task<NoContent> Logout(CurrentSession current, SessionRevocation revocations, CancellationToken cancellationToken)
     {
-        await sessions.DeleteAsync(current.Session.UserId, current.Session.Id, cancellationToken);
+        await revocations.RevokeAsync(current.Session.UserId, current.Session.Id, cancellationToken);
         return TypedResults.NoContent();
     }
 
     public static async Task<Ok<List<SessionInfo>>> ListSessions(CurrentSession current, ISessionStore sessions, CancellationToken cancellationToken) =>
         TypedResults.Ok((await sessions.ListAsync(current.Session.UserId, cancellationToken)).Select(s => new SessionInfo(s.Id, s.Name)).ToList());
 
-    public static async Task<NoContent> RevokeAllSessions(CurrentSession current, ISessionStore sessions,
+    public static async Task<NoContent> RevokeAllSessions(CurrentSession current, SessionRevocation revocations,
         [FromQuery(Name = "revoke_self")] bool? revokeSelf, CancellationToken cancellationToken)
     {
-        await sessions.DeleteAllAsync(current.Session.UserId, revokeSelf == true ? null : current.Session.Id, cancellationToken);
+        await revocations.RevokeAllAsync(current.Session.UserId, revokeSelf == true ? null : current.Session.Id, cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -237,3 +237,15 @@ public sealed record ReportCreateEvent(Report Report) : StoatEvent
 
     public override string ToJson() => FieldsBesideType(Report);
 }
+
+/// <summary>Internal: the Events service logs out the sockets of this session.</summary>
+public sealed record DeleteSessionEvent(string UserId, string SessionId) : StoatEvent
+{
+    public override string Type => "DeleteSession";
+}
+
+/// <summary>Internal: the Events service logs out every socket of the user but those of <see cref="ExcludeSessionId"/>.</summary>
+public sealed record DeleteAllSessionsEvent(string UserId, string? ExcludeSessionId) : StoatEvent
+{
+    public override string Type => "DeleteAllSessions";
+}

@@ -13,7 +13,7 @@ namespace Spokes.Api.Identity;
 /// </summary>
 public sealed class AccountClosureService(
     IAccountStore accounts,
-    ISessionStore sessions,
+    SessionRevocation revocations,
     IMfaTicketStore tickets,
     IUserStore users,
     AccountMailer mailer,
@@ -74,7 +74,7 @@ public sealed class AccountClosureService(
         foreach (var account in due)
         {
             if (await users.GetAsync(account.Id, cancellationToken) is { } user) await AnonymiseAsync(user, cancellationToken);
-            await sessions.DeleteAllAsync(account.Id, null, cancellationToken);
+            await revocations.RevokeAllAsync(account.Id, null, cancellationToken);
             await tickets.DeleteAllAsync(account.Id, cancellationToken);
             var address = $"{account.Id.ToLowerInvariant()}@deleted.invalid";
             await accounts.UpdateAsync(account with
@@ -97,7 +97,7 @@ public sealed class AccountClosureService(
     private async Task DisableAsync(Account disabled, CancellationToken cancellationToken)
     {
         await accounts.UpdateAsync(disabled, cancellationToken);
-        await sessions.DeleteAllAsync(disabled.Id, null, cancellationToken);
+        await revocations.RevokeAllAsync(disabled.Id, null, cancellationToken);
         await tickets.DeleteAllAsync(disabled.Id, cancellationToken);
     }
 

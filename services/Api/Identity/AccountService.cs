@@ -10,6 +10,7 @@ namespace Spokes.Api.Identity;
 public sealed class AccountService(
     IAccountStore accounts,
     ISessionStore sessions,
+    SessionRevocation revocations,
     IUserStore users,
     ISignupInviteStore invites,
     MfaService mfa,
@@ -163,7 +164,7 @@ public sealed class AccountService(
 
     public async Task RevokeSessionAsync(Session current, string sessionId, CancellationToken cancellationToken)
     {
-        if (!await sessions.DeleteAsync(current.UserId, sessionId, cancellationToken)) throw StoatException.InvalidSession();
+        if (!await revocations.RevokeAsync(current.UserId, sessionId, cancellationToken)) throw StoatException.InvalidSession();
     }
 
     public async Task<UserResponse> OnboardAsync(Session session, OnboardRequest request, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ namespace Spokes.Api.Identity;
 /// </summary>
 public sealed class EmailVerificationService(
     IAccountStore accounts,
-    ISessionStore sessions,
+    SessionRevocation revocations,
     IMfaTicketStore tickets,
     MfaService mfa,
     AccountMailer mailer,
@@ -92,7 +92,7 @@ public sealed class EmailVerificationService(
         await accounts.UpdateAsync(account with { PasswordHash = PasswordHasher.Hash(request.Password!), PasswordReset = null, Verification = verification },
             cancellationToken);
         await tickets.DeleteAllAsync(account.Id, cancellationToken);
-        if (request.RemoveSessions == true) await sessions.DeleteAllAsync(account.Id, null, cancellationToken);
+        if (request.RemoveSessions == true) await revocations.RevokeAllAsync(account.Id, null, cancellationToken);
         logger.LogInformation("Account {AccountId} reset its password", account.Id);
     }
 }

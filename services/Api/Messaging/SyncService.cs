@@ -49,6 +49,6 @@ public sealed partial class SyncService(CommunityAccess access, IUnreadStore unr
             await events.PublishAsync(EventPublisher.PrivateTopic(actor.Id), new UserSettingsUpdateEvent(actor.Id, Wire(written)));
     }
 
-    private static Dictionary<string, object[]> Wire(IReadOnlyDictionary<string, SyncedSetting> values) =>
+    internal static Dictionary<string, object[]> Wire(IReadOnlyDictionary<string, SyncedSetting> values) =>
         values.ToDictionary(v => v.Key, v => new object[] { v.Value.Timestamp, v.Value.Value });
 }

@@ -1,0 +1,100 @@
+using StackExchange.Redis;
+
+namespace Spokes.Events.Presence;
+
+/// <summary>
+/// Who is online, across every socket on every node, in Redis: a set of live sockets per user. The first
+/// socket of a user makes them online and the last one gone offline, each decided atomically by a script so
+/// two nodes never both announce. Every node keeps a heartbeat key; a node that stops beating (crashed) has its
+/// sockets removed by the others, so nobody stays online forever.
+/// </summary>
+public sealed class PresenceTracker(IConnectionMultiplexer redis, EventsOptions options)
+{
+    private const string Prefix = "spokes:presence:";
+    private const string NodesKey = Prefix + "nodes";
+
+    // KEYS: user set, node set. ARGV: socket, node entry. Returns the user's live sockets after the change.
+    private static readonly LuaScript AddScript = LuaScript.Prepare(
+        "redis.call('SADD', KEYS[1], ARGV[1]) redis.call('SADD', KEYS[2], ARGV[2]) return redis.call('SCARD', KEYS[1])");
+
+    private static readonly LuaScript RemoveScript = LuaScript.Prepare(
+        "redis.call('SREM', KEYS[1], ARGV[1]) redis.call('SREM', KEYS[2], ARGV[2]) return redis.call('SCARD', KEYS[1])");
+
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan HeartbeatLifetime = TimeSpan.FromSeconds(30);
+
+    private string NodeId => options.NodeId;
+
+    /// <summary>Records a socket; true when it is the user's first (they came online).</summary>
+    public async Task<bool> AddAsync(string userId, string socketId)
+    {
+        var count = (long)await redis.GetDatabase().ScriptEvaluateAsync(AddScript.ExecutableScript,
+            [UserKey(userId), NodeKey(NodeId)], [Socket(socketId), Entry(userId, socketId)]);
+        return count == 1;
+    }
+
+    /// <summary>Forgets a socket; true when it was the user's last (they went offline).</summary>
+    public async Task<bool> RemoveAsync(string userId, string socketId) => await RemoveAsync(userId, Socket(socketId), NodeId, Entry(userId, socketId));
+
+    /// <summary>Which of <paramref name="userIds"/> have a live socket anywhere.</summary>
+    public async Task<IReadOnlySet<string>> OnlineAsync(IReadOnlyList<string> userIds)
+    {
+        var database = redis.GetDatabase();
+        var counts = await Task.WhenAll(userIds.Select(id => database.SetLengthAsync(UserKey(id))));
+        return userIds.Where((_, i) => counts[i] > 0).ToHashSet();
+    }
+
+    /// <summary>Marks this node alive for <see cref="HeartbeatLifetime"/>.</summary>
+    public async Task BeatAsync()
+    {
+        var database = redis.GetDatabase();
+        await database.SetAddAsync(NodesKey, NodeId);
+        await database.StringSetAsync(AliveKey(NodeId), "1", HeartbeatLifetime);
+    }
+
+    /// <summary>Removes the sockets of nodes whose heartbeat expired; returns the users that thereby went offline.</summary>
+    public async Task<IReadOnlyList<string>> SweepDeadNodesAsync()
+    {
+        var database = redis.GetDatabase();
+        var offline = new List<string>();
+        foreach (var node in (await database.SetMembersAsync(NodesKey)).Select(n => n.ToString()))
+        {
+            if (node == NodeId || await database.KeyExistsAsync(AliveKey(node))) continue;
+            foreach (var entry in (await database.SetMembersAsync(NodeKey(node))).Select(e => e.ToString()))
+            {
+                var separator = entry.IndexOf(' ');
+                if (separator <= 0) continue;
+                var userId = entry[..separator];
+                if (await RemoveAsync(userId, entry[(separator + 1)..], node, entry)) offline.Add(userId);
+            }
+            await database.KeyDeleteAsync(NodeKey(node));
+            await database.SetRemoveAsync(NodesKey, node);
+        }
+        return offline;
+    }
+
+    /// <summary>Takes this node out of presence as it stops (its sockets are already gone).</summary>
+    public async Task LeaveAsync()
+    {
+        var database = redis.GetDatabase();
+        await database.KeyDeleteAsync([NodeKey(NodeId), AliveKey(NodeId)]);
+        await database.SetRemoveAsync(NodesKey, NodeId);
+    }
+
+    private async Task<bool> RemoveAsync(string userId, string socket, string node, string entry)
+    {
+        var count = (long)await redis.GetDatabase().ScriptEvaluateAsync(RemoveScript.ExecutableScript,
+            [UserKey(userId), NodeKey(node)], [socket, entry]);
+        return count == 0;
+    }
+
+    private string Socket(string socketId) => NodeId + "/" + socketId;
+
+    private string Entry(string userId, string socketId) => userId + " " + Socket(socketId);
+
+    private static RedisKey UserKey(string userId) => Prefix + "user:" + userId;
+
+    private static RedisKey NodeKey(string nodeId) => Prefix + "node:" + nodeId;
+
+    private static RedisKey AliveKey(string nodeId) => Prefix + "alive:" + nodeId;
+}
