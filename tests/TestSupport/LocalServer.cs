@@ -71,11 +71,17 @@ public sealed class LocalServer : IAsyncDisposable
     }
 
     /// <summary>Stops the server itself; what it depends on keeps running.</summary>
-    public async Task StopAsync()
+    public Task StopAsync() => StopAsync(Resource);
+
+    /// <summary>Stops one of the resources started for the server (e.g. its Redis); the others keep running.</summary>
+    public async Task StopAsync(Resource resource)
     {
-        await Resource.StopAsync(TimeSpan.FromSeconds(10));
-        _started.Remove(Resource);
+        await resource.StopAsync(TimeSpan.FromSeconds(10));
+        _started.Remove(resource);
     }
+
+    /// <summary>Starts a resource stopped with <see cref="StopAsync(Resource)"/> again, on the same ports and data.</summary>
+    public Task StartAgainAsync(Resource resource) => StartWithDependenciesAsync(resource);
 
     public async ValueTask DisposeAsync()
     {

@@ -30,7 +30,7 @@ public sealed class ClientConnection
     private long _windowStartTicks;
     private int _windowMessages;
     private volatile bool _overflowed;
-    private (WebSocketCloseStatus Status, string Reason)? _closeAfterSend;
+    private volatile Tuple<WebSocketCloseStatus, string>? _closeAfterSend;
 
     public ClientConnection(WebSocket socket, WireFormat format, string userId, string? sessionId, bool isBot, ConnectionContext context)
     {
@@ -71,7 +71,8 @@ public sealed class ClientConnection
     /// <summary>Queues an event (a <see cref="ServerFrame"/> or a <see cref="StatefulEvent"/>); never blocks the caller.</summary>
     public void Deliver(object item)
     {
-        if (_overflowed || _outbox.Writer.TryWrite(item)) return;
+        // After a close was asked for, the queue takes nothing more; that is not falling behind.
+        if (_overflowed || _outbox.Writer.TryWrite(item) || _closeAfterSend is not null) return;
         _overflowed = true;
         _outbox.Writer.TryComplete();
         _context.Logger.LogInformation("A socket of {User} fell {Limit} events behind and is disconnected", UserId, _context.Options.SendQueueLimit);
@@ -80,7 +81,7 @@ public sealed class ClientConnection
     /// <summary>Ends the connection after what is queued has been sent.</summary>
     public void Close(WebSocketCloseStatus status, string reason)
     {
-        _closeAfterSend ??= (status, reason);
+        Interlocked.CompareExchange(ref _closeAfterSend, Tuple.Create(status, reason), null);
         _outbox.Writer.TryComplete();
     }
 
@@ -128,7 +129,7 @@ public sealed class ClientConnection
         }
         await CloseAsync(_overflowed
             ? (WebSocketCloseStatus.PolicyViolation, $"more than {_context.Options.SendQueueLimit} events behind")
-            : _closeAfterSend ?? (WebSocketCloseStatus.NormalClosure, "closing"));
+            : _closeAfterSend is { } close ? (close.Item1, close.Item2) : (WebSocketCloseStatus.NormalClosure, "closing"));
     }
 
     private async Task CloseAsync((WebSocketCloseStatus Status, string Reason) close)
@@ -253,8 +254,7 @@ public sealed class ClientConnection
         {
             case "DeleteSession" when SessionId is not null && EventRouter.Text(root, "session_id") == SessionId:
             case "DeleteAllSessions" when SessionId is not null && EventRouter.Text(root, "exclude_session_id") != SessionId:
-                _closeAfterSend = (WebSocketCloseStatus.NormalClosure, "session revoked");
-                _outbox.Writer.TryComplete();
+                Close(WebSocketCloseStatus.NormalClosure, "session revoked");
                 return [ServerFrame.Logout];
             case "DeleteSession" or "DeleteAllSessions":
                 return [];
