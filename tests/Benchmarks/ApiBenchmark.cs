@@ -25,11 +25,9 @@ public static class ApiBenchmark
 
         var apiDatabase = Path.Combine(data.Path, "spokes.db");
         var barePort = ResourceRunner.FreePort();
-        var bare = StartChild(AppContext.BaseDirectory, "Spokes.Benchmarks.dll",
-            ["serve-bare", barePort.ToString(), Path.Combine(data.Path, "bare.db"), apiDatabase], [], data.Path);
+        var bare = Children.Start("Spokes.Benchmarks", ["serve-bare", barePort.ToString(), Path.Combine(data.Path, "bare.db"), apiDatabase], [], data.Path);
         var apiPort = ResourceRunner.FreePort();
-        var apiFolder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "Spokes.Api", Path.GetFileName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory))));
-        var api = StartChild(apiFolder, "Spokes.Api.dll", [], new Dictionary<string, string>
+        var api = Children.Start("Spokes.Api", [], new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{apiPort}",
             ["ConnectionStrings__redis"] = redis.ConnectionString,
@@ -43,8 +41,8 @@ public static class ApiBenchmark
         try
         {
             var apiUrl = $"http://127.0.0.1:{apiPort}";
-            await WaitForAsync($"http://127.0.0.1:{barePort}/");
-            await WaitForAsync($"{apiUrl}/health");
+            await Children.WaitForAsync($"http://127.0.0.1:{barePort}/");
+            await Children.WaitForAsync($"{apiUrl}/health");
             var (email, token) = await SignUpAsync(apiUrl);
 
             var ceiling = await LoadGenerator.RunAsync("bare Kestrel GET /", Concurrency, duration,
@@ -80,34 +78,6 @@ public static class ApiBenchmark
     private static void Print(LoadResult result, int clients, LoadResult ceiling) =>
         Console.WriteLine($"{result.Scenario,-52} {clients,7} {result.Throughput,10:F0} {result.P50Milliseconds,9:F2} {result.P99Milliseconds,9:F2} " +
                           $"{result.Failures,7} {(ReferenceEquals(result, ceiling) ? "ceiling" : (result.Throughput / ceiling.Throughput).ToString("P1")),11}");
-
-    private static ManagedProcess StartChild(string folder, string assembly, string[] arguments, Dictionary<string, string> environment, string owner)
-    {
-        var dll = Path.Combine(folder, assembly);
-        if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build the solution first (dotnet build).");
-        return ManagedProcess.Start(new ProcessSpec("dotnet", [dll, .. arguments]) { Environment = environment, WorkingDirectory = folder },
-            owner, line => { if (line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.Error.WriteLine(line); });
-    }
-
-    private static async Task WaitForAsync(string url)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        for (var attempt = 0; attempt < 300; attempt++)
-        {
-            try
-            {
-                if ((await http.GetAsync(url)).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"{url} did not answer within 30 s");
-    }
 
     private static async Task<(string Email, string Token)> SignUpAsync(string apiUrl)
     {

@@ -45,28 +45,48 @@ public sealed class ConnectionHandler(
         var (parameters, parameterError) = ConnectionParameters.Parse(context.Request.Query);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = settings.KeepAliveInterval });
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-        var format = parameters?.Format ?? WireFormat.Json;
         if (parameters is null)
         {
-            await RefuseAsync(socket, format, ServerFrame.Error("MalformedData", ("msg", parameterError)));
+            await RefuseAsync(socket, WireFormat.Json, ServerFrame.Error("MalformedData", ("msg", parameterError)));
             return;
         }
 
-        var token = parameters.Token ?? await ReadAuthenticateAsync(socket, format, settings, stopping.Token);
+        var opened = await OpenAsync(socket, parameters, settings, stopping.Token);
+        if (opened is not var (connection, socketId)) return;
+        try
+        {
+            await connection.RunAsync(stopping.Token);
+        }
+        finally
+        {
+            connection.Unregister();
+            await GoOfflineAsync(connection, socketId);
+        }
+    }
+
+    /// <summary>
+    /// Authenticates the socket, sends Authenticated and Ready, and subscribes it; null (after an error to the
+    /// client) if it is refused. Its own method so that Ready, often kilobytes, is not kept for the socket's life.
+    /// </summary>
+    private async Task<(ClientConnection Connection, string SocketId)?> OpenAsync(WebSocket socket, ConnectionParameters parameters,
+        EventsOptions settings, CancellationToken cancellationToken)
+    {
+        var format = parameters.Format;
+        var token = parameters.Token ?? await ReadAuthenticateAsync(socket, format, settings, cancellationToken);
         if (token is null)
         {
             await RefuseAsync(socket, format, ServerFrame.Error("InvalidSession"));
-            return;
+            return null;
         }
 
         AuthenticateReply auth;
         ReadyReply ready;
         try
         {
-            auth = await sessions.AuthenticateAsync(new AuthenticateRequest { Token = token }, deadline: Deadline(), cancellationToken: stopping.Token);
+            auth = await sessions.AuthenticateAsync(new AuthenticateRequest { Token = token }, deadline: Deadline(), cancellationToken: cancellationToken);
             var request = new ReadyRequest { UserId = auth.UserId };
             request.Fields.AddRange(parameters.ReadyFields);
-            ready = await connections.ReadyAsync(request, deadline: Deadline(), cancellationToken: stopping.Token);
+            ready = await connections.ReadyAsync(request, deadline: Deadline(), cancellationToken: cancellationToken);
         }
         catch (RpcException e)
         {
@@ -79,7 +99,7 @@ public sealed class ConnectionHandler(
             if (e.StatusCode is not (StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.Cancelled))
                 logger.LogWarning("A socket was refused: the Api answered {Status}", e.Status);
             await RefuseAsync(socket, format, error);
-            return;
+            return null;
         }
 
         var socketId = Interlocked.Increment(ref _socketIds).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -96,26 +116,18 @@ public sealed class ConnectionHandler(
         {
             logger.LogWarning("A socket was refused: presence could not be recorded ({Error})", e.Message);
             await RefuseAsync(socket, format, ServerFrame.Error("InternalError", ("at", "events: presence is unavailable; reconnect")));
-            return;
+            return null;
         }
 
-        try
-        {
-            connection.Deliver(ServerFrame.Authenticated);
-            connection.Deliver(ServerFrame.FromNode(readyPayload));
-            hub.Register(connection);
-            foreach (var server in ready.Servers) hub.RememberChannels(server.ServerId, server.ChannelIds);
-            connection.Start(ready.UserIds,
-                ready.Servers.ToDictionary(s => s.ServerId, s => (IReadOnlyCollection<string>)s.VisibleChannelIds),
-                ready.PrivateChannelIds, ready.IsPrivileged);
-            if (cameOnline) await announcer.AnnounceAsync(auth.UserId, online: true, connection.Servers);
-            await connection.RunAsync(stopping.Token);
-        }
-        finally
-        {
-            connection.Unregister();
-            await GoOfflineAsync(connection, socketId);
-        }
+        connection.Deliver(ServerFrame.Authenticated);
+        connection.Deliver(ServerFrame.FromNode(readyPayload));
+        hub.Register(connection);
+        foreach (var server in ready.Servers) hub.RememberChannels(server.ServerId, server.ChannelIds);
+        connection.Start(ready.UserIds,
+            ready.Servers.ToDictionary(s => s.ServerId, s => (IReadOnlyCollection<string>)s.VisibleChannelIds),
+            ready.PrivateChannelIds, ready.IsPrivileged);
+        if (cameOnline) await announcer.AnnounceAsync(auth.UserId, online: true, connection.Servers);
+        return (connection, socketId);
     }
 
     private async Task GoOfflineAsync(ClientConnection connection, string socketId)
