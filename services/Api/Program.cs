@@ -20,8 +20,7 @@ builder.AddApiServices();
 var app = builder.Build();
 
 app.UseStoatErrors();
-app.UseStoatRateLimits();
-app.UseStoatJsonBodies();
+app.UseForClients(rest => rest.UseStoatRateLimits().UseStoatJsonBodies());
 app.UseRouting();
 app.MapDefaultEndpoints();
 app.MapRootApi();
@@ -38,9 +37,8 @@ app.MapBotsApi();
 app.MapSafetyApi();
 // As in Stoat, webhooks exist only where the operator turned them on.
 if (app.Configuration.GetValue<bool>("Api:WebhooksEnabled")) app.MapWebhooksApi();
-// For the Events service: session auth and Ready (on the Api's HTTP/2 endpoint).
-app.MapGrpcService<SessionsGrpc>();
-app.MapGrpcService<ConnectionsGrpc>();
+// For the Events service: session auth, Ready and server views, on the Api's HTTP/2 listener.
+app.MapInternalGrpc();
 
 app.Run();
 

@@ -10,7 +10,7 @@ public static class StoatClientCompatibility
     /// does this one: such a body is treated as the JSON it is. Any other declared type is left alone.
     /// Must run before routing, which refuses (415) a body type an endpoint does not accept.
     /// </summary>
-    public static WebApplication UseStoatJsonBodies(this WebApplication app)
+    public static IApplicationBuilder UseStoatJsonBodies(this IApplicationBuilder app)
     {
         app.Use((context, next) =>
         {

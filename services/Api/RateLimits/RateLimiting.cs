@@ -105,9 +105,9 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IConnectionMultipl
 
 public static class RateLimitExtensions
 {
-    public static WebApplication UseStoatRateLimits(this WebApplication app)
+    public static IApplicationBuilder UseStoatRateLimits(this IApplicationBuilder app)
     {
-        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>().Value.Enabled)
+        if (app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>().Value.Enabled)
         {
             app.UseMiddleware<RateLimitMiddleware>();
         }
