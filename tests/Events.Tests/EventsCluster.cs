@@ -59,8 +59,6 @@ public sealed class EventsCluster : IAsyncLifetime
         _nodeA = _server.Builder.Resources["events-a"];
     }
 
-    public Resource NodeA => _nodeA;
-
     public async Task<IConnectionMultiplexer> ConnectRedisAsync() =>
         await ConnectionMultiplexer.ConnectAsync(Expressions.EvaluateLocal("{redis.connectionString}", _server.Builder.Resources));
 

@@ -14,11 +14,7 @@ public sealed class TopicHub
     private readonly ConcurrentDictionary<ClientConnection, byte> _connections = new();
     private readonly ConcurrentDictionary<string, string> _channelServers = new(StringComparer.Ordinal);
 
-    public int ConnectionCount => _connections.Count;
-
     public IEnumerable<ClientConnection> Connections => _connections.Keys;
-
-    public int TopicCount => _topics.Count;
 
     public void Register(ClientConnection connection) => _connections.TryAdd(connection, 0);
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using MessagePack;
 
@@ -73,6 +72,4 @@ public sealed class ServerFrame
 
     /// <summary>The event as a JSON tree, to be changed or bundled into a <see cref="Bulk(IReadOnlyList{JsonNode})"/>.</summary>
     public JsonNode ToNode() => JsonNode.Parse(_json)!;
-
-    public JsonDocument Parse() => JsonDocument.Parse(_json);
 }
