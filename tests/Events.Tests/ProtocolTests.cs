@@ -129,6 +129,17 @@ public sealed class SubscriptionStateTests
     }
 
     [Fact]
+    public void Joining_a_server_again_drops_the_channels_no_longer_visible()
+    {
+        var state = Started();
+        var change = state.JoinServer("S1", ["c2"]);
+        Assert.Empty(change.Added);
+        Assert.Equal(["c1"], change.Removed);
+        Assert.DoesNotContain("c1", state.Topics);
+        Assert.Equal(["c2"], state.ChannelsOf("S1"));
+    }
+
+    [Fact]
     public void Leaving_a_server_drops_its_topics_and_channels()
     {
         var state = Started();

@@ -56,14 +56,15 @@ public sealed class SubscriptionState(string userId, bool isBot)
         return new(added, []);
     }
 
+    /// <summary>A server joined; for one already joined (its ServerCreate again), its channels are brought up to date.</summary>
     public TopicChange JoinServer(string serverId, IEnumerable<string> visibleChannelIds)
     {
         var added = new List<string>();
-        _serverChannels[serverId] = new HashSet<string>(StringComparer.Ordinal);
+        _serverChannels.TryAdd(serverId, new HashSet<string>(StringComparer.Ordinal));
         Add(serverId, added);
         if (IsBot) Add(MembersTopic(serverId), added);
-        added.AddRange(ShowChannels(serverId, visibleChannelIds).Added);
-        return new(added, []);
+        var channels = ShowChannels(serverId, visibleChannelIds);
+        return new([.. added, .. channels.Added], channels.Removed);
     }
 
     public TopicChange LeaveServer(string serverId)
