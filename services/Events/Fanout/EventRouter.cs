@@ -73,6 +73,7 @@ public sealed class EventRouter(TopicHub hub, ServerViews views, ILogger<EventRo
                 Recalculate(type, root, frame, joined, hub.SubscribersOf(topic), forward: _ => true);
                 break;
             default:
+                if (type == "ChannelDelete" && Text(root, "id") is { } deleted) hub.ForgetChannel(deleted);
                 var stateful = new StatefulEvent(type, root, frame, Forward: true);
                 foreach (var connection in hub.SubscribersOf(topic)) connection.Deliver(stateful);
                 break;
