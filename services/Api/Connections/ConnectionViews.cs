@@ -45,6 +45,7 @@ public sealed record MemberView(string UserId, bool IsMember, IReadOnlyList<stri
 /// </summary>
 public sealed class ConnectionViews(
     IUserStore users,
+    IServerStore servers,
     IMemberStore members,
     IChannelStore channels,
     IEmojiStore emojis,
@@ -59,16 +60,17 @@ public sealed class ConnectionViews(
 
         var privateChannels = await channels.ListPrivateAsync(userId, cancellationToken);
         var serverIds = await members.ServersOfAsync(userId, cancellationToken);
-        var servers = new List<Server>();
+        var joined = new List<Server>();
         var memberships = new List<Member>();
         var visibleChannels = new List<Channel>();
         var views = new List<Membership>();
         foreach (var serverId in serverIds)
         {
-            var server = await access.ServerAsync(serverId, cancellationToken);
+            // Either may be gone by now (a server deleted, a member removed): Ready shows what stands.
+            var server = await servers.GetAsync(serverId, cancellationToken);
             var member = await members.GetAsync(serverId, userId, cancellationToken);
-            if (member is null) continue;
-            servers.Add(server);
+            if (server is null || member is null) continue;
+            joined.Add(server);
             memberships.Add(member);
             var at = access.At(user, server, member);
             var serverChannels = (await channels.ListByServerAsync(server.Id, cancellationToken)).OfType<TextChannel>().ToList();
@@ -86,14 +88,14 @@ public sealed class ConnectionViews(
 
         var payload = new JsonObject { ["type"] = "Ready" };
         if (fields.Has("users")) payload["users"] = Json(await access.SeenByAsync(user, knownUserIds, cancellationToken));
-        if (fields.Has("servers")) payload["servers"] = Json(servers);
+        if (fields.Has("servers")) payload["servers"] = Json(joined);
         // An inactive DM is left out of the list, as Stoat does, but stays subscribed: a message reopens it.
         if (fields.Has("channels")) payload["channels"] = Json(privateChannels.Where(c => c is not DirectMessage { Active: false }).Concat(visibleChannels).ToList());
         if (fields.Has("members")) payload["members"] = Json(memberships);
         if (fields.Has("emojis"))
         {
             var all = new List<Emoji>();
-            foreach (var server in servers) all.AddRange(await emojis.ListByServerAsync(server.Id, cancellationToken));
+            foreach (var server in joined) all.AddRange(await emojis.ListByServerAsync(server.Id, cancellationToken));
             payload["emojis"] = Json(all);
         }
         // Voice is not served yet: nobody is in a call.
@@ -117,15 +119,7 @@ public sealed class ConnectionViews(
     public async Task<(IReadOnlyList<TextChannel> Channels, IReadOnlyList<MemberView> Members)?> ServerViewAsync(
         string serverId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
     {
-        Server server;
-        try
-        {
-            server = await access.ServerAsync(serverId, cancellationToken);
-        }
-        catch (Errors.StoatException)
-        {
-            return null;
-        }
+        if (await servers.GetAsync(serverId, cancellationToken) is not { } server) return null;
         var serverChannels = (await channels.ListByServerAsync(serverId, cancellationToken)).OfType<TextChannel>().ToList();
         var found = (await users.GetManyAsync(userIds, cancellationToken)).ToDictionary(u => u.Id);
         var memberOf = (await members.GetManyAsync(serverId, userIds, cancellationToken)).ToDictionary(m => m.Id.User);
