@@ -86,13 +86,19 @@ for _ in $(seq 1 180); do
   sleep 1
 done
 if [ "$suite_up" = 1 ]; then
-  (cd tests/conformance && SPOKES_URL="http://127.0.0.1:$port" node --test --test-reporter=tap) > "$run_dir/conformance.tap" 2>&1
+  # A test that leaves a handle open keeps Node running after the last test: that is a failure, not a hang.
+  (cd tests/conformance && SPOKES_URL="http://127.0.0.1:$port" timeout 900 node --test --test-reporter=tap) > "$run_dir/conformance.tap" 2>&1
+  conformance_status=$?
   grep -E '^(not )?ok |^# (operations covered|pass|fail)' "$run_dir/conformance.tap"
   # The run folder is deleted at exit: show why each failing test failed.
   grep -A12 '^not ok ' "$run_dir/conformance.tap" | grep -vE '^\s+at ' || true
-  passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$run_dir/conformance.tap" | tail -1)))
-  failed=$((failed + $(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$run_dir/conformance.tap" | tail -1)))
-  if ! grep -q '^# pass ' "$run_dir/conformance.tap"; then
+  conformance_passed=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$run_dir/conformance.tap" | tail -1)
+  conformance_failed=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$run_dir/conformance.tap" | tail -1)
+  passed=$((passed + ${conformance_passed:-0}))
+  failed=$((failed + ${conformance_failed:-0}))
+  # Failed tests are counted above; an exit without them (a crash, the timeout) is one more failure.
+  if [ -z "$conformance_passed" ] || { [ "$conformance_status" -ne 0 ] && [ "${conformance_failed:-0}" -eq 0 ]; }; then
+    echo "The conformance run did not finish cleanly (exit $conformance_status):"
     tail -20 "$run_dir/conformance.tap"
     failed=$((failed + 1))
   fi
