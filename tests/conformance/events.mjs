@@ -115,7 +115,9 @@ test("a second stoat.js client sees the first one's messages, typing, channels, 
     hangUp(alice);
     await wentOffline;
 
-    // Revoking the session ends its socket with Logout.
+    // Revoking the session ends its socket with Logout. stoat.js would reconnect at once (its first retry waits
+    // 0 s) with the revoked token, racing the hang-up below and leaving a heartbeat timer behind.
+    bob.options.autoReconnect = false;
     const loggedOut = next(bob.events, "event", (e) => e.type === "Logout");
     await bob.api.post("/auth/session/logout");
     await loggedOut;
