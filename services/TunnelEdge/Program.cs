@@ -1,9 +1,14 @@
+using Spokes.TunnelEdge;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddEdgeConfigFile(args);
 
 builder.AddServiceDefaults();
+var options = await builder.AddTunnelEdgeAsync();
 
 var app = builder.Build();
 
+app.MapTunnelEdge(options);
 app.MapDefaultEndpoints();
 
 app.Run();

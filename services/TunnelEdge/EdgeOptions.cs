@@ -1,0 +1,147 @@
+using System.Net;
+
+namespace Spokes.TunnelEdge;
+
+/// <summary>
+/// The edge's settings, under the keys Packetriot's Spokes uses (<c>domain</c>, <c>dataPath</c>,
+/// <c>database.path</c>, <c>portRange</c>, <c>tunOptions</c>) plus listen addresses, certificates and limits.
+/// Read from a JSON file (<c>--config PATH</c>, <c>SPOKES_EDGE_CONFIG</c>, or <c>/etc/spokes/config.json</c>)
+/// and from the section <c>TunnelEdge</c> of the usual configuration (the AppHost sets <c>TunnelEdge__*</c>).
+/// </summary>
+public sealed class EdgeOptions
+{
+    public const string Section = "TunnelEdge";
+    public const string DefaultConfigFile = "/etc/spokes/config.json";
+
+    /// <summary>The public domain: tunnels get hostnames under it (DNS: a wildcard record to this edge).</summary>
+    public string Domain { get; set; } = "localhost";
+
+    public string DataPath { get; set; } = "/var/lib/spokes";
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    public PortRangeOptions PortRange { get; set; } = new();
+
+    public TunOptions TunOptions { get; set; } = new();
+
+    public ListenOptions Listen { get; set; } = new();
+
+    public TlsOptions Tls { get; set; } = new();
+
+    public LimitOptions Limits { get; set; } = new();
+
+    /// <summary>The admin API's key; when empty, one is made and kept in <c>DATAPATH/admin.key</c>.</summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>How often bandwidth and uptime are written to the database (in one transaction).</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the edge runs <c>spokes clean</c>'s housekeeping by itself.</summary>
+    public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromHours(1);
+
+    public string DatabaseFile => Path.IsPathRooted(Database.Path) ? Database.Path : Path.Combine(DataPath, Database.Path);
+
+    public void Validate()
+    {
+        if (!Hostnames.IsValid(Domain)) throw new InvalidOperationException($"TunnelEdge: domain '{Domain}' is not a host name.");
+        if (PortRange.Begin is < 1 or > 65535 || PortRange.End < PortRange.Begin || PortRange.End > 65535)
+            throw new InvalidOperationException($"TunnelEdge: portRange {PortRange.Begin}-{PortRange.End} is not a range of TCP ports.");
+        if (TunOptions.MaxPoolSize is < 1 or > 100) throw new InvalidOperationException("TunnelEdge: tunOptions.maxPoolSize must be 1 to 100.");
+        if (TunOptions.MaxPorts < 0) throw new InvalidOperationException("TunnelEdge: tunOptions.maxPorts must be 0 or more.");
+        if (TunOptions.MaxConnections < 1) throw new InvalidOperationException("TunnelEdge: tunOptions.maxConnections must be 1 or more.");
+        foreach (var (name, address) in new[] { ("listen.http", Listen.Http), ("listen.https", Listen.Https), ("listen.tunnel", Listen.Tunnel), ("listen.admin", Listen.Admin) })
+        {
+            if (!string.IsNullOrEmpty(address) && !TryParseEndPoint(address, out _))
+                throw new InvalidOperationException($"TunnelEdge: {name} '{address}' is not an address:port.");
+        }
+        if (!IPAddress.TryParse(Listen.TcpAddress, out _)) throw new InvalidOperationException($"TunnelEdge: listen.tcpAddress '{Listen.TcpAddress}' is not an IP address.");
+        if (!string.IsNullOrEmpty(Listen.Https) && Tls.Certificates.Count == 0)
+            throw new InvalidOperationException("TunnelEdge: listen.https needs at least one certificate in tls.certificates.");
+    }
+
+    /// <summary>Parses <c>ADDRESS:PORT</c>, where ADDRESS may be <c>*</c> or <c>0.0.0.0</c> (every interface).</summary>
+    public static bool TryParseEndPoint(string value, out IPEndPoint endPoint)
+    {
+        endPoint = null!;
+        var separator = value.LastIndexOf(':');
+        if (separator < 0 || !int.TryParse(value[(separator + 1)..], out var port) || port is < 0 or > 65535) return false;
+        var host = value[..separator].Trim('[', ']');
+        var address = host is "*" or "+" or "" ? IPAddress.Any : host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out var parsed) ? parsed : null;
+        if (address is null) return false;
+        endPoint = new IPEndPoint(address, port);
+        return true;
+    }
+}
+
+public sealed class DatabaseOptions
+{
+    /// <summary>Relative paths are under <see cref="EdgeOptions.DataPath"/>.</summary>
+    public string Path { get; set; } = "spokes.db";
+}
+
+public sealed class PortRangeOptions
+{
+    public int Begin { get; set; } = 22000;
+    public int End { get; set; } = 22999;
+}
+
+public sealed class TunOptions
+{
+    /// <summary>Idle data connections each client keeps open to the edge.</summary>
+    public int MaxPoolSize { get; set; } = 10;
+
+    /// <summary>TCP ports one tunnel may reserve; 0 = none.</summary>
+    public int MaxPorts { get; set; } = 20;
+
+    /// <summary>Visitor connections one tunnel may carry at once; more are refused.</summary>
+    public int MaxConnections { get; set; } = 200;
+}
+
+public sealed class ListenOptions
+{
+    /// <summary>Public HTTP, routed by Host. Empty = off.</summary>
+    public string Http { get; set; } = "*:80";
+
+    /// <summary>Public HTTPS (TLS ends here, with <see cref="TlsOptions.Certificates"/>). Empty = off.</summary>
+    public string Https { get; set; } = "";
+
+    /// <summary>Where tunnel clients connect (always TLS).</summary>
+    public string Tunnel { get; set; } = "*:8443";
+
+    /// <summary>The admin gRPC API (cleartext HTTP/2, admin key): keep it private.</summary>
+    public string Admin { get; set; } = "127.0.0.1:7101";
+
+    /// <summary>The address the allocated TCP ports listen on.</summary>
+    public string TcpAddress { get; set; } = "0.0.0.0";
+}
+
+public sealed class TlsOptions
+{
+    /// <summary>Certificates for public HTTPS, chosen by SNI (wildcards allowed).</summary>
+    public List<CertificatePaths> Certificates { get; set; } = [];
+
+    /// <summary>The tunnel port's certificate; when absent a self-signed one is made and kept under dataPath (clients pin it).</summary>
+    public CertificatePaths? Tunnel { get; set; }
+}
+
+public sealed class CertificatePaths
+{
+    /// <summary>PEM certificate (chain) file.</summary>
+    public string Cert { get; set; } = "";
+
+    /// <summary>PEM private key file.</summary>
+    public string Key { get; set; } = "";
+}
+
+public sealed class LimitOptions
+{
+    public int MaxRequestHeadersTotalSize { get; set; } = 32 * 1024;
+    public int MaxRequestLineSize { get; set; } = 8 * 1024;
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A visitor sending a request body slower than this (bytes/s, after a 5 s grace) is cut off.</summary>
+    public double MinRequestBodyBytesPerSecond { get; set; } = 240;
+
+    /// <summary>How long a visitor waits for a free data connection of the tunnel.</summary>
+    public TimeSpan DataConnectionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Threading.Channels;
+using Spokes.Contracts.Tunnels;
+
+namespace Spokes.TunnelEdge.Tunnels;
+
+/// <summary>
+/// A connected client: its control connection, the pool of idle data connections it keeps open, and the
+/// routes it serves. Visitors take a data connection each (HTTP: the proxy's connection pool reuses them
+/// across requests); when the pool runs dry the client is asked for more.
+/// </summary>
+public sealed class TunnelSession : IAsyncDisposable
+{
+    private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan SilenceLimit = TimeSpan.FromSeconds(60);
+
+    private readonly SslStream _control;
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly Channel<DataConnection> _idle;
+    private readonly CancellationTokenSource _ended = new();
+    private readonly int _maxConnections;
+    private readonly TimeSpan _dataConnectionTimeout;
+    private readonly ILogger _logger;
+    private int _connections;
+    private int _disposed;
+    private long _uptimeMark = Stopwatch.GetTimestamp();
+
+    public TunnelSession(long tunnelId, string hostname, IPEndPoint remote, SslStream control, IReadOnlyList<string> domains,
+        IReadOnlySet<int> ports, EdgeOptions options, TrafficMeter meter, ILogger logger)
+    {
+        TunnelId = tunnelId;
+        Hostname = hostname;
+        Remote = remote;
+        _control = control;
+        Domains = domains;
+        Ports = ports;
+        _maxConnections = options.TunOptions.MaxConnections;
+        _dataConnectionTimeout = options.Limits.DataConnectionTimeout;
+        _logger = logger;
+        _idle = Channel.CreateBounded<DataConnection>(new BoundedChannelOptions(options.TunOptions.MaxPoolSize) { FullMode = BoundedChannelFullMode.Wait });
+        var httpCounter = meter.Counter(tunnelId, TrafficMeter.HttpService);
+        Http = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            // The "host" of a request is the index of its route (route names may be wildcards, not host names).
+            ConnectCallback = async (context, cancellationToken) =>
+                new CountingStream(await TakeDataConnectionAsync(new Start(Domains[int.Parse(context.DnsEndPoint.Host[1..])], null), cancellationToken), httpCounter),
+            MaxConnectionsPerServer = _maxConnections,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ActivityHeadersPropagator = null,
+        });
+    }
+
+    public long TunnelId { get; }
+
+    public string Hostname { get; }
+
+    public IPEndPoint Remote { get; }
+
+    public string Id { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    public string Secret { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>The HTTP route names (exact or <c>*.</c> wildcards) this session serves.</summary>
+    public IReadOnlyList<string> Domains { get; }
+
+    public IReadOnlySet<int> Ports { get; }
+
+    /// <summary>The proxy's client for this tunnel: requests go to <c>http://r{route index}/</c>.</summary>
+    public HttpMessageInvoker Http { get; }
+
+    /// <summary>Cancelled when the session ends: relays of its visitors stop with it.</summary>
+    public CancellationToken Ended => _ended.Token;
+
+    public bool IsEnded => _ended.IsCancellationRequested;
+
+    public Task SendAsync(TunnelMessage message) => SendAsync(message, Ended);
+
+    private async Task SendAsync(TunnelMessage message, CancellationToken cancellationToken)
+    {
+        await _writing.WaitAsync(cancellationToken);
+        try
+        {
+            await TunnelFraming.WriteAsync(_control, message, cancellationToken);
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    /// <summary>Reads the control connection until the client leaves, goes silent, or the session is ended.</summary>
+    public async Task RunAsync()
+    {
+        using var silence = CancellationTokenSource.CreateLinkedTokenSource(Ended);
+        var pinger = PingAsync(silence.Token);
+        try
+        {
+            while (true)
+            {
+                silence.CancelAfter(SilenceLimit);
+                var message = await TunnelFraming.ReadAsync(_control, silence.Token);
+                switch (message)
+                {
+                    case null:
+                        return;
+                    case Ping:
+                        await SendAsync(new Pong());
+                        break;
+                    case Pong:
+                        break;
+                    default:
+                        _logger.LogWarning("Tunnel {TunnelId} sent an unexpected {Message} on its control connection.", TunnelId, message.GetType().Name);
+                        return;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            await silence.CancelAsync();
+            await pinger;
+        }
+    }
+
+    private async Task PingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(PingInterval);
+            while (await timer.WaitForNextTickAsync(cancellationToken)) await SendAsync(new Ping(), cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Parks a data connection the client opened; beyond the pool's size it is closed.</summary>
+    public async Task OfferAsync(DataConnection connection)
+    {
+        if (IsEnded || !_idle.Writer.TryWrite(connection)) await connection.DisposeAsync();
+    }
+
+    /// <summary>Counts a visitor against the tunnel's connection cap; false when the tunnel is full.</summary>
+    public bool TryAdmitVisitor()
+    {
+        if (Interlocked.Increment(ref _connections) <= _maxConnections) return true;
+        Interlocked.Decrement(ref _connections);
+        return false;
+    }
+
+    public void VisitorLeft() => Interlocked.Decrement(ref _connections);
+
+    /// <summary>A data connection for a visitor, told what the visitor wants.</summary>
+    /// <exception cref="TimeoutException">The client opened none in time.</exception>
+    public async Task<DataConnection> TakeDataConnectionAsync(Start start, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Ended);
+        wait.CancelAfter(_dataConnectionTimeout);
+        while (true)
+        {
+            if (!_idle.Reader.TryRead(out var connection))
+            {
+                await SendAsync(new OpenData(1), wait.Token);
+                try
+                {
+                    connection = await _idle.Reader.ReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"Tunnel {TunnelId} opened no data connection within {_dataConnectionTimeout.TotalSeconds:F0} s.");
+                }
+            }
+            try
+            {
+                await TunnelFraming.WriteAsync(connection.Stream, start, wait.Token);
+                return connection;
+            }
+            catch (IOException)
+            {
+                // The client closed this one while it sat in the pool: take the next.
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Seconds online since the last call (the uptime counter's batch).</summary>
+    public long TakeUptimeSeconds()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var mark = Interlocked.Read(ref _uptimeMark);
+        var seconds = (long)Stopwatch.GetElapsedTime(mark, now).TotalSeconds;
+        Interlocked.Exchange(ref _uptimeMark, mark + seconds * Stopwatch.Frequency);
+        return seconds;
+    }
+
+    /// <summary>Ends the session; with a reason, the client is told first not to come back.</summary>
+    public async Task EndAsync(string? shutdownReason)
+    {
+        if (shutdownReason is not null && !IsEnded)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await SendAsync(new Shutdown(shutdownReason), timeout.Token);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
+        }
+        await DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _ended.CancelAsync();
+        _idle.Writer.TryComplete();
+        while (_idle.Reader.TryRead(out var connection)) await connection.DisposeAsync();
+        Http.Dispose();
+        await _control.DisposeAsync();
+    }
+}
