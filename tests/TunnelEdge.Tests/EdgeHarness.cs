@@ -1,0 +1,304 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Spokes.AppHost.Hosting;
+using Spokes.Contracts.Tunnels.V1;
+using Spokes.TestSupport;
+
+namespace Spokes.TunnelEdge.Tests;
+
+/// <summary>
+/// A real edge process (its built program, a JSON configuration file, free loopback ports, a data folder of
+/// its own), the `spokes` and `spokes-tunnel` programs run as an operator and a user run them, and the
+/// edge's admin API for exact figures. Disposing stops every process it started.
+/// </summary>
+public sealed class EdgeHarness : IAsyncDisposable
+{
+    public const string Domain = "tunnels.test";
+
+    private readonly TemporaryFolder _folder = new("spokes-edge");
+    private readonly ConcurrentQueue<string> _log = new();
+    private readonly List<ManagedProcess> _clients = [];
+    private ManagedProcess? _edge;
+
+    private EdgeHarness(Dictionary<string, object> settings)
+    {
+        var port = ResourceRunner.FreePort();
+        (HttpPort, TunnelPort, AdminPort, HealthPort) = (ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort());
+        PortRangeBegin = port;
+        var config = new Dictionary<string, object>
+        {
+            ["domain"] = Domain,
+            ["dataPath"] = Path.Combine(_folder.Path, "data"),
+            ["database"] = new { path = "spokes.db" },
+            ["portRange"] = new { begin = port, end = port + 19 },
+            ["tunOptions"] = new { maxPoolSize = 4, maxPorts = 3, maxConnections = 64 },
+            ["listen"] = new { http = $"127.0.0.1:{HttpPort}", https = "", tunnel = $"127.0.0.1:{TunnelPort}", admin = $"127.0.0.1:{AdminPort}", tcpAddress = "127.0.0.1" },
+            ["flushInterval"] = "00:00:01",
+        };
+        foreach (var (key, value) in settings) config[key] = value;
+        ConfigFile = Path.Combine(_folder.Path, "config.json");
+        File.WriteAllText(ConfigFile, JsonSerializer.Serialize(config));
+        Admin = new TunnelAdmin.TunnelAdminClient(GrpcChannel.ForAddress($"http://127.0.0.1:{AdminPort}"));
+    }
+
+    public int HttpPort { get; }
+    public int TunnelPort { get; }
+    public int AdminPort { get; }
+    public int HealthPort { get; }
+    public int PortRangeBegin { get; }
+    public string ConfigFile { get; }
+    public string Folder => _folder.Path;
+    public string Log => string.Join('\n', _log);
+    public TunnelAdmin.TunnelAdminClient Admin { get; }
+
+    public string AdminKey => File.ReadAllText(Path.Combine(_folder.Path, "data", "admin.key")).Trim();
+
+    public Metadata AdminHeaders => new() { { "authorization", $"Bearer {AdminKey}" } };
+
+    /// <summary>The SHA-256 pin of the edge's self-signed tunnel certificate.</summary>
+    public string Pin => EdgeCertificates.Fingerprint(X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(_folder.Path, "data", "tunnel-certificate.pfx"), null));
+
+    public static async Task<EdgeHarness> StartAsync(Dictionary<string, object>? settings = null)
+    {
+        var harness = new EdgeHarness(settings ?? []);
+        await harness.StartEdgeAsync();
+        return harness;
+    }
+
+    public async Task StartEdgeAsync()
+    {
+        _edge = ManagedProcess.Start(new ProcessSpec("dotnet", [BuildLayout.ProjectOutput("Spokes.TunnelEdge"), "--config", ConfigFile])
+        {
+            Environment = { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{HealthPort}" },
+            WorkingDirectory = _folder.Path,
+        }, "tunnel-edge-test", _log.Enqueue);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            if (_edge.HasExited) throw new InvalidOperationException($"The edge exited:\n{Log}");
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{HealthPort}/health")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The edge did not answer within 30 s:\n{Log}");
+    }
+
+    public async Task StopEdgeAsync()
+    {
+        if (_edge is not null) await _edge.StopAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Runs the operator's `spokes` command against this edge (found through its configuration file).</summary>
+    public Task<CommandResult> SpokesAsync(params string[] arguments) =>
+        RunAsync("spokes", ["--config", ConfigFile, .. arguments]);
+
+    /// <summary>Runs `spokes-tunnel` with a client configuration file of the given name in this harness's folder.</summary>
+    public Task<CommandResult> TunnelAsync(string client, params string[] arguments) =>
+        RunAsync("spokes-tunnel", [.. arguments, "--config", ClientConfig(client)]);
+
+    public string ClientConfig(string client) => Path.Combine(_folder.Path, client + ".json");
+
+    private static async Task<CommandResult> RunAsync(string assembly, string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(Path.GetDirectoryName(BuildLayout.ProjectOutput(assembly == "spokes" ? "Spokes.Cli" : "Spokes.TunnelClient"))!, assembly + ".dll"));
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CommandResult(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>
+    /// Registers a client (a registration token, `configure`), adds its routes, and starts it; returns once it
+    /// printed that its tunnel is online.
+    /// </summary>
+    public async Task<TunnelClientProcess> StartClientAsync(string name, string? hostname, Func<string, Task>? routes = null)
+    {
+        var registration = await Admin.CreateRegistrationAsync(new CreateRegistrationRequest { Description = name }, AdminHeaders);
+        string[] configure = ["configure", "--hostname", $"127.0.0.1:{TunnelPort}", "--registration", registration.Token, "--id", name, "--pin", Pin];
+        if (hostname is not null) configure = [.. configure, "--tunnel-hostname", hostname];
+        (await TunnelAsync(name, configure)).AssertSuccess();
+        if (routes is not null) await routes(name);
+        return await RunClientAsync(name);
+    }
+
+    /// <summary>`spokes-tunnel start` with an existing configuration, once it is online.</summary>
+    public async Task<TunnelClientProcess> RunClientAsync(string name, bool waitOnline = true)
+    {
+        var lines = new ConcurrentQueue<string>();
+        var process = ManagedProcess.Start(new ProcessSpec("dotnet",
+            [Path.Combine(Path.GetDirectoryName(BuildLayout.ProjectOutput("Spokes.TunnelClient"))!, "spokes-tunnel.dll"), "start", "--config", ClientConfig(name)])
+        {
+            WorkingDirectory = _folder.Path,
+        }, "tunnel-edge-test", lines.Enqueue);
+        _clients.Add(process);
+        var client = new TunnelClientProcess(process, lines);
+        if (waitOnline) await client.WaitForLineAsync(" online (", TimeSpan.FromSeconds(30));
+        return client;
+    }
+
+    public async Task<Tunnel> TunnelAsync(long id) =>
+        (await Admin.ListTunnelsAsync(new ListTunnelsRequest { All = true }, AdminHeaders)).Tunnels.Single(t => t.Id == id);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients) await client.StopAsync(TimeSpan.FromSeconds(5));
+        await StopEdgeAsync();
+        _folder.Dispose();
+    }
+}
+
+public sealed record CommandResult(int ExitCode, string Output, string Error)
+{
+    public CommandResult AssertSuccess()
+    {
+        Assert.True(ExitCode == 0, $"Exit {ExitCode}: {Output}\n{Error}");
+        return this;
+    }
+
+    /// <summary>The rows of a bordered table: header cells first.</summary>
+    public List<string[]> Rows() => Output.Split('\n')
+        .Where(l => l.StartsWith('|'))
+        .Select(l => l.Trim().Trim('|').Split('|').Select(c => c.Trim()).ToArray())
+        .ToList();
+}
+
+public sealed class TunnelClientProcess(ManagedProcess process, ConcurrentQueue<string> lines)
+{
+    public ManagedProcess Process { get; } = process;
+
+    public string Output => string.Join('\n', lines);
+
+    public async Task WaitForLineAsync(string text, TimeSpan timeout, int occurrences = 1)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (lines.Count(l => l.Contains(text, StringComparison.Ordinal)) >= occurrences) return;
+            if (Process.HasExited) break;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"The client did not print '{text}' ({occurrences}×):\n{Output}");
+    }
+
+    public Task StopAsync(TimeSpan grace) => Process.StopAsync(grace);
+}
+
+/// <summary>Local services behind the tunnel: an HTTP app and a TCP echo server, on free loopback ports.</summary>
+public sealed class LocalServices : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Socket _echo;
+    private readonly Task _echoing;
+
+    private LocalServices(WebApplication app, Socket echo)
+    {
+        _app = app;
+        _echo = echo;
+        _echoing = EchoAsync();
+    }
+
+    public int HttpPort { get; private init; }
+
+    public int EchoPort => ((IPEndPoint)_echo.LocalEndPoint!).Port;
+
+    public static async Task<LocalServices> StartAsync()
+    {
+        var port = ResourceRunner.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        var app = builder.Build();
+        app.MapGet("/", (HttpContext context) => Results.Text($"hello from {context.Request.Host}"));
+        app.MapGet("/headers", (HttpContext context) => Results.Json(new
+        {
+            host = context.Request.Host.Value,
+            forwardedFor = context.Request.Headers["X-Forwarded-For"].ToString(),
+            forwardedProto = context.Request.Headers["X-Forwarded-Proto"].ToString(),
+        }));
+        app.MapPost("/sha256", async (HttpContext context) =>
+        {
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            var buffer = new byte[81920];
+            long total = 0;
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                total += read;
+            }
+            return Results.Text($"{total} {Convert.ToHexString(hash.GetHashAndReset())}");
+        });
+        app.MapGet("/bytes/{count:long}", (long count) => Results.Stream(async body =>
+        {
+            var chunk = Payload(64 * 1024);
+            for (long sent = 0; sent < count; sent += chunk.Length) await body.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, count - sent)));
+        }, "application/octet-stream"));
+        await app.StartAsync();
+        var echo = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        echo.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        echo.Listen(128);
+        return new LocalServices(app, echo) { HttpPort = port };
+    }
+
+    /// <summary>Deterministic bytes (the same for a given length) so what arrives can be compared.</summary>
+    public static byte[] Payload(int length)
+    {
+        var bytes = new byte[length];
+        new Random(length).NextBytes(bytes);
+        return bytes;
+    }
+
+    private async Task EchoAsync()
+    {
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = await _echo.AcceptAsync();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            _ = Task.Run(async () =>
+            {
+                using (client)
+                {
+                    var buffer = new byte[65536];
+                    try
+                    {
+                        int read;
+                        while ((read = await client.ReceiveAsync(buffer)) > 0) await client.SendAsync(buffer.AsMemory(0, read));
+                        client.Shutdown(SocketShutdown.Send);
+                    }
+                    catch (SocketException)
+                    {
+                    }
+                }
+            });
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _echo.Dispose();
+        await _echoing;
+        await _app.DisposeAsync();
+    }
+}
