@@ -12,6 +12,8 @@ var livekit = builder.AddLiveKit("livekit"); // null: voice off
 builder.AddTelemetryDashboard("aspire-dashboard");
 
 var vapidPublicKey = builder.AddVapidKeys("vapid");
+// The tunnels' public domain (DNS: a wildcard record to the edge); *.localhost names resolve to this machine.
+var tunnelDomain = builder.AddParameter("tunnel-domain", secret: false, () => "tunnels.localhost");
 
 // Services
 var api = builder.AddProject("api", "services/Api/Spokes.Api.csproj")
@@ -45,7 +47,18 @@ var voiceIngress = builder.AddProject("voice-ingress", "services/VoiceIngress/Sp
     .WithReference(redis)
     .WithReference(livekit);
 
-builder.AddProject("tunnel-edge", "services/TunnelEdge/Spokes.TunnelEdge.csproj");
+// The tunnel edge publishes servers behind NAT under its own domain, on listeners of its own: visitors'
+// HTTP by Host, `spokes-tunnel` clients (TLS), and the admin API for the `spokes` command line.
+builder.AddProject("tunnel-edge", "services/TunnelEdge/Spokes.TunnelEdge.csproj")
+    .WithTcpEndpoint("public", targetPort: 8090)
+    .WithTcpEndpoint("tunnel", targetPort: 8443)
+    .WithTcpEndpoint("admin", targetPort: 7101)
+    .WithEnvironment("TunnelEdge__Domain", tunnelDomain)
+    .WithEnvironment("TunnelEdge__DataPath", builder.IsPublishing ? "/var/lib/spokes" : Path.Combine(builder.DataFolder, "tunnel-edge"))
+    .WithEnvironment("TunnelEdge__Listen__Http", ListenAddress("public"))
+    .WithEnvironment("TunnelEdge__Listen__Tunnel", ListenAddress("tunnel"))
+    .WithEnvironment("TunnelEdge__Listen__Admin", ListenAddress("admin"))
+    .WithEnvironment("TunnelEdge__Listen__TcpAddress", builder.IsPublishing ? "0.0.0.0" : "127.0.0.1");
 
 // Edge: the one public entry point.
 builder.AddProject("gateway", "services/Gateway/Spokes.Gateway.csproj")
@@ -60,6 +73,11 @@ builder.AddProject("gateway", "services/Gateway/Spokes.Gateway.csproj")
     .WithEnvironment("Gateway__PublicUrl", builder.PublicUrl);
 
 return builder.Build().Run();
+
+// Run here, a listener binds loopback on its allocated port; deployed, every interface of the container.
+string ListenAddress(string endpoint) => builder.IsPublishing
+    ? $"*:{{tunnel-edge.bindings.{endpoint}.targetPort}}"
+    : $"127.0.0.1:{{tunnel-edge.bindings.{endpoint}.port}}";
 
 // Internal on purpose: test projects load the AppHost beside a service, whose Program is public.
 internal partial class Program;

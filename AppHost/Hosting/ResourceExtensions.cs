@@ -55,6 +55,16 @@ public static class ResourceExtensions
         return project;
     }
 
+    /// <summary>
+    /// A port the service listens on by itself (not through ASPNETCORE_URLS): the tunnel edge's public, tunnel
+    /// and admin listeners, which it is told about in its own settings.
+    /// </summary>
+    public static ProjectResource WithTcpEndpoint(this ProjectResource project, string name, int targetPort)
+    {
+        project.Endpoints.Add(new Endpoint(name, "tcp", targetPort));
+        return project;
+    }
+
     /// <summary>The endpoint users reach (the Gateway), on a fixed port rather than a free one.</summary>
     public static ProjectResource WithExternalHttpEndpoint(this ProjectResource project, int port)
     {

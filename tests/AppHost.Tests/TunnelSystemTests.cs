@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Spokes.AppHost.Hosting;
+using Spokes.TestSupport;
+
+namespace Spokes.AppHost.Tests;
+
+public partial class SystemTests
+{
+    /// <summary>
+    /// The suite's own tunnel edge publishes the suite's Gateway: an operator makes a registration token with
+    /// `spokes`, a user registers `spokes-tunnel`, routes a hostname to the Gateway and starts it, and a visitor
+    /// fetches Stoat's discovery document through the edge by that hostname.
+    /// </summary>
+    [Fact]
+    public async Task The_tunnel_edge_publishes_the_gateway_by_hostname()
+    {
+        using var data = new TemporaryFolder("spokes-system");
+        var suite = await StartAsync(data.Path);
+        await using (suite.AppHost)
+        {
+            var resources = await GetJsonAsync($"http://127.0.0.1:{suite.DashboardPort}/api/resources");
+            var edge = resources.EnumerateArray().Single(r => r.GetProperty("snapshot").GetProperty("name").GetString() == "tunnel-edge");
+            // Declared in AppHost/Program.cs as http (health), public, tunnel, admin.
+            var ports = edge.GetProperty("snapshot").GetProperty("endpoints").EnumerateArray().Select(e => new Uri(e.GetString()!).Port).ToList();
+            var (publicPort, tunnelPort, adminPort) = (ports[1], ports[2], ports[3]);
+            var edgeData = Path.Combine(data.Path, "tunnel-edge");
+            var adminKey = File.ReadAllText(Path.Combine(edgeData, "admin.key")).Trim();
+            using var certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(edgeData, "tunnel-certificate.pfx"), null);
+            var pin = Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData()));
+
+            var registration = await RunToolAsync("spokes", "registration", "create", "--description", "system test", "--url", $"http://127.0.0.1:{adminPort}", "--key", adminKey);
+            var token = registration.Split('\n').First(l => l.StartsWith("| 1 ")).Split('|')[2].Trim();
+            var clientConfig = Path.Combine(data.Path, "client.json");
+            await RunToolAsync("spokes-tunnel", "configure", "--hostname", $"127.0.0.1:{tunnelPort}", "--registration", token, "--tunnel-hostname", "stoat",
+                "--pin", pin, "--config", clientConfig);
+            await RunToolAsync("spokes-tunnel", "tunnel", "http", "add", "--domain", "stoat.tunnels.localhost", "--http", suite.Port.ToString(), "--config", clientConfig);
+
+            var lines = new ConcurrentQueue<string>();
+            var client = ManagedProcess.Start(new ProcessSpec("dotnet", [ToolPath("spokes-tunnel"), "start", "--config", clientConfig]), "apphost-test", lines.Enqueue);
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                while (!lines.Any(l => l.Contains(" online (")) && clock.Elapsed < TimeSpan.FromSeconds(30) && !client.HasExited) await Task.Delay(100);
+                Assert.True(lines.Any(l => l.Contains(" online (")), string.Join('\n', lines));
+
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{publicPort}/.well-known/stoat");
+                request.Headers.Host = "stoat.tunnels.localhost";
+                using var response = await Http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var discovery = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                Assert.Equal($"http://localhost:{suite.Port}/api", discovery.GetProperty("api").GetString());
+            }
+            finally
+            {
+                await client.StopAsync(TimeSpan.FromSeconds(5));
+            }
+            await StopAndAssertNothingLeftAsync(suite, data.Path);
+        }
+    }
+
+    private static string ToolPath(string assembly) =>
+        Path.Combine(Path.GetDirectoryName(BuildLayout.ProjectOutput(assembly == "spokes" ? "Spokes.Cli" : "Spokes.TunnelClient"))!, assembly + ".dll");
+
+    private static async Task<string> RunToolAsync(string assembly, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(ToolPath(assembly));
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(process.ExitCode == 0, $"{assembly} {string.Join(' ', arguments)} exited {process.ExitCode}: {await output}{await error}");
+        return await output;
+    }
+}
