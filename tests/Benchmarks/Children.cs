@@ -6,10 +6,14 @@ namespace Spokes.Benchmarks;
 public static class Children
 {
     /// <summary>Starts <c>NAME.dll</c> from its build folder beside this program's (same configuration).</summary>
-    public static ManagedProcess Start(string assemblyName, string[] arguments, Dictionary<string, string> environment, string owner)
+    public static ManagedProcess Start(string assemblyName, string[] arguments, Dictionary<string, string> environment, string owner) =>
+        Start(assemblyName, assemblyName, arguments, environment, owner);
+
+    /// <summary>Starts <c>ASSEMBLY.dll</c> of the project <paramref name="projectName"/> (whose assembly is named otherwise).</summary>
+    public static ManagedProcess Start(string projectName, string assemblyName, string[] arguments, Dictionary<string, string> environment, string owner)
     {
         var configuration = Path.GetFileName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
-        var folder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", assemblyName, configuration));
+        var folder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", projectName, configuration));
         var dll = Path.Combine(folder, assemblyName + ".dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build the solution first (dotnet build).");
         return ManagedProcess.Start(new ProcessSpec("dotnet", [dll, .. arguments]) { Environment = environment, WorkingDirectory = folder },

@@ -13,6 +13,13 @@ if (args is ["events"])
     return 0;
 }
 
+// `tunnel`: TCP and HTTP through the tunnel edge against direct, and the edge's memory with 100 idle tunnels.
+if (args is ["tunnel"])
+{
+    await TunnelBenchmark.RunAsync();
+    return 0;
+}
+
 var duration = TimeSpan.FromSeconds(args is [var seconds, ..] ? double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture) : 5);
 await ApiBenchmark.RunAsync(duration);
 return 0;
