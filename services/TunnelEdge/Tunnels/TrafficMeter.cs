@@ -23,11 +23,15 @@ public sealed class TrafficMeter(EdgeStore store, TunnelRegistry registry, EdgeO
     public const string HttpService = "http";
 
     private readonly ConcurrentDictionary<(long Tunnel, string Service), TrafficCounter> _counters = new();
+    private readonly ConcurrentDictionary<long, long> _endedUptime = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
 
     public static string TcpService(int port) => $"tcp:{port}";
 
     public TrafficCounter Counter(long tunnelId, string service) => _counters.GetOrAdd((tunnelId, service), _ => new TrafficCounter());
+
+    /// <summary>Keeps an ended session's last online seconds for the next flush (it is no longer among the registry's sessions).</summary>
+    public void SessionEnded(long tunnelId, long uptimeSeconds) => _endedUptime.AddOrUpdate(tunnelId, uptimeSeconds, (_, pending) => pending + uptimeSeconds);
 
     public async Task FlushAsync()
     {
@@ -40,6 +44,10 @@ public sealed class TrafficMeter(EdgeStore store, TunnelRegistry registry, EdgeO
                 if (counter.Take() is > 0 and var taken) bytes[key] = taken;
             }
             var uptime = registry.Sessions.ToDictionary(s => s.TunnelId, s => s.TakeUptimeSeconds());
+            foreach (var tunnel in _endedUptime.Keys)
+            {
+                if (_endedUptime.TryRemove(tunnel, out var seconds)) uptime[tunnel] = uptime.GetValueOrDefault(tunnel) + seconds;
+            }
             try
             {
                 await store.FlushAsync(bytes, uptime);

@@ -194,7 +194,6 @@ public sealed class TunnelListener(
         {
             if (await registry.DetachAsync(session))
             {
-                await meter.FlushAsync();
                 await store.SetOfflineAsync(session.TunnelId);
                 _logger.LogInformation("Tunnel {TunnelId} is offline.", session.TunnelId);
             }

@@ -23,6 +23,7 @@ public sealed class TunnelSession : IAsyncDisposable
     private readonly int _maxConnections;
     private readonly TimeSpan _dataConnectionTimeout;
     private readonly ILogger _logger;
+    private readonly TrafficMeter _meter;
     private int _connections;
     private int _disposed;
     private long _uptimeMark = Stopwatch.GetTimestamp();
@@ -39,6 +40,7 @@ public sealed class TunnelSession : IAsyncDisposable
         _maxConnections = options.TunOptions.MaxConnections;
         _dataConnectionTimeout = options.Limits.DataConnectionTimeout;
         _logger = logger;
+        _meter = meter;
         _idle = Channel.CreateBounded<DataConnection>(new BoundedChannelOptions(options.TunOptions.MaxPoolSize) { FullMode = BoundedChannelFullMode.Wait });
         var httpCounter = meter.Counter(tunnelId, TrafficMeter.HttpService);
         Http = new HttpMessageInvoker(new SocketsHttpHandler
@@ -222,6 +224,7 @@ public sealed class TunnelSession : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _ended.CancelAsync();
+        _meter.SessionEnded(TunnelId, TakeUptimeSeconds());
         _idle.Writer.TryComplete();
         while (_idle.Reader.TryRead(out var connection)) await connection.DisposeAsync();
         Http.Dispose();
