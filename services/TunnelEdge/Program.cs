@@ -1,5 +1,7 @@
+using Spokes.Contracts.Tunnels;
 using Spokes.TunnelEdge;
 
+SocketCompletions.RunInline();
 var builder = WebApplication.CreateBuilder(args);
 builder.AddEdgeConfigFile(args);
 

@@ -29,7 +29,14 @@ public sealed class RelayEnd(Stream stream, Socket socket)
 /// <summary>Copies bytes both ways between two connections until both directions ended, counting them.</summary>
 public static class StreamRelay
 {
-    public const int BufferSize = 64 * 1024;
+    /// <summary>The buffer of a direction that has been quiet: small, as most relays carry small exchanges.</summary>
+    public const int MinBufferSize = 16 * 1024;
+
+    /// <summary>
+    /// The buffer a bulk transfer grows to. Measured on loopback through two relays (edge and client): 64 KiB
+    /// moved about half of what 256 KiB does, and larger buffers gained nothing more.
+    /// </summary>
+    public const int MaxBufferSize = 256 * 1024;
 
     /// <summary>
     /// Runs the relay; an end of stream on one side half-closes the other, an error ends both. Every byte
@@ -43,17 +50,38 @@ public static class StreamRelay
         await Task.WhenAll(forward, backward);
     }
 
+    /// <summary>
+    /// One direction. A read that fills the buffer means more is coming: the next buffer is twice as large (up to
+    /// <see cref="MaxBufferSize"/>) and is read at once; a small read shrinks it again. After a read that did not
+    /// fill it, the direction waits for data with a zero-byte read, holding no buffer, so idle relays
+    /// (keep-alive, WebSockets) cost no buffer memory.
+    /// </summary>
     private static async Task PumpAsync(RelayEnd from, RelayEnd to, Action<long> count, CancellationTokenSource failed)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var size = MinBufferSize;
+        var dataPending = false;
         try
         {
             while (true)
             {
-                var read = await from.Stream.ReadAsync(buffer, failed.Token);
+#pragma warning disable CA2022 // A zero-byte read only waits until data is there; it reads nothing.
+                if (!dataPending) await from.Stream.ReadAsync(Memory<byte>.Empty, failed.Token);
+#pragma warning restore CA2022
+                var buffer = ArrayPool<byte>.Shared.Rent(size);
+                int read;
+                try
+                {
+                    read = await from.Stream.ReadAsync(buffer.AsMemory(0, size), failed.Token);
+                    if (read > 0) await to.Stream.WriteAsync(buffer.AsMemory(0, read), failed.Token);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
                 if (read == 0) break;
-                await to.Stream.WriteAsync(buffer.AsMemory(0, read), failed.Token);
                 count(read);
+                dataPending = read == size;
+                size = dataPending ? Math.Min(size * 2, MaxBufferSize) : read < MinBufferSize ? MinBufferSize : size;
             }
             await to.CloseWriteAsync();
         }
@@ -62,10 +90,6 @@ public static class StreamRelay
         {
             // One direction broke: the other cannot finish either.
             await failed.CancelAsync();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

@@ -274,7 +274,8 @@ public sealed class EdgeStore : IAsyncDisposable
         await _gate.WaitAsync();
         try
         {
-            return await work();
+            // SQLite blocks, and socket threads run relay continuations inline (SocketCompletions): off to the thread pool.
+            return await Task.Run(work);
         }
         finally
         {
