@@ -33,6 +33,12 @@ public sealed class ClientConfig
 
     public List<TcpRoute> Ports { get; set; } = [];
 
+    /// <summary>
+    /// Data connections without TLS where the edge allows them (a trusted network between client and edge):
+    /// visitors' bytes are relayed without being encrypted. The control connection always uses TLS.
+    /// </summary>
+    public bool PlaintextData { get; set; }
+
     public static string DefaultPath =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "spokes-tunnel", "config.json");
 

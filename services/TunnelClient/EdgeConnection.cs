@@ -22,11 +22,10 @@ public static class EdgeConnection
 
     public static async Task<(Socket Socket, SslStream Stream)> OpenAsync(string address, string? pin, CancellationToken cancellationToken)
     {
-        var (host, port) = Parse(address);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var (host, _) = Parse(address);
+        var socket = await ConnectAsync(address, cancellationToken);
         try
         {
-            await socket.ConnectAsync(host, port, cancellationToken);
             var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
             await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
@@ -37,6 +36,29 @@ public static class EdgeConnection
                     : errors == SslPolicyErrors.None,
             }, cancellationToken);
             return (socket, stream);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A data connection without TLS, for an edge that allows them (trusted networks).</summary>
+    public static async Task<(Socket Socket, Stream Stream)> OpenPlaintextAsync(string address, CancellationToken cancellationToken)
+    {
+        var socket = await ConnectAsync(address, cancellationToken);
+        return (socket, new NetworkStream(socket, ownsSocket: true));
+    }
+
+    private static async Task<Socket> ConnectAsync(string address, CancellationToken cancellationToken)
+    {
+        var (host, port) = Parse(address);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(host, port, cancellationToken);
+            return socket;
         }
         catch
         {

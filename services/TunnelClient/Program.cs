@@ -3,6 +3,7 @@ using Spokes.Contracts.Tunnels;
 using Spokes.TunnelClient;
 
 // `spokes-tunnel`: publishes local HTTP and TCP services through a Spokes tunnel edge (Packetriot's `pktriot` role).
+SocketCompletions.RunInline();
 var configPath = new Option<string>("--config") { Description = "The client's configuration file.", Recursive = true, DefaultValueFactory = _ => ClientConfig.DefaultPath };
 var root = new RootCommand("Publishes local HTTP and TCP services through a Spokes tunnel edge.") { configPath };
 
@@ -83,10 +84,15 @@ root.Subcommands.Add(new Command("tunnel", "The tunnel's routes.")
     new Command("tcp", "TCP ports.") { allocate, forward },
 });
 
-var start = new Command("start", "Connects to the edge and serves the routes until stopped (reconnecting as needed).");
+var plaintextData = new Option<bool>("--plaintext-data")
+{
+    Description = "Relays visitors over data connections without TLS where the edge allows it (only when the network to the edge is trusted).",
+};
+var start = new Command("start", "Connects to the edge and serves the routes until stopped (reconnecting as needed).") { plaintextData };
 start.SetAction((parse, cancellationToken) => Run(parse, async config =>
 {
     Configured(config);
+    config.PlaintextData |= parse.GetValue(plaintextData);
     await new TunnelAgent(config, line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} {line}")).RunAsync(cancellationToken);
     return false;
 }));
@@ -99,6 +105,7 @@ info.SetAction((parse, _) => Run(parse, config =>
     Console.WriteLine($"Tunnel:    {config.TunnelId?.ToString() ?? "-"} {config.TunnelHostname}");
     Console.WriteLine($"Token:     {(config.Key is { Length: > 8 } k ? k[..8] + "…" : "(none)")}");
     Console.WriteLine($"Pinned:    {config.ServerKey ?? "no (the system's CAs are trusted)"}");
+    Console.WriteLine($"Data:      {(config.PlaintextData ? "without TLS where the edge allows it" : "TLS")}");
     foreach (var route in config.Https) Console.WriteLine($"HTTP:      {route.Domain} -> {route.Destination}:{route.Port}");
     foreach (var route in config.Ports) Console.WriteLine($"TCP:       {route.Port} -> {(route.Destination is null ? "(not forwarded)" : $"{route.Destination}:{route.DstPort}")}");
     return Task.FromResult(false);

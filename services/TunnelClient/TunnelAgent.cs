@@ -82,6 +82,7 @@ public sealed class TunnelAgent(ClientConfig config, Action<string> log)
             log($"Tunnel {welcome.TunnelId} online ({welcome.Hostname}).");
             foreach (var route in config.Https) log($"  http://{route.Domain} -> {route.Destination}:{route.Port}");
             foreach (var route in config.Ports.Where(p => p.Destination is not null)) log($"  tcp port {route.Port} -> {route.Destination}:{route.DstPort}");
+            if (config.PlaintextData) log(welcome.PlaintextData ? "  data connections without TLS" : "  data connections with TLS (the edge does not allow plaintext)");
             Online?.Invoke(welcome);
 
             for (var i = 0; i < welcome.PoolSize; i++) OpenDataConnection(welcome, session.Token);
@@ -151,15 +152,24 @@ public sealed class TunnelAgent(ClientConfig config, Action<string> log)
     {
         try
         {
-            var (socket, stream) = await EdgeConnection.OpenAsync(_edge, config.ServerKey, session);
+            var (socket, stream) = welcome.PlaintextData && config.PlaintextData
+                ? await EdgeConnection.OpenPlaintextAsync(_edge, session)
+                : await EdgeConnection.OpenAsync(_edge, config.ServerKey, session);
             await using (stream)
             using (socket)
             {
                 await TunnelFraming.WriteAsync(stream, new Data(welcome.Session, welcome.Secret), session);
-                if (await TunnelFraming.ReadAsync(stream, session) is not Start start) return;
-                // This one is taken: keep the edge's pool full.
-                OpenDataConnection(welcome, session);
-                await RelayAsync(start, new RelayEnd(stream, socket), session);
+                switch (await TunnelFraming.ReadAsync(stream, session))
+                {
+                    case Start start:
+                        // This one is taken: keep the edge's pool full.
+                        OpenDataConnection(welcome, session);
+                        await RelayAsync(start, new RelayEnd(stream, socket), session);
+                        break;
+                    case TunnelError error:
+                        log($"The edge refused a data connection: {error.Message}");
+                        break;
+                }
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException

@@ -95,6 +95,13 @@ public sealed class TunOptions
 
     /// <summary>Visitor connections one tunnel may carry at once; more are refused.</summary>
     public int MaxConnections { get; set; } = 200;
+
+    /// <summary>
+    /// Lets clients that ask for it open their data connections without TLS (rathole's <c>tcp</c> transport):
+    /// for an edge and clients on one trusted network, where encryption only costs CPU. Registration, port
+    /// allocation and control connections, which carry tokens, always use TLS.
+    /// </summary>
+    public bool PlaintextData { get; set; }
 }
 
 public sealed class ListenOptions

@@ -1,3 +1,4 @@
+using Spokes.Contracts.Tunnels;
 using Spokes.Benchmarks;
 
 // `serve-bare PORT INSERT-DB READ-DB` is the ceiling: the same Kestrel, one endpoint per comparison, nothing
@@ -13,10 +14,12 @@ if (args is ["events"])
     return 0;
 }
 
-// `tunnel`: TCP and HTTP through the tunnel edge against direct, and the edge's memory with 100 idle tunnels.
-if (args is ["tunnel"])
+// `tunnel [memory]`: TCP and HTTP through the tunnel edge against direct, and the edge's memory with 100 idle tunnels.
+if (args is ["tunnel", ..])
 {
-    await TunnelBenchmark.RunAsync();
+    // The sender, the sink and the load generator stay as lean as iperf3 and vegeta: the relays get the CPU.
+    SocketCompletions.RunInline();
+    await TunnelBenchmark.RunAsync(memoryOnly: args is [_, "memory"]);
     return 0;
 }
 

@@ -31,50 +31,56 @@ public static class TunnelBenchmark
     private const int IdleTunnels = 100;
     private const string Domain = "bench.test";
 
-    public static async Task RunAsync()
+    /// <summary>Traffic, then memory; <paramref name="memoryOnly"/> skips the traffic (`tunnel memory`).</summary>
+    public static async Task RunAsync(bool memoryOnly)
     {
         using var data = new TemporaryFolder("spokes-bench-tunnel");
+        if (!memoryOnly) await MeasureTrafficAsync(data.Path);
+        await MeasureIdleMemoryAsync(data.Path);
+    }
+
+    private static async Task MeasureTrafficAsync(string folder)
+    {
         await using var sink = TcpSink.Start();
         await using var app = await SmallPage.StartAsync();
 
-        var edge = await StartEdgeAsync(data.Path, "traffic");
-        var client = default(ManagedProcess);
+        var edge = await StartEdgeAsync(folder, "traffic");
         try
         {
-            var tunnelPort = await PrepareClientAsync(edge, data.Path, sink.Port, app.Port);
-            client = Children.Start("Spokes.TunnelClient", "spokes-tunnel", ["start", "--config", Path.Combine(data.Path, "client.json")],
-                new Dictionary<string, string>(), "bench");
-            await WaitForTunnelAsync(tunnelPort);
-
-            Console.WriteLine($"Tunnel edge benchmark (loopback, {Environment.ProcessorCount} cores; TLS 1.3 between client and edge)");
-            var direct = new List<double>();
-            var tunnelled = new List<double>();
-            for (var round = 0; round < 3; round++)
+            var (tcpPort, httpPort) = await PrepareClientAsync(edge, folder, sink.Port, app.Port);
+            Console.WriteLine($"Tunnel edge benchmark (loopback, {Environment.ProcessorCount} cores); direct and the tunnel are measured in turns");
+            await MeasureRelayReferenceAsync(sink);
+            foreach (var (transport, flags) in new (string, string[])[] { ("TLS 1.3", []), ("plaintext (--plaintext-data)", ["--plaintext-data"]) })
             {
-                direct.Add(await sink.MeasureAsync(sink.Port, StreamDuration));
-                tunnelled.Add(await sink.MeasureAsync(tunnelPort, StreamDuration));
+                var client = Children.Start("Spokes.TunnelClient", "spokes-tunnel", ["start", "--config", Path.Combine(folder, "client.json"), .. flags],
+                    new Dictionary<string, string>(), "bench");
+                try
+                {
+                    await WaitForPortAsync(tcpPort, open: true);
+                    Console.WriteLine($"Data connections: {transport}");
+                    await MeasureTrafficAsync(sink, app, edge, tcpPort, httpPort);
+                }
+                finally
+                {
+                    await client.StopAsync(TimeSpan.FromSeconds(5));
+                }
+                await WaitForPortAsync(tcpPort, open: false);
             }
-            var (directTcp, tunnelTcp) = (direct.Max(), tunnelled.Max());
-            Console.WriteLine($"TCP, one stream, {StreamDuration.TotalSeconds:F0} s, best of 3: direct {Gbits(directTcp)}, through the tunnel {Gbits(tunnelTcp)} " +
-                              $"= {tunnelTcp / directTcp:P1} of direct (rathole's published 3.62 Gbit/s, frp's 0.82 Gbit/s)");
-
-            var directHttp = await LoadGenerator.RunAsync("direct", HttpWorkers, HttpDuration, http => GetAsync(http, $"http://127.0.0.1:{app.Port}/", null));
-            var tunnelHttp = await LoadGenerator.RunAsync("tunnel", HttpWorkers, HttpDuration, http => GetAsync(http, $"http://127.0.0.1:{edge.HttpPort}/", $"app.{Domain}"));
-            Console.WriteLine($"HTTP, {HttpWorkers} workers, {HttpDuration.TotalSeconds:F0} s: direct {directHttp.Throughput:F0} req/s (p50 {directHttp.P50Milliseconds:F2} ms), " +
-                              $"through the tunnel {tunnelHttp.Throughput:F0} req/s (p50 {tunnelHttp.P50Milliseconds:F2} ms, {tunnelHttp.Failures} failed) " +
-                              $"= {tunnelHttp.Throughput / directHttp.Throughput:P1} of direct (rathole's published 6165 req/s, frp's 3897)");
         }
         finally
         {
-            if (client is not null) await client.StopAsync(TimeSpan.FromSeconds(5));
             await edge.Process.StopAsync(TimeSpan.FromSeconds(10));
         }
+    }
 
-        var idleEdge = await StartEdgeAsync(data.Path, "idle");
+    /// <summary>The edge's memory with no tunnel, then with 100 idle tunnels (clients in this process).</summary>
+    private static async Task MeasureIdleMemoryAsync(string folder)
+    {
+        var idleEdge = await StartEdgeAsync(folder, "idle");
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(3));
-            var empty = ResidentBytes(idleEdge.Process.Id);
+            var empty = Memory.Of(idleEdge.Process.Id);
             using var stop = new CancellationTokenSource();
             var online = 0;
             var agents = new List<Task>();
@@ -88,10 +94,10 @@ public static class TunnelBenchmark
             var clock = Stopwatch.StartNew();
             while (Volatile.Read(ref online) < IdleTunnels && clock.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
             await Task.Delay(TimeSpan.FromSeconds(5));
-            var loaded = ResidentBytes(idleEdge.Process.Id);
-            Console.WriteLine($"Edge memory: {Mb(empty)} resident with no tunnel, {Mb(loaded)} with {online} idle tunnels " +
-                              $"({IdleTunnels * 11} TLS connections: a control and a pool of 10 each) = {(loaded - empty) / 1024.0 / IdleTunnels:F0} KB per tunnel " +
-                              "(rathole's published ≈ 8 MB, frp's ≈ 60 MB)");
+            var loaded = Memory.Of(idleEdge.Process.Id);
+            Console.WriteLine($"Edge memory with no tunnel: {empty} (rathole's published ≈ 8 MB resident, frp's ≈ 60 MB)");
+            Console.WriteLine($"Edge memory with {online} idle tunnels ({IdleTunnels * 11} TLS connections: a control and a pool of 10 each): {loaded}, " +
+                              $"{(loaded.Resident - empty.Resident) / 1024.0 / IdleTunnels:F0} KB resident per tunnel");
             await stop.CancelAsync();
             await Task.WhenAll(agents);
         }
@@ -99,6 +105,64 @@ public static class TunnelBenchmark
         {
             await idleEdge.Process.StopAsync(TimeSpan.FromSeconds(10));
         }
+    }
+
+    /// <summary>
+    /// The same bulk stream through socat (one userspace hop, 128 KiB buffers) when it is installed: what a
+    /// plain relay gets on this machine, next to the tunnel's two hops (edge and client).
+    /// </summary>
+    private static async Task MeasureRelayReferenceAsync(TcpSink sink)
+    {
+        var socatPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "socat")).FirstOrDefault(File.Exists);
+        if (socatPath is null)
+        {
+            Console.WriteLine("TCP reference: socat is not installed, no one-hop relay figure.");
+            return;
+        }
+        var port = ResourceRunner.FreePort();
+        var socat = ManagedProcess.Start(new ProcessSpec(socatPath, ["-b131072", $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", $"TCP:127.0.0.1:{sink.Port}"]),
+            "bench", _ => { });
+        try
+        {
+            await WaitForPortAsync(port, open: true);
+            var (direct, relayed) = await BestOfThreeAsync(sink, port);
+            Console.WriteLine($"TCP reference, socat -b131072 (one hop): direct {Gbits(direct)}, relayed {Gbits(relayed)} = {relayed / direct:P1} of direct");
+        }
+        finally
+        {
+            await socat.StopAsync(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>One bulk stream (rathole's iperf3 test) and 48 HTTP workers (its vegeta test), each against direct.</summary>
+    private static async Task MeasureTrafficAsync(TcpSink sink, SmallPage app, Edge edge, int tcpPort, int httpPort)
+    {
+        var (directTcp, tunnelTcp) = await BestOfThreeAsync(sink, tcpPort);
+        Console.WriteLine($"  TCP, one stream, {StreamDuration.TotalSeconds:F0} s, best of 3: direct {Gbits(directTcp)}, through the tunnel {Gbits(tunnelTcp)} " +
+                          $"= {tunnelTcp / directTcp:P1} of direct (rathole's published 3.62 Gbit/s, frp's 0.82 Gbit/s)");
+
+        var directHttp = await LoadGenerator.RunAsync("direct", HttpWorkers, HttpDuration, http => GetAsync(http, $"http://127.0.0.1:{app.Port}/", null));
+        var byHost = await LoadGenerator.RunAsync("by host", HttpWorkers, HttpDuration, http => GetAsync(http, $"http://127.0.0.1:{edge.HttpPort}/", $"app.{Domain}"));
+        var byPort = await LoadGenerator.RunAsync("by port", HttpWorkers, HttpDuration, http => GetAsync(http, $"http://127.0.0.1:{httpPort}/", null));
+        Console.WriteLine($"  HTTP, {HttpWorkers} workers, {HttpDuration.TotalSeconds:F0} s: direct {Describe(directHttp)}");
+        Console.WriteLine($"    by Host through the edge's HTTP listener: {Describe(byHost)} = {byHost.Throughput / directHttp.Throughput:P1} of direct");
+        Console.WriteLine($"    through a TCP port, as rathole measures:  {Describe(byPort)} = {byPort.Throughput / directHttp.Throughput:P1} of direct " +
+                          "(rathole's published 6165 req/s, frp's 3897)");
+    }
+
+    private static string Describe(LoadResult result) =>
+        $"{result.Throughput:F0} req/s (p50 {result.P50Milliseconds:F2} ms{(result.Failures > 0 ? $", {result.Failures} failed" : "")})";
+
+    /// <summary>Direct and through <paramref name="port"/> in turns, three times; the best of each.</summary>
+    private static async Task<(double Direct, double Through)> BestOfThreeAsync(TcpSink sink, int port)
+    {
+        var (direct, through) = (0.0, 0.0);
+        for (var round = 0; round < 3; round++)
+        {
+            direct = Math.Max(direct, await sink.MeasureAsync(sink.Port, StreamDuration));
+            through = Math.Max(through, await sink.MeasureAsync(port, StreamDuration));
+        }
+        return (direct, through);
     }
 
     private sealed record Edge(ManagedProcess Process, int HttpPort, int TunnelPort, TunnelAdmin.TunnelAdminClient Admin, Metadata Headers, string Pin);
@@ -115,6 +179,7 @@ public static class TunnelBenchmark
             dataPath,
             portRange = new { begin = rangeBegin, end = rangeBegin + 9 },
             listen = new { http = $"127.0.0.1:{http}", tunnel = $"127.0.0.1:{tunnel}", admin = $"127.0.0.1:{admin}", tcpAddress = "127.0.0.1" },
+            tunOptions = new { plaintextData = true },
         }));
         var process = Children.Start("Spokes.TunnelEdge", ["--config", config], new Dictionary<string, string>
         {
@@ -129,19 +194,27 @@ public static class TunnelBenchmark
             new Metadata { { "authorization", $"Bearer {key}" } }, pin);
     }
 
-    /// <summary>A token, a port and an HTTP route for the client, written to its configuration file; returns the port.</summary>
-    private static async Task<int> PrepareClientAsync(Edge edge, string folder, int sinkPort, int appPort)
+    /// <summary>
+    /// A token, two ports (one to the sink, one to the app) and an HTTP route for the client, written to its
+    /// configuration file; returns the ports.
+    /// </summary>
+    private static async Task<(int Sink, int App)> PrepareClientAsync(Edge edge, string folder, int sinkPort, int appPort)
     {
         var token = await edge.Admin.CreateTokenAsync(new CreateTokenRequest { Hostname = "app" }, edge.Headers);
         var config = new ClientConfig { Hostname = $"127.0.0.1:{edge.TunnelPort}", Key = token.Token, ServerKey = edge.Pin };
-        var allocated = await EdgeConnection.AskAsync<Allocated>(config.Hostname, config.ServerKey, new Allocate(token.Token), CancellationToken.None);
-        config.Ports.Add(new TcpRoute { Port = allocated.Port, Destination = "127.0.0.1", DstPort = sinkPort });
+        async Task<int> ForwardAsync(int destination)
+        {
+            var allocated = await EdgeConnection.AskAsync<Allocated>(config.Hostname, config.ServerKey, new Allocate(token.Token), CancellationToken.None);
+            config.Ports.Add(new TcpRoute { Port = allocated.Port, Destination = "127.0.0.1", DstPort = destination });
+            return allocated.Port;
+        }
+        var ports = (await ForwardAsync(sinkPort), await ForwardAsync(appPort));
         config.Https.Add(new HttpRoute { Domain = $"app.{Domain}", Destination = "127.0.0.1", Port = appPort });
         config.Save(Path.Combine(folder, "client.json"));
-        return allocated.Port;
+        return ports;
     }
 
-    private static async Task WaitForTunnelAsync(int port)
+    private static async Task WaitForPortAsync(int port, bool open)
     {
         for (var attempt = 0; attempt < 300; attempt++)
         {
@@ -149,14 +222,15 @@ public static class TunnelBenchmark
             {
                 using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
                 await socket.ConnectAsync(IPAddress.Loopback, port);
-                return;
+                if (open) return;
             }
             catch (SocketException)
             {
-                await Task.Delay(100);
+                if (!open) return;
             }
+            await Task.Delay(100);
         }
-        throw new TimeoutException($"The tunnel's port {port} did not open within 30 s.");
+        throw new TimeoutException($"Port {port} did not {(open ? "open" : "close")} within 30 s.");
     }
 
     private static async Task<bool> GetAsync(HttpClient http, string url, string? host)
@@ -168,8 +242,22 @@ public static class TunnelBenchmark
         return response.IsSuccessStatusCode;
     }
 
-    private static long ResidentBytes(int pid) =>
-        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+    /// <summary>
+    /// A process's resident memory (/proc/PID/status) and its parts: private (heap, native allocations, and
+    /// the JIT's code, which .NET maps as shared memory) and mapped files (the runtime's and the assemblies'
+    /// code, shared with every .NET process on the machine).
+    /// </summary>
+    private sealed record Memory(long Resident, long Private, long Files)
+    {
+        public static Memory Of(int pid)
+        {
+            var fields = File.ReadLines($"/proc/{pid}/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
+                .ToDictionary(p => p[0], p => long.TryParse(p[1].Trim().Split(' ')[0], out var kb) ? kb * 1024 : 0);
+            return new Memory(fields["VmRSS"], fields["RssAnon"] + fields["RssShmem"], fields["RssFile"]);
+        }
+
+        public override string ToString() => $"{Mb(Resident)} resident = {Mb(Private)} private + {Mb(Files)} mapped files";
+    }
 
     private static string Gbits(double bytesPerSecond) => $"{bytesPerSecond * 8 / 1e9:F2} Gbit/s";
 
@@ -222,7 +310,8 @@ public static class TunnelBenchmark
                         if (total == 0) first = Stopwatch.GetTimestamp();
                         total += read;
                     }
-                    _result.TrySetResult(total / Stopwatch.GetElapsedTime(first).TotalSeconds);
+                    // Connections that only probe a port (no bytes) are not measurements.
+                    if (total > 0) _result.TrySetResult(total / Stopwatch.GetElapsedTime(first).TotalSeconds);
                 }
             }
         }

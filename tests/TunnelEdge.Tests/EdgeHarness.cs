@@ -126,22 +126,22 @@ public sealed class EdgeHarness : IAsyncDisposable
     /// Registers a client (a registration token, `configure`), adds its routes, and starts it; returns once it
     /// printed that its tunnel is online.
     /// </summary>
-    public async Task<TunnelClientProcess> StartClientAsync(string name, string? hostname, Func<string, Task>? routes = null)
+    public async Task<TunnelClientProcess> StartClientAsync(string name, string? hostname, Func<string, Task>? routes = null, params string[] startOptions)
     {
         var registration = await Admin.CreateRegistrationAsync(new CreateRegistrationRequest { Description = name }, AdminHeaders);
         string[] configure = ["configure", "--hostname", $"127.0.0.1:{TunnelPort}", "--registration", registration.Token, "--id", name, "--pin", Pin];
         if (hostname is not null) configure = [.. configure, "--tunnel-hostname", hostname];
         (await TunnelAsync(name, configure)).AssertSuccess();
         if (routes is not null) await routes(name);
-        return await RunClientAsync(name);
+        return await RunClientAsync(name, startOptions: startOptions);
     }
 
     /// <summary>`spokes-tunnel start` with an existing configuration, once it is online.</summary>
-    public async Task<TunnelClientProcess> RunClientAsync(string name, bool waitOnline = true)
+    public async Task<TunnelClientProcess> RunClientAsync(string name, bool waitOnline = true, params string[] startOptions)
     {
         var lines = new ConcurrentQueue<string>();
         var process = ManagedProcess.Start(new ProcessSpec("dotnet",
-            [Path.Combine(Path.GetDirectoryName(BuildLayout.ProjectOutput("Spokes.TunnelClient"))!, "spokes-tunnel.dll"), "start", "--config", ClientConfig(name)])
+            [Path.Combine(Path.GetDirectoryName(BuildLayout.ProjectOutput("Spokes.TunnelClient"))!, "spokes-tunnel.dll"), "start", "--config", ClientConfig(name), .. startOptions])
         {
             WorkingDirectory = _folder.Path,
         }, "tunnel-edge-test", lines.Enqueue);

@@ -38,8 +38,11 @@ public sealed record Allocated(int Port) : TunnelMessage;
 public sealed record Hello(string Token, string Version, string Os, string Arch, IReadOnlyList<string> Domains, IReadOnlyList<int> Ports)
     : TunnelMessage;
 
-/// <summary>The session's data connections present <see cref="Session"/> and <see cref="Secret"/>.</summary>
-public sealed record Welcome(long TunnelId, string Hostname, string Session, string Secret, int PoolSize) : TunnelMessage;
+/// <summary>
+/// The session's data connections present <see cref="Session"/> and <see cref="Secret"/>; with
+/// <see cref="PlaintextData"/> the edge also takes them without TLS.
+/// </summary>
+public sealed record Welcome(long TunnelId, string Hostname, string Session, string Secret, int PoolSize, bool PlaintextData = false) : TunnelMessage;
 
 public sealed record Data(string Session, string Secret) : TunnelMessage;
 

@@ -1,15 +1,17 @@
-using System.Net.Security;
 using System.Net.Sockets;
 using Spokes.Contracts.Tunnels;
 
 namespace Spokes.TunnelEdge.Tunnels;
 
-/// <summary>One pooled connection from a client: idle until a visitor needs it, then carries that visitor's bytes only.</summary>
-public sealed class DataConnection(Socket socket, SslStream stream) : IAsyncDisposable
+/// <summary>
+/// One pooled connection from a client: idle until a visitor needs it, then carries that visitor's bytes only.
+/// Its stream is TLS, or the socket's own stream where the edge allows plaintext data connections.
+/// </summary>
+public sealed class DataConnection(Socket socket, Stream stream) : IAsyncDisposable
 {
     public Socket Socket { get; } = socket;
 
-    public SslStream Stream { get; } = stream;
+    public Stream Stream { get; } = stream;
 
     public RelayEnd AsRelayEnd() => new(Stream, Socket);
 

@@ -56,7 +56,7 @@ public sealed class TunnelListener(
     private async Task HandleAsync(Socket socket, CancellationToken stoppingToken)
     {
         socket.NoDelay = true;
-        var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
         var handedOver = false;
         try
         {
@@ -64,30 +64,40 @@ public sealed class TunnelListener(
             using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
             {
                 handshake.CancelAfter(HandshakeTimeout);
-                await stream.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                if (await BeginsWithTlsAsync(socket, handshake.Token))
                 {
-                    ServerCertificateContext = certificates.TunnelContext,
-                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                }, handshake.Token);
+                    var tls = new SslStream(stream);
+                    stream = tls;
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = certificates.TunnelContext,
+                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    }, handshake.Token);
+                }
                 first = await TunnelFraming.ReadAsync(stream, handshake.Token);
             }
             var remote = (IPEndPoint)socket.RemoteEndPoint!;
             switch (first)
             {
-                case Data data:
+                case null:
+                    break;
+                case Data data when stream is SslStream || options.TunOptions.PlaintextData:
                     handedOver = await OfferDataAsync(data, socket, stream);
+                    break;
+                case not null when stream is not SslStream:
+                    // Tokens never cross the network in the clear.
+                    await TunnelFraming.WriteAsync(stream, new TunnelError(TunnelErrorCodes.Malformed, options.TunOptions.PlaintextData
+                        ? "Only data connections may skip TLS." : "This edge takes TLS connections only."), stoppingToken);
                     break;
                 case Hello hello:
                     handedOver = true;
-                    await RunSessionAsync(hello, remote, stream);
+                    await RunSessionAsync(hello, remote, (SslStream)stream);
                     break;
                 case Register register:
                     await ReplyAsync(stream, () => RegisterAsync(register), stoppingToken);
                     break;
                 case Allocate allocate:
                     await ReplyAsync(stream, () => AllocateAsync(allocate), stoppingToken);
-                    break;
-                case null:
                     break;
                 default:
                     await TunnelFraming.WriteAsync(stream, new TunnelError(TunnelErrorCodes.Malformed, $"A connection cannot begin with {first.GetType().Name}."), stoppingToken);
@@ -105,7 +115,17 @@ public sealed class TunnelListener(
         }
     }
 
-    private static async Task ReplyAsync(SslStream stream, Func<Task<TunnelMessage>> answer, CancellationToken cancellationToken)
+    /// <summary>
+    /// A TLS connection begins with a handshake record (0x16); a plaintext one with a message, whose length's
+    /// first byte is 0 (messages are at most 64 KiB).
+    /// </summary>
+    private static async Task<bool> BeginsWithTlsAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var first = new byte[1];
+        return await socket.ReceiveAsync(first, SocketFlags.Peek, cancellationToken) == 1 && first[0] == 0x16;
+    }
+
+    private static async Task ReplyAsync(Stream stream, Func<Task<TunnelMessage>> answer, CancellationToken cancellationToken)
     {
         TunnelMessage reply;
         try
@@ -185,7 +205,8 @@ public sealed class TunnelListener(
         try
         {
             await store.SetOnlineAsync(session.TunnelId, remote.Address.ToString(), Limit(hello.Version), Limit(hello.Os), Limit(hello.Arch));
-            await session.SendAsync(new Welcome(session.TunnelId, session.Hostname, session.Id, session.Secret, options.TunOptions.MaxPoolSize));
+            await session.SendAsync(new Welcome(session.TunnelId, session.Hostname, session.Id, session.Secret, options.TunOptions.MaxPoolSize,
+                options.TunOptions.PlaintextData));
             _logger.LogInformation("Tunnel {TunnelId} is online from {Remote}: {Domains} domain(s), {Ports} port(s).",
                 session.TunnelId, remote, session.Domains.Count, session.Ports.Count);
             await session.RunAsync();
@@ -202,7 +223,7 @@ public sealed class TunnelListener(
 
     private static string Limit(string value) => value.Length > 64 ? value[..64] : value;
 
-    private async Task<bool> OfferDataAsync(Data data, Socket socket, SslStream stream)
+    private async Task<bool> OfferDataAsync(Data data, Socket socket, Stream stream)
     {
         var session = registry.ForData(data.Session);
         if (session is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(data.Secret), Encoding.UTF8.GetBytes(session.Secret)))
