@@ -263,6 +263,24 @@ public sealed class LocalServices : IAsyncDisposable
         return bytes;
     }
 
+    /// <summary>Sends <paramref name="payload"/> to a port, closes the sending side, and returns everything that comes back.</summary>
+    public static async Task<byte[]> EchoThroughAsync(int port, byte[] payload)
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        var sending = Task.Run(async () =>
+        {
+            await socket.SendAsync(payload);
+            socket.Shutdown(SocketShutdown.Send);
+        });
+        var received = new MemoryStream();
+        var buffer = new byte[65536];
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer)) > 0) received.Write(buffer, 0, read);
+        await sending;
+        return received.ToArray();
+    }
+
     private async Task EchoAsync()
     {
         while (true)

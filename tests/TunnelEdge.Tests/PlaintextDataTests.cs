@@ -49,19 +49,7 @@ public sealed class PlaintextDataTests : IAsyncLifetime
         Assert.Equal($"hello from {name}.{EdgeHarness.Domain}", await response.Content.ReadAsStringAsync());
 
         var payload = LocalServices.Payload(4 * 1024 * 1024);
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(IPAddress.Loopback, port);
-        var sending = Task.Run(async () =>
-        {
-            await socket.SendAsync(payload);
-            socket.Shutdown(SocketShutdown.Send);
-        });
-        var received = new MemoryStream();
-        var buffer = new byte[65536];
-        int read;
-        while ((read = await socket.ReceiveAsync(buffer)) > 0) received.Write(buffer, 0, read);
-        await sending;
-        Assert.Equal(payload, received.ToArray());
+        Assert.Equal(payload, await LocalServices.EchoThroughAsync(port, payload));
     }
 
     /// <summary>The edge's answer to one message sent on its tunnel port without TLS.</summary>

@@ -56,23 +56,6 @@ public sealed class TunnelEndToEndTests : IAsyncLifetime
         return await _http.SendAsync(request);
     }
 
-    private static async Task<byte[]> EchoThroughAsync(int port, byte[] payload)
-    {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(IPAddress.Loopback, port);
-        var sending = Task.Run(async () =>
-        {
-            await socket.SendAsync(payload);
-            socket.Shutdown(SocketShutdown.Send);
-        });
-        var received = new MemoryStream();
-        var buffer = new byte[65536];
-        int read;
-        while ((read = await socket.ReceiveAsync(buffer)) > 0) received.Write(buffer, 0, read);
-        await sending;
-        return received.ToArray();
-    }
-
     private static long TunnelIdOf(string configFile) =>
         System.Text.Json.JsonDocument.Parse(File.ReadAllText(configFile)).RootElement.GetProperty("tunnelId").GetInt64();
 
@@ -105,7 +88,7 @@ public sealed class TunnelEndToEndTests : IAsyncLifetime
         Assert.InRange(port, _edge.PortRangeBegin, _edge.PortRangeBegin + 19);
 
         var payload = Encoding.ASCII.GetBytes("ping through the tunnel");
-        Assert.Equal(payload, await EchoThroughAsync(port, payload));
+        Assert.Equal(payload, await LocalServices.EchoThroughAsync(port, payload));
         Assert.Contains("tcp port", client.Output);
     }
 
@@ -124,7 +107,7 @@ public sealed class TunnelEndToEndTests : IAsyncLifetime
             using var response = await VisitAsync($"busy.{EdgeHarness.Domain}", "/sha256", new ByteArrayContent(LocalServices.Payload(1000 + i)));
             return (i, await response.Content.ReadAsStringAsync());
         });
-        var tcp = Enumerable.Range(0, 20).Select(async i => (i, await EchoThroughAsync(port, LocalServices.Payload(50_000 + i))));
+        var tcp = Enumerable.Range(0, 20).Select(async i => (i, await LocalServices.EchoThroughAsync(port, LocalServices.Payload(50_000 + i))));
 
         foreach (var (i, answer) in await Task.WhenAll(http))
             Assert.Equal($"{1000 + i} {Convert.ToHexString(SHA256.HashData(LocalServices.Payload(1000 + i)))}", answer);
@@ -263,7 +246,7 @@ public sealed class TunnelEndToEndTests : IAsyncLifetime
         await _edge.RunClientAsync("owner");
         using var response = await VisitAsync("shop.example.org");
         Assert.Equal("hello from shop.example.org", await response.Content.ReadAsStringAsync());
-        Assert.Equal("x"u8.ToArray(), await EchoThroughAsync(ownerPort, "x"u8.ToArray()));
+        Assert.Equal("x"u8.ToArray(), await LocalServices.EchoThroughAsync(ownerPort, "x"u8.ToArray()));
     }
 
     [Fact]
@@ -274,8 +257,8 @@ public sealed class TunnelEndToEndTests : IAsyncLifetime
         var tunnelId = TunnelIdOf(_edge.ClientConfig("meter"));
         var payload = LocalServices.Payload(8 * 1024 * 1024);
 
-        Assert.Equal(payload.Length, (await EchoThroughAsync(port, payload)).Length);
-        Assert.Equal(payload.Length, (await EchoThroughAsync(port, payload)).Length);
+        Assert.Equal(payload.Length, (await LocalServices.EchoThroughAsync(port, payload)).Length);
+        Assert.Equal(payload.Length, (await LocalServices.EchoThroughAsync(port, payload)).Length);
 
         const long expected = 4L * 8 * 1024 * 1024; // two round trips, both directions
         var tunnel = await _edge.TunnelAsync(tunnelId);
