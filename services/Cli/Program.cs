@@ -17,17 +17,14 @@ var all = new Option<bool>("--all") { Description = "Remove every one." };
 var registrationList = new Command("ls", "Lists registration tokens.");
 registrationList.SetAction((parse, ct) => Run(parse, async admin =>
 {
-    var table = new Table("ID", "Token", "Description", "Uses", "Created");
-    foreach (var r in (await admin.ListRegistrationsAsync(new Empty(), cancellationToken: ct)).Registrations)
-        table.Add(r.Id.ToString(), r.Token, r.Description, r.Uses.ToString(), Table.Time(r.Created));
-    Console.Write(table);
+    Console.Write(RegistrationTable((await admin.ListRegistrationsAsync(new Empty(), cancellationToken: ct)).Registrations));
 }));
 var description = new Option<string>("--description") { Description = "Who or what the token is for.", DefaultValueFactory = _ => "" };
 var registrationCreate = new Command("create", "Creates a registration token (clients exchange it for an authentication token).") { description };
 registrationCreate.SetAction((parse, ct) => Run(parse, async admin =>
 {
-    var r = await admin.CreateRegistrationAsync(new CreateRegistrationRequest { Description = parse.GetValue(description)! }, cancellationToken: ct);
-    Console.Write(new Table("ID", "Token", "Description", "Uses", "Created").Add(r.Id.ToString(), r.Token, r.Description, r.Uses.ToString(), Table.Time(r.Created)));
+    var created = await admin.CreateRegistrationAsync(new CreateRegistrationRequest { Description = parse.GetValue(description)! }, cancellationToken: ct);
+    Console.Write(RegistrationTable([created]));
 }));
 var registrationRemove = new Command("rm", "Removes a registration token (--id) or all of them (--all).") { id, all };
 registrationRemove.SetAction((parse, ct) => Run(parse, async admin =>
@@ -105,6 +102,13 @@ RemoveRequest RemoveRequest(ParseResult parse) =>
     parse.GetValue(all) ? new RemoveRequest { All = true }
     : parse.GetValue(id) is > 0 and var one ? new RemoveRequest { Id = one }
     : throw new CliException("Give --id ID or --all.");
+
+static Table RegistrationTable(IEnumerable<Registration> registrations)
+{
+    var table = new Table("ID", "Token", "Description", "Uses", "Created");
+    foreach (var r in registrations) table.Add(r.Id.ToString(), r.Token, r.Description, r.Uses.ToString(), Table.Time(r.Created));
+    return table;
+}
 
 static Table TokenTable(IEnumerable<AuthToken> tokens, bool expand)
 {

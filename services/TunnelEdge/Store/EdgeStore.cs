@@ -263,7 +263,7 @@ public sealed class EdgeStore : IAsyncDisposable
                 await ExecuteAsync("DELETE FROM http_domains WHERE tunnel_id = $id", ("$id", tunnel));
             }
             foreach (var port in ports) await ExecuteAsync("DELETE FROM ports WHERE port = $p", ("$p", port.Port));
-            }
+        }
         return issues;
     });
 
