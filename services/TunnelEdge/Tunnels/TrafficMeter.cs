@@ -23,7 +23,7 @@ public sealed class TrafficMeter(EdgeStore store, TunnelRegistry registry, EdgeO
     public const string HttpService = "http";
 
     private readonly ConcurrentDictionary<(long Tunnel, string Service), TrafficCounter> _counters = new();
-    private readonly ConcurrentDictionary<long, long> _endedUptime = new();
+    private readonly ConcurrentDictionary<long, long> _pendingUptime = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
 
     public static string TcpService(int port) => $"tcp:{port}";
@@ -31,7 +31,9 @@ public sealed class TrafficMeter(EdgeStore store, TunnelRegistry registry, EdgeO
     public TrafficCounter Counter(long tunnelId, string service) => _counters.GetOrAdd((tunnelId, service), _ => new TrafficCounter());
 
     /// <summary>Keeps an ended session's last online seconds for the next flush (it is no longer among the registry's sessions).</summary>
-    public void SessionEnded(long tunnelId, long uptimeSeconds) => _endedUptime.AddOrUpdate(tunnelId, uptimeSeconds, (_, pending) => pending + uptimeSeconds);
+    public void SessionEnded(long tunnelId, long uptimeSeconds) => KeepUptime(tunnelId, uptimeSeconds);
+
+    private void KeepUptime(long tunnelId, long seconds) => _pendingUptime.AddOrUpdate(tunnelId, seconds, (_, pending) => pending + seconds);
 
     public async Task FlushAsync()
     {
@@ -44,9 +46,9 @@ public sealed class TrafficMeter(EdgeStore store, TunnelRegistry registry, EdgeO
                 if (counter.Take() is > 0 and var taken) bytes[key] = taken;
             }
             var uptime = registry.Sessions.ToDictionary(s => s.TunnelId, s => s.TakeUptimeSeconds());
-            foreach (var tunnel in _endedUptime.Keys)
+            foreach (var tunnel in _pendingUptime.Keys)
             {
-                if (_endedUptime.TryRemove(tunnel, out var seconds)) uptime[tunnel] = uptime.GetValueOrDefault(tunnel) + seconds;
+                if (_pendingUptime.TryRemove(tunnel, out var seconds)) uptime[tunnel] = uptime.GetValueOrDefault(tunnel) + seconds;
             }
             try
             {
@@ -54,8 +56,9 @@ public sealed class TrafficMeter(EdgeStore store, TunnelRegistry registry, EdgeO
             }
             catch
             {
-                // Keep what was counted for the next attempt.
+                // Keep what was counted for the next attempt: the bytes and the online seconds, which were taken too.
                 foreach (var (key, count) in bytes) Counter(key.Item1, key.Item2).Add(count);
+                foreach (var (tunnel, seconds) in uptime) KeepUptime(tunnel, seconds);
                 throw;
             }
         }
