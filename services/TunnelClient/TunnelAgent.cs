@@ -162,7 +162,7 @@ public sealed class TunnelAgent(ClientConfig config, Action<string> log)
                 switch (await TunnelFraming.ReadAsync(stream, session))
                 {
                     case Start start:
-                        // This one is taken: keep the edge's pool full.
+                        // This one is taken: replace it, so a busy tunnel's pool grows (the edge closes what goes unused).
                         OpenDataConnection(welcome, session);
                         await RelayAsync(start, new RelayEnd(stream, socket), session);
                         break;

@@ -47,6 +47,8 @@ public sealed class EdgeOptions
         if (PortRange.Begin is < 1 or > 65535 || PortRange.End < PortRange.Begin || PortRange.End > 65535)
             throw new InvalidOperationException($"TunnelEdge: portRange {PortRange.Begin}-{PortRange.End} is not a range of TCP ports.");
         if (TunOptions.MaxPoolSize is < 1 or > 100) throw new InvalidOperationException("TunnelEdge: tunOptions.maxPoolSize must be 1 to 100.");
+        if (TunOptions.IdlePoolSize is < 0 or > 100) throw new InvalidOperationException("TunnelEdge: tunOptions.idlePoolSize must be 0 to 100.");
+        if (TunOptions.PoolIdleTimeout <= TimeSpan.Zero) throw new InvalidOperationException("TunnelEdge: tunOptions.poolIdleTimeout must be positive.");
         if (TunOptions.MaxPorts < 0) throw new InvalidOperationException("TunnelEdge: tunOptions.maxPorts must be 0 or more.");
         if (TunOptions.MaxConnections < 1) throw new InvalidOperationException("TunnelEdge: tunOptions.maxConnections must be 1 or more.");
         foreach (var (name, address) in new[] { ("listen.http", Listen.Http), ("listen.https", Listen.Https), ("listen.tunnel", Listen.Tunnel), ("listen.admin", Listen.Admin) })
@@ -87,8 +89,19 @@ public sealed class PortRangeOptions
 
 public sealed class TunOptions
 {
-    /// <summary>Idle data connections each client keeps open to the edge.</summary>
+    /// <summary>The most idle data connections the edge holds for one tunnel; a client's extra ones are closed.</summary>
     public int MaxPoolSize { get; set; } = 10;
+
+    /// <summary>
+    /// Idle data connections a client keeps ready from the start (at most <see cref="MaxPoolSize"/>). The pool
+    /// grows toward <see cref="MaxPoolSize"/> while visitors arrive faster than it refills, and connections above
+    /// this many are closed after <see cref="PoolIdleTimeout"/> unused: an idle tunnel costs the edge a control
+    /// connection and this many data connections, not a full pool.
+    /// </summary>
+    public int IdlePoolSize { get; set; } = 2;
+
+    /// <summary>How long a data connection above <see cref="IdlePoolSize"/> may sit unused in the pool.</summary>
+    public TimeSpan PoolIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>TCP ports one tunnel may reserve; 0 = none.</summary>
     public int MaxPorts { get; set; } = 20;
@@ -102,6 +115,9 @@ public sealed class TunOptions
     /// allocation and control connections, which carry tokens, always use TLS.
     /// </summary>
     public bool PlaintextData { get; set; }
+
+    /// <summary>The data connections a client opens when its session starts.</summary>
+    public int InitialPoolSize => Math.Min(IdlePoolSize, MaxPoolSize);
 }
 
 public sealed class ListenOptions

@@ -113,8 +113,11 @@ public sealed class RulesTests
     {
         Assert.Throws<InvalidOperationException>(() => new EdgeOptions { PortRange = { Begin = 23000, End = 22000 } }.Validate());
         Assert.Throws<InvalidOperationException>(() => new EdgeOptions { TunOptions = { MaxPoolSize = 0 } }.Validate());
+        Assert.Throws<InvalidOperationException>(() => new EdgeOptions { TunOptions = { IdlePoolSize = -1 } }.Validate());
+        Assert.Throws<InvalidOperationException>(() => new EdgeOptions { TunOptions = { PoolIdleTimeout = TimeSpan.Zero } }.Validate());
         Assert.Throws<InvalidOperationException>(() => new EdgeOptions { Listen = { Tunnel = "nowhere" } }.Validate());
         Assert.Throws<InvalidOperationException>(() => new EdgeOptions { Listen = { Https = "*:443" } }.Validate());
         new EdgeOptions().Validate();
+        Assert.Equal(1, new EdgeOptions { TunOptions = { MaxPoolSize = 1 } }.TunOptions.InitialPoolSize);
     }
 }

@@ -39,8 +39,8 @@ public sealed record Hello(string Token, string Version, string Os, string Arch,
     : TunnelMessage;
 
 /// <summary>
-/// The session's data connections present <see cref="Session"/> and <see cref="Secret"/>; with
-/// <see cref="PlaintextData"/> the edge also takes them without TLS.
+/// The session's data connections present <see cref="Session"/> and <see cref="Secret"/>; the client opens
+/// <see cref="PoolSize"/> of them at once. With <see cref="PlaintextData"/> the edge also takes them without TLS.
 /// </summary>
 public sealed record Welcome(long TunnelId, string Hostname, string Session, string Secret, int PoolSize, bool PlaintextData = false) : TunnelMessage;
 

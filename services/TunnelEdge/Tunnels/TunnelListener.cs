@@ -205,7 +205,7 @@ public sealed class TunnelListener(
         try
         {
             await store.SetOnlineAsync(session.TunnelId, remote.Address.ToString(), Limit(hello.Version), Limit(hello.Os), Limit(hello.Arch));
-            await session.SendAsync(new Welcome(session.TunnelId, session.Hostname, session.Id, session.Secret, options.TunOptions.MaxPoolSize,
+            await session.SendAsync(new Welcome(session.TunnelId, session.Hostname, session.Id, session.Secret, options.TunOptions.InitialPoolSize,
                 options.TunOptions.PlaintextData));
             _logger.LogInformation("Tunnel {TunnelId} is online from {Remote}: {Domains} domain(s), {Ports} port(s).",
                 session.TunnelId, remote, session.Domains.Count, session.Ports.Count);

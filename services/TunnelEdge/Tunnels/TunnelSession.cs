@@ -9,7 +9,8 @@ namespace Spokes.TunnelEdge.Tunnels;
 /// <summary>
 /// A connected client: its control connection, the pool of idle data connections it keeps open, and the
 /// routes it serves. Visitors take a data connection each (HTTP: the proxy's connection pool reuses them
-/// across requests); when the pool runs dry the client is asked for more.
+/// across requests); when the pool runs dry the client is asked for more, and the client replaces each one
+/// taken, so the pool grows under load. Connections above the idle size are closed once they go unused.
 /// </summary>
 public sealed class TunnelSession : IAsyncDisposable
 {
@@ -18,7 +19,9 @@ public sealed class TunnelSession : IAsyncDisposable
 
     private readonly SslStream _control;
     private readonly SemaphoreSlim _writing = new(1, 1);
-    private readonly Channel<DataConnection> _idle;
+    private readonly Channel<Parked> _idle;
+    private readonly int _idlePoolSize;
+    private readonly TimeSpan _poolIdleTimeout;
     private readonly CancellationTokenSource _ended = new();
     private readonly int _maxConnections;
     private readonly TimeSpan _dataConnectionTimeout;
@@ -41,7 +44,9 @@ public sealed class TunnelSession : IAsyncDisposable
         _dataConnectionTimeout = options.Limits.DataConnectionTimeout;
         _logger = logger;
         _meter = meter;
-        _idle = Channel.CreateBounded<DataConnection>(new BoundedChannelOptions(options.TunOptions.MaxPoolSize) { FullMode = BoundedChannelFullMode.Wait });
+        _idle = Channel.CreateBounded<Parked>(new BoundedChannelOptions(options.TunOptions.MaxPoolSize) { FullMode = BoundedChannelFullMode.Wait });
+        _idlePoolSize = options.TunOptions.IdlePoolSize;
+        _poolIdleTimeout = options.TunOptions.PoolIdleTimeout;
         var httpCounter = meter.Counter(tunnelId, TrafficMeter.HttpService);
         Http = new HttpMessageInvoker(new SocketsHttpHandler
         {
@@ -101,6 +106,7 @@ public sealed class TunnelSession : IAsyncDisposable
     {
         using var silence = CancellationTokenSource.CreateLinkedTokenSource(Ended);
         var pinger = PingAsync(silence.Token);
+        var trimmer = TrimPoolAsync(silence.Token);
         try
         {
             while (true)
@@ -129,6 +135,7 @@ public sealed class TunnelSession : IAsyncDisposable
         {
             await silence.CancelAsync();
             await pinger;
+            await trimmer;
         }
     }
 
@@ -144,10 +151,29 @@ public sealed class TunnelSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the oldest pooled connections above the idle size once they sat unused for the pool's idle timeout.</summary>
+    private async Task TrimPoolAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(_poolIdleTimeout / 2);
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                // A visitor may take the peeked one first; then a younger one goes a little early, which costs nothing.
+                while (_idle.Reader.Count > _idlePoolSize && _idle.Reader.TryPeek(out var oldest)
+                       && Stopwatch.GetElapsedTime(oldest.Since) >= _poolIdleTimeout && _idle.Reader.TryRead(out var surplus))
+                    await surplus.Connection.DisposeAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     /// <summary>Parks a data connection the client opened; beyond the pool's size it is closed.</summary>
     public async Task OfferAsync(DataConnection connection)
     {
-        if (IsEnded || !_idle.Writer.TryWrite(connection)) await connection.DisposeAsync();
+        if (IsEnded || !_idle.Writer.TryWrite(new Parked(connection, Stopwatch.GetTimestamp()))) await connection.DisposeAsync();
     }
 
     /// <summary>Counts a visitor against the tunnel's connection cap; false when the tunnel is full.</summary>
@@ -168,18 +194,19 @@ public sealed class TunnelSession : IAsyncDisposable
         wait.CancelAfter(_dataConnectionTimeout);
         while (true)
         {
-            if (!_idle.Reader.TryRead(out var connection))
+            if (!_idle.Reader.TryRead(out var parked))
             {
                 await SendAsync(new OpenData(1), wait.Token);
                 try
                 {
-                    connection = await _idle.Reader.ReadAsync(wait.Token);
+                    parked = await _idle.Reader.ReadAsync(wait.Token);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     throw new TimeoutException($"Tunnel {TunnelId} opened no data connection within {_dataConnectionTimeout.TotalSeconds:F0} s.");
                 }
             }
+            var connection = parked.Connection;
             try
             {
                 await TunnelFraming.WriteAsync(connection.Stream, start, wait.Token);
@@ -226,8 +253,11 @@ public sealed class TunnelSession : IAsyncDisposable
         await _ended.CancelAsync();
         _meter.SessionEnded(TunnelId, TakeUptimeSeconds());
         _idle.Writer.TryComplete();
-        while (_idle.Reader.TryRead(out var connection)) await connection.DisposeAsync();
+        while (_idle.Reader.TryRead(out var parked)) await parked.Connection.DisposeAsync();
         Http.Dispose();
         await _control.DisposeAsync();
     }
+
+    /// <summary>A pooled connection and when it was parked (a <see cref="Stopwatch"/> timestamp).</summary>
+    private readonly record struct Parked(DataConnection Connection, long Since);
 }
