@@ -12,6 +12,9 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v swift-proxy-server >/dev/null || missing+=(swift swift-proxy swift-account swift-container swift-object)
 command -v memcached >/dev/null || missing+=(memcached)
 command -v npm >/dev/null || missing+=(npm)
+# The tunnel edge is published ahead-of-time (native code), which links with clang against zlib.
+command -v clang >/dev/null || missing+=(clang)
+compgen -G '/usr/lib/*/libz.so' >/dev/null || compgen -G '/usr/lib/libz.so' >/dev/null || missing+=(zlib1g-dev)
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing the servers the tests need: ${missing[*]}"
@@ -49,6 +52,19 @@ fi
 dotnet test Spokes.sln --no-build -nologo --logger trx --results-directory "$run_dir/results" "$@" 2>&1 | tee "$run_dir/dotnet-test.log"
 test_status=${PIPESTATUS[0]}
 
+# The edge ships published ahead-of-time: its tests run once more against that program.
+edge_aot="$PWD/artifacts/publish/Spokes.TunnelEdge-aot"
+aot_reports=0; aot_build_failed=0
+if dotnet publish services/TunnelEdge -c Release -o "$edge_aot" -nologo -v quiet -clp:ErrorsOnly; then
+  SPOKES_TEST_EDGE_PROGRAM="$edge_aot/Spokes.TunnelEdge" dotnet test tests/TunnelEdge.Tests --no-build -nologo \
+    --logger "trx;LogFileName=tunnel-edge-aot.trx" --results-directory "$run_dir/results" "$@" 2>&1 | tee -a "$run_dir/dotnet-test.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || test_status=1
+  aot_reports=1
+else
+  echo "The ahead-of-time build of the tunnel edge failed."
+  aot_build_failed=1
+fi
+
 passed=0; failed=0; skipped=0; reports=0
 for trx in "$run_dir"/results/*.trx; do
   [ -e "$trx" ] || continue
@@ -62,10 +78,10 @@ done
 
 # An aborted test run (a test host that crashed or could not start) is a failure, never nothing.
 aborted=$(grep -c '^Test Run Aborted' "$run_dir/dotnet-test.log" || true)
-failed=$((failed + aborted))
+failed=$((failed + aborted + aot_build_failed))
 
 # A test project whose host crashed writes no report: count it as a failure, never as nothing.
-projects=$(grep -c 'tests\\[^"]*\.Tests\.csproj' Spokes.sln)
+projects=$(( $(grep -c 'tests\\[^"]*\.Tests\.csproj' Spokes.sln) + aot_reports ))
 if [ "$reports" -lt "$projects" ]; then
   echo "Only $reports of $projects test projects reported results."
   failed=$((failed + projects - reports))

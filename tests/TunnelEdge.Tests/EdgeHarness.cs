@@ -71,9 +71,12 @@ public sealed class EdgeHarness : IAsyncDisposable
         return harness;
     }
 
+    /// <summary>The edge published ahead-of-time, as its image ships, when tests/run.sh runs these tests against it.</summary>
+    private static readonly string? NativeEdge = Environment.GetEnvironmentVariable("SPOKES_TEST_EDGE_PROGRAM") is { Length: > 0 } program ? program : null;
+
     public async Task StartEdgeAsync()
     {
-        _edge = ManagedProcess.Start(new ProcessSpec("dotnet", [BuildLayout.ProjectOutput("Spokes.TunnelEdge"), "--config", ConfigFile])
+        _edge = ManagedProcess.Start(new ProcessSpec(NativeEdge ?? "dotnet", NativeEdge is null ? [BuildLayout.ProjectOutput("Spokes.TunnelEdge"), "--config", ConfigFile] : ["--config", ConfigFile])
         {
             Environment = { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{HealthPort}" },
             WorkingDirectory = _folder.Path,

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Spokes.Contracts.Tunnels;
 
@@ -12,11 +13,9 @@ public static class TunnelFraming
 {
     public const int MaxMessageBytes = 64 * 1024;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static byte[] Encode(TunnelMessage message)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(message, Json);
+        var body = JsonSerializer.SerializeToUtf8Bytes(message, TunnelJson.Default.TunnelMessage);
         var frame = new byte[4 + body.Length];
         BinaryPrimitives.WriteInt32BigEndian(frame, body.Length);
         body.CopyTo(frame, 4);
@@ -43,7 +42,7 @@ public static class TunnelFraming
         await stream.ReadExactlyAsync(body, cancellationToken);
         try
         {
-            return JsonSerializer.Deserialize<TunnelMessage>(body, Json) ?? throw new InvalidDataException("An empty tunnel message.");
+            return JsonSerializer.Deserialize(body, TunnelJson.Default.TunnelMessage) ?? throw new InvalidDataException("An empty tunnel message.");
         }
         catch (JsonException e)
         {
@@ -55,3 +54,8 @@ public static class TunnelFraming
         }
     }
 }
+
+/// <summary>The messages' JSON, generated at build time: the edge is published ahead-of-time, without reflection.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(TunnelMessage))]
+internal sealed partial class TunnelJson : JsonSerializerContext;
