@@ -16,8 +16,35 @@ public static class Children
         var folder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", projectName, configuration));
         var dll = Path.Combine(folder, assemblyName + ".dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build the solution first (dotnet build).");
-        return ManagedProcess.Start(new ProcessSpec("dotnet", [dll, .. arguments]) { Environment = environment, WorkingDirectory = folder },
-            owner, line => { if (line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.Error.WriteLine(line); });
+        return Start(new ProcessSpec("dotnet", [dll, .. arguments]) { Environment = environment, WorkingDirectory = folder }, owner);
+    }
+
+    /// <summary>Starts a native program (a service published ahead-of-time).</summary>
+    public static ManagedProcess StartNative(string program, string[] arguments, Dictionary<string, string> environment, string owner) =>
+        Start(new ProcessSpec(program, arguments) { Environment = environment, WorkingDirectory = Path.GetDirectoryName(program) }, owner);
+
+    private static ManagedProcess Start(ProcessSpec spec, string owner) =>
+        ManagedProcess.Start(spec, owner, line => { if (line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.Error.WriteLine(line); });
+
+    /// <summary>
+    /// Publishes a service ahead-of-time, as its image is built, into <c>artifacts/publish/NAME-aot</c> and returns
+    /// the program; null, with the reason printed, where this machine cannot (no clang, for one).
+    /// </summary>
+    public static async Task<string?> PublishAotAsync(string projectFolder, string assemblyName)
+    {
+        var output = Path.Combine(BuildLayout.RepositoryRoot, "artifacts", "publish", assemblyName + "-aot");
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "publish", Path.Combine(BuildLayout.RepositoryRoot, projectFolder), "-c", "Release", "-o", output })
+            info.ArgumentList.Add(argument);
+        using var publish = System.Diagnostics.Process.Start(info)!;
+        var log = publish.StandardOutput.ReadToEndAsync();
+        var errors = publish.StandardError.ReadToEndAsync();
+        await publish.WaitForExitAsync();
+        var program = Path.Combine(output, assemblyName);
+        if (publish.ExitCode == 0 && File.Exists(program)) return program;
+        var reason = (await log + await errors).Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase));
+        Console.WriteLine($"{assemblyName}: no ahead-of-time build ({reason?.Trim() ?? $"dotnet publish exited with {publish.ExitCode}"}).");
+        return null;
     }
 
     public static async Task WaitForAsync(string url)

@@ -21,7 +21,8 @@ namespace Spokes.Benchmarks;
 /// process, on loopback: (a) one bulk TCP stream through an allocated port against the same stream sent to
 /// the sink directly (rathole's iperf3 test); (b) HTTP requests/s through the edge by Host against the app
 /// directly, same closed-loop generator (rathole's vegeta test, 48 workers); (c) the edge's resident memory
-/// with 100 idle tunnels (each with its pool of data connections).
+/// with 100 idle tunnels (each with its pool of data connections). Each for the edge as the AppHost runs it
+/// (the JIT) and as its image ships it (published ahead-of-time), where this machine can publish that.
 /// </summary>
 public static class TunnelBenchmark
 {
@@ -31,25 +32,34 @@ public static class TunnelBenchmark
     private const int IdleTunnels = 100;
     private const string Domain = "bench.test";
 
-    /// <summary>Traffic, then memory; <paramref name="memoryOnly"/> skips the traffic (`tunnel memory`).</summary>
+    /// <summary>How the edge runs: its build under <c>dotnet</c>, or its ahead-of-time program.</summary>
+    private sealed record EdgeBuild(string Name, string? NativeProgram);
+
+    /// <summary>Traffic, then memory, per build; <paramref name="memoryOnly"/> skips the traffic (`tunnel memory`).</summary>
     public static async Task RunAsync(bool memoryOnly)
     {
         using var data = new TemporaryFolder("spokes-bench-tunnel");
-        if (!memoryOnly) await MeasureTrafficAsync(data.Path);
-        await MeasureIdleMemoryAsync(data.Path);
+        Console.WriteLine($"Tunnel edge benchmark (loopback, {Environment.ProcessorCount} cores); direct and the tunnel are measured in turns");
+        List<EdgeBuild> builds = [new("JIT, as the AppHost runs it", null)];
+        if (await Children.PublishAotAsync("services/TunnelEdge", "Spokes.TunnelEdge") is { } program) builds.Add(new("ahead-of-time, as its image ships", program));
+        await using var sink = TcpSink.Start();
+        if (!memoryOnly) await MeasureRelayReferenceAsync(sink);
+        foreach (var build in builds)
+        {
+            Console.WriteLine($"Edge {build.Name}:");
+            if (!memoryOnly) await MeasureTrafficAsync(data.Path, build, sink);
+            await MeasureIdleMemoryAsync(data.Path, build);
+        }
     }
 
-    private static async Task MeasureTrafficAsync(string folder)
+    private static async Task MeasureTrafficAsync(string folder, EdgeBuild build, TcpSink sink)
     {
-        await using var sink = TcpSink.Start();
         await using var app = await SmallPage.StartAsync();
 
-        var edge = await StartEdgeAsync(folder, "traffic");
+        var edge = await StartEdgeAsync(folder, "traffic", build);
         try
         {
             var (tcpPort, httpPort) = await PrepareClientAsync(edge, folder, sink.Port, app.Port);
-            Console.WriteLine($"Tunnel edge benchmark (loopback, {Environment.ProcessorCount} cores); direct and the tunnel are measured in turns");
-            await MeasureRelayReferenceAsync(sink);
             foreach (var (transport, flags) in new (string, string[])[] { ("TLS 1.3", []), ("plaintext (--plaintext-data)", ["--plaintext-data"]) })
             {
                 var client = Children.Start("Spokes.TunnelClient", "spokes-tunnel", ["start", "--config", Path.Combine(folder, "client.json"), .. flags],
@@ -57,7 +67,7 @@ public static class TunnelBenchmark
                 try
                 {
                     await WaitForPortAsync(tcpPort, open: true);
-                    Console.WriteLine($"Data connections: {transport}");
+                    Console.WriteLine($"  Data connections: {transport}");
                     await MeasureTrafficAsync(sink, app, edge, tcpPort, httpPort);
                 }
                 finally
@@ -74,9 +84,9 @@ public static class TunnelBenchmark
     }
 
     /// <summary>The edge's memory with no tunnel, then with 100 idle tunnels (clients in this process).</summary>
-    private static async Task MeasureIdleMemoryAsync(string folder)
+    private static async Task MeasureIdleMemoryAsync(string folder, EdgeBuild build)
     {
-        var idleEdge = await StartEdgeAsync(folder, "idle");
+        var idleEdge = await StartEdgeAsync(folder, "idle", build);
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(3));
@@ -95,8 +105,9 @@ public static class TunnelBenchmark
             while (Volatile.Read(ref online) < IdleTunnels && clock.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
             await Task.Delay(TimeSpan.FromSeconds(5));
             var loaded = Memory.Of(idleEdge.Process.Id);
-            Console.WriteLine($"Edge memory with no tunnel: {empty} (rathole's published ≈ 8 MB resident, frp's ≈ 60 MB)");
-            Console.WriteLine($"Edge memory with {online} idle tunnels ({IdleTunnels * 11} TLS connections: a control and a pool of 10 each): {loaded}, " +
+            var connections = SocketTable.EstablishedTo(idleEdge.TunnelPort);
+            Console.WriteLine($"  Memory with no tunnel: {empty} (rathole's published ≈ 8 MB resident, frp's ≈ 60 MB)");
+            Console.WriteLine($"  Memory with {online} idle tunnels ({connections} TLS connections: a control and the idle pool each): {loaded}, " +
                               $"{(loaded.Resident - empty.Resident) / 1024.0 / IdleTunnels:F0} KB resident per tunnel");
             await stop.CancelAsync();
             await Task.WhenAll(agents);
@@ -167,9 +178,10 @@ public static class TunnelBenchmark
 
     private sealed record Edge(ManagedProcess Process, int HttpPort, int TunnelPort, TunnelAdmin.TunnelAdminClient Admin, Metadata Headers, string Pin);
 
-    private static async Task<Edge> StartEdgeAsync(string folder, string name)
+    private static async Task<Edge> StartEdgeAsync(string folder, string name, EdgeBuild build)
     {
         var (health, http, tunnel, admin) = (ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort());
+        name = $"{name}-{(build.NativeProgram is null ? "jit" : "aot")}";
         var dataPath = Path.Combine(folder, name);
         var rangeBegin = ResourceRunner.FreePort();
         var config = Path.Combine(folder, name + ".json");
@@ -181,11 +193,14 @@ public static class TunnelBenchmark
             listen = new { http = $"127.0.0.1:{http}", tunnel = $"127.0.0.1:{tunnel}", admin = $"127.0.0.1:{admin}", tcpAddress = "127.0.0.1" },
             tunOptions = new { plaintextData = true },
         }));
-        var process = Children.Start("Spokes.TunnelEdge", ["--config", config], new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{health}",
             ["Logging__LogLevel__Default"] = "Warning",
-        }, "bench");
+        };
+        var process = build.NativeProgram is { } program
+            ? Children.StartNative(program, ["--config", config], environment, "bench")
+            : Children.Start("Spokes.TunnelEdge", ["--config", config], environment, "bench");
         await Children.WaitForAsync($"http://127.0.0.1:{health}/health");
         var key = (await File.ReadAllTextAsync(Path.Combine(dataPath, "admin.key"))).Trim();
         using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(dataPath, "tunnel-certificate.pfx"), null);
