@@ -175,7 +175,7 @@ public sealed class TunnelListener(
 
     private async Task RunSessionAsync(Hello hello, IPEndPoint remote, SslStream control)
     {
-        TunnelSession session;
+        ClientSession session;
         try
         {
             var grant = await GrantAsync(hello.Token);
@@ -190,8 +190,8 @@ public sealed class TunnelListener(
             var allocated = await store.PortsOfAsync(grant.TunnelId);
             if (hello.Ports.FirstOrDefault(p => !allocated.Contains(p)) is var missing and not 0)
                 throw new TunnelRefusedException(TunnelErrorCodes.PortNotAllocated, $"Port {missing} is not allocated to this tunnel.");
-            session = new TunnelSession(grant.TunnelId, grant.Hostname, remote, control, domains, hello.Ports.ToHashSet(), options, meter,
-                loggers.CreateLogger<TunnelSession>());
+            session = new ClientSession(grant.TunnelId, grant.Hostname, remote, control, domains, hello.Ports.ToHashSet(), options, meter,
+                loggers.CreateLogger<ClientSession>());
             await registry.AttachAsync(session);
         }
         catch (TunnelRefusedException refused)
@@ -202,31 +202,21 @@ public sealed class TunnelListener(
             return;
         }
 
-        try
+        await registry.RunAsync(session, async () =>
         {
             await store.SetOnlineAsync(session.TunnelId, remote.Address.ToString(), Limit(hello.Version), Limit(hello.Os), Limit(hello.Arch));
             await session.SendAsync(new Welcome(session.TunnelId, session.Hostname, session.Id, session.Secret, options.TunOptions.InitialPoolSize,
                 options.TunOptions.PlaintextData));
             _logger.LogInformation("Tunnel {TunnelId} is online from {Remote}: {Domains} domain(s), {Ports} port(s).",
                 session.TunnelId, remote, session.Domains.Count, session.Ports.Count);
-            await session.RunAsync();
-        }
-        finally
-        {
-            if (await registry.DetachAsync(session))
-            {
-                await store.SetOfflineAsync(session.TunnelId);
-                _logger.LogInformation("Tunnel {TunnelId} is offline.", session.TunnelId);
-            }
-        }
+        });
     }
 
     private static string Limit(string value) => value.Length > 64 ? value[..64] : value;
 
     private async Task<bool> OfferDataAsync(Data data, Socket socket, Stream stream)
     {
-        var session = registry.ForData(data.Session);
-        if (session is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(data.Secret), Encoding.UTF8.GetBytes(session.Secret)))
+        if (registry.ForData(data.Session) is not ClientSession session || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(data.Secret), Encoding.UTF8.GetBytes(session.Secret)))
             return false;
         await session.OfferAsync(new DataConnection(socket, stream));
         return true;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Spokes.Contracts.Tunnels;
+using Spokes.TunnelEdge.Store;
 
 namespace Spokes.TunnelEdge.Tunnels;
 
@@ -9,7 +10,7 @@ namespace Spokes.TunnelEdge.Tunnels;
 /// The sessions online now, found by tunnel, by session id (data connections), by HTTP route name and by
 /// TCP port; and the listeners of the allocated ports that are served.
 /// </summary>
-public sealed class TunnelRegistry(EdgeOptions options, IServiceProvider services, ILogger<TunnelRegistry> logger)
+public sealed class TunnelRegistry(EdgeOptions options, EdgeStore store, IServiceProvider services, ILogger<TunnelRegistry> logger)
 {
     private readonly ConcurrentDictionary<long, TunnelSession> _byTunnel = new();
     private readonly ConcurrentDictionary<string, TunnelSession> _bySession = new();
@@ -68,11 +69,32 @@ public sealed class TunnelRegistry(EdgeOptions options, IServiceProvider service
             catch (SocketException e)
             {
                 await DetachAsync(session);
-                throw new Store.TunnelRefusedException(TunnelErrorCodes.PortNotAllocated, $"Port {port} cannot be opened on the edge: {e.SocketErrorCode}.");
+                throw new TunnelRefusedException(TunnelErrorCodes.PortNotAllocated, $"Port {port} cannot be opened on the edge: {e.SocketErrorCode}.");
             }
         }
         // Ports the replaced session served and this one does not.
         if (replaced is not null) await CloseListenersAsync(replaced.Ports.Except(session.Ports));
+    }
+
+    /// <summary>
+    /// Runs an attached session: <paramref name="online"/> marks it online and greets its client, then the session
+    /// serves until it ends; then it is taken offline, in the store too if it was still the tunnel's current one.
+    /// </summary>
+    public async Task RunAsync(TunnelSession session, Func<Task> online)
+    {
+        try
+        {
+            await online();
+            await session.RunAsync();
+        }
+        finally
+        {
+            if (await DetachAsync(session))
+            {
+                await store.SetOfflineAsync(session.TunnelId);
+                logger.LogInformation("Tunnel {TunnelId} is offline.", session.TunnelId);
+            }
+        }
     }
 
     /// <summary>Takes a session offline (if it is still the tunnel's current one); true when it was.</summary>

@@ -1,52 +1,44 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Security;
 using System.Threading.Channels;
 using Spokes.Contracts.Tunnels;
 
 namespace Spokes.TunnelEdge.Tunnels;
 
 /// <summary>
-/// A connected client: its control connection, the pool of idle data connections it keeps open, and the
-/// routes it serves. Visitors take a data connection each (HTTP: the proxy's connection pool reuses them
-/// across requests); when the pool runs dry the client is asked for more, and the client replaces each one
-/// taken, so the pool grows under load. Connections above the idle size are closed once they go unused.
+/// A connected client, whichever front end it came through: the pool of idle data connections it keeps open
+/// and the routes it serves. Visitors take a data connection each (HTTP: the proxy's connection pool reuses
+/// them across requests); the client replaces each one taken, so the pool grows under load, and connections
+/// above the idle size are closed once they go unused.
 /// </summary>
-public sealed class TunnelSession : IAsyncDisposable
+public abstract class TunnelSession : IAsyncDisposable
 {
-    private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(20);
-    private static readonly TimeSpan SilenceLimit = TimeSpan.FromSeconds(60);
-
-    private readonly SslStream _control;
-    private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly Channel<Parked> _idle;
-    private readonly int _idlePoolSize;
-    private readonly TimeSpan _poolIdleTimeout;
     private readonly CancellationTokenSource _ended = new();
     private readonly int _maxConnections;
+    private readonly int _idlePoolSize;
+    private readonly TimeSpan _poolIdleTimeout;
     private readonly TimeSpan _dataConnectionTimeout;
-    private readonly ILogger _logger;
     private readonly TrafficMeter _meter;
     private int _connections;
     private int _disposed;
     private long _uptimeMark = Stopwatch.GetTimestamp();
 
-    public TunnelSession(long tunnelId, string hostname, IPEndPoint remote, SslStream control, IReadOnlyList<string> domains,
-        IReadOnlySet<int> ports, EdgeOptions options, TrafficMeter meter, ILogger logger)
+    /// <param name="idlePoolSize">Pooled connections that are never closed for going unused.</param>
+    protected TunnelSession(long tunnelId, string hostname, IPEndPoint remote, IReadOnlyList<string> domains, IReadOnlySet<int> ports,
+        int idlePoolSize, EdgeOptions options, TrafficMeter meter)
     {
         TunnelId = tunnelId;
         Hostname = hostname;
         Remote = remote;
-        _control = control;
         Domains = domains;
         Ports = ports;
+        _idlePoolSize = idlePoolSize;
         _maxConnections = options.TunOptions.MaxConnections;
+        _poolIdleTimeout = options.TunOptions.PoolIdleTimeout;
         _dataConnectionTimeout = options.Limits.DataConnectionTimeout;
-        _logger = logger;
         _meter = meter;
         _idle = Channel.CreateBounded<Parked>(new BoundedChannelOptions(options.TunOptions.MaxPoolSize) { FullMode = BoundedChannelFullMode.Wait });
-        _idlePoolSize = options.TunOptions.IdlePoolSize;
-        _poolIdleTimeout = options.TunOptions.PoolIdleTimeout;
         var httpCounter = meter.Counter(tunnelId, TrafficMeter.HttpService);
         Http = new HttpMessageInvoker(new SocketsHttpHandler
         {
@@ -71,8 +63,6 @@ public sealed class TunnelSession : IAsyncDisposable
 
     public string Id { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
-    public string Secret { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-
     /// <summary>The HTTP route names (exact or <c>*.</c> wildcards) this session serves.</summary>
     public IReadOnlyList<string> Domains { get; }
 
@@ -86,70 +76,31 @@ public sealed class TunnelSession : IAsyncDisposable
 
     public bool IsEnded => _ended.IsCancellationRequested;
 
-    public Task SendAsync(TunnelMessage message) => SendAsync(message, Ended);
-
-    private async Task SendAsync(TunnelMessage message, CancellationToken cancellationToken)
-    {
-        await _writing.WaitAsync(cancellationToken);
-        try
-        {
-            await TunnelFraming.WriteAsync(_control, message, cancellationToken);
-        }
-        finally
-        {
-            _writing.Release();
-        }
-    }
-
-    /// <summary>Reads the control connection until the client leaves, goes silent, or the session is ended.</summary>
+    /// <summary>Serves the client until it leaves, goes silent, or the session is ended; meanwhile trims the pool.</summary>
     public async Task RunAsync()
     {
-        using var silence = CancellationTokenSource.CreateLinkedTokenSource(Ended);
-        var pinger = PingAsync(silence.Token);
-        var trimmer = TrimPoolAsync(silence.Token);
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(Ended);
+        var trimmer = TrimPoolAsync(running.Token);
         try
         {
-            while (true)
-            {
-                silence.CancelAfter(SilenceLimit);
-                var message = await TunnelFraming.ReadAsync(_control, silence.Token);
-                switch (message)
-                {
-                    case null:
-                        return;
-                    case Ping:
-                        await SendAsync(new Pong());
-                        break;
-                    case Pong:
-                        break;
-                    default:
-                        _logger.LogWarning("Tunnel {TunnelId} sent an unexpected {Message} on its control connection.", TunnelId, message.GetType().Name);
-                        return;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException or ObjectDisposedException)
-        {
+            await ServeClientAsync();
         }
         finally
         {
-            await silence.CancelAsync();
-            await pinger;
+            await running.CancelAsync();
             await trimmer;
         }
     }
 
-    private async Task PingAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var timer = new PeriodicTimer(PingInterval);
-            while (await timer.WaitForNextTickAsync(cancellationToken)) await SendAsync(new Ping(), cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
-        {
-        }
-    }
+    /// <summary>The front end's part of <see cref="RunAsync"/>: returns when the client is gone.</summary>
+    protected abstract Task ServeClientAsync();
+
+    /// <summary>Asks the client for one more data connection (the pool ran dry), where its protocol can.</summary>
+    protected abstract Task AskForDataConnectionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Readies a pooled connection for a visitor.</summary>
+    /// <exception cref="IOException">The client closed it while it sat in the pool.</exception>
+    protected abstract Task HandOverAsync(DataConnection connection, Start start, CancellationToken cancellationToken);
 
     /// <summary>Closes the oldest pooled connections above the idle size once they sat unused for the pool's idle timeout.</summary>
     private async Task TrimPoolAsync(CancellationToken cancellationToken)
@@ -196,7 +147,7 @@ public sealed class TunnelSession : IAsyncDisposable
         {
             if (!_idle.Reader.TryRead(out var parked))
             {
-                await SendAsync(new OpenData(1), wait.Token);
+                await AskForDataConnectionAsync(wait.Token);
                 try
                 {
                     parked = await _idle.Reader.ReadAsync(wait.Token);
@@ -209,7 +160,7 @@ public sealed class TunnelSession : IAsyncDisposable
             var connection = parked.Connection;
             try
             {
-                await TunnelFraming.WriteAsync(connection.Stream, start, wait.Token);
+                await HandOverAsync(connection, start, wait.Token);
                 return connection;
             }
             catch (IOException)
@@ -230,22 +181,8 @@ public sealed class TunnelSession : IAsyncDisposable
         return seconds;
     }
 
-    /// <summary>Ends the session; with a reason, the client is told first not to come back.</summary>
-    public async Task EndAsync(string? shutdownReason)
-    {
-        if (shutdownReason is not null && !IsEnded)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await SendAsync(new Shutdown(shutdownReason), timeout.Token);
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
-            {
-            }
-        }
-        await DisposeAsync();
-    }
+    /// <summary>Ends the session; with a reason, a client whose protocol can hear it is told first not to come back.</summary>
+    public virtual Task EndAsync(string? shutdownReason) => DisposeAsync().AsTask();
 
     public async ValueTask DisposeAsync()
     {
@@ -255,8 +192,12 @@ public sealed class TunnelSession : IAsyncDisposable
         _idle.Writer.TryComplete();
         while (_idle.Reader.TryRead(out var parked)) await parked.Connection.DisposeAsync();
         Http.Dispose();
-        await _control.DisposeAsync();
+        await DisposeClientAsync();
+        GC.SuppressFinalize(this);
     }
+
+    /// <summary>Closes what the front end holds besides the pool (a control connection, a listener).</summary>
+    protected abstract ValueTask DisposeClientAsync();
 
     /// <summary>A pooled connection and when it was parked (a <see cref="Stopwatch"/> timestamp).</summary>
     private readonly record struct Parked(DataConnection Connection, long Since);
