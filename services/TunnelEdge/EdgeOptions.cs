@@ -116,6 +116,13 @@ public sealed class TunOptions
     /// </summary>
     public bool PlaintextData { get; set; }
 
+    /// <summary>
+    /// Serves npm <c>localtunnel</c> clients (<c>lt --host https://EDGE/localtunnel/TOKEN</c>): a token's tunnel goes
+    /// online over plain TCP connections to a port of <see cref="EdgeOptions.PortRange"/>, HTTP only. Off by default:
+    /// the token travels in a URL, and the client's connections are not encrypted.
+    /// </summary>
+    public bool Localtunnel { get; set; }
+
     /// <summary>The data connections a client opens when its session starts.</summary>
     public int InitialPoolSize => Math.Min(IdlePoolSize, MaxPoolSize);
 }

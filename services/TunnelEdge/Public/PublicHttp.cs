@@ -6,7 +6,8 @@ namespace Spokes.TunnelEdge.Public;
 
 /// <summary>
 /// Public HTTP(S): the request's Host picks the tunnel and route; the request is forwarded over the tunnel's
-/// data connections. Kestrel enforces the header, request-line and slow-client limits before this runs.
+/// data connections. Other hosts (the edge's own names) serve the localtunnel API where it is on, else a 404.
+/// Kestrel enforces the header, request-line and slow-client limits before this runs.
 /// </summary>
 public static class PublicHttp
 {
@@ -18,6 +19,12 @@ public static class PublicHttp
         var host = Hostnames.Normalize(context.Request.Host.Host);
         if (registry.ForHost(host) is not var (session, route))
         {
+            if (context.Request.Path.Value!.StartsWith(LocalTunnelApi.PathPrefix, StringComparison.Ordinal)
+                && context.RequestServices.GetRequiredService<EdgeOptions>().TunOptions.Localtunnel)
+            {
+                await LocalTunnelApi.HandleAsync(context);
+                return;
+            }
             await PlainPageAsync(context, StatusCodes.Status404NotFound, "404 Not Found", $"No tunnel serves {WebUtility.HtmlEncode(host)}.");
             return;
         }
