@@ -58,6 +58,8 @@ public static class Extensions
         builder.Services.AddHostedService<TunnelListener>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<AdminKeyInterceptor>());
+        // Request lines carry localtunnel clients' tokens (/localtunnel/TOKEN/): tokens are never logged.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         // Kestrel takes the service's URLs from here, with the edge's listeners; left set, Kestrel would warn that they are overridden.
         var serviceEndPoints = ServiceEndPoints(builder.Configuration).ToList();
         builder.Configuration[WebHostDefaults.ServerUrlsKey] = "";

@@ -90,6 +90,7 @@ public sealed class LocalTunnelTests : IAsyncLifetime
             var tunnel = await _edge.TunnelAsync(token.TunnelId);
             Assert.True(tunnel.Online);
             Assert.Equal("127.0.0.1", tunnel.Address);
+            Assert.DoesNotContain(token.Token, _edge.Log);
         }
         finally
         {

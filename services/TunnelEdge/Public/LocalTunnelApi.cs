@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Serialization;
@@ -18,6 +19,8 @@ public static class LocalTunnelApi
 
     public static async Task HandleAsync(HttpContext context)
     {
+        // The request's trace keeps the path without the token.
+        Activity.Current?.SetTag("url.path", PathPrefix + "{token}");
         var path = context.Request.Path.Value![PathPrefix.Length..];
         var slash = path.IndexOf('/');
         var (token, subdomain) = slash < 0 ? (path, "") : (path[..slash], path[(slash + 1)..]);
