@@ -57,8 +57,12 @@ builder.AddProject("tunnel-edge", "services/TunnelEdge/Spokes.TunnelEdge.csproj"
     .WithEnvironment("TunnelEdge__DataPath", builder.IsPublishing ? "/var/lib/spokes" : Path.Combine(builder.DataFolder, "tunnel-edge"))
     .WithEnvironment("TunnelEdge__Listen__Http", ListenAddress("public"))
     .WithEnvironment("TunnelEdge__Listen__Tunnel", ListenAddress("tunnel"))
-    .WithEnvironment("TunnelEdge__Listen__Admin", ListenAddress("admin"))
-    .WithEnvironment("TunnelEdge__Listen__TcpAddress", builder.IsPublishing ? "0.0.0.0" : "127.0.0.1");
+    // Deployed on the node's network (below), the admin API stays on its loopback: `kubectl port-forward` reaches it.
+    .WithEnvironment("TunnelEdge__Listen__Admin", builder.IsPublishing ? "127.0.0.1:{tunnel-edge.bindings.admin.targetPort}" : ListenAddress("admin"))
+    .WithEnvironment("TunnelEdge__Listen__TcpAddress", builder.IsPublishing ? "0.0.0.0" : "127.0.0.1")
+    // Deployed: tokens, tunnels and counters survive a restart, and tunnels' TCP ports are the node's own.
+    .WithVolume("data", "/var/lib/spokes")
+    .WithHostPortRange("22000-22999/tcp");
 
 // Edge: the one public entry point.
 builder.AddProject("gateway", "services/Gateway/Spokes.Gateway.csproj")

@@ -65,6 +65,20 @@ public static class ResourceExtensions
         return project;
     }
 
+    /// <summary>Deployed, a volume mounted at <paramref name="target"/> keeps the service's files across restarts.</summary>
+    public static ProjectResource WithVolume(this ProjectResource project, string name, string target)
+    {
+        project.Volumes.Add(new ContainerVolume(name, target));
+        return project;
+    }
+
+    /// <summary>Deployed, the service listens on a range of the node's own ports (host networking), e.g. <c>22000-22999/tcp</c>.</summary>
+    public static ProjectResource WithHostPortRange(this ProjectResource project, string range)
+    {
+        project.PortRanges.Add(range);
+        return project;
+    }
+
     /// <summary>The endpoint users reach (the Gateway), on a fixed port rather than a free one.</summary>
     public static ProjectResource WithExternalHttpEndpoint(this ProjectResource project, int port)
     {

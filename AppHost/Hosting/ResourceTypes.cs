@@ -237,6 +237,12 @@ public sealed class ProjectResource(string name, string projectPath) : ProcessRe
 
     public string AssemblyName => Path.GetFileNameWithoutExtension(ProjectPath);
 
+    /// <summary>Deployed only: volumes for state the service keeps in files (run here, its settings point into the data folder).</summary>
+    public List<ContainerVolume> Volumes { get; } = [];
+
+    /// <summary>Deployed only: a range of the node's ports the service listens on by itself, e.g. <c>22000-22999/tcp</c>.</summary>
+    public List<string> PortRanges { get; } = [];
+
     protected override Task<ProcessSpec> CreateSpecAsync(RunContext context, CancellationToken cancellationToken)
     {
         var output = BuildLayout.ProjectOutput(AssemblyName);

@@ -69,14 +69,28 @@ public class PublishTests
 
         foreach (var service in Services)
         {
-            var deployment = Assert.Single(objects.OfType<V1Deployment>(), d => d.Metadata.Name == service);
-            var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
+            // The tunnel edge keeps its SQLite store in files: a StatefulSet; every other service is a Deployment.
+            var (selector, pod) = service == "tunnel-edge"
+                ? objects.OfType<V1StatefulSet>().Where(s => s.Metadata.Name == service).Select(s => (s.Spec.Selector, s.Spec.Template.Spec)).Single()
+                : objects.OfType<V1Deployment>().Where(d => d.Metadata.Name == service).Select(d => (d.Spec.Selector, d.Spec.Template.Spec)).Single();
+            var container = Assert.Single(pod.Containers);
             Assert.Equal($"ghcr.io/acme/{service}:0.1.0", container.Image);
             Assert.Equal("/health", container.ReadinessProbe.HttpGet.Path);
             Assert.Equal("/alive", container.LivenessProbe.HttpGet.Path);
             var kubeService = Assert.Single(objects.OfType<V1Service>(), s => s.Metadata.Name == service);
-            Assert.Equal(deployment.Spec.Selector.MatchLabels, kubeService.Spec.Selector);
+            Assert.Equal(selector.MatchLabels, kubeService.Spec.Selector);
         }
+
+        // The edge's tokens and tunnels survive a restart; its tunnels' TCP ports are the node's; its admin API is not.
+        var edge = objects.OfType<V1StatefulSet>().Single(s => s.Metadata.Name == "tunnel-edge");
+        var claim = Assert.Single(edge.Spec.VolumeClaimTemplates);
+        var edgeContainer = edge.Spec.Template.Spec.Containers[0];
+        Assert.Equal("/var/lib/spokes", Assert.Single(edgeContainer.VolumeMounts, m => m.Name == claim.Metadata.Name).MountPath);
+        Assert.Equal("/var/lib/spokes", edgeContainer.Env.Single(e => e.Name == "TunnelEdge__DataPath").Value);
+        Assert.True(edge.Spec.Template.Spec.HostNetwork);
+        Assert.Equal("ClusterFirstWithHostNet", edge.Spec.Template.Spec.DnsPolicy);
+        Assert.Equal("127.0.0.1:7101", edgeContainer.Env.Single(e => e.Name == "TunnelEdge__Listen__Admin").Value);
+        Assert.Equal("*:8443", edgeContainer.Env.Single(e => e.Name == "TunnelEdge__Listen__Tunnel").Value);
 
         foreach (var stateful in new[] { "mongo", "redis", "rabbitmq", "s3" })
         {

@@ -5,8 +5,8 @@ namespace Spokes.AppHost.Hosting.Publishing;
 
 /// <summary>
 /// Writes Kubernetes YAML for the cluster profile: a Deployment and a Service per service (probes on
-/// <c>/health</c> and <c>/alive</c>), a StatefulSet with volumes per stateful server (MongoDB as a
-/// three-member replica set), an Ingress for the Gateway, and a kustomization whose secretGenerator builds
+/// <c>/health</c> and <c>/alive</c>; a StatefulSet where a service keeps files, host networking where it
+/// serves a port range), a StatefulSet with volumes per stateful server (MongoDB as a three-member replica set), an Ingress for the Gateway, and a kustomization whose secretGenerator builds
 /// the <c>spokes-secrets</c> Secret from the operator's own <c>secrets.env</c>: no secret value is written.
 /// </summary>
 public static class KubernetesPublisher
@@ -86,6 +86,7 @@ public static class KubernetesPublisher
             Image = $"{options.ImageRegistry}/{project.Name}:{typeof(KubernetesPublisher).Assembly.GetName().Version!.ToString(3)}",
             Ports = project.Endpoints.Select(e => new V1ContainerPort { ContainerPort = e.TargetPort, Name = e.Name }).ToList(),
             Env = [.. Environment(project, resources), .. GrpcListenEnvironment(project)],
+            VolumeMounts = project.Volumes.Select(v => new V1VolumeMount { MountPath = v.Target, Name = v.Name }).ToList(),
             ReadinessProbe = HttpProbe("/health", http.TargetPort),
             LivenessProbe = HttpProbe("/alive", http.TargetPort),
             StartupProbe = new V1Probe
@@ -95,9 +96,18 @@ public static class KubernetesPublisher
                 FailureThreshold = 60,
             },
         };
-        var objects = new List<object>
+        // A port range of its own (the tunnel edge's TCP ports) is served on the node's network, like LiveKit's media.
+        var pod = project.PortRanges.Count > 0
+            ? new V1PodSpec { Containers = [container], HostNetwork = true, DnsPolicy = "ClusterFirstWithHostNet" }
+            : new V1PodSpec { Containers = [container] };
+        var objects = new List<object>();
+        if (project.Volumes.Count > 0)
         {
-            new V1Deployment
+            objects.AddRange(StatefulSet(project.Name, pod, project.Volumes, replicas: 1, storage: "1Gi", project.Endpoints));
+        }
+        else
+        {
+            objects.Add(new V1Deployment
             {
                 ApiVersion = "apps/v1",
                 Kind = "Deployment",
@@ -109,12 +119,12 @@ public static class KubernetesPublisher
                     Template = new V1PodTemplateSpec
                     {
                         Metadata = new V1ObjectMeta { Labels = Labels(project.Name) },
-                        Spec = new V1PodSpec { Containers = [container] },
+                        Spec = pod,
                     },
                 },
-            },
-            Service(project.Name, project.Endpoints),
-        };
+            });
+            objects.Add(Service(project.Name, project.Endpoints));
+        }
         if (http.External) objects.Add(Ingress(project.Name, http.TargetPort, options.EffectivePublicUrl));
         return objects;
     }
@@ -162,45 +172,55 @@ public static class KubernetesPublisher
             ];
         }
 
-        var headless = resource.Name + "-headless";
-        var objects = new List<object>
-        {
+        var objects = StatefulSet(resource.Name, new V1PodSpec { Containers = [container] }, resource.Volumes,
+            replicas: isMongo ? MongoReplicas : 1, storage: isMongo ? "20Gi" : "5Gi", resource.Endpoints);
+        if (isMongo) objects.Add(MongoReplicaSetJob(resource, Headless(resource.Name)));
+        objects.Add(SpokesOnly(resource));
+        return objects;
+    }
+
+    /// <summary>
+    /// A StatefulSet whose pods each claim <paramref name="volumes"/>, its Service, and the headless Service that
+    /// gives its pods stable names.
+    /// </summary>
+    private static List<object> StatefulSet(string name, V1PodSpec pod, IEnumerable<ContainerVolume> volumes, int replicas, string storage,
+        IReadOnlyList<Endpoint> endpoints)
+    {
+        var headless = Headless(name);
+        return
+        [
             new V1StatefulSet
             {
                 ApiVersion = "apps/v1",
                 Kind = "StatefulSet",
-                Metadata = Metadata(resource.Name),
+                Metadata = Metadata(name),
                 Spec = new V1StatefulSetSpec
                 {
                     ServiceName = headless,
-                    Replicas = isMongo ? MongoReplicas : 1,
-                    Selector = new V1LabelSelector { MatchLabels = Selector(resource.Name) },
+                    Replicas = replicas,
+                    Selector = new V1LabelSelector { MatchLabels = Selector(name) },
                     Template = new V1PodTemplateSpec
                     {
-                        Metadata = new V1ObjectMeta { Labels = Labels(resource.Name) },
-                        Spec = new V1PodSpec { Containers = [container] },
+                        Metadata = new V1ObjectMeta { Labels = Labels(name) },
+                        Spec = pod,
                     },
-                    VolumeClaimTemplates = resource.Volumes.Select(v => new V1PersistentVolumeClaim
+                    VolumeClaimTemplates = volumes.Select(v => new V1PersistentVolumeClaim
                     {
-                        Metadata = new V1ObjectMeta { Name = v.Name, Labels = Labels(resource.Name) },
+                        Metadata = new V1ObjectMeta { Name = v.Name, Labels = Labels(name) },
                         Spec = new V1PersistentVolumeClaimSpec
                         {
                             AccessModes = ["ReadWriteOnce"],
-                            Resources = new V1VolumeResourceRequirements
-                            {
-                                Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(isMongo ? "20Gi" : "5Gi") },
-                            },
+                            Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(storage) } },
                         },
                     }).ToList(),
                 },
             },
-            Service(resource.Name, resource.Endpoints),
-            Service(headless, resource.Endpoints, selectorName: resource.Name, headless: true),
-        };
-        if (isMongo) objects.Add(MongoReplicaSetJob(resource, headless));
-        objects.Add(SpokesOnly(resource));
-        return objects;
+            Service(name, endpoints),
+            Service(headless, endpoints, selectorName: name, headless: true),
+        ];
     }
+
+    private static string Headless(string name) => name + "-headless";
 
     /// <summary>
     /// Only pods of this suite reach a stateful server: MongoDB has no password of its own here, and the
