@@ -84,11 +84,9 @@ public static class LocalTunnelApi
     {
         var reserved = (await store.ListPortsAsync()).Select(p => p.Port).ToHashSet();
         var address = IPAddress.Parse(options.Listen.TcpAddress);
-        var count = options.PortRange.End - options.PortRange.Begin + 1;
-        var start = Random.Shared.Next(count);
-        for (var i = 0; i < count; i++)
+        // From the top of the range down: reservations take the lowest free ports, so the two rarely meet.
+        for (var port = options.PortRange.End; port >= options.PortRange.Begin; port--)
         {
-            var port = options.PortRange.Begin + (start + i) % count;
             if (reserved.Contains(port)) continue;
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try

@@ -75,10 +75,10 @@ public sealed class LocalTunnelSession : TunnelSession
             {
                 continue;
             }
-            if (!((IPEndPoint)socket.RemoteEndPoint!).Address.Equals(Remote.Address))
+            var address = ((IPEndPoint)socket.RemoteEndPoint!).Address;
+            if (!Unmapped(address).Equals(Unmapped(Remote.Address)))
             {
-                _logger.LogWarning("Tunnel {TunnelId}: {Address} connected to its localtunnel port; only {Client} may.",
-                    TunnelId, ((IPEndPoint)socket.RemoteEndPoint!).Address, Remote.Address);
+                _logger.LogWarning("Tunnel {TunnelId}: {Address} connected to its localtunnel port; only {Client} may.", TunnelId, address, Remote.Address);
                 socket.Dispose();
                 continue;
             }
@@ -88,6 +88,9 @@ public sealed class LocalTunnelSession : TunnelSession
             await OfferAsync(connection);
         }
     }
+
+    /// <summary>An IPv4 address as itself, also where a dual-stack listener saw it as <c>::ffff:a.b.c.d</c>.</summary>
+    private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     /// <summary>Forgets closed connections: those a visitor finished with, and pooled ones the client closed.</summary>
     private async Task SweepAsync()
