@@ -34,7 +34,12 @@ public sealed class EdgeStore : IAsyncDisposable
         return store;
     }
 
-    private const string Schema = """
+    // Tunnel states where the SQL text names them (TunnelState's numbers; constants, never input).
+    private const int StateOnline = (int)TunnelState.Online;
+    private const int StateShutdown = (int)TunnelState.Shutdown;
+    private const int StateDeleted = (int)TunnelState.Deleted;
+
+    private static readonly string Schema = $"""
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = NORMAL;
         PRAGMA foreign_keys = ON;
@@ -46,7 +51,7 @@ public sealed class EdgeStore : IAsyncDisposable
             id INTEGER PRIMARY KEY, user_id TEXT REFERENCES users(id), hostname TEXT NOT NULL, state INTEGER NOT NULL,
             address TEXT NOT NULL DEFAULT '', uptime INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,
             last_active INTEGER, version TEXT, os TEXT, arch TEXT);
-        CREATE UNIQUE INDEX IF NOT EXISTS tunnels_live_hostname ON tunnels(hostname) WHERE state <> 5;
+        CREATE UNIQUE INDEX IF NOT EXISTS tunnels_live_hostname ON tunnels(hostname) WHERE state <> {StateDeleted};
         CREATE TABLE IF NOT EXISTS auth_tokens (
             id INTEGER PRIMARY KEY, token TEXT NOT NULL UNIQUE, tunnel_id INTEGER NOT NULL REFERENCES tunnels(id),
             active INTEGER NOT NULL DEFAULT 1, created INTEGER NOT NULL);
@@ -135,13 +140,13 @@ public sealed class EdgeStore : IAsyncDisposable
     });
 
     public Task<TokenGrant?> FindTokenAsync(string token) => LockedAsync(async () => (await QueryAsync(
-        "SELECT a.id, a.tunnel_id, t.hostname, a.active AND t.state NOT IN (4, 5) FROM auth_tokens a JOIN tunnels t ON t.id = a.tunnel_id WHERE a.token = $t",
+        $"SELECT a.id, a.tunnel_id, t.hostname, a.active AND t.state NOT IN ({StateShutdown}, {StateDeleted}) FROM auth_tokens a JOIN tunnels t ON t.id = a.tunnel_id WHERE a.token = $t",
         r => new TokenGrant(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetBoolean(3)), ("$t", token))).SingleOrDefault());
 
     // Routes
 
     private async Task<long?> HostnameOwnerAsync(string name) =>
-        (await QueryAsync("SELECT tunnel_id FROM http_domains WHERE domain = $d UNION SELECT id FROM tunnels WHERE hostname = $d AND state <> 5",
+        (await QueryAsync($"SELECT tunnel_id FROM http_domains WHERE domain = $d UNION SELECT id FROM tunnels WHERE hostname = $d AND state <> {StateDeleted}",
             r => (long?)r.GetInt64(0), ("$d", name))).FirstOrDefault();
 
     /// <summary>
@@ -216,15 +221,15 @@ public sealed class EdgeStore : IAsyncDisposable
                (SELECT COALESCE(SUM(bytes), 0) FROM bandwidth b WHERE b.tunnel_id = t.id AND b.day LIKE $month),
                t.created
         FROM tunnels t
-        WHERE {(onlineOnly ? "t.state = 2" : all ? "1" : "t.state NOT IN (4, 5)")}
+        WHERE {(onlineOnly ? $"t.state = {StateOnline}" : all ? "1" : $"t.state NOT IN ({StateShutdown}, {StateDeleted})")}
         ORDER BY t.id
         """,
         r => new TunnelRow(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), (TunnelState)r.GetInt32(3), r.GetString(4),
             r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8)),
         ("$today", Today), ("$month", ThisMonth + "-%")));
 
-    public Task<List<PortRow>> ListPortsAsync() => LockedAsync(() => QueryAsync("""
-        SELECT p.port, t.user_id, p.tunnel_id, COALESCE(t.state, 5), COALESCE(t.uptime, 0),
+    public Task<List<PortRow>> ListPortsAsync() => LockedAsync(() => QueryAsync($"""
+        SELECT p.port, t.user_id, p.tunnel_id, COALESCE(t.state, {StateDeleted}), COALESCE(t.uptime, 0),
                (SELECT COALESCE(SUM(bytes), 0) FROM bandwidth b WHERE b.tunnel_id = p.tunnel_id AND b.service = 'tcp:' || p.port AND b.day LIKE $month)
         FROM ports p LEFT JOIN tunnels t ON t.id = p.tunnel_id
         ORDER BY p.port
@@ -240,14 +245,14 @@ public sealed class EdgeStore : IAsyncDisposable
     /// </summary>
     public Task<List<CleanIssue>> CleanAsync(bool check) => TransactionAsync(async () =>
     {
-        var tunnels = await QueryAsync("""
-            SELECT t.id FROM tunnels t WHERE t.state <> 5
+        var tunnels = await QueryAsync($"""
+            SELECT t.id FROM tunnels t WHERE t.state <> {StateDeleted}
               AND NOT EXISTS (SELECT 1 FROM auth_tokens a WHERE a.tunnel_id = t.id AND a.active = 1)
             ORDER BY t.id
             """, r => r.GetInt64(0));
-        var ports = await QueryAsync("""
+        var ports = await QueryAsync($"""
             SELECT p.port, p.tunnel_id, t.id IS NULL FROM ports p LEFT JOIN tunnels t ON t.id = p.tunnel_id
-            WHERE t.id IS NULL OR t.state IN (4, 5)
+            WHERE t.id IS NULL OR t.state IN ({StateShutdown}, {StateDeleted})
                OR NOT EXISTS (SELECT 1 FROM auth_tokens a WHERE a.tunnel_id = p.tunnel_id AND a.active = 1)
             ORDER BY p.port
             """, r => (Port: r.GetInt32(0), Tunnel: r.GetInt64(1), Missing: r.GetBoolean(2)));
@@ -259,7 +264,7 @@ public sealed class EdgeStore : IAsyncDisposable
         {
             foreach (var tunnel in tunnels)
             {
-                await ExecuteAsync("UPDATE tunnels SET state = 5 WHERE id = $id", ("$id", tunnel));
+                await ExecuteAsync($"UPDATE tunnels SET state = {StateDeleted} WHERE id = $id", ("$id", tunnel));
                 await ExecuteAsync("DELETE FROM http_domains WHERE tunnel_id = $id", ("$id", tunnel));
             }
             foreach (var port in ports) await ExecuteAsync("DELETE FROM ports WHERE port = $p", ("$p", port.Port));
