@@ -93,7 +93,8 @@ start.SetAction((parse, cancellationToken) => Run(parse, async config =>
 {
     Configured(config);
     config.PlaintextData |= parse.GetValue(plaintextData);
-    await new TunnelAgent(config, line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} {line}")).RunAsync(cancellationToken);
+    await using var log = new QueuedLog(Console.Out);
+    await new TunnelAgent(config, log.Write).RunAsync(cancellationToken);
     return false;
 }));
 root.Subcommands.Add(start);

@@ -120,4 +120,44 @@ public sealed class RulesTests
         new EdgeOptions().Validate();
         Assert.Equal(1, new EdgeOptions { TunOptions = { MaxPoolSize = 1 } }.TunOptions.InitialPoolSize);
     }
+
+    [Fact]
+    public async Task The_clients_log_never_blocks_its_caller_and_a_stalled_reader_loses_only_the_oldest_lines()
+    {
+        var output = new StalledWriter();
+        var log = new TunnelClient.QueuedLog(output);
+        log.Write("line 0");
+        await output.Stalled.WaitAsync(TimeSpan.FromSeconds(10));
+        // The reader is stuck on its first line; 19 999 more lines still return at once.
+        await Task.Run(() =>
+        {
+            for (var i = 1; i < 20_000; i++) log.Write($"line {i}");
+        }).WaitAsync(TimeSpan.FromSeconds(10));
+        output.Release();
+        await log.DisposeAsync();
+        Assert.Equal(10_001, output.Lines.Count);
+        Assert.EndsWith("line 19999", output.Lines[^1]);
+        Assert.Matches(@"^\d\d:\d\d:\d\d line 0$", output.Lines[0]);
+    }
+
+    /// <summary>A stdout whose reader stalls until released.</summary>
+    private sealed class StalledWriter : StringWriter
+    {
+        private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public List<string> Lines { get; } = [];
+
+        /// <summary>Done once the first line reached the writer (and is stuck there).</summary>
+        public Task Stalled => _stalled.Task;
+
+        public void Release() => _released.SetResult();
+
+        public override async Task WriteLineAsync(string? value)
+        {
+            _stalled.TrySetResult();
+            await _released.Task;
+            Lines.Add(value!);
+        }
+    }
 }
