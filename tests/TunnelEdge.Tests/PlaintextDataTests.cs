@@ -67,7 +67,8 @@ public sealed class PlaintextDataTests : IAsyncLifetime
     {
         await using var edge = await StartEdgeAsync(plaintextData: true);
         var (client, port) = await StartClientAsync(edge, "clear");
-        Assert.Contains("data connections without TLS", client.Output);
+        // The client's log is written by its own task: the line may follow "online" a moment later.
+        await client.WaitForLineAsync("data connections without TLS", TimeSpan.FromSeconds(10));
 
         await AssertTrafficFlowsAsync(edge, "clear", port);
     }
@@ -97,7 +98,7 @@ public sealed class PlaintextDataTests : IAsyncLifetime
         Assert.Equal("This edge takes TLS connections only.", refused.Message);
 
         var (client, port) = await StartClientAsync(refusing, "kept");
-        Assert.Contains("data connections with TLS (the edge does not allow plaintext)", client.Output);
+        await client.WaitForLineAsync("data connections with TLS (the edge does not allow plaintext)", TimeSpan.FromSeconds(10));
         await AssertTrafficFlowsAsync(refusing, "kept", port);
     }
 }

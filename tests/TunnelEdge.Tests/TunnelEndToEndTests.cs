@@ -89,7 +89,7 @@ public sealed class TunnelEndToEndTests : IAsyncLifetime
 
         var payload = Encoding.ASCII.GetBytes("ping through the tunnel");
         Assert.Equal(payload, await LocalServices.EchoThroughAsync(port, payload));
-        Assert.Contains("tcp port", client.Output);
+        await client.WaitForLineAsync("tcp port", TimeSpan.FromSeconds(10));
     }
 
     [Fact]
