@@ -88,16 +88,13 @@ public static class LocalTunnelApi
         for (var port = options.PortRange.End; port >= options.PortRange.Begin; port--)
         {
             if (reserved.Contains(port)) continue;
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                socket.Bind(new IPEndPoint(address, port));
-                socket.Listen(64);
-                return socket;
+                return ListeningSocket.Open(new IPEndPoint(address, port), backlog: 64);
             }
             catch (SocketException)
             {
-                socket.Dispose();
+                // Held by something else: the next one.
             }
         }
         return null;

@@ -23,18 +23,7 @@ public sealed class TcpPortListener : IAsyncDisposable
         _registry = registry;
         _logger = logger;
         _counter = meter.Counter(tunnelId, TrafficMeter.TcpService(endPoint.Port));
-        _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            _listener.Bind(endPoint);
-            _listener.Listen(512);
-        }
-        catch
-        {
-            _listener.Dispose();
-            throw;
-        }
+        _listener = ListeningSocket.Open(endPoint);
         _accepting = AcceptAsync();
     }
 

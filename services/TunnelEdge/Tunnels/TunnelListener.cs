@@ -29,10 +29,7 @@ public sealed class TunnelListener(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         EdgeOptions.TryParseEndPoint(options.Listen.Tunnel, out var endPoint);
-        using var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Bind(endPoint);
-        listener.Listen(512);
+        using var listener = ListeningSocket.Open(endPoint);
         _logger.LogInformation("Tunnel clients connect to {EndPoint} (TLS certificate SHA-256 {Fingerprint}).", listener.LocalEndPoint, certificates.TunnelFingerprint);
         while (!stoppingToken.IsCancellationRequested)
         {
