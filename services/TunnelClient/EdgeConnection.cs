@@ -22,8 +22,8 @@ public static class EdgeConnection
 
     public static async Task<(Socket Socket, SslStream Stream)> OpenAsync(string address, string? pin, CancellationToken cancellationToken)
     {
-        var (host, _) = Parse(address);
-        var socket = await ConnectAsync(address, cancellationToken);
+        var (host, port) = Parse(address);
+        var socket = await ConnectAsync(host, port, cancellationToken);
         try
         {
             var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
@@ -47,13 +47,13 @@ public static class EdgeConnection
     /// <summary>A data connection without TLS, for an edge that allows them (trusted networks).</summary>
     public static async Task<(Socket Socket, Stream Stream)> OpenPlaintextAsync(string address, CancellationToken cancellationToken)
     {
-        var socket = await ConnectAsync(address, cancellationToken);
+        var (host, port) = Parse(address);
+        var socket = await ConnectAsync(host, port, cancellationToken);
         return (socket, new NetworkStream(socket, ownsSocket: true));
     }
 
-    private static async Task<Socket> ConnectAsync(string address, CancellationToken cancellationToken)
+    private static async Task<Socket> ConnectAsync(string host, int port, CancellationToken cancellationToken)
     {
-        var (host, port) = Parse(address);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
