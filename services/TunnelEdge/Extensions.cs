@@ -56,6 +56,7 @@ public static class Extensions
         builder.Services.AddSingleton<Housekeeping>();
         builder.Services.AddHostedService(s => s.GetRequiredService<Housekeeping>());
         builder.Services.AddHostedService<TunnelListener>();
+        builder.Services.AddHostedService<QuietMemoryTrim>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<AdminKeyInterceptor>());
         // Request lines carry localtunnel clients' tokens (/localtunnel/TOKEN/): tokens are never logged.

@@ -24,10 +24,12 @@ public sealed class EdgeHarness : IAsyncDisposable
     private readonly TemporaryFolder _folder = new("spokes-edge");
     private readonly ConcurrentQueue<string> _log = new();
     private readonly List<ManagedProcess> _clients = [];
+    private readonly Dictionary<string, string> _environment;
     private ManagedProcess? _edge;
 
-    private EdgeHarness(Dictionary<string, object> settings)
+    private EdgeHarness(Dictionary<string, object> settings, Dictionary<string, string> environment)
     {
+        _environment = environment;
         var port = ResourceRunner.FreePort();
         (HttpPort, TunnelPort, AdminPort, HealthPort) = (ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort());
         PortRangeBegin = port;
@@ -64,9 +66,14 @@ public sealed class EdgeHarness : IAsyncDisposable
     /// <summary>The SHA-256 pin of the edge's self-signed tunnel certificate.</summary>
     public string Pin => EdgeCertificates.Fingerprint(X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(_folder.Path, "data", "tunnel-certificate.pfx"), null));
 
-    public static async Task<EdgeHarness> StartAsync(Dictionary<string, object>? settings = null)
+    /// <summary>The edge's process, for what only the system shows of it (memory).</summary>
+    public int EdgeProcessId => _edge?.Id ?? throw new InvalidOperationException("The edge is not running.");
+
+    /// <param name="settings">Keys of the edge's configuration file, over the harness's.</param>
+    /// <param name="environment">Variables for the edge's process, beside its service URL.</param>
+    public static async Task<EdgeHarness> StartAsync(Dictionary<string, object>? settings = null, Dictionary<string, string>? environment = null)
     {
-        var harness = new EdgeHarness(settings ?? []);
+        var harness = new EdgeHarness(settings ?? [], environment ?? []);
         await harness.StartEdgeAsync();
         return harness;
     }
@@ -76,11 +83,13 @@ public sealed class EdgeHarness : IAsyncDisposable
 
     public async Task StartEdgeAsync()
     {
-        _edge = ManagedProcess.Start(new ProcessSpec(NativeEdge ?? "dotnet", NativeEdge is null ? [BuildLayout.ProjectOutput("Spokes.TunnelEdge"), "--config", ConfigFile] : ["--config", ConfigFile])
+        var spec = new ProcessSpec(NativeEdge ?? "dotnet", NativeEdge is null ? [BuildLayout.ProjectOutput("Spokes.TunnelEdge"), "--config", ConfigFile] : ["--config", ConfigFile])
         {
             Environment = { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{HealthPort}" },
             WorkingDirectory = _folder.Path,
-        }, "tunnel-edge-test", _log.Enqueue);
+        };
+        foreach (var (name, value) in _environment) spec.Environment[name] = value;
+        _edge = ManagedProcess.Start(spec, "tunnel-edge-test", _log.Enqueue);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         for (var attempt = 0; attempt < 300; attempt++)
         {

@@ -121,6 +121,15 @@ public sealed class RulesTests
         Assert.Equal(1, new EdgeOptions { TunOptions = { MaxPoolSize = 1 } }.TunOptions.InitialPoolSize);
     }
 
+    [Theory]
+    [InlineData(40L << 20, 0L, true)]
+    [InlineData(QuietMemoryTrim.BurstBytes, QuietMemoryTrim.QuietBytes - 1, true)]
+    [InlineData(QuietMemoryTrim.BurstBytes - 1, 0L, false)]
+    [InlineData(40L << 20, QuietMemoryTrim.QuietBytes, false)]
+    [InlineData(0L, 0L, false)]
+    public void Memory_is_handed_back_once_a_burst_has_gone_quiet_and_never_under_traffic(long sinceTrim, long thisInterval, bool trims) =>
+        Assert.Equal(trims, QuietMemoryTrim.ShouldTrim(sinceTrim, thisInterval));
+
     [Fact]
     public async Task The_clients_log_never_blocks_its_caller_and_a_stalled_reader_loses_only_the_oldest_lines()
     {
