@@ -115,6 +115,22 @@ public sealed class OperatorAndLimitsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_pinned_to_another_certificate_refuses_the_edge_and_its_registration_stays_unused()
+    {
+        var registration = await _edge.Admin.CreateRegistrationAsync(new CreateRegistrationRequest { Description = "pinned" }, _edge.AdminHeaders);
+        // The edge's pin with its first byte changed.
+        var otherPin = (_edge.Pin.StartsWith("00", StringComparison.Ordinal) ? "01" : "00") + _edge.Pin[2..];
+        var refused = await _edge.TunnelAsync("pinned", "configure", "--hostname", $"127.0.0.1:{_edge.TunnelPort}",
+            "--registration", registration.Token, "--pin", otherPin);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("Could not reach the edge", refused.Error);
+        Assert.False(File.Exists(_edge.ClientConfig("pinned")));
+
+        (await _edge.TunnelAsync("pinned", "configure", "--hostname", $"127.0.0.1:{_edge.TunnelPort}",
+            "--registration", registration.Token, "--pin", _edge.Pin)).AssertSuccess();
+    }
+
+    [Fact]
     public async Task A_tunnel_carries_at_most_its_connection_cap_and_other_visitors_are_turned_away()
     {
         var port = "";
@@ -132,15 +148,16 @@ public sealed class OperatorAndLimitsTests : IAsyncLifetime
             Assert.Equal(1, await socket.ReceiveAsync(new byte[1]));
             open.Add(socket);
         }
-        using (var third = new Socket(SocketType.Stream, ProtocolType.Tcp))
+        for (var refused = 0; refused < 2; refused++)
         {
-            await third.ConnectAsync(IPAddress.Loopback, int.Parse(port));
+            using var over = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await over.ConnectAsync(IPAddress.Loopback, int.Parse(port));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             int read;
             try
             {
-                await third.SendAsync(new byte[] { 7 });
-                read = await third.ReceiveAsync(new byte[1], timeout.Token);
+                await over.SendAsync(new byte[] { 7 });
+                read = await over.ReceiveAsync(new byte[1], timeout.Token);
             }
             catch (SocketException)
             {
@@ -148,6 +165,10 @@ public sealed class OperatorAndLimitsTests : IAsyncLifetime
             }
             Assert.Equal(0, read);
         }
+        // The operator hears of it, once a minute rather than once per visitor.
+        const string warning = "carries its cap of 2 visitor connections";
+        for (var attempt = 0; attempt < 50 && !_edge.Log.Contains(warning); attempt++) await Task.Delay(100);
+        Assert.Single(_edge.Log.Split('\n'), line => line.Contains(warning));
         open[0].Dispose();
         await Task.Delay(300);
         using var fourth = new Socket(SocketType.Stream, ProtocolType.Tcp);

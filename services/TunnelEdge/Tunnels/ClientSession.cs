@@ -11,7 +11,7 @@ namespace Spokes.TunnelEdge.Tunnels;
 /// </summary>
 public sealed class ClientSession(long tunnelId, string hostname, IPEndPoint remote, SslStream control, IReadOnlyList<string> domains,
     IReadOnlySet<int> ports, EdgeOptions options, TrafficMeter meter, ILogger logger)
-    : TunnelSession(tunnelId, hostname, remote, domains, ports, options.TunOptions.IdlePoolSize, options, meter)
+    : TunnelSession(tunnelId, hostname, remote, domains, ports, options.TunOptions.IdlePoolSize, options, meter, logger)
 {
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan SilenceLimit = TimeSpan.FromSeconds(60);
@@ -56,7 +56,7 @@ public sealed class ClientSession(long tunnelId, string hostname, IPEndPoint rem
                     case Pong:
                         break;
                     default:
-                        logger.LogWarning("Tunnel {TunnelId} sent an unexpected {Message} on its control connection.", TunnelId, message.GetType().Name);
+                        Logger.LogWarning("Tunnel {TunnelId} sent an unexpected {Message} on its control connection.", TunnelId, message.GetType().Name);
                         return;
                 }
             }

@@ -19,15 +19,13 @@ public sealed class LocalTunnelSession : TunnelSession
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
 
     private readonly Socket _listener;
-    private readonly ILogger _logger;
     // Every connection the client has open here; true once a visitor took it.
     private readonly ConcurrentDictionary<DataConnection, bool> _connections = new();
 
     public LocalTunnelSession(long tunnelId, string hostname, IPEndPoint remote, Socket listener, EdgeOptions options, TrafficMeter meter, ILogger logger)
-        : base(tunnelId, hostname, remote, [hostname], new HashSet<int>(), options.TunOptions.MaxPoolSize, options, meter)
+        : base(tunnelId, hostname, remote, [hostname], new HashSet<int>(), options.TunOptions.MaxPoolSize, options, meter, logger)
     {
         _listener = listener;
-        _logger = logger;
         Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
     }
 
@@ -78,7 +76,7 @@ public sealed class LocalTunnelSession : TunnelSession
             var address = ((IPEndPoint)socket.RemoteEndPoint!).Address;
             if (!Unmapped(address).Equals(Unmapped(Remote.Address)))
             {
-                _logger.LogWarning("Tunnel {TunnelId}: {Address} connected to its localtunnel port; only {Client} may.", TunnelId, address, Remote.Address);
+                Logger.LogWarning("Tunnel {TunnelId}: {Address} connected to its localtunnel port; only {Client} may.", TunnelId, address, Remote.Address);
                 socket.Dispose();
                 continue;
             }

@@ -21,12 +21,13 @@ public abstract class TunnelSession : IAsyncDisposable
     private readonly TimeSpan _dataConnectionTimeout;
     private readonly TrafficMeter _meter;
     private int _connections;
+    private long _refusalReported;
     private int _disposed;
     private long _uptimeMark = Stopwatch.GetTimestamp();
 
     /// <param name="idlePoolSize">Pooled connections that are never closed for going unused.</param>
     protected TunnelSession(long tunnelId, string hostname, IPEndPoint remote, IReadOnlyList<string> domains, IReadOnlySet<int> ports,
-        int idlePoolSize, EdgeOptions options, TrafficMeter meter)
+        int idlePoolSize, EdgeOptions options, TrafficMeter meter, ILogger logger)
     {
         TunnelId = tunnelId;
         Hostname = hostname;
@@ -38,6 +39,7 @@ public abstract class TunnelSession : IAsyncDisposable
         _poolIdleTimeout = options.TunOptions.PoolIdleTimeout;
         _dataConnectionTimeout = options.Limits.DataConnectionTimeout;
         _meter = meter;
+        Logger = logger;
         _idle = Channel.CreateBounded<Parked>(new BoundedChannelOptions(options.TunOptions.MaxPoolSize) { FullMode = BoundedChannelFullMode.Wait });
         var httpCounter = meter.Counter(tunnelId, TrafficMeter.HttpService);
         Http = new HttpMessageInvoker(new SocketsHttpHandler
@@ -56,6 +58,8 @@ public abstract class TunnelSession : IAsyncDisposable
     }
 
     public long TunnelId { get; }
+
+    protected ILogger Logger { get; }
 
     public string Hostname { get; }
 
@@ -127,13 +131,19 @@ public abstract class TunnelSession : IAsyncDisposable
         if (IsEnded || !_idle.Writer.TryWrite(new Parked(connection, Stopwatch.GetTimestamp()))) await connection.DisposeAsync();
     }
 
-    /// <summary>Counts a visitor against the tunnel's connection cap; false when the tunnel is full.</summary>
+    /// <summary>Counts a visitor against the tunnel's connection cap; false when the tunnel is full (told to the operator once a minute).</summary>
     public bool TryAdmitVisitor()
     {
         if (Interlocked.Increment(ref _connections) <= _maxConnections) return true;
         Interlocked.Decrement(ref _connections);
+        var now = Stopwatch.GetTimestamp();
+        var reported = Interlocked.Read(ref _refusalReported);
+        if ((reported == 0 || Stopwatch.GetElapsedTime(reported, now) >= RefusalReportInterval) && Interlocked.CompareExchange(ref _refusalReported, now, reported) == reported)
+            Logger.LogWarning("Tunnel {TunnelId} carries its cap of {Max} visitor connections (tunOptions.maxConnections): more visitors are refused.", TunnelId, _maxConnections);
         return false;
     }
+
+    private static readonly TimeSpan RefusalReportInterval = TimeSpan.FromMinutes(1);
 
     public void VisitorLeft() => Interlocked.Decrement(ref _connections);
 
