@@ -22,6 +22,48 @@ public static class LoadGenerator
         return new LoadResult(scenario, latencies.Count, failures, elapsed, Percentile(latencies, 0.50), Percentile(latencies, 0.99));
     }
 
+    /// <summary>Open-loop load, as vegeta's <c>-rate</c>: requests start on schedule whatever the earlier ones take.</summary>
+    public static async Task<LoadResult> RunAtRateAsync(string scenario, int perSecond, TimeSpan duration, Func<HttpClient, Task<bool>> request)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan });
+        // Warm-up at a tenth of the rate: JIT and the first connections, outside the measurement.
+        await SendAtRateAsync(http, perSecond / 10, TimeSpan.FromSeconds(1), request);
+        var clock = Stopwatch.StartNew();
+        var results = await SendAtRateAsync(http, perSecond, duration, request);
+        var elapsed = clock.Elapsed;
+        var latencies = results.Select(r => r.Milliseconds).Order().ToList();
+        return new LoadResult(scenario, results.Length, results.Count(r => !r.Ok), elapsed, Percentile(latencies, 0.50), Percentile(latencies, 0.99));
+    }
+
+    private static async Task<(double Milliseconds, bool Ok)[]> SendAtRateAsync(HttpClient http, int perSecond, TimeSpan duration, Func<HttpClient, Task<bool>> request)
+    {
+        var total = (int)(perSecond * duration.TotalSeconds);
+        var sent = new List<Task<(double Milliseconds, bool Ok)>>(total);
+        var clock = Stopwatch.StartNew();
+        while (sent.Count < total)
+        {
+            var due = Math.Min(total, (int)(clock.Elapsed.TotalSeconds * perSecond) + 1);
+            while (sent.Count < due) sent.Add(TimeAsync(http, request));
+            await Task.Delay(1);
+        }
+        return await Task.WhenAll(sent);
+    }
+
+    private static async Task<(double Milliseconds, bool Ok)> TimeAsync(HttpClient http, Func<HttpClient, Task<bool>> request)
+    {
+        var started = Stopwatch.GetTimestamp();
+        bool ok;
+        try
+        {
+            ok = await request(http);
+        }
+        catch (HttpRequestException)
+        {
+            ok = false;
+        }
+        return (Stopwatch.GetElapsedTime(started).TotalMilliseconds, ok);
+    }
+
     private static async Task<(List<double> Latencies, int Failures)> RunWorkersAsync(HttpClient http, int concurrency, TimeSpan duration,
         Func<HttpClient, Task<bool>> request)
     {

@@ -21,23 +21,32 @@ namespace Spokes.Benchmarks;
 /// process, on loopback: (a) one bulk TCP stream through an allocated port against the same stream sent to
 /// the sink directly (rathole's iperf3 test); (b) HTTP requests/s through the edge by Host against the app
 /// directly, same closed-loop generator (rathole's vegeta test, 48 workers); (c) the edge's resident memory
-/// with 100 idle tunnels (each with its pool of data connections). Each for the edge as the AppHost runs it
-/// (the JIT) and as its image ships it (published ahead-of-time), where this machine can publish that.
+/// at 1000 requests/s (rathole's memory test), and with 100 idle tunnels (each with its pool of data
+/// connections). Each for the edge as the AppHost runs it (the JIT) and as its image ships it (published
+/// ahead-of-time), where this machine can publish that; then (d) the floor those memory figures stand on here:
+/// a relay of nothing but sockets and SslStream (tests/RelayFloor), ahead-of-time, with as many connections.
 /// </summary>
 public static class TunnelBenchmark
 {
     private static readonly TimeSpan StreamDuration = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan HttpDuration = TimeSpan.FromSeconds(5);
     private const int HttpWorkers = 48;
+    private const int LoadRate = 1000;
+    private static readonly TimeSpan LoadDuration = TimeSpan.FromSeconds(30);
     private const int IdleTunnels = 100;
     private const string Domain = "bench.test";
     /// <summary>How long the edge sits idle before its memory is read: three of its quiet-memory checks.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(15);
+    /// <summary>The floor relay collects every 5 s: one collection after its last connection.</summary>
+    private static readonly TimeSpan FloorSettle = TimeSpan.FromSeconds(6);
 
     /// <summary>How the edge runs: its build under <c>dotnet</c>, or its ahead-of-time program.</summary>
     private sealed record EdgeBuild(string Name, string? NativeProgram);
 
-    /// <summary>Traffic, then memory, per build; <paramref name="memoryOnly"/> skips the traffic (`tunnel memory`).</summary>
+    /// <summary>An edge's memory with no tunnel and with the idle tunnels, which held <paramref name="Connections"/> TLS connections.</summary>
+    private sealed record IdleMemory(Memory Empty, Memory Loaded, int Connections);
+
+    /// <summary>Traffic, then memory (under load, then idle), per build; <paramref name="memoryOnly"/> skips the traffic (`tunnel memory`).</summary>
     public static async Task RunAsync(bool memoryOnly)
     {
         using var data = new TemporaryFolder("spokes-bench-tunnel");
@@ -46,12 +55,16 @@ public static class TunnelBenchmark
         if (await Children.PublishAotAsync("services/TunnelEdge", "Spokes.TunnelEdge") is { } program) builds.Add(new("ahead-of-time, as its image ships", program));
         await using var sink = TcpSink.Start();
         if (!memoryOnly) await MeasureRelayReferenceAsync(sink);
+        IdleMemory? aot = null;
         foreach (var build in builds)
         {
             Console.WriteLine($"Edge {build.Name}:");
             if (!memoryOnly) await MeasureTrafficAsync(data.Path, build, sink);
-            await MeasureIdleMemoryAsync(data.Path, build);
+            await MeasureMemoryUnderLoadAsync(data.Path, build, sink);
+            var idle = await MeasureIdleMemoryAsync(data.Path, build);
+            if (build.NativeProgram is not null) aot = idle;
         }
+        if (aot is not null) await MeasureFloorAsync(aot);
     }
 
     private static async Task MeasureTrafficAsync(string folder, EdgeBuild build, TcpSink sink)
@@ -86,7 +99,7 @@ public static class TunnelBenchmark
     }
 
     /// <summary>The edge's memory with no tunnel, then with 100 idle tunnels (clients in this process), each once it sat idle for <see cref="Settle"/>.</summary>
-    private static async Task MeasureIdleMemoryAsync(string folder, EdgeBuild build)
+    private static async Task<IdleMemory> MeasureIdleMemoryAsync(string folder, EdgeBuild build)
     {
         var idleEdge = await StartEdgeAsync(folder, "idle", build);
         try
@@ -113,11 +126,106 @@ public static class TunnelBenchmark
                               $"{(loaded.Resident - empty.Resident) / 1024.0 / IdleTunnels:F0} KB resident per tunnel");
             await stop.CancelAsync();
             await Task.WhenAll(agents);
+            return new IdleMemory(empty, loaded, connections);
         }
         finally
         {
             await idleEdge.Process.StopAsync(TimeSpan.FromSeconds(10));
         }
+    }
+
+    /// <summary>
+    /// rathole's memory test on a fresh edge: HTTP at a fixed 1000 requests/s through a tunnel's TCP port for
+    /// 30 s (vegeta <c>-rate 1000 -duration 30s</c>), the edge's resident memory read every second; the peak.
+    /// Open-loop load opens a connection whenever all are busy, so the most visitor connections at once are
+    /// shown too: each takes a data connection, that is one TLS handshake between client and edge.
+    /// </summary>
+    private static async Task MeasureMemoryUnderLoadAsync(string folder, EdgeBuild build, TcpSink sink)
+    {
+        await using var app = await SmallPage.StartAsync();
+        var edge = await StartEdgeAsync(folder, "load", build);
+        try
+        {
+            var (_, httpPort) = await PrepareClientAsync(edge, folder, sink.Port, app.Port);
+            var client = Children.Start("Spokes.TunnelClient", "spokes-tunnel", ["start", "--config", Path.Combine(folder, "client.json")], [], "bench");
+            try
+            {
+                await WaitForPortAsync(httpPort, open: true);
+                var load = LoadGenerator.RunAtRateAsync("at rate", LoadRate, LoadDuration, http => GetAsync(http, $"http://127.0.0.1:{httpPort}/", null));
+                var peak = Memory.Of(edge.Process.Id);
+                var connections = 0;
+                while (!load.IsCompleted)
+                {
+                    await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(1)));
+                    if (Memory.Of(edge.Process.Id) is var now && now.Resident > peak.Resident) peak = now;
+                    connections = Math.Max(connections, SocketTable.EstablishedTo(httpPort));
+                }
+                Console.WriteLine($"  {LoadRate} req/s through a TCP port for {LoadDuration.TotalSeconds:F0} s on a fresh edge: {Describe(await load)}, " +
+                                  $"at most {connections} visitor connections");
+                Console.WriteLine($"    memory, peak: {peak} (rathole's published ≈ 8 MB, frp's ≈ 66 MB, measured alike)");
+            }
+            finally
+            {
+                await client.StopAsync(TimeSpan.FromSeconds(5));
+            }
+        }
+        finally
+        {
+            await edge.Process.StopAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>
+    /// The floor under the edge's memory figures on this machine: tests/RelayFloor, published ahead-of-time like
+    /// the edge, holding as many plaintext and as many TLS connections as the edge's idle tunnels did.
+    /// </summary>
+    private static async Task MeasureFloorAsync(IdleMemory edge)
+    {
+        if (await Children.PublishAotAsync("tests/RelayFloor", "Spokes.RelayFloor") is not { } program) return;
+        Console.WriteLine("Floor: a relay of nothing but sockets and SslStream (no ASP.NET, store or admin API), ahead-of-time, collected every 5 s:");
+        Memory? tlsEmpty = null, tlsLoaded = null;
+        foreach (var tls in new[] { false, true })
+        {
+            var port = ResourceRunner.FreePort();
+            var floor = Children.StartNative(program, tls ? [port.ToString(), "--tls"] : [port.ToString()], [], "bench");
+            var connections = new List<Stream>();
+            try
+            {
+                await WaitForPortAsync(port, open: true);
+                await Task.Delay(FloorSettle);
+                var empty = Memory.Of(floor.Id);
+                for (var i = 0; i < edge.Connections; i++) connections.Add(await ConnectToFloorAsync(port, tls));
+                await Task.Delay(FloorSettle);
+                var loaded = Memory.Of(floor.Id);
+                Console.WriteLine($"  {(tls ? "TLS 1.3" : "plaintext")}: {empty} with no connection; {loaded} with {edge.Connections} connections");
+                if (tls) (tlsEmpty, tlsLoaded) = (empty, loaded);
+            }
+            finally
+            {
+                foreach (var connection in connections) await connection.DisposeAsync();
+                await floor.StopAsync(TimeSpan.FromSeconds(5));
+            }
+        }
+        Console.WriteLine($"  The ahead-of-time edge holds {edge.Empty.Resident / (double)tlsEmpty!.Resident:F1}× the TLS floor with no tunnel " +
+                          $"and {edge.Loaded.Resident / (double)tlsLoaded!.Resident:F1}× with its {edge.Connections} connections");
+    }
+
+    /// <summary>A connection to the floor relay that has echoed one byte (after the TLS handshake, with <paramref name="tls"/>).</summary>
+    private static async Task<Stream> ConnectToFloorAsync(int port, bool tls)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        if (tls)
+        {
+            // The floor's certificate is made at its start; only its cost is measured, not its identity.
+            var secure = new System.Net.Security.SslStream(stream, false, (_, _, _, _) => true);
+            await secure.AuthenticateAsClientAsync("relay-floor");
+            stream = secure;
+        }
+        await stream.WriteAsync(new byte[] { 42 });
+        await stream.ReadExactlyAsync(new byte[1]);
+        return stream;
     }
 
     /// <summary>
