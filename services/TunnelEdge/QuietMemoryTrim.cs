@@ -4,8 +4,8 @@ namespace Spokes.TunnelEdge;
 /// Gives memory back to the system once the edge goes quiet after a burst (startup, tunnels connecting, a wave
 /// of visitors). The GC sizes its youngest generation for the burst, and an edge that then only holds idle
 /// sockets allocates too little to collect again: without this, that memory stays resident for good (at
-/// startup, 10 of the ahead-of-time edge's 23 MB of private memory). One compacting collection, only when quiet, returns it;
-/// under steady traffic the GC is left alone.
+/// startup, 10 of the ahead-of-time edge's 23 MB of private memory). One compacting collection, only when
+/// quiet, returns it; under steady traffic the GC is left alone.
 /// </summary>
 public sealed class QuietMemoryTrim(ILogger<QuietMemoryTrim> logger) : BackgroundService
 {

@@ -13,6 +13,8 @@ namespace Spokes.TunnelEdge.Tunnels;
 /// </summary>
 public abstract class TunnelSession : IAsyncDisposable
 {
+    private static readonly TimeSpan RefusalReportInterval = TimeSpan.FromMinutes(1);
+
     private readonly Channel<Parked> _idle;
     private readonly CancellationTokenSource _ended = new();
     private readonly int _maxConnections;
@@ -142,8 +144,6 @@ public abstract class TunnelSession : IAsyncDisposable
             Logger.LogWarning("Tunnel {TunnelId} carries its cap of {Max} visitor connections (tunOptions.maxConnections): more visitors are refused.", TunnelId, _maxConnections);
         return false;
     }
-
-    private static readonly TimeSpan RefusalReportInterval = TimeSpan.FromMinutes(1);
 
     public void VisitorLeft() => Interlocked.Decrement(ref _connections);
 
