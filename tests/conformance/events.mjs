@@ -115,10 +115,14 @@ test("a second stoat.js client sees the first one's messages, typing, channels, 
     hangUp(alice);
     await wentOffline;
 
-    // Revoking the session ends its socket with Logout. stoat.js would reconnect at once (its first retry waits
-    // 0 s) with the revoked token, racing the hang-up below and leaving a heartbeat timer behind.
-    bob.options.autoReconnect = false;
-    const loggedOut = next(bob.events, "event", (e) => e.type === "Logout");
+    // Revoking the session ends its socket with Logout, then the server closes it. Bob hangs up within the
+    // Logout message itself: had the server's close come first, stoat.js would leave its heartbeat interval
+    // running (its onclose drops the socket before disconnect() can clear the timer) and Node would never exit.
+    const loggedOut = next(bob.events, "event", (e) => {
+      if (e.type !== "Logout") return false;
+      hangUp(bob);
+      return true;
+    });
     await bob.api.post("/auth/session/logout");
     await loggedOut;
   } finally {
