@@ -67,10 +67,10 @@ public static class EventsBenchmark
             var spokes = await FanoutAsync("Spokes Events: Message to 1 000 sockets", publisher, channelId, await ConnectAsync(eventsUrl, FanoutSockets, awaitReady: true));
             var ceiling = await FanoutAsync("bare Kestrel WebSocket broadcast", publisher, BareBroadcast.Topic, await ConnectAsync($"ws://127.0.0.1:{barePort}/", FanoutSockets, awaitReady: false));
 
-            var before = ResidentBytes(events.Id);
+            var before = ProcessMemory.Of(events.Id).Resident;
             var idle = await ConnectAsync(eventsUrl, IdleSockets, awaitReady: true, keep: false);
             await Task.Delay(TimeSpan.FromSeconds(5));
-            var after = ResidentBytes(events.Id);
+            var after = ProcessMemory.Of(events.Id).Resident;
             await CloseAllAsync(idle);
 
             Console.WriteLine($"{Environment.ProcessorCount} cores; {Bursts} bursts of {MessagesPerBurst} events (~{MessageEvent(channelId, 0).Length} bytes each), all sockets in this process");
@@ -246,12 +246,6 @@ public static class EventsBenchmark
             }
             socket.Dispose();
         }));
-    }
-
-    private static long ResidentBytes(int processId)
-    {
-        var status = File.ReadAllLines($"/proc/{processId}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(status.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 
     private static async Task<(string Token, string ChannelId)> SignUpWithChannelAsync(string apiUrl)

@@ -44,7 +44,7 @@ public static class TunnelBenchmark
     private sealed record EdgeBuild(string Name, string? NativeProgram);
 
     /// <summary>An edge's memory with no tunnel and with the idle tunnels, which held <paramref name="Connections"/> TLS connections.</summary>
-    private sealed record IdleMemory(Memory Empty, Memory Loaded, int Connections);
+    private sealed record IdleMemory(ProcessMemory Empty, ProcessMemory Loaded, int Connections);
 
     /// <summary>Traffic, then memory (under load, then idle), per build; <paramref name="memoryOnly"/> skips the traffic (`tunnel memory`).</summary>
     public static async Task RunAsync(bool memoryOnly)
@@ -105,7 +105,7 @@ public static class TunnelBenchmark
         try
         {
             await Task.Delay(Settle);
-            var empty = Memory.Of(idleEdge.Process.Id);
+            var empty = ProcessMemory.Of(idleEdge.Process.Id);
             using var stop = new CancellationTokenSource();
             var online = 0;
             var agents = new List<Task>();
@@ -119,7 +119,7 @@ public static class TunnelBenchmark
             var clock = Stopwatch.StartNew();
             while (Volatile.Read(ref online) < IdleTunnels && clock.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
             await Task.Delay(Settle);
-            var loaded = Memory.Of(idleEdge.Process.Id);
+            var loaded = ProcessMemory.Of(idleEdge.Process.Id);
             var connections = SocketTable.EstablishedTo(idleEdge.TunnelPort);
             Console.WriteLine($"  Memory with no tunnel: {empty} (rathole's published ≈ 8 MB resident, frp's ≈ 60 MB)");
             Console.WriteLine($"  Memory with {online} idle tunnels ({connections} TLS connections: a control and the idle pool each): {loaded}, " +
@@ -152,12 +152,12 @@ public static class TunnelBenchmark
             {
                 await WaitForPortAsync(httpPort, open: true);
                 var load = LoadGenerator.RunAtRateAsync("at rate", LoadRate, LoadDuration, http => GetAsync(http, $"http://127.0.0.1:{httpPort}/", null));
-                var peak = Memory.Of(edge.Process.Id);
+                var peak = ProcessMemory.Of(edge.Process.Id);
                 var connections = 0;
                 while (!load.IsCompleted)
                 {
                     await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(1)));
-                    if (Memory.Of(edge.Process.Id) is var now && now.Resident > peak.Resident) peak = now;
+                    if (ProcessMemory.Of(edge.Process.Id) is var now && now.Resident > peak.Resident) peak = now;
                     connections = Math.Max(connections, SocketTable.EstablishedTo(httpPort));
                 }
                 Console.WriteLine($"  {LoadRate} req/s through a TCP port for {LoadDuration.TotalSeconds:F0} s on a fresh edge: {Describe(await load)}, " +
@@ -183,7 +183,7 @@ public static class TunnelBenchmark
     {
         if (await Children.PublishAotAsync("tests/RelayFloor", "Spokes.RelayFloor") is not { } program) return;
         Console.WriteLine("Floor: a relay of nothing but sockets and SslStream (no ASP.NET, store or admin API), ahead-of-time, collected every 5 s:");
-        Memory? tlsEmpty = null, tlsLoaded = null;
+        ProcessMemory? tlsEmpty = null, tlsLoaded = null;
         foreach (var tls in new[] { false, true })
         {
             var port = ResourceRunner.FreePort();
@@ -193,10 +193,10 @@ public static class TunnelBenchmark
             {
                 await WaitForPortAsync(port, open: true);
                 await Task.Delay(FloorSettle);
-                var empty = Memory.Of(floor.Id);
+                var empty = ProcessMemory.Of(floor.Id);
                 for (var i = 0; i < edge.Connections; i++) connections.Add(await ConnectToFloorAsync(port, tls));
                 await Task.Delay(FloorSettle);
-                var loaded = Memory.Of(floor.Id);
+                var loaded = ProcessMemory.Of(floor.Id);
                 Console.WriteLine($"  {(tls ? "TLS 1.3" : "plaintext")}: {empty} with no connection; {loaded} with {edge.Connections} connections");
                 if (tls) (tlsEmpty, tlsLoaded) = (empty, loaded);
             }
@@ -367,26 +367,7 @@ public static class TunnelBenchmark
         return response.IsSuccessStatusCode;
     }
 
-    /// <summary>
-    /// A process's resident memory (/proc/PID/status) and its parts: private (heap, native allocations, and
-    /// the JIT's code, which .NET maps as shared memory) and mapped files (the runtime's and the assemblies'
-    /// code, shared with every .NET process on the machine).
-    /// </summary>
-    private sealed record Memory(long Resident, long Private, long Files)
-    {
-        public static Memory Of(int pid)
-        {
-            var fields = File.ReadLines($"/proc/{pid}/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
-                .ToDictionary(p => p[0], p => long.TryParse(p[1].Trim().Split(' ')[0], out var kb) ? kb * 1024 : 0);
-            return new Memory(fields["VmRSS"], fields["RssAnon"] + fields["RssShmem"], fields["RssFile"]);
-        }
-
-        public override string ToString() => $"{Mb(Resident)} resident = {Mb(Private)} private + {Mb(Files)} mapped files";
-    }
-
     private static string Gbits(double bytesPerSecond) => $"{bytesPerSecond * 8 / 1e9:F2} Gbit/s";
-
-    private static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:F1} MB";
 
     /// <summary>Receives and discards; a measurement is one connection's bytes over the time from its first to its last byte.</summary>
     private sealed class TcpSink : IAsyncDisposable

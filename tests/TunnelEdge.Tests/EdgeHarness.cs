@@ -66,6 +66,10 @@ public sealed class EdgeHarness : IAsyncDisposable
     /// <summary>The SHA-256 pin of the edge's self-signed tunnel certificate.</summary>
     public string Pin => EdgeCertificates.Fingerprint(X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(_folder.Path, "data", "tunnel-certificate.pfx"), null));
 
+    /// <summary>Returns once the edge has logged <paramref name="text"/>.</summary>
+    public Task WaitForLogAsync(string text, TimeSpan timeout) =>
+        OutputLines.WaitForAsync(_log, _edge ?? throw new InvalidOperationException("The edge is not running."), "The edge", text, timeout);
+
     /// <summary>The edge's process, for what only the system shows of it (memory).</summary>
     public int EdgeProcessId => _edge?.Id ?? throw new InvalidOperationException("The edge is not running.");
 
@@ -195,19 +199,27 @@ public sealed class TunnelClientProcess(ManagedProcess process, ConcurrentQueue<
 
     public string Output => string.Join('\n', lines);
 
-    public async Task WaitForLineAsync(string text, TimeSpan timeout, int occurrences = 1)
+    public Task WaitForLineAsync(string text, TimeSpan timeout, int occurrences = 1) =>
+        OutputLines.WaitForAsync(lines, Process, "The client", text, timeout, occurrences);
+
+    public Task StopAsync(TimeSpan grace) => Process.StopAsync(grace);
+}
+
+/// <summary>What a test process printed, line by line.</summary>
+public static class OutputLines
+{
+    /// <summary>Returns once <paramref name="text"/> was printed <paramref name="occurrences"/> times; throws when the process exits or time runs out first.</summary>
+    public static async Task WaitForAsync(ConcurrentQueue<string> lines, ManagedProcess process, string who, string text, TimeSpan timeout, int occurrences = 1)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
             if (lines.Count(l => l.Contains(text, StringComparison.Ordinal)) >= occurrences) return;
-            if (Process.HasExited) break;
+            if (process.HasExited) break;
             await Task.Delay(50);
         }
-        throw new TimeoutException($"The client did not print '{text}' ({occurrences}×):\n{Output}");
+        throw new TimeoutException($"{who} did not print '{text}' ({occurrences}×):\n{string.Join('\n', lines)}");
     }
-
-    public Task StopAsync(TimeSpan grace) => Process.StopAsync(grace);
 }
 
 /// <summary>Local services behind the tunnel: an HTTP app and a TCP echo server, on free loopback ports.</summary>

@@ -167,7 +167,7 @@ public sealed class OperatorAndLimitsTests : IAsyncLifetime
         }
         // The operator hears of it, once a minute rather than once per visitor.
         const string warning = "carries its cap of 2 visitor connections";
-        for (var attempt = 0; attempt < 50 && !_edge.Log.Contains(warning); attempt++) await Task.Delay(100);
+        await _edge.WaitForLogAsync(warning, TimeSpan.FromSeconds(5));
         Assert.Single(_edge.Log.Split('\n'), line => line.Contains(warning));
         open[0].Dispose();
         await Task.Delay(300);

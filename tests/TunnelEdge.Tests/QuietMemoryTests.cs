@@ -1,3 +1,5 @@
+using Spokes.TestSupport;
+
 namespace Spokes.TunnelEdge.Tests;
 
 /// <summary>
@@ -14,17 +16,11 @@ public sealed class QuietMemoryTests
         {
             ["Logging__LogLevel__Spokes.TunnelEdge.QuietMemoryTrim"] = "Debug",
         });
-        var started = PrivateKilobytes(edge.EdgeProcessId);
+        var started = ProcessMemory.Of(edge.EdgeProcessId).Anonymous;
 
-        for (var waited = TimeSpan.Zero; !edge.Log.Contains("Quiet after") && waited < QuietMemoryTrim.Interval * 4; waited += TimeSpan.FromMilliseconds(200))
-            await Task.Delay(200);
-
+        await edge.WaitForLogAsync("Quiet after", QuietMemoryTrim.Interval * 4);
         Assert.Contains("Quiet after", edge.Log);
-        var quiet = PrivateKilobytes(edge.EdgeProcessId);
-        Assert.True(quiet < started, $"The edge held {started} KB of private memory once started and {quiet} KB once quiet.");
+        var quiet = ProcessMemory.Of(edge.EdgeProcessId).Anonymous;
+        Assert.True(quiet < started, $"The edge held {started} bytes of anonymous memory once started and {quiet} bytes once quiet.");
     }
-
-    /// <summary>Resident memory that is the process's own (anonymous pages), from /proc.</summary>
-    private static long PrivateKilobytes(int pid) =>
-        long.Parse(File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("RssAnon:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 }
