@@ -6,8 +6,9 @@ namespace Spokes.AppHost.Hosting.Publishing;
 /// <summary>
 /// Writes Kubernetes YAML for the cluster profile: a Deployment and a Service per service (probes on
 /// <c>/health</c> and <c>/alive</c>; a StatefulSet where a service keeps files, host networking where it
-/// serves a port range), a StatefulSet with volumes per stateful server (MongoDB as a three-member replica set), an Ingress for the Gateway, and a kustomization whose secretGenerator builds
-/// the <c>spokes-secrets</c> Secret from the operator's own <c>secrets.env</c>: no secret value is written.
+/// serves a port range), a StatefulSet with volumes per stateful server (MongoDB as a three-member replica
+/// set), an Ingress for the Gateway, and a kustomization whose secretGenerator builds the
+/// <c>spokes-secrets</c> Secret from the operator's own <c>secrets.env</c>: no secret value is written.
 /// </summary>
 public static class KubernetesPublisher
 {
