@@ -1,87 +1,100 @@
-using Spokes.AppHost.Hosting;
+using Spokes.AppHost.Suite;
 
 var builder = DistributedApplication.CreateBuilder(args);
+// Options, profile and data folder come first: they decide what each resource below is.
+var suite = SpokesSuite.Create(builder, args);
 
-// Infrastructure: containers where a Docker/Podman engine answers (and in every publish); in the local
-// profile, redis-server and rabbitmq-server as child processes, SQLite files and a file folder.
-var mongo = builder.AddMongoDB("mongo");
-var redis = builder.AddRedis("redis");
-var rabbitmq = builder.AddRabbitMQ("rabbitmq");
-var s3 = builder.AddS3("s3");
-var livekit = builder.AddLiveKit("livekit"); // null: voice off
-builder.AddTelemetryDashboard("aspire-dashboard");
-
-var vapidPublicKey = builder.AddVapidKeys("vapid");
+// Infrastructure: containers in the containers profile (and in every publish); in the local profile redis-server
+// and rabbitmq-server as programs on this machine, and a SQLite file and a file folder, all under the data folder.
+var mongo = suite.AddChatDatabase("mongo");
+var redis = suite.AddRedis("redis");
+var rabbitmq = suite.AddRabbitMQ("rabbitmq");
+var s3 = suite.AddFileStorage("s3");
+var livekit = suite.AddLiveKit("livekit"); // null: voice off
+var vapidPublicKey = suite.AddVapidKeys("vapid");
 // The tunnels' public domain (DNS: a wildcard record to the edge); *.localhost names resolve to this machine.
-var tunnelDomain = builder.AddParameter("tunnel-domain", secret: false, () => "tunnels.localhost");
+var tunnelDomain = suite.AddSetting("tunnel-domain", "tunnels.localhost");
 
 // Services
-var api = builder.AddProject("api", "services/Api/Spokes.Api.csproj")
-    .WithGrpcEndpoint()
-    .WithReference(mongo)
-    .WithReference(redis)
-    .WithReference(rabbitmq)
-    .WithReference(livekit)
-    .WithEnvironment("Api__PublicUrl", builder.PublicUrl)
+var api = builder.AddProject<Projects.Spokes_Api>("api")
+    .WithServiceDefaults(suite)
+    .WithGrpcEndpoint(suite)
+    .WithReference(mongo).WaitFor(mongo)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(rabbitmq).WaitFor(rabbitmq)
+    .WithEnvironment("Api__PublicUrl", suite.PublicUrl)
     .WithEnvironment("Api__VapidPublicKey", vapidPublicKey);
 
-var events = builder.AddProject("events", "services/Events/Spokes.Events.csproj")
-    .WithReference(redis)
-    .WithReference(api);
+var events = builder.AddProject<Projects.Spokes_Events>("events")
+    .WithServiceDefaults(suite)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(api).WaitFor(api);
 
-var autumn = builder.AddProject("autumn", "services/Autumn/Spokes.Autumn.csproj")
-    .WithReference(s3);
+var autumn = builder.AddProject<Projects.Spokes_Autumn>("autumn")
+    .WithServiceDefaults(suite)
+    .WithReference(s3).WaitFor(s3);
 
-var january = builder.AddProject("january", "services/January/Spokes.January.csproj")
-    .WithReference(redis);
+var january = builder.AddProject<Projects.Spokes_January>("january")
+    .WithServiceDefaults(suite)
+    .WithReference(redis).WaitFor(redis);
 
-var gifbox = builder.AddProject("gifbox", "services/Gifbox/Spokes.Gifbox.csproj");
+var gifbox = builder.AddProject<Projects.Spokes_Gifbox>("gifbox")
+    .WithServiceDefaults(suite);
 
-builder.AddProject("crond", "services/Crond/Spokes.Crond.csproj")
-    .WithReference(rabbitmq);
+builder.AddProject<Projects.Spokes_Crond>("crond")
+    .WithServiceDefaults(suite)
+    .WithReference(rabbitmq).WaitFor(rabbitmq);
 
-builder.AddProject("pushd", "services/Pushd/Spokes.Pushd.csproj")
-    .WithReference(rabbitmq);
+builder.AddProject<Projects.Spokes_Pushd>("pushd")
+    .WithServiceDefaults(suite)
+    .WithReference(rabbitmq).WaitFor(rabbitmq);
 
-var voiceIngress = builder.AddProject("voice-ingress", "services/VoiceIngress/Spokes.VoiceIngress.csproj")
-    .WithReference(redis)
-    .WithReference(livekit);
+var voiceIngress = builder.AddProject<Projects.Spokes_VoiceIngress>("voice-ingress")
+    .WithServiceDefaults(suite)
+    .WithReference(redis).WaitFor(redis);
 
 // The tunnel edge publishes servers behind NAT under its own domain, on listeners of its own: visitors'
 // HTTP by Host, `spokes-tunnel` clients (TLS), and the admin API for the `spokes` command line.
-builder.AddProject("tunnel-edge", "services/TunnelEdge/Spokes.TunnelEdge.csproj")
-    .WithTcpEndpoint("public", targetPort: 8090)
-    .WithTcpEndpoint("tunnel", targetPort: 8443)
-    .WithTcpEndpoint("admin", targetPort: 7101)
+var tunnelEdge = builder.AddProject<Projects.Spokes_TunnelEdge>("tunnel-edge")
+    .WithServiceDefaults(suite)
+    .WithTcpEndpoint(suite, "public", targetPort: 8090)
+    .WithTcpEndpoint(suite, "tunnel", targetPort: 8443)
+    .WithTcpEndpoint(suite, "admin", targetPort: 7101)
     .WithEnvironment("TunnelEdge__Domain", tunnelDomain)
-    .WithEnvironment("TunnelEdge__DataPath", builder.IsPublishing ? "/var/lib/spokes" : Path.Combine(builder.DataFolder, "tunnel-edge"))
-    .WithEnvironment("TunnelEdge__Listen__Http", ListenAddress("public"))
-    .WithEnvironment("TunnelEdge__Listen__Tunnel", ListenAddress("tunnel"))
-    // Deployed on the node's network (below), the admin API stays on its loopback: `kubectl port-forward` reaches it.
-    .WithEnvironment("TunnelEdge__Listen__Admin", builder.IsPublishing ? "127.0.0.1:{tunnel-edge.bindings.admin.targetPort}" : ListenAddress("admin"))
-    .WithEnvironment("TunnelEdge__Listen__TcpAddress", builder.IsPublishing ? "0.0.0.0" : "127.0.0.1")
+    .WithEnvironment("TunnelEdge__DataPath", suite.IsPublishing ? "/var/lib/spokes" : suite.ResourceFolder("tunnel-edge"))
+    .WithEnvironment("TunnelEdge__Listen__TcpAddress", suite.IsPublishing ? "0.0.0.0" : "127.0.0.1")
     // Deployed: tokens, tunnels and counters survive a restart, and tunnels' TCP ports are the node's own.
-    .WithVolume("data", "/var/lib/spokes")
+    .WithPersistentFolder("data", "/var/lib/spokes")
     .WithHostPortRange("22000-22999/tcp");
+tunnelEdge
+    .WithEnvironment("TunnelEdge__Listen__Http", tunnelEdge.ListenAddress(suite, "public"))
+    .WithEnvironment("TunnelEdge__Listen__Tunnel", tunnelEdge.ListenAddress(suite, "tunnel"))
+    // Deployed on the node's network, the admin API stays on its loopback: `kubectl port-forward` reaches it.
+    .WithEnvironment("TunnelEdge__Listen__Admin", suite.IsPublishing
+        ? ReferenceExpression.Create($"127.0.0.1:{tunnelEdge.GetEndpoint("admin").Property(EndpointProperty.TargetPort)}")
+        : tunnelEdge.ListenAddress(suite, "admin"));
 
 // Edge: the one public entry point.
-builder.AddProject("gateway", "services/Gateway/Spokes.Gateway.csproj")
-    .WithExternalHttpEndpoint(builder.Options.Port)
-    .WithReference(api)
-    .WithReference(events)
-    .WithReference(autumn)
-    .WithReference(january)
-    .WithReference(gifbox)
-    .WithReference(voiceIngress)
-    .WithHttpReference(livekit)
-    .WithEnvironment("Gateway__PublicUrl", builder.PublicUrl);
+var gateway = builder.AddProject<Projects.Spokes_Gateway>("gateway")
+    .WithServiceDefaults(suite, port: suite.Options.Port)
+    .WithExternalHttpEndpoints()
+    .WithReference(api).WaitFor(api)
+    .WithReference(events).WaitFor(events)
+    .WithReference(autumn).WaitFor(autumn)
+    .WithReference(january).WaitFor(january)
+    .WithReference(gifbox).WaitFor(gifbox)
+    .WithReference(voiceIngress).WaitFor(voiceIngress)
+    .WithEnvironment("Gateway__PublicUrl", suite.PublicUrl);
 
-return builder.Build().Run();
+// Voice, when there is a LiveKit server: its keys for the Api and Voice-Ingress, its address for the Gateway.
+if (livekit is not null)
+{
+    api.WithReference(livekit.Server).WaitFor(livekit.Server);
+    voiceIngress.WithReference(livekit.Server).WaitFor(livekit.Server);
+    gateway.WithEnvironment("services__livekit__http__0", livekit.HttpUrl).WaitFor(livekit.Server);
+}
 
-// Run here, a listener binds loopback on its allocated port; deployed, every interface of the container.
-string ListenAddress(string endpoint) => builder.IsPublishing
-    ? $"*:{{tunnel-edge.bindings.{endpoint}.targetPort}}"
-    : $"127.0.0.1:{{tunnel-edge.bindings.{endpoint}.port}}";
+builder.Build().Run();
 
 // Internal on purpose: test projects load the AppHost beside a service, whose Program is public.
 internal partial class Program;

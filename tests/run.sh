@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Spokes: installs the servers the tests start (redis-server, rabbitmq-server,
-# OpenStack Swift, memcached) when missing, builds, runs the .NET tests and then the conformance tests
+# OpenStack Swift, memcached) and the browser they drive (Chromium) when missing, builds, runs the .NET tests and then the conformance tests
 # (Stoat's client library against the running suite), checks that no test left a process behind, and
 # ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
@@ -12,6 +12,8 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v swift-proxy-server >/dev/null || missing+=(swift swift-proxy swift-account swift-container swift-object)
 command -v memcached >/dev/null || missing+=(memcached)
 command -v npm >/dev/null || missing+=(npm)
+# The Aspire dashboard is tested in a real browser: Playwright drives Debian's Chromium.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 # The tunnel edge is published ahead-of-time (native code), which links with clang against zlib.
 command -v clang >/dev/null || missing+=(clang)
 compgen -G '/usr/lib/*/libz.so' >/dev/null || compgen -G '/usr/lib/libz.so' >/dev/null || missing+=(zlib1g-dev)
@@ -92,7 +94,7 @@ fi
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 port=$(free_port); dashboard_port=$(free_port)
 # Webhooks are off by default, as in Stoat; the conformance tests use them.
-Api__WebhooksEnabled=true dotnet artifacts/bin/Spokes.AppHost/debug/Spokes.AppHost.dll --profile local --data "$run_dir/suite" \
+SPOKES_APPHOST_DATA="$run_dir/suite" Api__WebhooksEnabled=true dotnet artifacts/bin/AppHost/debug/Spokes.AppHost.dll --profile local --data "$run_dir/suite" \
   --port "$port" --dashboard-port "$dashboard_port" > "$run_dir/suite.log" 2>&1 &
 apphost=$!
 suite_up=0
@@ -129,16 +131,24 @@ kill -KILL "$apphost" 2>/dev/null
 wait "$apphost" 2>/dev/null
 
 # A process of a test is marked in its environment or works inside the run folder (servers such as
-# redis-server overwrite their environment with their process title).
-leftovers=0
-for proc in /proc/[0-9]*; do
-  if { tr '\0' '\n' < "$proc/environ"; } 2>/dev/null | grep -qE "^SPOKES_APPHOST_DATA=($run_dir|apphost-test)" \
-     || [[ "$(readlink "$proc/cwd" 2>/dev/null)" == "$run_dir"/* ]]; then
-    echo "Left behind by a test: ${proc#/proc/} $({ tr '\0' ' ' < "$proc/cmdline"; } 2>/dev/null)"
-    leftovers=$((leftovers + 1))
-  fi
+# redis-server overwrite their environment with their process title). Zombies have ended already.
+left_behind() {
+  for proc in /proc/[0-9]*; do
+    [ "$(sed 's/.*) //' "$proc/stat" 2>/dev/null | cut -c1)" = Z ] && continue
+    if { tr '\0' '\n' < "$proc/environ"; } 2>/dev/null | grep -qE "^SPOKES_APPHOST_DATA=($run_dir|apphost-test)" \
+       || [[ "$(readlink "$proc/cwd" 2>/dev/null)" == "$run_dir"/* ]]; then
+      echo "${proc#/proc/} $({ tr '\0' ' ' < "$proc/cmdline"; } 2>/dev/null)"
+    fi
+  done
+}
+# DCP finishes stopping what it ran a moment after an AppHost exits: give it up to 30 s.
+for _ in $(seq 1 30); do
+  [ -z "$(left_behind)" ] && break
+  sleep 1
 done
-if [ "$leftovers" -gt 0 ]; then
+leftovers=$(left_behind)
+if [ -n "$leftovers" ]; then
+  echo "$leftovers" | sed 's/^/Left behind by a test: /'
   failed=$((failed + 1))
 fi
 

@@ -75,12 +75,12 @@ public sealed class OutboxDurabilityTests : IAsyncLifetime
         for (var i = 0; i < 5; i++) sent.Add(await SendAsync(i));
         await WaitForDeliveriesAsync(sent, TimeSpan.FromSeconds(30));
 
-        await _rabbitmq.Server.StopAsync();
+        await _rabbitmq.StopAsync();
         // Sending does not wait for the broker: every message is stored and answered while it is away.
         for (var i = 5; i < 25; i++) sent.Add(await SendAsync(i));
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.DoesNotContain(sent.Skip(5), _delivered.ContainsKey);
-        await _rabbitmq.Server.StartAgainAsync();
+        await _rabbitmq.StartAgainAsync();
 
         await WaitForDeliveriesAsync(sent, TimeSpan.FromSeconds(120));
         // Give any duplicate time to arrive before counting.

@@ -1,31 +1,35 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Spokes.AppHost.Hosting;
+using Spokes.TestSupport;
 
 namespace Spokes.AppHost.Tests;
 
 /// <summary>
-/// The real AppHost, started as a user starts it (its built program, with command-line options), its
-/// output kept for assertions. Disposing kills it and anything it left on its data folder.
+/// The real AppHost, started as a user starts it (its built program, with command-line options), its output kept
+/// for assertions. Disposing stops it and waits for everything it started to be gone.
 /// </summary>
 public sealed class AppHostProcess : IAsyncDisposable
 {
     private readonly ManagedProcess _process;
     private readonly ConcurrentQueue<string> _output = new();
-    private readonly string? _dataFolder;
 
-    private AppHostProcess(IReadOnlyList<string> arguments, string workingDirectory)
+    private AppHostProcess(IReadOnlyList<string> arguments, string workingDirectory, string owner)
     {
-        var index = arguments.ToList().IndexOf("--data");
-        _dataFolder = index >= 0 ? arguments[index + 1] : null;
+        Owner = owner;
         _process = ManagedProcess.Start(
-            new ProcessSpec("dotnet", [BuildLayout.ProjectOutput("Spokes.AppHost"), .. arguments]) { WorkingDirectory = workingDirectory },
-            owner: "apphost-test",
+            new ProcessSpec("dotnet", [BuildLayout.ProjectOutput("AppHost", "Spokes.AppHost"), .. arguments]) { WorkingDirectory = workingDirectory },
+            owner,
             _output.Enqueue);
     }
 
-    public static AppHostProcess Start(IReadOnlyList<string> arguments, string? workingDirectory = null) =>
-        new(arguments, workingDirectory ?? Environment.CurrentDirectory);
+    /// <summary>
+    /// Starts the AppHost; <paramref name="owner"/> (the data folder, where there is one) marks it and, through the
+    /// environment that DCP passes on, every process it starts.
+    /// </summary>
+    public static AppHostProcess Start(IReadOnlyList<string> arguments, string? workingDirectory = null, string? owner = null) =>
+        new(arguments, workingDirectory ?? Environment.CurrentDirectory, owner ?? workingDirectory ?? "apphost-test");
+
+    public string Owner { get; }
 
     public int Id => _process.Id;
 
@@ -45,7 +49,7 @@ public sealed class AppHostProcess : IAsyncDisposable
 
     public Task<int> WaitForExitAsync(TimeSpan timeout) => _process.Exited.WaitAsync(timeout);
 
-    /// <summary>SIGTERM to the AppHost alone (its children live in process groups of their own).</summary>
+    /// <summary>SIGTERM to the AppHost, as a service manager (or Ctrl+C in a terminal) stops it.</summary>
     public void Terminate() => ManagedProcess.SignalGroup(Id, 15);
 
     /// <summary>SIGKILL to the AppHost alone: what a crash or an OOM kill does.</summary>
@@ -53,35 +57,7 @@ public sealed class AppHostProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _process.StopAsync(TimeSpan.FromSeconds(20));
-        if (_dataFolder is not null) PidFiles.StopLeftovers(_dataFolder);
-    }
-
-    /// <summary>
-    /// Every live process of <paramref name="dataFolder"/>: marked with it in its environment (services), or
-    /// working inside it (servers, whose environment may be overwritten by their process title).
-    /// </summary>
-    public static IReadOnlyList<string> ProcessesOf(string dataFolder)
-    {
-        var found = new List<string>();
-        foreach (var dir in Directory.GetDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try
-            {
-                var environment = File.ReadAllText(Path.Combine(dir, "environ")).Split('\0');
-                var workingDirectory = new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget ?? "";
-                if (environment.Contains($"{ManagedProcess.OwnerVariable}={dataFolder}")
-                    || workingDirectory.StartsWith(dataFolder + "/", StringComparison.Ordinal))
-                {
-                    found.Add($"{pid}: {File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ')}");
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Gone meanwhile, or not ours to read.
-            }
-        }
-        return found;
+        await _process.StopAsync(TimeSpan.FromSeconds(30));
+        await SuiteProcesses.WaitUntilGoneAsync(Owner, TimeSpan.FromSeconds(30));
     }
 }

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Spokes.AppHost.Hosting;
+using Spokes.AppHost.Suite;
 using Spokes.TestSupport;
 
 namespace Spokes.AppHost.Tests;

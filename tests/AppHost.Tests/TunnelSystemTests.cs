@@ -4,7 +4,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using Spokes.AppHost.Hosting;
+using Aspire.Hosting.Testing;
 using Spokes.TestSupport;
 
 namespace Spokes.AppHost.Tests;
@@ -20,46 +20,40 @@ public partial class SystemTests
     public async Task The_tunnel_edge_publishes_the_gateway_by_hostname()
     {
         using var data = new TemporaryFolder("spokes-system");
-        var suite = await StartAsync(data.Path);
-        await using (suite.AppHost)
+        await using var suite = await TestSuite.StartAsync(data.Path);
+        var (publicPort, tunnelPort, adminPort) = (suite.App.GetEndpoint("tunnel-edge", "public").Port,
+            suite.App.GetEndpoint("tunnel-edge", "tunnel").Port, suite.App.GetEndpoint("tunnel-edge", "admin").Port);
+        var edgeData = Path.Combine(data.Path, "tunnel-edge");
+        var adminKey = File.ReadAllText(Path.Combine(edgeData, "admin.key")).Trim();
+        using var certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(edgeData, "tunnel-certificate.pfx"), null);
+        var pin = Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData()));
+
+        var registration = await RunToolAsync("spokes", "registration", "create", "--description", "system test", "--url", $"http://127.0.0.1:{adminPort}", "--key", adminKey);
+        var token = registration.Split('\n').First(l => l.StartsWith("| 1 ")).Split('|')[2].Trim();
+        var clientConfig = Path.Combine(data.Path, "client.json");
+        await RunToolAsync("spokes-tunnel", "configure", "--hostname", $"127.0.0.1:{tunnelPort}", "--registration", token, "--tunnel-hostname", "stoat",
+            "--pin", pin, "--config", clientConfig);
+        var gatewayPort = suite.Gateway.BaseAddress!.Port;
+        await RunToolAsync("spokes-tunnel", "tunnel", "http", "add", "--domain", "stoat.tunnels.localhost", "--http", gatewayPort.ToString(), "--config", clientConfig);
+
+        var lines = new ConcurrentQueue<string>();
+        var client = ManagedProcess.Start(new ProcessSpec("dotnet", [ToolPath("spokes-tunnel"), "start", "--config", clientConfig]), data.Path, lines.Enqueue);
+        try
         {
-            var resources = await GetJsonAsync($"http://127.0.0.1:{suite.DashboardPort}/api/resources");
-            var edge = resources.EnumerateArray().Single(r => r.GetProperty("snapshot").GetProperty("name").GetString() == "tunnel-edge");
-            // Declared in AppHost/Program.cs as http (health), public, tunnel, admin.
-            var ports = edge.GetProperty("snapshot").GetProperty("endpoints").EnumerateArray().Select(e => new Uri(e.GetString()!).Port).ToList();
-            var (publicPort, tunnelPort, adminPort) = (ports[1], ports[2], ports[3]);
-            var edgeData = Path.Combine(data.Path, "tunnel-edge");
-            var adminKey = File.ReadAllText(Path.Combine(edgeData, "admin.key")).Trim();
-            using var certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(edgeData, "tunnel-certificate.pfx"), null);
-            var pin = Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData()));
+            var clock = Stopwatch.StartNew();
+            while (!lines.Any(l => l.Contains(" online (")) && clock.Elapsed < TimeSpan.FromSeconds(30) && !client.HasExited) await Task.Delay(100);
+            Assert.True(lines.Any(l => l.Contains(" online (")), string.Join('\n', lines));
 
-            var registration = await RunToolAsync("spokes", "registration", "create", "--description", "system test", "--url", $"http://127.0.0.1:{adminPort}", "--key", adminKey);
-            var token = registration.Split('\n').First(l => l.StartsWith("| 1 ")).Split('|')[2].Trim();
-            var clientConfig = Path.Combine(data.Path, "client.json");
-            await RunToolAsync("spokes-tunnel", "configure", "--hostname", $"127.0.0.1:{tunnelPort}", "--registration", token, "--tunnel-hostname", "stoat",
-                "--pin", pin, "--config", clientConfig);
-            await RunToolAsync("spokes-tunnel", "tunnel", "http", "add", "--domain", "stoat.tunnels.localhost", "--http", suite.Port.ToString(), "--config", clientConfig);
-
-            var lines = new ConcurrentQueue<string>();
-            var client = ManagedProcess.Start(new ProcessSpec("dotnet", [ToolPath("spokes-tunnel"), "start", "--config", clientConfig]), "apphost-test", lines.Enqueue);
-            try
-            {
-                var clock = Stopwatch.StartNew();
-                while (!lines.Any(l => l.Contains(" online (")) && clock.Elapsed < TimeSpan.FromSeconds(30) && !client.HasExited) await Task.Delay(100);
-                Assert.True(lines.Any(l => l.Contains(" online (")), string.Join('\n', lines));
-
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{publicPort}/.well-known/stoat");
-                request.Headers.Host = "stoat.tunnels.localhost";
-                using var response = await Http.SendAsync(request);
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                var discovery = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-                Assert.Equal($"http://localhost:{suite.Port}/api", discovery.GetProperty("api").GetString());
-            }
-            finally
-            {
-                await client.StopAsync(TimeSpan.FromSeconds(5));
-            }
-            await StopAndAssertNothingLeftAsync(suite, data.Path);
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{publicPort}/.well-known/stoat");
+            request.Headers.Host = "stoat.tunnels.localhost";
+            using var response = await suite.Gateway.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var discovery = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal($"http://localhost:{gatewayPort}/api", discovery.GetProperty("api").GetString());
+        }
+        finally
+        {
+            await client.StopAsync(TimeSpan.FromSeconds(5));
         }
     }
 

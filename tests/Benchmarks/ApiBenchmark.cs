@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Spokes.AppHost.Hosting;
 using Spokes.TestSupport;
 
 namespace Spokes.Benchmarks;
@@ -17,16 +16,16 @@ public static class ApiBenchmark
     private const int Concurrency = 16;
     private const string Password = "correct horse battery staple";
 
-    public static async Task RunAsync(TimeSpan duration)
+    public static Task RunAsync(TimeSpan duration) => Children.WithServersAsync((redis, rabbitmq) => RunAsync(duration, redis, rabbitmq));
+
+    private static async Task RunAsync(TimeSpan duration, RedisServer redis, RabbitMqServer rabbitmq)
     {
-        await using var redis = await LocalServer.StartAsync(b => b.AddRedis("redis"));
-        await using var rabbitmq = await LocalServer.StartAsync(b => b.AddRabbitMQ("rabbitmq"));
         using var data = new TemporaryFolder("spokes-bench");
 
         var apiDatabase = Path.Combine(data.Path, "spokes.db");
-        var barePort = ResourceRunner.FreePort();
+        var barePort = Ports.Free();
         var bare = Children.Start("Spokes.Benchmarks", ["serve-bare", barePort.ToString(), Path.Combine(data.Path, "bare.db"), apiDatabase], [], data.Path);
-        var apiPort = ResourceRunner.FreePort();
+        var apiPort = Ports.Free();
         var api = Children.Start("Spokes.Api", [], new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{apiPort}",

@@ -1,4 +1,4 @@
-using Spokes.AppHost.Hosting;
+using Spokes.TestSupport;
 
 namespace Spokes.Benchmarks;
 
@@ -17,6 +17,27 @@ public static class Children
         var dll = Path.Combine(folder, assemblyName + ".dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build the solution first (dotnet build).");
         return Start(new ProcessSpec("dotnet", [dll, .. arguments]) { Environment = environment, WorkingDirectory = folder }, owner);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="benchmark"/> beside a real Redis and RabbitMQ, set up as the local profile sets them up,
+    /// and stops them after it.
+    /// </summary>
+    public static async Task WithServersAsync(Func<RedisServer, RabbitMqServer, Task> benchmark)
+    {
+        var redis = new RedisServer();
+        var rabbitmq = new RabbitMqServer();
+        try
+        {
+            await redis.InitializeAsync();
+            await rabbitmq.InitializeAsync();
+            await benchmark(redis, rabbitmq);
+        }
+        finally
+        {
+            await rabbitmq.DisposeAsync();
+            await redis.DisposeAsync();
+        }
     }
 
     /// <summary>Starts a native program (a service published ahead-of-time).</summary>

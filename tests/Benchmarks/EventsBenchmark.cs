@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Spokes.AppHost.Hosting;
 using Spokes.TestSupport;
 using StackExchange.Redis;
 
@@ -25,12 +24,12 @@ public static class EventsBenchmark
     private const string Password = "correct horse battery staple";
     private static readonly byte[] Marker = "bench:"u8.ToArray();
 
-    public static async Task RunAsync()
+    public static Task RunAsync() => Children.WithServersAsync(RunAsync);
+
+    private static async Task RunAsync(RedisServer redis, RabbitMqServer rabbitmq)
     {
-        await using var redis = await LocalServer.StartAsync(b => b.AddRedis("redis"));
-        await using var rabbitmq = await LocalServer.StartAsync(b => b.AddRabbitMQ("rabbitmq"));
         using var data = new TemporaryFolder("spokes-bench-events");
-        var (apiPort, grpcPort, eventsPort, barePort) = (ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort());
+        var (apiPort, grpcPort, eventsPort, barePort) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
 
         var api = Children.Start("Spokes.Api", [], new Dictionary<string, string>
         {

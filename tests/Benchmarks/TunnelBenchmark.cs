@@ -8,7 +8,6 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Spokes.AppHost.Hosting;
 using Spokes.Contracts.Tunnels;
 using Spokes.Contracts.Tunnels.V1;
 using Spokes.TestSupport;
@@ -186,7 +185,7 @@ public static class TunnelBenchmark
         ProcessMemory? tlsEmpty = null, tlsLoaded = null;
         foreach (var tls in new[] { false, true })
         {
-            var port = ResourceRunner.FreePort();
+            var port = Ports.Free();
             var floor = Children.StartNative(program, tls ? [port.ToString(), "--tls"] : [port.ToString()], [], "bench");
             var connections = new List<Stream>();
             try
@@ -240,7 +239,7 @@ public static class TunnelBenchmark
             Console.WriteLine("TCP reference: socat is not installed, no one-hop relay figure.");
             return;
         }
-        var port = ResourceRunner.FreePort();
+        var port = Ports.Free();
         var socat = ManagedProcess.Start(new ProcessSpec(socatPath, ["-b131072", $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", $"TCP:127.0.0.1:{sink.Port}"]),
             "bench", _ => { });
         try
@@ -290,10 +289,10 @@ public static class TunnelBenchmark
 
     private static async Task<Edge> StartEdgeAsync(string folder, string name, EdgeBuild build)
     {
-        var (health, http, tunnel, admin) = (ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort());
+        var (health, http, tunnel, admin) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
         name = $"{name}-{(build.NativeProgram is null ? "jit" : "aot")}";
         var dataPath = Path.Combine(folder, name);
-        var rangeBegin = ResourceRunner.FreePort();
+        var rangeBegin = Ports.Free();
         var config = Path.Combine(folder, name + ".json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {
@@ -451,7 +450,7 @@ public static class TunnelBenchmark
 
         public static async Task<SmallPage> StartAsync()
         {
-            var port = ResourceRunner.FreePort();
+            var port = Ports.Free();
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");

@@ -1,66 +1,81 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Spokes.AppHost.Hosting;
 using Spokes.TestSupport;
 using StackExchange.Redis;
 
 namespace Spokes.Events.Tests;
 
 /// <summary>
-/// The real processes, as the AppHost runs them: Redis, RabbitMQ, the Api (SQLite) and two Events nodes on
-/// one Redis, each on its own port.
+/// The real processes, with the settings the AppHost gives them: Redis, RabbitMQ, the Api (SQLite) and two
+/// Events nodes on one Redis, each on its own port.
 /// </summary>
 public sealed class EventsCluster : IAsyncLifetime
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private LocalServer _server = null!;
-    private Resource _api = null!;
-    private Resource _nodeA = null!;
+    private readonly TemporaryFolder _folder = new("spokes-events");
+    private readonly RabbitMqServer _rabbitmq = new();
+    private readonly int _apiHttpPort = Ports.Free();
+    private readonly int _apiGrpcPort = Ports.Free();
+    private readonly int _nodeAPort = Ports.Free();
+    private readonly int _nodeBPort = Ports.Free();
+    private readonly LocalProgram _api;
+    private readonly LocalProgram _nodeA;
 
-    public Resource Redis { get; private set; } = null!;
+    public EventsCluster()
+    {
+        // The Api as WithGrpcEndpoint sets it up: both endpoints named in Kestrel's settings, gRPC on a port of its own.
+        _api = LocalProgram.Service("api", "Spokes.Api", _apiHttpPort, new()
+        {
+            ["ConnectionStrings__mongo"] = $"Data Source={Path.Combine(_folder.Path, "spokes.db")}",
+            ["ConnectionStrings__redis"] = Redis.ConnectionString,
+            ["ConnectionStrings__rabbitmq"] = _rabbitmq.ConnectionString,
+            ["Kestrel__Endpoints__http__Url"] = $"http://127.0.0.1:{_apiHttpPort}",
+            ["Kestrel__Endpoints__http__Protocols"] = "Http1AndHttp2",
+            ["Kestrel__Endpoints__grpc__Url"] = $"http://127.0.0.1:{_apiGrpcPort}",
+            ["Kestrel__Endpoints__grpc__Protocols"] = "Http2",
+            ["Api__PublicUrl"] = "http://127.0.0.1",
+            ["Api__VapidPublicKey"] = "BExampleVapidKey",
+            ["Api__RateLimit__Enabled"] = "false",
+        }, _folder.Path);
+        // Small enough that a client which stops reading overflows it quickly.
+        _nodeA = EventsNode("events-a", _nodeAPort, ("Events__SendQueueLimit", "64"));
+        NodeB = EventsNode("events-b", _nodeBPort);
+    }
 
-    public Resource NodeB => _server.Resource;
+    public RedisServer Redis { get; } = new();
 
-    public LocalServer Server => _server;
+    public LocalProgram NodeB { get; }
 
-    public string ApiUrl => $"http://127.0.0.1:{_api.GetEndpoint("http").Port}";
+    public string ApiUrl => $"http://127.0.0.1:{_apiHttpPort}";
 
-    public string NodeAUrl => $"ws://127.0.0.1:{_nodeA.GetEndpoint("http").Port}";
+    public string NodeAUrl => $"ws://127.0.0.1:{_nodeAPort}";
 
-    public string NodeBUrl => $"ws://127.0.0.1:{NodeB.GetEndpoint("http").Port}";
+    public string NodeBUrl => $"ws://127.0.0.1:{_nodeBPort}";
+
+    /// <summary>An Events node with what the AppHost's references to Redis and the Api give it, on a port of its own.</summary>
+    private LocalProgram EventsNode(string name, int port, params (string Key, string Value)[] settings)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ConnectionStrings__redis"] = Redis.ConnectionString,
+            ["services__api__http__0"] = ApiUrl,
+            ["services__api__grpc__0"] = $"http://127.0.0.1:{_apiGrpcPort}",
+        };
+        foreach (var (key, value) in settings) environment[key] = value;
+        return LocalProgram.Service(name, "Spokes.Events", port, environment, _folder.Path);
+    }
 
     public async Task InitializeAsync()
     {
-        _server = await LocalServer.StartAsync(builder =>
-        {
-            var mongo = builder.AddMongoDB("mongo");
-            var redis = builder.AddRedis("redis");
-            var rabbitmq = builder.AddRabbitMQ("rabbitmq");
-            var api = builder.AddProject("api", "services/Api/Spokes.Api.csproj")
-                .WithGrpcEndpoint()
-                .WithReference(mongo)
-                .WithReference(redis)
-                .WithReference(rabbitmq)
-                .WithEnvironment("Api__PublicUrl", "http://127.0.0.1")
-                .WithEnvironment("Api__VapidPublicKey", "BExampleVapidKey")
-                .WithEnvironment("Api__RateLimit__Enabled", "false");
-            var nodeA = builder.AddProject("events-a", "services/Events/Spokes.Events.csproj")
-                .WithReference(redis)
-                .WithReference(api)
-                // Small enough that a client which stops reading overflows it quickly.
-                .WithEnvironment("Events__SendQueueLimit", "64");
-            return builder.AddProject("events-b", "services/Events/Spokes.Events.csproj")
-                .WithReference(redis)
-                .WithReference(api)
-                .WaitFor(nodeA);
-        });
-        Redis = _server.Builder.Resources["redis"];
-        _api = _server.Builder.Resources["api"];
-        _nodeA = _server.Builder.Resources["events-a"];
+        await Redis.InitializeAsync();
+        await _rabbitmq.InitializeAsync();
+        await _api.StartAsync();
+        await _nodeA.StartAsync();
+        await NodeB.StartAsync();
     }
 
-    public async Task<IConnectionMultiplexer> ConnectRedisAsync() =>
-        await ConnectionMultiplexer.ConnectAsync(Expressions.EvaluateLocal("{redis.connectionString}", _server.Builder.Resources));
+    public async Task<IConnectionMultiplexer> ConnectRedisAsync() => await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
 
     /// <summary>A new onboarded user: their id and session token.</summary>
     public async Task<(string UserId, string Token)> SignUpAsync(string name)
@@ -101,7 +116,13 @@ public sealed class EventsCluster : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        await _server.DisposeAsync();
+        // Dependents before their dependencies.
+        await NodeB.DisposeAsync();
+        await _nodeA.DisposeAsync();
+        await _api.DisposeAsync();
+        await _rabbitmq.DisposeAsync();
+        await Redis.DisposeAsync();
+        _folder.Dispose();
     }
 }
 

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
-using Spokes.AppHost.Hosting;
+using Spokes.TestSupport;
 
 namespace Spokes.Gateway.Tests;
 
@@ -29,7 +29,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var backendPort = ResourceRunner.FreePort();
+        var backendPort = Ports.Free();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{backendPort}");
@@ -65,7 +65,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             }
             web.UseSetting("Gateway:PublicUrl", PublicUrl);
         });
-        gateway.UseKestrel(ResourceRunner.FreePort());
+        gateway.UseKestrel(Ports.Free());
         gateway.StartServer();
         Gateway = gateway;
         Client = gateway.CreateClient();

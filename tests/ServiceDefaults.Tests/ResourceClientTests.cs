@@ -16,6 +16,10 @@ internal static class HealthReports
     public static async Task<HealthReport> CheckAsync(IServiceProvider services, string tag) =>
         await services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Tags.Contains(tag));
 
+    /// <summary>Every check: Aspire's client integrations register theirs without tags.</summary>
+    public static async Task<HealthReport> CheckAsync(IServiceProvider services) =>
+        await services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
     public static IHost Build(string resource, string connectionString, Action<HostApplicationBuilder> add)
     {
         var builder = Host.CreateApplicationBuilder();
@@ -26,6 +30,10 @@ internal static class HealthReports
     }
 }
 
+/// <summary>
+/// Aspire's Redis client (<c>AddRedisClient</c>, as the services use it) with the connection string in the form the
+/// AppHost gives, against a real redis-server; its health check is named <c>StackExchange.Redis</c>.
+/// </summary>
 public class RedisClientTests(RedisServer redis) : IClassFixture<RedisServer>
 {
     [Fact]
@@ -36,16 +44,17 @@ public class RedisClientTests(RedisServer redis) : IClassFixture<RedisServer>
         await database.StringSetAsync("spokes:test", "value");
         Assert.Equal("value", (string?)await database.StringGetAsync("spokes:test"));
 
-        var report = await HealthReports.CheckAsync(host.Services, "redis");
+        var report = await HealthReports.CheckAsync(host.Services);
         Assert.Equal(HealthStatus.Healthy, report.Status);
+        Assert.Contains("StackExchange.Redis", report.Entries.Keys);
     }
 
     [Fact]
     public async Task The_check_is_unhealthy_when_nothing_listens()
     {
-        using var host = HealthReports.Build("redis", $"127.0.0.1:{Spokes.AppHost.Hosting.ResourceRunner.FreePort()},connectTimeout=500",
+        using var host = HealthReports.Build("redis", $"127.0.0.1:{Ports.Free()},connectTimeout=500",
             b => b.AddRedisClient("redis"));
-        var report = await HealthReports.CheckAsync(host.Services, "redis");
+        var report = await HealthReports.CheckAsync(host.Services);
         Assert.Equal(HealthStatus.Unhealthy, report.Status);
     }
 
@@ -54,7 +63,7 @@ public class RedisClientTests(RedisServer redis) : IClassFixture<RedisServer>
     {
         var wrong = redis.ConnectionString[..redis.ConnectionString.IndexOf("password=", StringComparison.Ordinal)] + "password=wrong,connectTimeout=1000";
         using var host = HealthReports.Build("redis", wrong, b => b.AddRedisClient("redis"));
-        var report = await HealthReports.CheckAsync(host.Services, "redis");
+        var report = await HealthReports.CheckAsync(host.Services);
         Assert.Equal(HealthStatus.Unhealthy, report.Status);
     }
 }
@@ -162,7 +171,7 @@ public class MongoClientTests
     [Fact]
     public async Task The_check_is_unhealthy_when_nothing_listens()
     {
-        var port = Spokes.AppHost.Hosting.ResourceRunner.FreePort();
+        var port = Ports.Free();
         using var host = HealthReports.Build("mongo", $"mongodb://127.0.0.1:{port}/spokes?serverSelectionTimeoutMS=500&connectTimeoutMS=500",
             b => b.AddMongoClient("mongo"));
         var report = await HealthReports.CheckAsync(host.Services, "mongo");

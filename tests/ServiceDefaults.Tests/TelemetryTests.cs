@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Spokes.AppHost.Hosting;
+using Spokes.TestSupport;
 
 namespace Spokes.ServiceDefaults.Tests;
 
@@ -20,7 +20,7 @@ internal sealed class OtlpCollector : IDisposable
 
     public OtlpCollector()
     {
-        var port = ResourceRunner.FreePort();
+        var port = Ports.Free();
         Url = $"http://127.0.0.1:{port}";
         _listener.Prefixes.Add(Url + "/");
         _listener.Start();

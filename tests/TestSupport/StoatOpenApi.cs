@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Spokes.AppHost.Hosting;
 
 namespace Spokes.TestSupport;
 

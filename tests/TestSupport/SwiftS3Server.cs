@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using Spokes.AppHost.Hosting;
+using System.Net.Sockets;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Spokes.AppHost.Local;
 using Xunit;
 
 namespace Spokes.TestSupport;
@@ -15,81 +17,93 @@ public sealed class SwiftS3Server : IAsyncLifetime
     public const string AccessKey = "test:tester";
     public const string SecretKey = "testing";
 
-    private static readonly (string Kind, string Package)[] Rings = [("account", "swift-account"), ("container", "swift-container"), ("object", "swift-object")];
+    private static readonly string[] Rings = ["account", "container", "object"];
 
-    public LocalServer Server { get; private set; } = null!;
+    private readonly TemporaryFolder _folder = new("spokes-swift");
+    private readonly Dictionary<string, int> _ports = new()
+    {
+        ["memcached"] = Ports.Free(), ["swift-account"] = Ports.Free(), ["swift-container"] = Ports.Free(),
+        ["swift-object"] = Ports.Free(), ["swift-proxy"] = Ports.Free(),
+    };
+    private readonly List<LocalProgram> _started = [];
 
     /// <summary>The S3 connection string, in the form the AppHost gives the <c>s3</c> resource.</summary>
-    public string ConnectionString => $"Endpoint=http://127.0.0.1:{Server.Resource.GetEndpoint("http").Port};AccessKey={AccessKey};SecretKey={SecretKey}";
+    public string ConnectionString => $"Endpoint=http://127.0.0.1:{_ports["swift-proxy"]};AccessKey={AccessKey};SecretKey={SecretKey}";
 
-    public async Task InitializeAsync() => Server = await LocalServer.StartAsync(AddSwift);
+    private string DataFolder => _folder.Path;
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-
-    private static Resource AddSwift(DistributedApplicationBuilder builder)
+    public async Task InitializeAsync()
     {
-        var memcached = new ExecutableResource("memcached", "memcached", "memcached")
+        await StartAsync(new LocalProgram("memcached", DataFolder,
+            () => new ProcessSpec("memcached", ["-l", "127.0.0.1", "-p", _ports["memcached"].ToString(), "-U", "0", "-u", Environment.UserName, "-m", "32"]),
+            cancellationToken => Listening(_ports["memcached"], cancellationToken)));
+        await EnsureRingsAsync();
+        foreach (var kind in Rings)
         {
-            Probe = (self, ct) => Probes.TcpAsync(self.GetEndpoint("tcp").Port, ct),
-        };
-        memcached.Endpoints.Add(new Endpoint("tcp", "tcp", 11211));
-        memcached.Arguments.AddRange(["-l", "127.0.0.1", "-p", "{memcached.bindings.tcp.port}", "-U", "0", "-u", Environment.UserName, "-m", "32"]);
-        builder.AddResource(memcached);
-
-        var storage = Rings.Select(ring =>
-        {
-            var server = new ExecutableResource($"swift-{ring.Kind}", $"swift-{ring.Kind}-server", ring.Package)
-            {
-                Probe = (self, ct) => Probes.TcpAsync(self.GetEndpoint("tcp").Port, ct),
-                Prepare = context => WriteStorageConfigAsync(context, ring.Kind),
-            };
-            server.Endpoints.Add(new Endpoint("tcp", "tcp", 6200));
-            server.Arguments.Add(Path.Combine(builder.DataFolder, "etc", $"{ring.Kind}-server.conf"));
-            return builder.AddResource(server);
-        }).ToList();
-
-        var proxy = new ExecutableResource("swift-proxy", "swift-proxy-server", "swift-proxy")
-        {
-            Probe = (self, ct) => Probes.HttpAsync($"http://127.0.0.1:{self.GetEndpoint("http").Port}/healthcheck", ct),
-            Prepare = WriteProxyConfigAsync,
-        };
-        proxy.Endpoints.Add(new Endpoint("http", "http", 8080));
-        proxy.Arguments.Add(Path.Combine(builder.DataFolder, "etc", "proxy-server.conf"));
-        proxy.WaitFor(memcached);
-        foreach (var server in storage) proxy.WaitFor(server);
-        return builder.AddResource(proxy);
+            var config = Path.Combine(DataFolder, "etc", $"{kind}-server.conf");
+            await File.WriteAllTextAsync(config, StorageConfig(kind));
+            await StartAsync(new LocalProgram($"swift-{kind}", DataFolder,
+                () => new ProcessSpec($"swift-{kind}-server", [config]) { WorkingDirectory = DataFolder },
+                cancellationToken => Listening(_ports[$"swift-{kind}"], cancellationToken)));
+        }
+        var proxyConfig = Path.Combine(DataFolder, "etc", "proxy-server.conf");
+        await File.WriteAllTextAsync(proxyConfig, ProxyConfig());
+        await StartAsync(new LocalProgram("swift-proxy", DataFolder,
+            () => new ProcessSpec("swift-proxy-server", [proxyConfig]) { WorkingDirectory = DataFolder },
+            cancellationToken => ServerProbes.HttpAsync($"http://127.0.0.1:{_ports["swift-proxy"]}/healthcheck", cancellationToken)));
     }
 
-    private static string Common(RunContext context, string resource) => $"""
+    private async Task StartAsync(LocalProgram program)
+    {
+        _started.Add(program);
+        await program.StartAsync();
+    }
+
+    private static async Task<HealthCheckResult> Listening(int port, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync("127.0.0.1", port, cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (SocketException e)
+        {
+            return HealthCheckResult.Unhealthy(e.SocketErrorCode.ToString());
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Last started, first stopped: the proxy before the servers it uses.
+        for (var i = _started.Count - 1; i >= 0; i--) await _started[i].DisposeAsync();
+        _folder.Dispose();
+    }
+
+    private string Common(string resource) => $"""
         [DEFAULT]
         bind_ip = 127.0.0.1
-        bind_port = {context.Resources[resource].GetEndpoint(resource == "swift-proxy" ? "http" : "tcp").Port}
-        swift_dir = {Path.Combine(context.DataFolder, "etc")}
-        devices = {Path.Combine(context.DataFolder, "srv")}
+        bind_port = {_ports[resource]}
+        swift_dir = {Path.Combine(DataFolder, "etc")}
+        devices = {Path.Combine(DataFolder, "srv")}
         mount_check = false
         user = {Environment.UserName}
         workers = 0
         log_level = WARNING
         """;
 
-    private static async Task WriteStorageConfigAsync(RunContext context, string kind)
-    {
-        await EnsureRingsAsync(context);
-        await File.WriteAllTextAsync(Path.Combine(context.DataFolder, "etc", $"{kind}-server.conf"), $"""
-            {Common(context, "swift-" + kind)}
+    private string StorageConfig(string kind) => $"""
+            {Common("swift-" + kind)}
 
             [pipeline:main]
             pipeline = {kind}-server
 
             [app:{kind}-server]
             use = egg:swift#{kind}
-            """);
-    }
+            """;
 
-    private static async Task WriteProxyConfigAsync(RunContext context)
-    {
-        await File.WriteAllTextAsync(Path.Combine(context.DataFolder, "etc", "proxy-server.conf"), $"""
-            {Common(context, "swift-proxy")}
+    private string ProxyConfig() => $"""
+            {Common("swift-proxy")}
 
             [pipeline:main]
             pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server
@@ -108,7 +122,7 @@ public sealed class SwiftS3Server : IAsyncLifetime
 
             [filter:cache]
             use = egg:swift#memcache
-            memcache_servers = 127.0.0.1:{context.Resources["memcached"].GetEndpoint("tcp").Port}
+            memcache_servers = 127.0.0.1:{_ports["memcached"]}
 
             [filter:catch_errors]
             use = egg:swift#catch_errors
@@ -133,33 +147,20 @@ public sealed class SwiftS3Server : IAsyncLifetime
 
             [filter:dlo]
             use = egg:swift#dlo
-            """);
-    }
-
-    private static readonly SemaphoreSlim RingLock = new(1, 1);
+            """;
 
     /// <summary>One device per ring, one replica: the smallest cluster Swift accepts.</summary>
-    private static async Task EnsureRingsAsync(RunContext context)
+    private async Task EnsureRingsAsync()
     {
-        await RingLock.WaitAsync();
-        try
+        var etc = Path.Combine(DataFolder, "etc");
+        Directory.CreateDirectory(etc);
+        Directory.CreateDirectory(Path.Combine(DataFolder, "srv", "d1"));
+        foreach (var kind in Rings)
         {
-            var etc = Path.Combine(context.DataFolder, "etc");
-            Directory.CreateDirectory(etc);
-            Directory.CreateDirectory(Path.Combine(context.DataFolder, "srv", "d1"));
-            foreach (var (kind, _) in Rings)
-            {
-                var builderFile = Path.Combine(etc, $"{kind}.builder");
-                if (File.Exists(Path.Combine(etc, $"{kind}.ring.gz"))) continue;
-                var port = context.Resources["swift-" + kind].GetEndpoint("tcp").Port;
-                await RunAsync("swift-ring-builder", builderFile, "create", "6", "1", "1");
-                await RunAsync("swift-ring-builder", builderFile, "add", $"r1z1-127.0.0.1:{port}/d1", "100");
-                await RunAsync("swift-ring-builder", builderFile, "rebalance");
-            }
-        }
-        finally
-        {
-            RingLock.Release();
+            var builderFile = Path.Combine(etc, $"{kind}.builder");
+            await RunAsync("swift-ring-builder", builderFile, "create", "6", "1", "1");
+            await RunAsync("swift-ring-builder", builderFile, "add", $"r1z1-127.0.0.1:{_ports["swift-" + kind]}/d1", "100");
+            await RunAsync("swift-ring-builder", builderFile, "rebalance");
         }
     }
 

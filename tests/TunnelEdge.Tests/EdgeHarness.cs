@@ -6,7 +6,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Spokes.AppHost.Hosting;
 using Spokes.Contracts.Tunnels.V1;
 using Spokes.TestSupport;
 
@@ -30,8 +29,8 @@ public sealed class EdgeHarness : IAsyncDisposable
     private EdgeHarness(Dictionary<string, object> settings, Dictionary<string, string> environment)
     {
         _environment = environment;
-        var port = ResourceRunner.FreePort();
-        (HttpPort, TunnelPort, AdminPort, HealthPort) = (ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort(), ResourceRunner.FreePort());
+        var port = Ports.Free();
+        (HttpPort, TunnelPort, AdminPort, HealthPort) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
         PortRangeBegin = port;
         var config = new Dictionary<string, object>
         {
@@ -242,7 +241,7 @@ public sealed class LocalServices : IAsyncDisposable
 
     public static async Task<LocalServices> StartAsync()
     {
-        var port = ResourceRunner.FreePort();
+        var port = Ports.Free();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);

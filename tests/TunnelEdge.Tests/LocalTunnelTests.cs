@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
-using Spokes.AppHost.Hosting;
 using Spokes.Contracts.Tunnels.V1;
+using Spokes.TestSupport;
 
 namespace Spokes.TunnelEdge.Tests;
 

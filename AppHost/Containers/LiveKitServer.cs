@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Configuration;
+using Spokes.AppHost.Local;
+using Spokes.AppHost.Kubernetes;
+using Spokes.AppHost.Suite;
+
+namespace Spokes.AppHost.Containers;
+
+/// <summary>
+/// Voice: where the services find LiveKit (a connection string with its API key and secret) and the address the
+/// Gateway proxies <c>/livekit</c> to.
+/// </summary>
+public sealed record LiveKit(IResourceBuilder<IResourceWithConnectionString> Server, ReferenceExpression HttpUrl);
+
+public sealed class LiveKitResource(string name, ParameterResource apiSecret) : ContainerResource(name), IResourceWithConnectionString
+{
+    public const string ApiKey = "spokes";
+    public const int RtcTcpPort = 7881;
+    public const string UdpPorts = "50000-50100";
+
+    public EndpointReference Endpoint => new(this, "http");
+
+    public ParameterResource ApiSecret { get; } = apiSecret;
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"Endpoint={Endpoint.Property(EndpointProperty.Url)};ApiKey={ApiKey};ApiSecret={ApiSecret}");
+}
+
+
+public static class LiveKitServer
+{
+    /// <summary>The LiveKit container: WebRTC advertises its TCP and UDP media ports to clients, so the host publishes them unchanged.</summary>
+    public static LiveKit AddLiveKitContainer(this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> apiSecret)
+    {
+        var livekit = builder.AddResource(new LiveKitResource(name, apiSecret.Resource))
+            .WithImage("livekit/livekit-server", "v1.9")
+            .WithImageRegistry("docker.io")
+            .WithHttpEndpoint(name: "http", targetPort: 7880)
+            .WithEndpoint(name: "rtc-tcp", scheme: "tcp", port: LiveKitResource.RtcTcpPort, targetPort: LiveKitResource.RtcTcpPort, isProxied: false)
+            .WithContainerRuntimeArgs("-p", $"{LiveKitResource.UdpPorts}:{LiveKitResource.UdpPorts}/udp")
+            .WithAnnotation(new HostPortRangeAnnotation($"{LiveKitResource.UdpPorts}/udp"))
+            .WithEnvironment("LIVEKIT_CONFIG", ReferenceExpression.Create(
+                $"port: 7880\nrtc:\n  tcp_port: 7881\n  port_range_start: 50000\n  port_range_end: 50100\nkeys:\n  {LiveKitResource.ApiKey}: {apiSecret.Resource}\n"))
+            .WithHttpHealthCheck("/")
+            .WithIconName("Headphones");
+        return new LiveKit(livekit, ReferenceExpression.Create($"{livekit.Resource.Endpoint.Property(EndpointProperty.Url)}"));
+    }
+
+    /// <summary>
+    /// A LiveKit server the operator runs (local profile): <c>LiveKit__Url</c>, <c>LiveKit__ApiKey</c> and
+    /// <c>LiveKit__ApiSecret</c>; null when none is configured (voice off).
+    /// </summary>
+    public static LiveKit? AddExternalLiveKit(this IDistributedApplicationBuilder builder, string name)
+    {
+        var url = builder.Configuration["LiveKit:Url"];
+        var key = builder.Configuration["LiveKit:ApiKey"];
+        var secret = builder.Configuration["LiveKit:ApiSecret"];
+        if (string.IsNullOrEmpty(url) && string.IsNullOrEmpty(key) && string.IsNullOrEmpty(secret)) return null;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https" or "ws" or "wss")
+            || string.IsNullOrEmpty(key) || string.IsNullOrEmpty(secret))
+        {
+            throw new SetupException("Voice needs all of LiveKit__Url (http(s):// or ws(s)://), LiveKit__ApiKey and LiveKit__ApiSecret.");
+        }
+        var httpUrl = new UriBuilder(address) { Scheme = address.Scheme is "wss" or "https" ? "https" : "http" }.Uri.ToString().TrimEnd('/');
+        builder.Configuration[$"Parameters:{name}-api-secret"] = secret;
+        var apiSecret = builder.AddParameter($"{name}-api-secret", secret: true);
+        var server = builder.AddConnectionString(name, ReferenceExpression.Create($"Endpoint={httpUrl};ApiKey={key};ApiSecret={apiSecret.Resource}"))
+            .WithProbe(cancellationToken => ServerProbes.HttpAsync(httpUrl + "/", cancellationToken))
+            .WithIconName("Headphones");
+        return new LiveKit(server, ReferenceExpression.Create($"{httpUrl}"));
+    }
+}

@@ -1,0 +1,101 @@
+namespace Spokes.AppHost.Suite;
+
+public enum Profile { Local, Containers }
+
+/// <summary>A mistake in how the suite was started: its message is the one line to show.</summary>
+public sealed class SetupException(string message, int exitCode = 1) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>
+/// The suite's own options, given on the AppHost's command line beside Aspire's (<c>--publisher</c>,
+/// <c>--output-path</c> …, which Aspire reads itself). Aspire would take any unknown <c>--name value</c> as a
+/// setting and say nothing, so a typo here would silently change nothing: every option is checked.
+/// </summary>
+public sealed record SpokesOptions
+{
+    public Profile? Profile { get; init; }
+    public string DataFolder { get; init; } = Path.GetFullPath(".spokes-data");
+    public int Port { get; init; } = 8080;
+    public string? PublicUrl { get; init; }
+    public int DashboardPort { get; init; } = 18888;
+
+    /// <summary>Image registry prefix for the published Kubernetes YAML, e.g. <c>ghcr.io/acme</c>.</summary>
+    public string ImageRegistry { get; init; } = "spokes";
+
+    public string EffectivePublicUrl => (PublicUrl ?? $"http://localhost:{Port}").TrimEnd('/');
+
+    public const string Usage = """
+        Usage: dotnet run --project AppHost [-- OPTIONS]
+               dotnet run --project AppHost -- --publisher manifest|kubernetes --output-path DIR [OPTIONS]
+
+          --profile local|containers   how to run MongoDB, Redis, RabbitMQ, S3, LiveKit (default: containers
+                                       when a Docker/Podman engine answers, else local)
+          --data DIR                   where all state lives (default ./.spokes-data)
+          --port N                     the Gateway's port (default 8080)
+          --public-url URL             the URL users reach the Gateway at (default http://localhost:PORT)
+          --dashboard-port N           the Aspire dashboard's port (default 18888; another free one if taken)
+          --registry PREFIX            image prefix in the Kubernetes YAML (default spokes)
+        """;
+
+    /// <summary>Aspire's own switches (each may take a value) and the host's; Aspire reads them itself.</summary>
+    private static readonly HashSet<string> AspireSwitches =
+    [
+        "--operation", "--publisher", "--step", "--list-steps", "--output-path", "--log-level", "--include-exception-details",
+        "--clear-cache", "--yes", "--dcp-cli-path", "--dcp-container-runtime", "--dcp-dependency-check-timeout",
+        "--dcp-dashboard-path", "--environment", "--contentRoot", "--applicationName",
+    ];
+
+    public static SpokesOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new SpokesOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            bool HasValue() => i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
+            string Value() => HasValue() ? args[++i] : throw new SetupException($"{name} needs a value.", 2);
+            int PortValue() => int.TryParse(Value(), out var port) && port is > 0 and < 65536
+                ? port
+                : throw new SetupException($"{name} must be a port number (1–65535).", 2);
+
+            if (AspireSwitches.Contains(name) || (name.StartsWith("--", StringComparison.Ordinal) && name.Contains(':')))
+            {
+                // Aspire's own, or a setting written as --Section:Key value.
+                if (HasValue()) i++;
+                continue;
+            }
+            if (name.StartsWith("--", StringComparison.Ordinal) && name.Contains('='))
+            {
+                throw new SetupException($"Write '{name.Replace('=', ' ')}' rather than '{name}'.", 2);
+            }
+            options = name switch
+            {
+                "--profile" => options with
+                {
+                    Profile = Value() switch
+                    {
+                        "local" => Suite.Profile.Local,
+                        "containers" => Suite.Profile.Containers,
+                        var other => throw new SetupException($"--profile must be local or containers, not '{other}'.", 2),
+                    },
+                },
+                "--data" => options with { DataFolder = Path.GetFullPath(Value()) },
+                "--port" => options with { Port = PortValue() },
+                "--dashboard-port" => options with { DashboardPort = PortValue() },
+                "--public-url" => options with { PublicUrl = ParsePublicUrl(Value()) },
+                "--registry" => options with { ImageRegistry = Value().TrimEnd('/') },
+                // Earlier versions wrote `-- publish --publisher …`; the verb is now implied by --publisher.
+                "publish" when i == 0 => options,
+                _ when name.StartsWith("--", StringComparison.Ordinal) => throw new SetupException($"Unknown option '{name}'. See --help.", 2),
+                _ => throw new SetupException($"Unexpected argument '{name}'. See --help.", 2),
+            };
+        }
+        return options;
+    }
+
+    private static string ParsePublicUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.AbsolutePath == "/"
+            ? value.TrimEnd('/')
+            : throw new SetupException($"--public-url must be an http(s) URL with no path, e.g. https://chat.example.com, not '{value}'.", 2);
+}
