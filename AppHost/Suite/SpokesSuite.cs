@@ -137,10 +137,6 @@ public sealed class SpokesSuite
                 ?? throw new SetupException("--profile containers needs a Docker or Podman engine, and none answers: start one, or use --profile local.");
         }
 
-        // DCP starts a watcher process (≈ 22 MB) beside every child, to stop it should DCP's own controller die.
-        // DCP already watches the AppHost and stops every child when it goes, even when it is killed outright: the
-        // watchers would double the memory of the services for the one case of DCP itself crashing.
-        Environment.SetEnvironmentVariable("DCP_DISABLE_MONITOR_PROCESS", "1");
         var suite = new SpokesSuite(builder, options, profile);
         // Held until the application is disposed: the container disposes what a factory made once it is resolved.
         var folderLock = DataFolderLock.Acquire(options.DataFolder);
