@@ -19,13 +19,13 @@ public static class Dashboard
         if (requestedPort is { } port || string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]))
         {
             var chosen = requestedPort ?? DefaultPort;
-            configuration["ASPNETCORE_URLS"] = $"http://127.0.0.1:{(SpokesSuite.IsFree(chosen) ? chosen : SpokesSuite.FreePort())}";
+            configuration["ASPNETCORE_URLS"] = $"http://127.0.0.1:{(LoopbackPorts.IsFree(chosen) ? chosen : LoopbackPorts.Free())}";
         }
         if (string.IsNullOrEmpty(configuration["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"]))
         {
-            SetDefault(configuration, "ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL", $"http://127.0.0.1:{SpokesSuite.FreePort()}");
+            SetDefault(configuration, "ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL", $"http://127.0.0.1:{LoopbackPorts.Free()}");
         }
-        SetDefault(configuration, "ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL", $"http://127.0.0.1:{SpokesSuite.FreePort()}");
+        SetDefault(configuration, "ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL", $"http://127.0.0.1:{LoopbackPorts.Free()}");
     }
 
     /// <summary>The page to open: the dashboard's address with the login token of this run.</summary>

@@ -10,7 +10,7 @@ namespace Spokes.AppHost.Suite;
 /// </summary>
 public sealed partial class ResourceLogFiles(SpokesSuite suite, ResourceNotificationService notifications, ResourceLoggerService logs)
 {
-    private const int TailLength = 15;
+    private const int TailLength = 60;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _tails = new();
 
     public string FileOf(string resource) => Path.Combine(suite.DataFolder, "logs", resource + ".log");

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Aspire.Hosting.Pipelines;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -141,7 +139,7 @@ public sealed class SpokesSuite
         // Held until the application is disposed: the container disposes what a factory made once it is resolved.
         var folderLock = DataFolderLock.Acquire(options.DataFolder);
         builder.Services.AddSingleton(_ => folderLock);
-        RequireFreePort(options.Port, "stop what uses it or choose another with --port");
+        RequireFreeGatewayPort(options.Port);
         Dashboard.Configure(builder, args.Contains("--dashboard-port") ? options.DashboardPort : null);
         // Ctrl+C or SIGTERM: the AppHost ends only once DCP has stopped every child, so nothing outlives it.
         builder.Configuration["DcpPublisher:WaitForResourceCleanup"] = "true";
@@ -188,29 +186,8 @@ public sealed class SpokesSuite
     }
 
     /// <summary>A fixed port must be free on loopback before anything starts, or the start fails half-way.</summary>
-    public static void RequireFreePort(int port, string advice)
+    private static void RequireFreeGatewayPort(int port)
     {
-        if (!IsFree(port)) throw new SetupException($"Port {port} is already in use on 127.0.0.1: {advice}.");
-    }
-
-    public static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        if (!LoopbackPorts.IsFree(port)) throw new SetupException($"Port {port} is already in use on 127.0.0.1: stop what uses it or choose another with --port.");
     }
 }

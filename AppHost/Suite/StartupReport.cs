@@ -38,8 +38,8 @@ public sealed class StartupReport(
             {
                 var name = change.Resource.Name;
                 // Read as it goes: Aspire adds the dashboard resource while it starts.
-            var expected = model.Resources.Where(r => r is not ParameterResource && !r.IsHiddenHelper()).Select(r => r.Name).ToHashSet();
-            if (!expected.Contains(name) || lifetime.ApplicationStopping.IsCancellationRequested) continue;
+                var expected = model.Resources.Where(r => r is not ParameterResource && !r.IsHiddenHelper()).Select(r => r.Name).ToHashSet();
+                if (!expected.Contains(name) || lifetime.ApplicationStopping.IsCancellationRequested) continue;
                 var state = change.Snapshot.State?.Text;
                 var elapsed = SinceProcessStart + clock.Elapsed;
 
@@ -61,7 +61,7 @@ public sealed class StartupReport(
                         Console.WriteLine($"✗ {name} {exit}; its log is {logs.FileOf(name)}");
                         continue;
                     }
-                    var tail = string.Join(Environment.NewLine, logs.Tail(name).Select(l => "    " + l));
+                    var tail = string.Join(Environment.NewLine, logs.Tail(name).Where(l => !IsStackFrame(l)).TakeLast(15).Select(l => "    " + l));
                     Console.WriteLine($"✗ {name} {exit} while the suite was starting; its log is {logs.FileOf(name)}. Last lines:{Environment.NewLine}{tail}");
                     Environment.ExitCode = 1;
                     lifetime.StopApplication();
@@ -80,5 +80,12 @@ public sealed class StartupReport(
         {
             // The AppHost is stopping.
         }
+    }
+
+    /// <summary>A line of a .NET stack trace (after the timestamp DCP puts first): the reason is in the lines around them.</summary>
+    private static bool IsStackFrame(string line)
+    {
+        var text = line[(line.IndexOf(' ') + 1)..].TrimStart();
+        return text.StartsWith("at ", StringComparison.Ordinal) || text.StartsWith("--- End of", StringComparison.Ordinal);
     }
 }

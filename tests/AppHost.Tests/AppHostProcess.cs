@@ -13,21 +13,26 @@ public sealed class AppHostProcess : IAsyncDisposable
     private readonly ManagedProcess _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private AppHostProcess(IReadOnlyList<string> arguments, string workingDirectory, string owner)
+    private AppHostProcess(IReadOnlyList<string> arguments, string workingDirectory, string owner, Dictionary<string, string> environment)
     {
         Owner = owner;
         _process = ManagedProcess.Start(
-            new ProcessSpec("dotnet", [BuildLayout.ProjectOutput("AppHost", "Spokes.AppHost"), .. arguments]) { WorkingDirectory = workingDirectory },
+            new ProcessSpec("dotnet", [BuildLayout.ProjectOutput("AppHost", "Spokes.AppHost"), .. arguments])
+            {
+                WorkingDirectory = workingDirectory,
+                Environment = environment,
+            },
             owner,
             _output.Enqueue);
     }
 
     /// <summary>
     /// Starts the AppHost; <paramref name="owner"/> (the data folder, where there is one) marks it and, through the
-    /// environment that DCP passes on, every process it starts.
+    /// environment that DCP passes on, every process it starts, as it passes on <paramref name="environment"/>.
     /// </summary>
-    public static AppHostProcess Start(IReadOnlyList<string> arguments, string? workingDirectory = null, string? owner = null) =>
-        new(arguments, workingDirectory ?? Environment.CurrentDirectory, owner ?? workingDirectory ?? "apphost-test");
+    public static AppHostProcess Start(IReadOnlyList<string> arguments, string? workingDirectory = null, string? owner = null,
+        Dictionary<string, string>? environment = null) =>
+        new(arguments, workingDirectory ?? Environment.CurrentDirectory, owner ?? workingDirectory ?? "apphost-test", environment ?? []);
 
     public string Owner { get; }
 

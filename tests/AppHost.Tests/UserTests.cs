@@ -96,6 +96,20 @@ public partial class UserTests
     }
 
     [Fact]
+    public async Task A_service_that_fails_to_start_stops_the_start_with_its_reason_and_leaves_nothing()
+    {
+        using var data = new TemporaryFolder("spokes-user");
+        // The Api refuses a captcha key without its secret when it starts; the AppHost passes its environment on.
+        await using var apphost = AppHostProcess.Start(["--profile", "local", "--data", data.Path, "--port", Ports.Free().ToString()],
+            owner: data.Path, environment: new() { ["Api__CaptchaKey"] = "a-key-without-its-secret" });
+        Assert.Equal(1, await apphost.WaitForExitAsync(StartTimeout));
+        Assert.Matches(@"✗ api exited with code -?\d+ while the suite was starting; its log is .*api\.log\. Last lines:", apphost.Output);
+        Assert.Contains("Api:CaptchaKey and Api:CaptchaSecret must be set together", apphost.Output);
+        Assert.DoesNotContain("Spokes is up", apphost.Output);
+        Assert.Empty(await SuiteProcesses.WaitUntilGoneAsync(data.Path, TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
     public async Task A_taken_gateway_port_stops_the_start_with_one_clear_line()
     {
         using var data = new TemporaryFolder("spokes-user");
