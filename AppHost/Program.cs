@@ -12,6 +12,8 @@ var rabbitmq = suite.AddRabbitMQ("rabbitmq");
 var s3 = suite.AddFileStorage("s3");
 var livekit = suite.AddLiveKit("livekit"); // null: voice off
 var vapidPublicKey = suite.AddVapidKeys("vapid");
+// Proves a call between services comes from inside the suite (the Events service's gRPC calls to the Api).
+var internalKey = suite.AddSecret("internal-key");
 // The tunnels' public domain (DNS: a wildcard record to the edge); *.localhost names resolve to this machine.
 var tunnelDomain = suite.AddSetting("tunnel-domain", "tunnels.localhost");
 
@@ -23,12 +25,15 @@ var api = builder.AddProject<Projects.Spokes_Api>("api")
     .WithReference(redis).WaitFor(redis)
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithEnvironment("Api__PublicUrl", suite.PublicUrl)
-    .WithEnvironment("Api__VapidPublicKey", vapidPublicKey);
+    .WithEnvironment("Api__VapidPublicKey", vapidPublicKey)
+    .WithEnvironment("Internal__Key", internalKey);
 
 var events = builder.AddProject<Projects.Spokes_Events>("events")
     .WithServiceDefaults(suite)
     .WithReference(redis).WaitFor(redis)
-    .WithReference(api).WaitFor(api);
+    // The Api's internal gRPC (session auth, Ready), not its public REST.
+    .WithReference(api.GetEndpoint("grpc")).WaitFor(api)
+    .WithEnvironment("Internal__Key", internalKey);
 
 var autumn = builder.AddProject<Projects.Spokes_Autumn>("autumn")
     .WithServiceDefaults(suite)
@@ -78,7 +83,10 @@ tunnelEdge
 var gateway = builder.AddProject<Projects.Spokes_Gateway>("gateway")
     .WithServiceDefaults(suite, port: suite.Options.Port)
     .WithExternalHttpEndpoints()
-    .WithReference(api).WaitFor(api)
+    // Clients' own X-Forwarded-For is believed only from the proxies listed here (a reverse proxy, a tunnel client).
+    .WithEnvironment(ServiceProjects.TrustedProxiesVariable, suite.AddSetting("gateway-trusted-proxies", ""))
+    // The Api's public REST only: its gRPC is for the services inside.
+    .WithReference(api.GetEndpoint("http")).WaitFor(api)
     .WithReference(events).WaitFor(events)
     .WithReference(autumn).WaitFor(autumn)
     .WithReference(january).WaitFor(january)

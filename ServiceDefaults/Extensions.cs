@@ -30,6 +30,7 @@ public static class ServiceDefaultsExtensions
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
+        builder.ConfigureForwardedHeaders();
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -75,10 +76,18 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
+    /// <summary>How long one check may take before it counts as failed: a probe must get its answer, not wait with it.</summary>
+    public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
+
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        // Checks registered without a timeout (Aspire's among them) would let a stalled dependency stall /health too.
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(options =>
+        {
+            foreach (var registration in options.Registrations.Where(r => r.Timeout == Timeout.InfiniteTimeSpan)) registration.Timeout = CheckTimeout;
+        });
         return builder;
     }
 

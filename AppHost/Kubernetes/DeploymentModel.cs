@@ -107,6 +107,29 @@ public sealed class DeploymentModel
     }
 
     /// <summary>
+    /// The workloads and ports <paramref name="caller"/> connects to: every binding its settings name, directly or
+    /// through a connection string.
+    /// </summary>
+    public IReadOnlySet<(string Workload, string Binding)> Reaches(Workload caller)
+    {
+        var reached = new HashSet<(string, string)>();
+        void Walk(string expression, int depth)
+        {
+            if (depth > 8) throw new InvalidOperationException($"Expression '{expression}' refers to itself.");
+            foreach (var reference in ManifestExpressions.References(expression))
+            {
+                var target = _resources.GetProperty(reference.Resource);
+                if (reference.Endpoint is { } binding) reached.Add((reference.Resource, binding));
+                else if (reference.Property == "connectionString") Walk(target.GetProperty("connectionString").GetString()!, depth + 1);
+                else if (target.GetProperty("type").GetString() == "annotated.string") Walk(target.GetProperty("value").GetString()!, depth + 1);
+            }
+        }
+        foreach (var value in caller.Environment.Select(e => e.Value).Concat(caller.Arguments)) Walk(value, 0);
+        reached.RemoveWhere(r => r.Item1 == caller.Name);
+        return reached;
+    }
+
+    /// <summary>
     /// Resolves Aspire's manifest expressions for the cluster: a binding to the Service named after its resource on
     /// its target port, a connection string to what it is made of, a setting to its default or to
     /// <c>$(VARIABLE)</c>, a variable read from the Secret (Kubernetes expands it), which <paramref name="secrets"/>

@@ -44,7 +44,9 @@ public static class KubernetesPublisher
         var files = new List<string>();
         foreach (var workload in model.Workloads)
         {
-            var objects = workload.IsProject ? Project(workload, model, options) : Container(workload, model);
+            var objects = (workload.IsProject ? Project(workload, model, options) : Container(workload, model)).ToList();
+            // A pod on the node's network is not held by a NetworkPolicy.
+            if (workload.HostPortRanges.Count == 0) objects.Add(OnlyItsCallers(workload, model));
             var file = workload.Name + ".yaml";
             File.WriteAllText(Path.Combine(folder, file), KubernetesYaml.SerializeAll(objects));
             files.Add(file);
@@ -141,7 +143,6 @@ public static class KubernetesPublisher
         var objects = StatefulSet(resource.Name, new V1PodSpec { Containers = [container] }, resource.Volumes,
             replicas: resource.IsMongoReplicaSet ? MongoReplicas : 1, storage: resource.IsMongoReplicaSet ? "20Gi" : "5Gi", resource.Bindings);
         if (resource.IsMongoReplicaSet) objects.Add(MongoReplicaSetJob(resource, Headless(resource.Name)));
-        objects.Add(SpokesOnly(resource.Name));
         return objects;
     }
 
@@ -206,33 +207,44 @@ public static class KubernetesPublisher
     private static string Headless(string name) => name + "-headless";
 
     /// <summary>
-    /// Only pods of this suite reach a stateful server: MongoDB has no password of its own here, and the
-    /// others' passwords should not be the only wall.
+    /// Each port of a workload admits only the workloads whose settings name it (the Gateway for a service's HTTP, the
+    /// Events service for the Api's gRPC, the Api for MongoDB …), a public port anyone, and a replica set its own
+    /// members and their initiation job: reaching a pod's address is not enough to use it. The kubelet's probes come
+    /// from the node, which NetworkPolicy implementations let through.
     /// </summary>
-    private static V1NetworkPolicy SpokesOnly(string name) => new()
+    private static V1NetworkPolicy OnlyItsCallers(Workload workload, DeploymentModel model)
     {
-        ApiVersion = "networking.k8s.io/v1",
-        Kind = "NetworkPolicy",
-        Metadata = Metadata(name + "-spokes-only"),
-        Spec = new V1NetworkPolicySpec
+        var callers = model.Workloads.Where(w => w.Name != workload.Name)
+            .SelectMany(w => model.Reaches(w).Where(r => r.Workload == workload.Name).Select(r => (Caller: w.Name, r.Binding)))
+            .ToList();
+        var rules = new List<V1NetworkPolicyIngressRule>();
+        foreach (var binding in workload.Bindings)
         {
-            PodSelector = new V1LabelSelector { MatchLabels = Selector(name) },
-            PolicyTypes = ["Ingress"],
-            Ingress =
-            [
-                new V1NetworkPolicyIngressRule
-                {
-                    FromProperty =
-                    [
-                        new V1NetworkPolicyPeer
-                        {
-                            PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app.kubernetes.io/part-of"] = PartOf } },
-                        },
-                    ],
-                },
-            ],
-        },
-    };
+            var port = new V1NetworkPolicyPort { Port = binding.TargetPort, Protocol = binding.Protocol };
+            if (binding.External)
+            {
+                rules.Add(new V1NetworkPolicyIngressRule { Ports = [port] });
+                continue;
+            }
+            var peers = callers.Where(c => c.Binding == binding.Name).Select(c => c.Caller).Distinct()
+                .Concat(workload.IsMongoReplicaSet ? [workload.Name, workload.Name + "-init-replica-set"] : [])
+                .Select(name => new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = Selector(name) } })
+                .ToList();
+            if (peers.Count > 0) rules.Add(new V1NetworkPolicyIngressRule { Ports = [port], FromProperty = peers });
+        }
+        return new V1NetworkPolicy
+        {
+            ApiVersion = "networking.k8s.io/v1",
+            Kind = "NetworkPolicy",
+            Metadata = Metadata(workload.Name + "-callers-only"),
+            Spec = new V1NetworkPolicySpec
+            {
+                PodSelector = new V1LabelSelector { MatchLabels = Selector(workload.Name) },
+                PolicyTypes = ["Ingress"],
+                Ingress = rules,
+            },
+        };
+    }
 
     /// <summary>Initiates the replica set once every member answers; a no-op when it already exists.</summary>
     private static V1Job MongoReplicaSetJob(Workload mongo, string headless)

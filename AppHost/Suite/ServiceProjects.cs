@@ -11,6 +11,9 @@ public static class ServiceProjects
     public const int HttpTargetPort = 8080;
     public const int GrpcTargetPort = 8081;
 
+    /// <summary>ServiceDefaults' <c>ForwardedHeaders:TrustedProxies</c>: whose X-Forwarded-For a service believes.</summary>
+    public const string TrustedProxiesVariable = "ForwardedHeaders__TrustedProxies";
+
     private static readonly string ArtifactsBin = typeof(ServiceProjects).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "ArtifactsBin").Value!;
 
@@ -25,9 +28,10 @@ public static class ServiceProjects
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithServiceDefaults(this IResourceBuilder<ProjectResource> project, SpokesSuite suite, int? port = null)
     {
-        if (suite.IsPublishing)
+        if (suite.ClusterNetwork is { } clusterNetwork)
         {
-            project.WithHttpEndpoint(name: "http", targetPort: HttpTargetPort);
+            project.WithHttpEndpoint(name: "http", targetPort: HttpTargetPort)
+                .WithEnvironment(TrustedProxiesVariable, clusterNetwork);
         }
         else
         {

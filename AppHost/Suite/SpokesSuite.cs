@@ -82,6 +82,16 @@ public sealed class SpokesSuite
         return Builder.AddParameter(name, new ConstantDefault(defaultValue));
     }
 
+    /// <summary>
+    /// Deployed, the addresses the services' pods are reached from (the Gateway's among them): whose forwarded
+    /// headers they believe. Running here, the Gateway is on loopback, the services' own default.
+    /// </summary>
+    public IResourceBuilder<ParameterResource>? ClusterNetwork => IsPublishing
+        ? _clusterNetwork ??= AddSetting("cluster-network", "10.0.0.0/8")
+        : null;
+
+    private IResourceBuilder<ParameterResource>? _clusterNetwork;
+
     /// <summary>The value a parameter has in this run (a local server is configured with it before it starts).</summary>
     public string ParameterValue(IResourceBuilder<ParameterResource> parameter) =>
         Builder.Configuration[$"Parameters:{parameter.Resource.Name}"]
@@ -146,6 +156,7 @@ public sealed class SpokesSuite
         builder.Services.AddSingleton(suite);
         builder.Services.AddSingleton<ResourceLogFiles>();
         builder.Services.AddSingleton<StartupReport>();
+        builder.Services.AddSingleton<CrashRecovery>();
         // From the start on, not as hosted services: Aspire's host starts those only once every resource has started.
         builder.Eventing.Subscribe<BeforeStartEvent>((start, cancellationToken) =>
         {
@@ -156,6 +167,7 @@ public sealed class SpokesSuite
             lifetime.ApplicationStopped.Register(() => Console.WriteLine("Stopped."));
             _ = start.Services.GetRequiredService<ResourceLogFiles>().RunAsync(stopping);
             _ = start.Services.GetRequiredService<StartupReport>().RunAsync(stopping);
+            _ = start.Services.GetRequiredService<CrashRecovery>().RunAsync(stopping);
             return Task.CompletedTask;
         });
         return suite;

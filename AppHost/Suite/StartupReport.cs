@@ -9,7 +9,7 @@ namespace Spokes.AppHost.Suite;
 /// What a person at the terminal (or a script) needs from a start: a line per resource as it becomes healthy,
 /// then one line with the Gateway's address, the dashboard's login link and the time it took. A resource that
 /// fails to start stops the whole start with its last log lines, as a half-started suite helps nobody; one that
-/// exits later is reported and the rest keeps running.
+/// dies later is <see cref="CrashRecovery"/>'s.
 /// </summary>
 public sealed class StartupReport(
     SpokesSuite suite,
@@ -29,8 +29,6 @@ public sealed class StartupReport(
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"Spokes AppHost: profile {suite.Profile.ToString().ToLowerInvariant()}, data {suite.DataFolder}");
         var healthy = new HashSet<string>();
-        var failed = new HashSet<string>();
-        var up = false;
 
         try
         {
@@ -45,22 +43,15 @@ public sealed class StartupReport(
 
                 if (state == KnownResourceStates.Running && change.Snapshot.HealthStatus == HealthStatus.Healthy)
                 {
-                    failed.Remove(name);
-                    if (healthy.Add(name) && !up)
+                    if (healthy.Add(name))
                     {
                         var urls = string.Join(' ', change.Snapshot.Urls.Where(u => !u.IsInternal).Select(u => u.Url));
                         Console.WriteLine($"✓ {name,-14} healthy after {elapsed.TotalSeconds,5:F1} s  {urls}");
                     }
                 }
-                else if (KnownResourceStates.TerminalStates.Contains(state) && failed.Add(name))
+                else if (KnownResourceStates.TerminalStates.Contains(state))
                 {
-                    healthy.Remove(name);
                     var exit = change.Snapshot.ExitCode is { } code ? $"exited with code {code}" : state == KnownResourceStates.FailedToStart ? "failed to start" : "stopped";
-                    if (up)
-                    {
-                        Console.WriteLine($"✗ {name} {exit}; its log is {logs.FileOf(name)}");
-                        continue;
-                    }
                     var tail = string.Join(Environment.NewLine, logs.Tail(name).Where(l => !IsStackFrame(l)).TakeLast(15).Select(l => "    " + l));
                     Console.WriteLine($"✗ {name} {exit} while the suite was starting; its log is {logs.FileOf(name)}. Last lines:{Environment.NewLine}{tail}");
                     Environment.ExitCode = 1;
@@ -68,11 +59,12 @@ public sealed class StartupReport(
                     return;
                 }
 
-                if (!up && healthy.IsSupersetOf(expected))
+                if (healthy.IsSupersetOf(expected))
                 {
-                    up = true;
                     var dashboard = expected.Contains(DashboardResource) ? $", dashboard {Dashboard.LoginUrl(configuration)}" : "";
                     Console.WriteLine($"Spokes is up in {elapsed.TotalSeconds:F1} s: {suite.PublicUrl} (gateway on 127.0.0.1:{suite.Options.Port}){dashboard}. Ctrl+C stops it.");
+                    // From here on CrashRecovery reports and restarts what dies.
+                    return;
                 }
             }
         }

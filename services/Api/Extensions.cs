@@ -18,7 +18,7 @@ internal static class Extensions
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<SessionRevocation>();
         builder.Services.AddScoped<Connections.ConnectionViews>();
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<Connections.InternalCallAuthentication>());
         builder.Services.AddScoped<MfaService>();
         builder.Services.AddScoped<EmailVerificationService>();
         builder.Services.AddScoped<AccountClosureService>();
@@ -51,7 +51,7 @@ internal static class Extensions
         // Unreadable bodies reach the error handler, which answers them in Stoat's shape.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 
-        builder.AddRedisClient("redis");
+        builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
         builder.AddMessageBus("rabbitmq", bus => bus.AddConsumer<DeleteDueAccountsConsumer>());
         return builder;
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Spokes.Contracts.Connections.V1;
+using Spokes.Contracts.Internal;
 using Spokes.Contracts.Sessions.V1;
 using Spokes.Events.Connections;
 using Spokes.Events.Fanout;
@@ -14,12 +15,15 @@ internal static class Extensions
         builder.Services.AddOptions<EventsOptions>().BindConfiguration(EventsOptions.SectionName);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<EventsOptions>>().Value);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.AddRedisClient("redis");
+        builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
 
-        // Session auth, Ready and server views come from the Api's gRPC endpoint (cleartext HTTP/2).
+        // Session auth, Ready and server views come from the Api's gRPC endpoint (cleartext HTTP/2), with the suite's internal key.
         var api = ApiAddress(builder.Configuration);
-        builder.Services.AddGrpcClient<Sessions.SessionsClient>(o => o.Address = api);
-        builder.Services.AddGrpcClient<Contracts.Connections.V1.Connections.ConnectionsClient>(o => o.Address = api);
+        var key = InternalKey(builder.Configuration);
+        builder.Services.AddGrpcClient<Sessions.SessionsClient>(o => o.Address = api)
+            .AddHttpMessageHandler(() => new InternalKeyHandler(key));
+        builder.Services.AddGrpcClient<Contracts.Connections.V1.Connections.ConnectionsClient>(o => o.Address = api)
+            .AddHttpMessageHandler(() => new InternalKeyHandler(key));
 
         builder.Services.AddSingleton<TopicHub>();
         builder.Services.AddSingleton<RedisEvents>();
@@ -31,6 +35,20 @@ internal static class Extensions
         builder.Services.AddHostedService<RedisFirehose>();
         builder.Services.AddHostedService<NodeHousekeeping>();
         return builder;
+    }
+
+    private static string InternalKey(IConfiguration configuration) =>
+        configuration[InternalCalls.KeySetting] is { Length: > 0 } key
+            ? key
+            : throw new InvalidOperationException("The Events service needs the suite's internal key for its calls to the Api: set Internal__Key (the AppHost injects it).");
+
+    private sealed class InternalKeyHandler(string key) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Add(InternalCalls.Header, key);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     /// <summary>The Api's gRPC endpoint, as the AppHost injects it (<c>services__api__grpc__0</c>).</summary>

@@ -3,7 +3,7 @@ using Spokes.January;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddRedisClient("redis");
+builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
 
 var app = builder.Build();
 

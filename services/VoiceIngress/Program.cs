@@ -1,7 +1,7 @@
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddRedisClient("redis");
+builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
 
 var app = builder.Build();
 

@@ -19,6 +19,10 @@ public class RateLimitBucketTests
     [InlineData("DELETE", "/auth/session/all", "auth_delete", 255, null)]
     [InlineData("POST", "/safety/report", "safety_report", 3, "report")]
     [InlineData("GET", "/", "any", 20, null)]
+    // Routing ignores case; so does the bucket, or /USERS/@me would escape its limit. Ids keep their case.
+    [InlineData("GET", "/USERS/@me", "users", 20, null)]
+    [InlineData("POST", "/Channels/01C/MESSAGES", "messaging", 10, "01C")]
+    [InlineData("POST", "/AUTH/session/login", "auth", 15, null)]
     public void Requests_fall_into_stoats_buckets(string method, string path, string bucket, int limit, string? resource) =>
         Assert.Equal(new RateLimitBucket(bucket, limit, resource), RateLimitBuckets.Resolve(method, path));
 }

@@ -105,8 +105,28 @@ public class PublishTests
             var set = Assert.Single(objects.OfType<V1StatefulSet>(), s => s.Metadata.Name == stateful);
             Assert.NotEmpty(set.Spec.VolumeClaimTemplates);
             Assert.Contains(objects.OfType<V1Service>(), s => s.Metadata.Name == set.Spec.ServiceName && s.Spec.ClusterIP == "None");
-            Assert.Contains(objects.OfType<V1NetworkPolicy>(), p => p.Spec.PodSelector.MatchLabels["app.kubernetes.io/name"] == stateful);
         }
+
+        // Each port admits only the workloads whose settings name it; the Gateway's, anyone.
+        string[] Admitted(string workload, int port) => objects.OfType<V1NetworkPolicy>()
+            .Single(p => p.Spec.PodSelector.MatchLabels["app.kubernetes.io/name"] == workload)
+            .Spec.Ingress.Where(rule => rule.Ports.Any(p => p.Port.Value == port.ToString()))
+            .SelectMany(rule => rule.FromProperty?.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]) ?? ["anyone"])
+            .Order().ToArray();
+        Assert.Equal(["gateway"], Admitted("api", 8080));
+        Assert.Equal(["events"], Admitted("api", 8081));
+        Assert.Equal(["gateway"], Admitted("events", 8080));
+        Assert.Equal(["anyone"], Admitted("gateway", 8080));
+        Assert.Equal(["api", "events", "january", "voice-ingress"], Admitted("redis", 6379));
+        Assert.Equal(["api", "mongo", "mongo-init-replica-set"], Admitted("mongo", 27017));
+        Assert.Equal(["api", "crond", "pushd"], Admitted("rabbitmq", 5672));
+        // Services believe forwarded headers from the cluster's network; the Gateway from nobody, unless told.
+        string Variable(V1Container container, string name) => container.Env.Single(e => e.Name == name).Value;
+        var apiContainer = objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "api").Spec.Template.Spec.Containers[0];
+        var gatewayContainer = objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "gateway").Spec.Template.Spec.Containers[0];
+        Assert.Equal("10.0.0.0/8", Variable(apiContainer, "ForwardedHeaders__TrustedProxies"));
+        Assert.Equal("", Variable(gatewayContainer, "ForwardedHeaders__TrustedProxies"));
+        Assert.Matches(@"^\$\(SPOKES_SECRET_INTERNAL_KEY\)$", Variable(apiContainer, "Internal__Key"));
         var mongo = objects.OfType<V1StatefulSet>().Single(s => s.Metadata.Name == "mongo");
         Assert.Equal(3, mongo.Spec.Replicas);
         Assert.Contains("--replSet", mongo.Spec.Template.Spec.Containers[0].Args);

@@ -70,4 +70,28 @@ public partial class SystemTests
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         Assert.Equal("Success", JsonDocument.Parse(await login.Content.ReadAsStringAsync()).RootElement.GetProperty("result").GetString());
     }
+
+    /// <summary>
+    /// The probe's reproduction: wrong logins through the Gateway, each claiming another X-Forwarded-For and naming
+    /// another account. The Gateway believes no client's own address, so they share one limit: Stoat's 15 per 10 s.
+    /// </summary>
+    [Fact]
+    public async Task Login_floods_through_the_gateway_are_limited_whatever_address_or_account_they_name()
+    {
+        using var data = new TemporaryFolder("spokes-system");
+        await using var suite = await TestSuite.StartAsync(data.Path);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 40; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/session/login")
+            {
+                Content = JsonContent.Create(new { email = $"account{i}@example.com", password = "wrong password" }),
+            };
+            request.Headers.Add("X-Forwarded-For", $"198.51.100.{i + 1}");
+            using var response = await suite.Gateway.SendAsync(request);
+            statuses.Add(response.StatusCode);
+        }
+        Assert.Equal(15, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.All(statuses.Skip(15), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+    }
 }

@@ -22,6 +22,7 @@ public static class EventsBenchmark
     private const int MessagesPerBurst = 50;
     private const int Bursts = 6;
     private const string Password = "correct horse battery staple";
+    private const string InternalKey = "benchmark-internal-key";
     private static readonly byte[] Marker = "bench:"u8.ToArray();
 
     public static Task RunAsync() => Children.WithServersAsync(RunAsync);
@@ -35,6 +36,7 @@ public static class EventsBenchmark
         {
             ["Kestrel__Endpoints__http__Url"] = $"http://127.0.0.1:{apiPort}",
             ["Kestrel__Endpoints__grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
+            ["Internal__Key"] = InternalKey,
             ["Kestrel__Endpoints__grpc__Protocols"] = "Http2",
             ["ConnectionStrings__redis"] = redis.ConnectionString,
             ["ConnectionStrings__rabbitmq"] = rabbitmq.ConnectionString,
@@ -49,6 +51,7 @@ public static class EventsBenchmark
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{eventsPort}",
             ["ConnectionStrings__redis"] = redis.ConnectionString,
             ["services__api__grpc__0"] = $"http://127.0.0.1:{grpcPort}",
+            ["Internal__Key"] = InternalKey,
             // The idle sockets of (b) send nothing while 10 000 of them connect.
             ["Events__IdleTimeout"] = "00:30:00",
             ["Logging__LogLevel__Default"] = "Warning",

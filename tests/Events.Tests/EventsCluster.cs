@@ -11,6 +11,9 @@ namespace Spokes.Events.Tests;
 /// </summary>
 public sealed class EventsCluster : IAsyncLifetime
 {
+    /// <summary>The suite's internal key, as the AppHost hands it to the Api and the Events nodes.</summary>
+    public const string InternalKey = "events-cluster-internal-key";
+
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly TemporaryFolder _folder = new("spokes-events");
     private readonly RabbitMqServer _rabbitmq = new();
@@ -32,6 +35,7 @@ public sealed class EventsCluster : IAsyncLifetime
             ["Kestrel__Endpoints__http__Url"] = $"http://127.0.0.1:{_apiHttpPort}",
             ["Kestrel__Endpoints__http__Protocols"] = "Http1AndHttp2",
             ["Kestrel__Endpoints__grpc__Url"] = $"http://127.0.0.1:{_apiGrpcPort}",
+            ["Internal__Key"] = InternalKey,
             ["Kestrel__Endpoints__grpc__Protocols"] = "Http2",
             ["Api__PublicUrl"] = "http://127.0.0.1",
             ["Api__VapidPublicKey"] = "BExampleVapidKey",
@@ -48,6 +52,9 @@ public sealed class EventsCluster : IAsyncLifetime
 
     public string ApiUrl => $"http://127.0.0.1:{_apiHttpPort}";
 
+    /// <summary>The Api's internal gRPC endpoint, which the Events nodes call.</summary>
+    public string ApiGrpcUrl => $"http://127.0.0.1:{_apiGrpcPort}";
+
     public string NodeAUrl => $"ws://127.0.0.1:{_nodeAPort}";
 
     public string NodeBUrl => $"ws://127.0.0.1:{_nodeBPort}";
@@ -61,6 +68,7 @@ public sealed class EventsCluster : IAsyncLifetime
             ["ConnectionStrings__redis"] = Redis.ConnectionString,
             ["services__api__http__0"] = ApiUrl,
             ["services__api__grpc__0"] = $"http://127.0.0.1:{_apiGrpcPort}",
+            ["Internal__Key"] = InternalKey,
         };
         foreach (var (key, value) in settings) environment[key] = value;
         return LocalProgram.Service(name, "Spokes.Events", port, environment, _folder.Path);

@@ -19,6 +19,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 {
     public const string PublicUrl = "https://chat.example.com";
 
+    private readonly int _backendPort = Ports.Free();
     private WebApplication _backend = null!;
 
     public WebApplicationFactory<Program> Gateway { get; private set; } = null!;
@@ -29,10 +30,9 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var backendPort = Ports.Free();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{backendPort}");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{_backendPort}");
         _backend = builder.Build();
         _backend.UseWebSockets();
         _backend.Run(async context =>
@@ -53,23 +53,39 @@ public sealed class GatewayFixture : IAsyncLifetime
                 prefix = context.Request.Headers["X-Forwarded-Prefix"].ToString(),
                 forwardedHost = context.Request.Headers["X-Forwarded-Host"].ToString(),
                 forwardedProto = context.Request.Headers["X-Forwarded-Proto"].ToString(),
+                forwardedFor = context.Request.Headers["X-Forwarded-For"].ToString(),
             });
         });
         await _backend.StartAsync();
 
+        Gateway = StartGateway();
+        Client = Gateway.CreateClient();
+        BaseAddress = Client.BaseAddress!;
+    }
+
+    /// <summary>
+    /// A Gateway in front of the backend, on a socket of its own, with forwarded headers turned on as Aspire turns them
+    /// on for every project; <paramref name="settings"/> are added to its configuration.
+    /// </summary>
+    public WebApplicationFactory<Program> StartGateway(params (string Key, string Value)[] settings)
+    {
+        var port = Ports.Free();
         var gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
+            web.UseSetting("urls", $"http://127.0.0.1:{port}");
             foreach (var service in new[] { "api", "events", "autumn", "january", "gifbox", "voice-ingress" })
             {
-                web.UseSetting($"services:{service}:http:0", $"http://127.0.0.1:{backendPort}");
+                web.UseSetting($"services:{service}:http:0", $"http://127.0.0.1:{_backendPort}");
             }
             web.UseSetting("Gateway:PublicUrl", PublicUrl);
+            web.UseSetting("FORWARDEDHEADERS_ENABLED", "true");
+            // The AppHost's default for the Gateway: a client's own X-Forwarded-For is believed from nobody.
+            web.UseSetting("ForwardedHeaders:TrustedProxies", "");
+            foreach (var (key, value) in settings) web.UseSetting(key, value);
         });
-        gateway.UseKestrel(Ports.Free());
+        gateway.UseKestrel();
         gateway.StartServer();
-        Gateway = gateway;
-        Client = gateway.CreateClient();
-        BaseAddress = Client.BaseAddress!;
+        return gateway;
     }
 
     public async Task DisposeAsync()
@@ -97,6 +113,25 @@ public class GatewayProxyTests(GatewayFixture gateway) : IClassFixture<GatewayFi
         var forwarded = await ForwardedAsync(path);
         Assert.Equal(expected, forwarded.GetProperty("path").GetString());
         Assert.Equal(prefix, forwarded.GetProperty("prefix").GetString());
+    }
+
+    [Fact]
+    public async Task A_clients_own_forwarded_address_is_replaced_by_the_address_it_connects_from()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/users/@me");
+        request.Headers.Add("X-Forwarded-For", "198.51.100.7");
+        var forwarded = JsonDocument.Parse(await (await gateway.Client.SendAsync(request)).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("127.0.0.1", forwarded.GetProperty("forwardedFor").GetString());
+    }
+
+    [Fact]
+    public async Task A_proxy_the_operator_trusts_passes_its_clients_address_on()
+    {
+        await using var behindProxy = gateway.StartGateway(("ForwardedHeaders:TrustedProxies", "127.0.0.1"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/users/@me");
+        request.Headers.Add("X-Forwarded-For", "198.51.100.7");
+        var forwarded = JsonDocument.Parse(await (await behindProxy.CreateClient().SendAsync(request)).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("198.51.100.7", forwarded.GetProperty("forwardedFor").GetString());
     }
 
     [Fact]

@@ -92,6 +92,9 @@ public sealed partial class ManagedProcess
 
     public static void SignalGroup(int processGroupId, int signal) => _ = Kill(-processGroupId, signal);
 
+    /// <summary>A signal to one process (SIGSTOP 19 and SIGCONT 18 stall and resume it, as a stuck server would).</summary>
+    public static void Signal(int processId, int signal) => _ = Kill(processId, signal);
+
     public static void KillGroup(int processGroupId) => SignalGroup(processGroupId, SigKill);
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -14,22 +14,24 @@ public static class RateLimitBuckets
     public static RateLimitBucket Resolve(string method, string path)
     {
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var first = segments.ElementAtOrDefault(0);
+        // Routing ignores case, so the bucket must too: /USERS/@me is /users/@me. Ids keep theirs.
+        var first = segments.ElementAtOrDefault(0)?.ToLowerInvariant();
         var resource = segments.ElementAtOrDefault(1);
+        var action = segments.ElementAtOrDefault(2)?.ToLowerInvariant();
         var post = HttpMethods.IsPost(method);
         return first switch
         {
             "users" when HttpMethods.IsPatch(method) => new("user_edit", 2, resource),
-            "users" when segments.ElementAtOrDefault(2) == "default_avatar" => new("default_avatar", 255, null),
+            "users" when action == "default_avatar" => new("default_avatar", 255, null),
             "users" => new("users", 20, null),
             "bots" => new("bots", 10, null),
-            "channels" when resource is not null && post && segments.ElementAtOrDefault(2) == "messages" => new("messaging", 10, resource),
+            "channels" when resource is not null && post && action == "messages" => new("messaging", 10, resource),
             "channels" when resource is not null => new("channels", 15, resource),
             "servers" when resource is not null => new("servers", 5, resource),
             "auth" when HttpMethods.IsDelete(method) => new("auth_delete", 255, null),
             "auth" => new("auth", 15, null),
             "swagger" => new("swagger", 100, null),
-            "safety" when resource == "report" => new("safety_report", 3, "report"),
+            "safety" when resource?.ToLowerInvariant() == "report" => new("safety_report", 3, "report"),
             "safety" => new("safety", 15, null),
             _ => new("any", 20, null),
         };

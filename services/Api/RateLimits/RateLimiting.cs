@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using Spokes.Api.Errors;
 using Spokes.Api.Identity;
 using Spokes.Api.Storage;
 using StackExchange.Redis;
@@ -17,10 +19,13 @@ public sealed class RateLimitOptions
 /// process). Requests are counted per user when authenticated, per client address otherwise. Every answer
 /// carries <c>X-RateLimit-Limit/-Bucket/-Remaining/-Reset-After</c>; one over the limit gets 429 with
 /// <c>{"retry_after": ms}</c>. If Redis cannot be reached the request is let through and a warning logged:
-/// the limits protect the service, they must not take it down.
+/// the limits protect the service, they must not take it down; but sign-in and account routes are refused then
+/// (503), as their limit is what stops password guessing.
 /// </summary>
 public sealed class RateLimitMiddleware(RequestDelegate next, IConnectionMultiplexer redis, ILogger<RateLimitMiddleware> logger)
 {
+    private const string AuthBucket = "auth";
+
     // One round trip, atomically: count the request and start the window on the first one.
     private static readonly LuaScript CountScript = LuaScript.Prepare("""
         local count = redis.call('INCR', @key)
@@ -50,7 +55,15 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IConnectionMultipl
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            logger.LogWarning(e, "Rate limits are not enforced: Redis did not answer");
+            // Without Redis the count is unknown. Most routes go on (the limits protect the service, they must not
+            // take it down); sign-in and account routes do not, or a Redis outage would open them to guessing.
+            if (bucket.Name == AuthBucket)
+            {
+                logger.LogWarning("Refused {Method} {Path}: its rate limit cannot be counted while Redis does not answer", context.Request.Method, context.Request.Path);
+                await StoatErrorHandling.WriteAsync(context, new StoatException("InternalError", HttpStatusCode.ServiceUnavailable));
+                return;
+            }
+            logger.LogWarning("Rate limits are not enforced: Redis did not answer ({Error})", e.Message);
             await next(context);
             return;
         }
