@@ -63,6 +63,13 @@ public static partial class MessageRules
         if (length > maxLength) throw StoatException.PayloadTooLarge();
     }
 
+    /// <summary>A search query: 1–64 characters, without NUL, which SQLite's full-text index reads as the end of the query.</summary>
+    public static void RequireSearchQuery(string? query)
+    {
+        Community.Validation.Length(query, "query", 1, MaxSearchLength);
+        if (query?.Contains('\0') == true) throw StoatException.FailedValidation("query must not contain NUL characters");
+    }
+
     public static TextEmbed ToEmbed(SendableEmbed embed)
     {
         Community.Validation.Length(embed.IconUrl, "embeds.icon_url", 1, 256);
