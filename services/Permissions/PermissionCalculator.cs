@@ -66,12 +66,15 @@ public static class PermissionCalculator
         return towardsRecipient.HasFlag(UserPermission.SendMessage) ? DefaultPermissions.DirectMessage : DefaultPermissions.ViewOnly;
     }
 
-    /// <summary>A group DM: the owner may do everything; members may view, plus what the owner granted.</summary>
+    /// <summary>
+    /// A group DM: the owner may do everything; members may view, plus what the owner granted, which until the
+    /// owner sets it is what a DM allows (Stoat's <c>DEFAULT_PERMISSION_DIRECT_MESSAGE</c>).
+    /// </summary>
     public static ChannelPermission ForGroup(Actor actor, GroupChannel channel)
     {
         if (actor.Privileged || actor.UserId == channel.OwnerId) return ChannelPermission.GrantAllSafe;
         if (!channel.Recipients.Contains(actor.UserId)) return ChannelPermission.None;
-        return DefaultPermissions.ViewOnly | (channel.Permissions ?? ChannelPermission.None);
+        return DefaultPermissions.ViewOnly | (channel.Permissions ?? DefaultPermissions.DirectMessage);
     }
 
     /// <summary>

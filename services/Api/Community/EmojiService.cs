@@ -12,7 +12,7 @@ namespace Spokes.Api.Community;
 /// <summary>Stoat's custom emojis: a server's own images, made from files uploaded to Autumn.</summary>
 public sealed partial class EmojiService(CommunityAccess access, IEmojiStore emojis, EventPublisher events, IOptionsMonitor<ApiOptions> options)
 {
-    [GeneratedRegex("^[a-z0-9_]{1,32}$")]
+    [GeneratedRegex("^[a-z0-9_]{1,32}$", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex EmojiName();
 
     public async Task<Emoji> CreateAsync(User actor, string fileId, CreateEmojiRequest request, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
@@ -11,7 +10,7 @@ using Spokes.Permissions;
 namespace Spokes.Api.Community;
 
 /// <summary>Stoat's role routes: create, fetch, edit, delete, and reorder. Only roles below the actor can be changed.</summary>
-public sealed partial class RoleService(
+public sealed class RoleService(
     CommunityAccess access,
     IServerStore servers,
     IMemberStore members,
@@ -19,10 +18,6 @@ public sealed partial class RoleService(
     EventPublisher events,
     IOptionsMonitor<ApiOptions> options)
 {
-    // Stoat's rule for role colours: a CSS colour name, variable, rgb()/rgba(), hex, or a gradient of those.
-    [GeneratedRegex(@"(?i)^(?:[a-z ]+|var\(--[a-z\d-]+\)|rgba?\([\d, ]+\)|#[a-f0-9]+|(repeating-)?(linear|conic|radial)-gradient\(([a-z ]+|var\(--[a-z\d-]+\)|rgba?\([\d, ]+\)|#[a-f0-9]+|\d+deg)([ ]+(\d{1,3}%|0))?(,[ ]*([a-z ]+|var\(--[a-z\d-]+\)|rgba?\([\d, ]+\)|#[a-f0-9]+)([ ]+(\d{1,3}%|0))?)+\))$")]
-    private static partial Regex ColourShape();
-
     public static PermissionOverride ToOverride(OverrideValue? value) => value is { Allow: { } allow, Deny: { } deny }
         ? new PermissionOverride((ChannelPermission)allow, (ChannelPermission)deny)
         : throw StoatException.FailedValidation("permissions must have allow and deny");
@@ -54,7 +49,7 @@ public sealed partial class RoleService(
         var (at, role) = await ManageableRoleAsync(actor, serverId, roleId, cancellationToken);
         var remove = Validation.Removals(request.Remove, ["Colour"]);
         Validation.Length(request.Name, "name", 1, 32);
-        if (request.Colour is { } colour && (Validation.Length(colour, "colour", 1, 128) is null || !ColourShape().IsMatch(colour)))
+        if (request.Colour is { } colour && (Validation.Length(colour, "colour", 1, 128) is null || !CssColour.IsValid(colour)))
             throw StoatException.FailedValidation("colour must be a CSS colour or gradient");
 
         var updated = role with { Colour = remove.Contains("Colour") ? null : role.Colour };

@@ -42,9 +42,14 @@ public sealed class ApiOptions
     /// <summary>Web Push VAPID public key (base64url, uncompressed P-256 point), shown to clients.</summary>
     public string VapidPublicKey { get; set; } = "";
 
-    public bool AutumnEnabled { get; set; } = true;
+    /// <summary>
+    /// Whether the root document tells clients that Autumn (files) answers at <c>/autumn</c>. Off until the
+    /// operator, or the AppHost that runs Autumn, says so: clients then offer no uploads that would fail.
+    /// </summary>
+    public bool AutumnEnabled { get; set; }
 
-    public bool JanuaryEnabled { get; set; } = true;
+    /// <summary>Whether the root document tells clients that January (link embeds, media proxy) answers at <c>/january</c>; off likewise.</summary>
+    public bool JanuaryEnabled { get; set; }
 
     /// <summary>Stoat's <c>features.webhooks_enabled</c>: the <c>/webhooks</c> routes exist only when it is on (off by default, as in Stoat).</summary>
     public bool WebhooksEnabled { get; set; }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
@@ -7,31 +8,34 @@ namespace Spokes.Api.Errors;
 
 /// <summary>
 /// The one place where failures become Stoat's error JSON: domain refusals, permission refusals,
-/// unreadable bodies, unknown routes and unexpected faults (logged, answered as <c>InternalError</c>).
+/// unreadable bodies, unknown routes and unexpected faults (answered as <c>InternalError</c>). A client error is
+/// logged as one line at information level; a server error as an error with its stack.
 /// </summary>
 public static class StoatErrorHandling
 {
     public static WebApplication UseStoatErrors(this WebApplication app)
     {
-        app.UseExceptionHandler(handler => handler.Run(async context =>
+        app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-            var refusal = error switch
+            // A refusal is the client's mistake, told below in one line; only a fault keeps the middleware's error.
+            SuppressDiagnosticsCallback = context => IsClientError(AsStoatError(context.Exception)),
+            ExceptionHandler = async context =>
             {
-                StoatException stoat => stoat,
-                PermissionDeniedException denied => FromPermission(denied),
-                BadHttpRequestException { InnerException: JsonException json } => StoatException.FailedValidation(json.Message),
-                BadHttpRequestException bad => StoatException.FailedValidation(bad.Message),
-                _ => null,
-            };
-            if (refusal is null)
-            {
-                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Spokes.Api.Errors")
-                    .LogError(error, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
-                refusal = StoatException.InternalError();
-            }
-            await WriteAsync(context, refusal);
-        }));
+                var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+                var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Spokes.Api.Errors");
+                var answer = AsStoatError(error);
+                if (IsClientError(answer))
+                {
+                    logger.LogInformation("Refused {Method} {Path}: {Status} {Type} ({Location})",
+                        context.Request.Method, context.Request.Path, (int)answer.Status, answer.Type, answer.Location);
+                }
+                else
+                {
+                    logger.LogError(error, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+                }
+                await WriteAsync(context, answer ?? StoatException.InternalError());
+            },
+        });
         // Stoat answers unknown routes and methods with its own JSON, not an empty page.
         app.UseStatusCodePages(async status =>
         {
@@ -46,6 +50,18 @@ public static class StoatErrorHandling
         });
         return app;
     }
+
+    /// <summary>The failure in Stoat's terms, or null for one it has no name for.</summary>
+    private static StoatException? AsStoatError(Exception? error) => error switch
+    {
+        StoatException stoat => stoat,
+        PermissionDeniedException denied => FromPermission(denied),
+        BadHttpRequestException { InnerException: JsonException json } => StoatException.FailedValidation(json.Message),
+        BadHttpRequestException bad => StoatException.FailedValidation(bad.Message),
+        _ => null,
+    };
+
+    private static bool IsClientError([NotNullWhen(true)] StoatException? error) => error is { Status: < HttpStatusCode.InternalServerError };
 
     private static StoatException FromPermission(PermissionDeniedException denied) => new(
         denied.ErrorType,

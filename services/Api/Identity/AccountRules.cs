@@ -29,10 +29,10 @@ public static partial class AccountRules
         "11223344", "12341234", "1234abcd", "123qweasd", "123qweasdzxc", "qweasdzxc", "987654321a", "password!", "iloveyou!",
     };
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex EmailShape();
 
-    [GeneratedRegex(@"^(\p{L}|[\d_.-])+$")]
+    [GeneratedRegex(@"^(\p{L}|[\d_.-])+$", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex UsernameShape();
 
     /// <summary>The form an address is stored and looked up in: trimmed, lower-case.</summary>

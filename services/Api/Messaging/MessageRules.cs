@@ -27,22 +27,21 @@ public static partial class MessageRules
     /// <summary>The most links one message asks January to embed, as Stoat's January caps them.</summary>
     public const int MaxEmbeddedLinks = 5;
 
-    [GeneratedRegex("<@([0-9A-HJKMNP-TV-Z]{26})>")]
+    [GeneratedRegex("<@([0-9A-HJKMNP-TV-Z]{26})>", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex UserMention();
 
-    [GeneratedRegex("<%([0-9A-HJKMNP-TV-Z]{26})>")]
+    [GeneratedRegex("<%([0-9A-HJKMNP-TV-Z]{26})>", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex RoleMention();
 
-    [GeneratedRegex(@"(?<![\w`])@(everyone|online)\b")]
+    // Not inside a word or `code`. The character before is matched rather than looked behind at, which the
+    // non-backtracking engine cannot do; it never belongs to an earlier match, as those end in a letter.
+    [GeneratedRegex(@"(?:^|[^\w`])@(everyone|online)\b", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex MassMention();
 
     // A link inside <angle brackets> is one the author asked not to embed, as in Discord and Stoat's clients.
-    [GeneratedRegex(@"(?<!<)\bhttps?://[^\s<>""'`]+[^\s<>""'`.,;:!?)\]]")]
+    // The character before is matched as in MassMention; an earlier link runs on up to a space, quote or bracket.
+    [GeneratedRegex(@"(?:^|[^\w<])(?<link>https?://[^\s<>""'`]+[^\s<>""'`.,;:!?)\]])", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex Link();
-
-    // Stoat's CSS colour rule for masquerades and embeds.
-    [GeneratedRegex(@"(?i)^(?:[a-z ]+|var\(--[a-z\d-]+\)|rgba?\([\d, ]+\)|#[a-f0-9]+|(repeating-)?(linear|conic|radial)-gradient\(([a-z ]+|var\(--[a-z\d-]+\)|rgba?\([\d, ]+\)|#[a-f0-9]+|\d+deg)([ ]+(\d{1,3}%|0))?(,[ ]*([a-z ]+|var\(--[a-z\d-]+\)|rgba?\([\d, ]+\)|#[a-f0-9]+)([ ]+(\d{1,3}%|0))?)+\))$")]
-    private static partial Regex Colour();
 
     public static MessageMentions FindMentions(string? content) => content is null
         ? new MessageMentions([], [], false, false)
@@ -55,13 +54,20 @@ public static partial class MessageRules
     /// <summary>The distinct http(s) links of the content that January should embed, at most <see cref="MaxEmbeddedLinks"/>.</summary>
     public static IReadOnlyList<string> FindLinks(string? content) => content is null
         ? []
-        : Link().Matches(content).Select(m => m.Value).Distinct().Take(MaxEmbeddedLinks).ToList();
+        : Link().Matches(content).Select(m => m.Groups["link"].Value).Distinct().Take(MaxEmbeddedLinks).ToList();
 
     /// <summary>Text and embed text count together against the length limit, as in Stoat.</summary>
     public static void RequireLength(string? content, IReadOnlyList<SendableEmbed>? embeds, int maxLength)
     {
         var length = (content?.Length ?? 0) + (embeds ?? []).Sum(e => (e.Title?.Length ?? 0) + (e.Description?.Length ?? 0));
         if (length > maxLength) throw StoatException.PayloadTooLarge();
+    }
+
+    /// <summary>A search query: 1–64 characters, without NUL, which SQLite's full-text index reads as the end of the query.</summary>
+    public static void RequireSearchQuery(string? query)
+    {
+        Community.Validation.Length(query, "query", 1, MaxSearchLength);
+        if (query?.Contains('\0') == true) throw StoatException.FailedValidation("query must not contain NUL characters");
     }
 
     public static TextEmbed ToEmbed(SendableEmbed embed)
@@ -80,7 +86,7 @@ public static partial class MessageRules
     {
         if (colour is null) return;
         Community.Validation.Length(colour, field, 1, 128);
-        if (!Colour().IsMatch(colour)) throw StoatException.FailedValidation($"{field} is not a CSS colour");
+        if (!Community.CssColour.IsValid(colour)) throw StoatException.FailedValidation($"{field} is not a CSS colour");
     }
 
     public static void RequireMasquerade(Masquerade masquerade)

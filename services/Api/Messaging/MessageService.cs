@@ -214,7 +214,7 @@ public sealed class MessageService(
     public async Task<IResult> SearchAsync(User actor, string channelId, SearchMessagesRequest request, CancellationToken cancellationToken)
     {
         var at = await ReadAccessAsync(actor, channelId, cancellationToken);
-        Validation.Length(request.Query, "query", 1, MessageRules.MaxSearchLength);
+        MessageRules.RequireSearchQuery(request.Query);
         if (request.Query is not null && request.Pinned is not null) throw StoatException.FailedValidation("pinned cannot be sent with query");
         OptionalId(request.Before, "before");
         OptionalId(request.After, "after");
@@ -266,7 +266,8 @@ public sealed class MessageService(
 
     public async Task DeleteAsync(User actor, string channelId, string messageId, CancellationToken cancellationToken)
     {
-        var at = await access.InChannelAsync(actor, channelId, cancellationToken);
+        // Checked before the message is looked up, so one who cannot see the channel learns nothing of its ids.
+        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ViewChannel);
         var message = await MessageAsync(channelId, messageId, cancellationToken);
         if (message.Author != actor.Id) at.Require(ChannelPermission.ManageMessages);
         await DeleteAsync(message, cancellationToken);
@@ -327,12 +328,16 @@ public sealed class MessageService(
         await events.PublishAsync(channelId, new MessageReactEvent(messageId, channelId, actor.Id, emoji));
     }
 
-    /// <summary>Takes back the actor's reaction, another user's (<paramref name="userId"/>), or everyone's (<paramref name="removeAll"/>).</summary>
+    /// <summary>
+    /// Takes back the actor's reaction, another user's (<paramref name="userId"/>), or everyone's (<paramref name="removeAll"/>).
+    /// As in Stoat, the permissions come before the message is looked up, so one who cannot see the channel learns
+    /// nothing of its ids.
+    /// </summary>
     public async Task UnreactAsync(User actor, string channelId, string messageId, string emoji, string? userId, bool removeAll, CancellationToken cancellationToken)
     {
-        var at = await access.InChannelAsync(actor, channelId, cancellationToken);
-        var message = await MessageAsync(channelId, messageId, cancellationToken);
+        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.React);
         if (removeAll || userId is not null && userId != actor.Id) at.Require(ChannelPermission.ManageMessages);
+        var message = await MessageAsync(channelId, messageId, cancellationToken);
         if (removeAll)
         {
             await messages.ChangeReactionsAsync(channelId, message.Id, new ReactionChange.RemoveEmoji(emoji), cancellationToken);

@@ -4,11 +4,13 @@ using Spokes.Api.Events;
 using Spokes.Api.Identity;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
+using Spokes.Permissions;
 
 namespace Spokes.Api.Messaging;
 
 /// <summary>Stoat's safety reports: a user reports a message, server or user to the instance's moderators.</summary>
-public sealed class SafetyService(CommunityAccess access, IMessageStore messages, IUserStore users, IReportStore reports, EventPublisher events)
+public sealed class SafetyService(CommunityAccess access, IMessageStore messages, IChannelStore channels, IUserStore users, IReportStore reports,
+    EventPublisher events)
 {
     private static readonly HashSet<string> ContentReasons =
     [
@@ -29,7 +31,7 @@ public sealed class SafetyService(CommunityAccess access, IMessageStore messages
         switch (content.Type)
         {
             case "Message":
-                var message = await messages.FindAsync(content.Id, cancellationToken) ?? throw StoatException.UnknownMessage();
+                var message = await VisibleMessageAsync(actor, content.Id, cancellationToken);
                 if (message.Author == actor.Id) throw StoatException.CannotReportYourself();
                 break;
             case "Server":
@@ -46,5 +48,15 @@ public sealed class SafetyService(CommunityAccess access, IMessageStore messages
         await reports.CreateAsync(report, cancellationToken);
         await events.PublishAsync(EventPublisher.ModerationTopic, new ReportCreateEvent(report));
         return report;
+    }
+
+    /// <summary>A message of a channel the actor can see; any other is answered as one that does not exist, so ids cannot be probed.</summary>
+    private async Task<Message> VisibleMessageAsync(User actor, string messageId, CancellationToken cancellationToken)
+    {
+        var message = await messages.FindAsync(messageId, cancellationToken);
+        if (message is null || await channels.GetAsync(message.Channel, cancellationToken) is not { } channel
+            || !(await access.InChannelAsync(actor, channel, cancellationToken)).Permissions.HasFlag(ChannelPermission.ViewChannel))
+            throw StoatException.UnknownMessage();
+        return message;
     }
 }

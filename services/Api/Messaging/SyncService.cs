@@ -13,7 +13,7 @@ public sealed partial class SyncService(CommunityAccess access, IUnreadStore unr
     private const int MaxSettings = 100;
     private const int MaxSettingLength = 250_000;
 
-    [GeneratedRegex("^[A-Za-z0-9_:-]{1,64}$")]
+    [GeneratedRegex("^[A-Za-z0-9_:-]{1,64}$", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex SettingKey();
 
     public async Task AckChannelAsync(User actor, string channelId, string messageId, CancellationToken cancellationToken)

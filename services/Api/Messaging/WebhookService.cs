@@ -10,8 +10,12 @@ using Spokes.Permissions;
 
 namespace Spokes.Api.Messaging;
 
-/// <summary>Stoat's webhooks: made by those who may manage a channel's webhooks, used by anyone holding the token.</summary>
-public sealed class WebhookService(CommunityAccess access, IWebhookStore webhooks, MessageService messages, EventPublisher events)
+/// <summary>
+/// Stoat's webhooks: made by those who may manage a channel's webhooks, used by anyone holding the token. Unlike
+/// Stoat's, a webhook never holds more than its maker: an editor gives only permissions they hold in the channel,
+/// the token alone can only take permissions away, and a post carries no more than the maker may still do there.
+/// </summary>
+public sealed class WebhookService(CommunityAccess access, IWebhookStore webhooks, IUserStore users, MessageService messages, EventPublisher events)
 {
     private static readonly string[] RemovableFields = ["Avatar"];
 
@@ -35,37 +39,47 @@ public sealed class WebhookService(CommunityAccess access, IWebhookStore webhook
     }
 
     public async Task<WebhookResponse> FetchAsync(User actor, string webhookId, CancellationToken cancellationToken) =>
-        WebhookResponse.Of(await ManagedAsync(actor, webhookId, cancellationToken));
+        WebhookResponse.Of((await ManagedAsync(actor, webhookId, cancellationToken)).Webhook);
 
     public Task<Webhook> FetchWithTokenAsync(string webhookId, string token, CancellationToken cancellationToken) =>
         WithTokenAsync(webhookId, token, cancellationToken);
 
-    public async Task<Webhook> EditAsync(User actor, string webhookId, EditWebhookRequest request, CancellationToken cancellationToken) =>
-        await EditAsync(await ManagedAsync(actor, webhookId, cancellationToken), request, cancellationToken);
+    public async Task<Webhook> EditAsync(User actor, string webhookId, EditWebhookRequest request, CancellationToken cancellationToken)
+    {
+        var (webhook, editor) = await ManagedAsync(actor, webhookId, cancellationToken);
+        return await EditAsync(webhook, editor, request, cancellationToken);
+    }
 
-    public async Task<Webhook> EditWithTokenAsync(string webhookId, string token, EditWebhookRequest request, CancellationToken cancellationToken) =>
-        await EditAsync(await WithTokenAsync(webhookId, token, cancellationToken), request, cancellationToken);
+    /// <summary>The token holder may lower the webhook's permissions, never raise them: it holds no more than the webhook.</summary>
+    public async Task<Webhook> EditWithTokenAsync(string webhookId, string token, EditWebhookRequest request, CancellationToken cancellationToken)
+    {
+        var webhook = await WithTokenAsync(webhookId, token, cancellationToken);
+        return await EditAsync(webhook, (ChannelPermission)webhook.Permissions, request, cancellationToken);
+    }
 
     public async Task DeleteAsync(User actor, string webhookId, CancellationToken cancellationToken) =>
-        await DeleteAsync(await ManagedAsync(actor, webhookId, cancellationToken), cancellationToken);
+        await DeleteAsync((await ManagedAsync(actor, webhookId, cancellationToken)).Webhook, cancellationToken);
 
     public async Task DeleteWithTokenAsync(string webhookId, string token, CancellationToken cancellationToken) =>
         await DeleteAsync(await WithTokenAsync(webhookId, token, cancellationToken), cancellationToken);
 
     public async Task<Message> ExecuteAsync(string webhookId, string token, SendMessageRequest request, string? idempotencyKey, CancellationToken cancellationToken) =>
-        await messages.SendAsWebhookAsync(await WithTokenAsync(webhookId, token, cancellationToken), request, idempotencyKey, cancellationToken);
+        await messages.SendAsWebhookAsync(await ActingAsync(webhookId, token, cancellationToken), request, idempotencyKey, cancellationToken);
 
     public async Task<Message> EditMessageAsync(string webhookId, string token, string messageId, EditMessageRequest request, CancellationToken cancellationToken) =>
-        await messages.EditAsWebhookAsync(await WithTokenAsync(webhookId, token, cancellationToken), messageId, request, cancellationToken);
+        await messages.EditAsWebhookAsync(await ActingAsync(webhookId, token, cancellationToken), messageId, request, cancellationToken);
 
     public async Task DeleteMessageAsync(string webhookId, string token, string messageId, CancellationToken cancellationToken) =>
         await messages.DeleteAsWebhookAsync(await WithTokenAsync(webhookId, token, cancellationToken), messageId, cancellationToken);
 
-    private async Task<Webhook> EditAsync(Webhook webhook, EditWebhookRequest request, CancellationToken cancellationToken)
+    /// <param name="held">What the editor holds: every permission newly given to the webhook must be among them.</param>
+    private async Task<Webhook> EditAsync(Webhook webhook, ChannelPermission held, EditWebhookRequest request, CancellationToken cancellationToken)
     {
         var remove = Validation.Removals(request.Remove, RemovableFields);
         Validation.Length(request.Name, "name", 1, 32);
         if (request.Avatar is not null) throw StoatException.UnknownAttachment();
+        if (request.Permissions is { } requested)
+            PermissionCalculator.RequireCanGive(held, (ChannelPermission)webhook.Permissions, (ChannelPermission)requested);
         var data = new Dictionary<string, object?>();
         var edited = webhook with { Avatar = remove.Contains("Avatar") ? null : webhook.Avatar };
         if (request.Name is { } name) data["name"] = (edited = edited with { Name = name }).Name;
@@ -84,11 +98,24 @@ public sealed class WebhookService(CommunityAccess access, IWebhookStore webhook
         await events.PublishAsync(webhook.ChannelId, new WebhookDeleteEvent(webhook.Id));
     }
 
-    private async Task<Webhook> ManagedAsync(User actor, string webhookId, CancellationToken cancellationToken)
+    /// <summary>A webhook the actor may manage, and what the actor holds in its channel.</summary>
+    private async Task<(Webhook Webhook, ChannelPermission Held)> ManagedAsync(User actor, string webhookId, CancellationToken cancellationToken)
     {
         var webhook = await webhooks.GetAsync(webhookId, cancellationToken) ?? throw StoatException.NotFound();
-        (await access.InChannelAsync(actor, webhook.ChannelId, cancellationToken)).Require(ChannelPermission.ManageWebhooks);
-        return webhook;
+        var at = (await access.InChannelAsync(actor, webhook.ChannelId, cancellationToken)).Require(ChannelPermission.ManageWebhooks);
+        return (webhook, at.Permissions);
+    }
+
+    /// <summary>
+    /// The webhook as it acts: its permissions limited to what its maker may do in the channel now, so a maker
+    /// who loses a permission, or leaves, takes it from the webhook too.
+    /// </summary>
+    private async Task<Webhook> ActingAsync(string webhookId, string token, CancellationToken cancellationToken)
+    {
+        var webhook = await WithTokenAsync(webhookId, token, cancellationToken);
+        var maker = await users.GetAsync(webhook.CreatorId, cancellationToken);
+        var makerHolds = maker is null ? ChannelPermission.None : (await access.InChannelAsync(maker, webhook.ChannelId, cancellationToken)).Permissions;
+        return webhook with { Permissions = webhook.Permissions & (ulong)makerHolds };
     }
 
     /// <summary>The token is compared in constant time, so its bytes cannot be guessed one by one from response times.</summary>

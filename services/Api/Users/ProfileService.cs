@@ -13,7 +13,7 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
     private static readonly HashSet<string> Presences = ["Online", "Idle", "Focus", "Busy", "Invisible"];
     private static readonly HashSet<string> RemovableFields = ["Avatar", "StatusText", "StatusPresence", "ProfileContent", "ProfileBackground", "DisplayName"];
 
-    [GeneratedRegex("^[^\u200B\n\r]+$")]
+    [GeneratedRegex("^[^\u200B\n\r]+$", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex DisplayNameShape();
 
     public async Task<UserResponse> EditAsync(User actor, string target, EditUserRequest request, CancellationToken cancellationToken)

@@ -84,7 +84,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         return query.Length == 0 ? "\"\"" : query;
     }
 
-    [GeneratedRegex("\"(?<phrase>[^\"]+)\"|(?<word>[^\\s\"]+)")]
+    [GeneratedRegex("\"(?<phrase>[^\"]+)\"|(?<word>[^\\s\"]+)", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex SearchTerm();
 
     public Task UpdateAsync(Message message, CancellationToken cancellationToken = default) =>
