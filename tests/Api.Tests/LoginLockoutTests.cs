@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,22 +13,30 @@ namespace Spokes.Api.Tests;
 /// Clients come from addresses of their own through <c>X-Forwarded-For</c>, as behind the Gateway.
 /// </summary>
 [Collection(nameof(ApiCollection))]
-public sealed class LoginLockoutTests(ApiFixture api) : IAsyncLifetime
+public sealed partial class LoginLockoutTests(ApiFixture api) : IAsyncLifetime
 {
     private const string Password = "correct horse battery staple";
     private const string Wrong = "not the password at all";
     private readonly ShiftedClock _clock = new();
     private WebApplicationFactory<Program> _forwarded = null!;
+    private SmtpSink _smtp = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
+        _smtp = await SmtpSink.StartAsync();
         _forwarded = api.Factory.WithWebHostBuilder(web => web
             .UseSetting("FORWARDEDHEADERS_ENABLED", "true")
             .ConfigureServices(services => services.AddSingleton<TimeProvider>(_clock)));
-        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await _forwarded.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _forwarded.DisposeAsync();
+        await _smtp.DisposeAsync();
+    }
+
+    [GeneratedRegex(@"https://chat\.example\.com/login/(verify|reset)/([\w-]+)")]
+    private static partial Regex Link();
 
     private static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
 
@@ -132,6 +141,65 @@ public sealed class LoginLockoutTests(ApiFixture api) : IAsyncLifetime
         // The owner's own address locks only on its own failures.
         await FailAsync(owner, email, 3);
         await AssertLockedAsync(owner, email);
+    }
+
+    [Fact]
+    public async Task Guesses_sent_all_at_once_are_checked_no_more_than_three_times()
+    {
+        var attacker = From(NewAddress());
+        var email = await SignUpAsync(attacker);
+        var replies = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => LogInAsync(attacker, email, Wrong)));
+        Assert.Equal(3, replies.Count(r => r.ErrorType == "InvalidCredentials"));
+        Assert.Equal(9, replies.Count(r => r.ErrorType == "LockedOut"));
+        await AssertLockedAsync(attacker, email);
+    }
+
+    [Fact]
+    public async Task The_current_password_asked_to_change_the_password_or_address_locks_the_same_way()
+    {
+        var client = From(NewAddress());
+        var email = await SignUpAsync(client);
+        client.Token = (await LogInAsync(client, email, Password)).Body.GetProperty("token").GetString();
+        const string change = "/auth/account/change/password";
+        for (var i = 0; i < 3; i++)
+            Assert.Equal("InvalidCredentials", (await client.PatchAsync(change, change, new { password = "a brand new password", current_password = Wrong })).ErrorType);
+        var locked = await client.PatchAsync(change, change, new { password = "a brand new password", current_password = Password });
+        Assert.Equal((HttpStatusCode.Forbidden, "LockedOut"), (locked.Status, locked.ErrorType));
+        Assert.Equal("LockedOut", (await client.PatchAsync("/auth/account/change/email", "/auth/account/change/email",
+            new { email = NewEmail(), current_password = Password })).ErrorType);
+    }
+
+    [Fact]
+    public async Task Opening_an_emailed_reset_link_lets_the_owner_in_from_a_new_address_while_the_guessing_goes_on()
+    {
+        await using var withEmail = _forwarded.WithWebHostBuilder(web => web
+            .UseSetting("Api:SmtpHost", "127.0.0.1")
+            .UseSetting("Api:SmtpPort", _smtp.Port.ToString())
+            .UseSetting("Api:SmtpUseTls", "false")
+            .UseSetting("Api:SmtpFrom", "Spokes <noreply@chat.example.com>"));
+        StoatSession At(string address)
+        {
+            var http = withEmail.CreateClient();
+            http.DefaultRequestHeaders.Add("X-Forwarded-For", address);
+            return new StoatSession(http);
+        }
+        async Task<string> TokenAsync(string to) => Link().Match((await _smtp.NextAsync(to)).Text ?? "").Groups[2].Value;
+
+        var (attacker, owner) = (At(NewAddress()), At(NewAddress()));
+        var email = NewEmail();
+        await owner.PostAsync("/auth/account/create", "/auth/account/create", new { email, password = Password });
+        await owner.PostAsync($"/auth/account/verify/{await TokenAsync(email)}", "/auth/account/verify/{code}");
+        await FailAsync(attacker, email, 3);
+        await AssertLockedAsync(owner, email);
+
+        await owner.PostAsync("/auth/account/reset_password", "/auth/account/reset_password", new { email });
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.PatchAsync("/auth/account/reset_password", "/auth/account/reset_password",
+            new { token = await TokenAsync(email), password = Password })).Status);
+        // The attacker's address stays locked, and guessing from another locks the account again, but not for the owner's.
+        await AssertLockedAsync(attacker, email);
+        await FailAsync(At(NewAddress()), email, 3);
+        await AssertLockedAsync(At(NewAddress()), email);
+        await AssertLogsInAsync(owner, email);
     }
 
     [Fact]
