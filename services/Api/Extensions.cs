@@ -20,6 +20,9 @@ internal static class Extensions
         builder.Services.AddScoped<Connections.ConnectionViews>();
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<Connections.InternalCallAuthentication>());
         builder.Services.AddScoped<MfaService>();
+        builder.Services.AddSingleton<IPasswordHasher, PasswordHasher>();
+        builder.Services.AddSingleton<LoginLockout>();
+        builder.Services.AddSingleton<SecondFactorLimits>();
         builder.Services.AddScoped<EmailVerificationService>();
         builder.Services.AddScoped<AccountClosureService>();
         builder.Services.AddSingleton<AccountMailer>();
@@ -44,6 +47,7 @@ internal static class Extensions
         builder.Services.AddSingleton<Messaging.OutboxSignal>();
         builder.AddChatStorage();
         // After the storage, whose schema is brought up to date as the first hosted service.
+        builder.Services.AddHostedService<EmailKeyUpgrade>();
         builder.Services.AddHostedService<Messaging.OutboxRelay>();
 
         // Stoat's wire format is snake_case throughout, without null fields.

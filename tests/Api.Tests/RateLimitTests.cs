@@ -34,7 +34,8 @@ public class RateLimitTests(ApiFixture api)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/auth/session/login")
         {
-            Content = JsonContent.Create(new { email = "nobody@example.com", password = "wrong password" }),
+            // A new address each time, so that no account's login lockout answers before the rate limit does.
+            Content = JsonContent.Create(new { email = $"nobody-{Guid.NewGuid():N}@example.com", password = "wrong password" }),
         };
         request.Headers.Add("X-Forwarded-For", address);
         return request;

@@ -43,15 +43,17 @@ public static class AuthApi
     public static async Task<Ok<AccountInfo>> FetchAccount(CurrentSession current, AccountService accounts, CancellationToken cancellationToken) =>
         TypedResults.Ok(await accounts.FetchAccountAsync(current.Session, cancellationToken));
 
-    public static async Task<NoContent> ChangePassword(ChangePasswordRequest request, CurrentSession current, AccountService accounts, CancellationToken cancellationToken)
+    public static async Task<NoContent> ChangePassword(ChangePasswordRequest request, CurrentSession current, AccountService accounts, HttpContext context,
+        CancellationToken cancellationToken)
     {
-        await accounts.ChangePasswordAsync(current.Session, request, cancellationToken);
+        await accounts.ChangePasswordAsync(current.Session, request, context.Connection.RemoteIpAddress, cancellationToken);
         return TypedResults.NoContent();
     }
 
-    public static async Task<NoContent> ChangeEmail(ChangeEmailRequest request, CurrentSession current, AccountService accounts, CancellationToken cancellationToken)
+    public static async Task<NoContent> ChangeEmail(ChangeEmailRequest request, CurrentSession current, AccountService accounts, HttpContext context,
+        CancellationToken cancellationToken)
     {
-        await accounts.ChangeEmailAsync(current.Session, request, cancellationToken);
+        await accounts.ChangeEmailAsync(current.Session, request, context.Connection.RemoteIpAddress, cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -74,9 +76,10 @@ public static class AuthApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<NoContent> ResetPassword(PasswordResetRequest request, EmailVerificationService verification, CancellationToken cancellationToken)
+    public static async Task<NoContent> ResetPassword(PasswordResetRequest request, EmailVerificationService verification, HttpContext context,
+        CancellationToken cancellationToken)
     {
-        await verification.ResetPasswordAsync(request, cancellationToken);
+        await verification.ResetPasswordAsync(request, context.Connection.RemoteIpAddress, cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -98,8 +101,9 @@ public static class AuthApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<object>> Login(LoginRequest request, AccountService accounts, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await accounts.LoginAsync(request, cancellationToken));
+    /// <summary>Wrong answers are counted per account and per client address (<see cref="LoginLockout"/>).</summary>
+    public static async Task<Ok<object>> Login(LoginRequest request, AccountService accounts, HttpContext context, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await accounts.LoginAsync(request, context.Connection.RemoteIpAddress, cancellationToken));
 
     public static async Task<NoContent> Logout(CurrentSession current, SessionRevocation revocations, CancellationToken cancellationToken)
     {

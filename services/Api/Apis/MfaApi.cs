@@ -31,10 +31,10 @@ public static class MfaApi
         {
             var pending = await mfa.FindAsync(token, cancellationToken);
             if (pending is not { Validated: false }) throw StoatException.InvalidToken();
-            return TypedResults.Ok(await mfa.CreateValidatedTicketAsync(pending.AccountId, pending, response, cancellationToken));
+            return TypedResults.Ok(await mfa.CreateValidatedTicketAsync(pending.AccountId, pending, response, context.Connection.RemoteIpAddress, cancellationToken));
         }
         var session = (await CurrentSession.BindAsync(context)).Session;
-        return TypedResults.Ok(await mfa.CreateValidatedTicketAsync(session.UserId, null, response, cancellationToken));
+        return TypedResults.Ok(await mfa.CreateValidatedTicketAsync(session.UserId, null, response, context.Connection.RemoteIpAddress, cancellationToken));
     }
 
     public static async Task<Ok<MultiFactorStatus>> FetchStatus(CurrentSession current, MfaService mfa, CancellationToken cancellationToken) =>

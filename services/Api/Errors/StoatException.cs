@@ -39,6 +39,9 @@ public sealed class StoatException : Exception
         new("InvalidCredentials", HttpStatusCode.Unauthorized, null, file, line);
     public static StoatException InvalidToken([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("InvalidToken", HttpStatusCode.Unauthorized, null, file, line);
+    /// <summary>Too many wrong answers to log in to this account; authifier's lockout.</summary>
+    public static StoatException LockedOut([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        new("LockedOut", HttpStatusCode.Forbidden, null, file, line);
     public static StoatException UnverifiedAccount([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("UnverifiedAccount", HttpStatusCode.Forbidden, null, file, line);
     public static StoatException EmailFailed([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>

@@ -25,6 +25,12 @@ public sealed class AccountMailer(IOptionsMonitor<ApiOptions> options, ILogger<A
         $"Someone asked to reset the password of your Spokes account. Choose a new password here:\n\n{Link("login/reset", token)}\n\n" +
         "The link works for one hour. If it was not you, ignore this email: your password stays as it is.", cancellationToken);
 
+    /// <summary>Someone signed up with the address of an existing account: authifier's <c>reset_existing</c>.</summary>
+    public Task SendExistingAccountAsync(string to, string token, CancellationToken cancellationToken) => SendAsync(to,
+        "You already have a Spokes account",
+        $"Someone tried to sign up to Spokes with this address, which already has an account. If you forgot its password, choose a new one here:\n\n" +
+        $"{Link("login/reset", token)}\n\nThe link works for one hour. If it was not you, ignore this email: your password stays as it is.", cancellationToken);
+
     public Task SendDeletionAsync(string to, string token, CancellationToken cancellationToken) => SendAsync(to,
         "Confirm deleting your Spokes account",
         $"Open this link to confirm that your Spokes account should be deleted:\n\n{Link("delete", token)}\n\n" +

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using Spokes.Api.Errors;
 
@@ -29,22 +30,56 @@ public static partial class AccountRules
         "11223344", "12341234", "1234abcd", "123qweasd", "123qweasdzxc", "qweasdzxc", "987654321a", "password!", "iloveyou!",
     };
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
-    private static partial Regex EmailShape();
-
     [GeneratedRegex(@"^(\p{L}|[\d_.-])+$", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex UsernameShape();
 
-    /// <summary>The form an address is stored and looked up in: trimmed, lower-case.</summary>
-    public static string NormaliseEmail(string email) => email.Trim().ToLowerInvariant();
+    /// <summary>
+    /// The key an address is stored and looked up under, so that one mailbox is one account, as authifier's
+    /// <c>normalise_email</c> makes it: lower case and without a <c>+tag</c>; at Gmail also without dots and with
+    /// googlemail.com read as gmail.com. Authifier drops dots at every provider; here only at the one that ignores
+    /// them, since elsewhere <c>j.smith</c> and <c>jsmith</c> are two people's mailboxes.
+    /// </summary>
+    public static string NormaliseEmail(string email)
+    {
+        var text = email.Trim();
+        // Broken UTF-16 cannot be normalised; no address that validates has any.
+        var address = (text.EnumerateRunes().Contains(Rune.ReplacementChar) ? text : text.Normalize(NormalizationForm.FormKC)).ToLowerInvariant();
+        var at = address.LastIndexOf('@');
+        if (at <= 0) return address;
+        var (local, domain) = (address[..at], address[(at + 1)..]);
+        var tag = local.IndexOf('+');
+        if (tag > 0) local = local[..tag];
+        if (domain is "gmail.com" or "googlemail.com") (local, domain) = (local.Replace(".", ""), "gmail.com");
+        return $"{local}@{domain}";
+    }
 
-    /// <summary>The address as given, and the form used for uniqueness (<see cref="NormaliseEmail"/>).</summary>
+    /// <summary>The key addresses were stored under before <see cref="NormaliseEmail"/>: only trimmed and lower-cased.</summary>
+    public static string LegacyEmailKey(string email) => email.Trim().ToLowerInvariant();
+
+    /// <summary>
+    /// The address as given, and its key (<see cref="NormaliseEmail"/>). One <c>@</c> with something before it and a
+    /// dotted domain after it, and no control, bidi, invisible or space characters, which would make one address
+    /// look like another: anything else is authifier's <c>IncorrectData</c> for <c>email</c>.
+    /// </summary>
     public static (string Email, string Normalised) ValidateEmail(string? email)
     {
         var trimmed = email?.Trim() ?? "";
-        if (trimmed.Length is 0 or > 254 || !EmailShape().IsMatch(trimmed)) throw StoatException.IncorrectData("email");
-        return (trimmed, NormaliseEmail(trimmed));
+        var at = trimmed.IndexOf('@');
+        var domain = at < 0 ? "" : trimmed[(at + 1)..];
+        if (trimmed.Length > 254 || at is < 1 or > 64 || domain.Contains('@') || domain.IndexOf('.') < 1 || domain.EndsWith('.')
+            || !trimmed.EnumerateRunes().All(IsVisible))
+        {
+            throw StoatException.IncorrectData("email");
+        }
+        var normalised = NormaliseEmail(trimmed);
+        // A Gmail address of dots and a tag alone leaves no mailbox in its key.
+        return normalised.StartsWith('@') ? throw StoatException.IncorrectData("email") : (trimmed, normalised);
     }
+
+    /// <summary>False for control and format characters (bidi marks and overrides, zero-width ones), spaces, and broken UTF-16.</summary>
+    private static bool IsVisible(Rune rune) => rune != Rune.ReplacementChar && Rune.GetUnicodeCategory(rune) is not (
+        UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.SpaceSeparator
+        or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
 
     /// <summary>Long enough, not too long, and not one of the first guesses: a common password, one or two characters repeated, or a run like 12345678.</summary>
     public static void ValidatePassword(string? password)

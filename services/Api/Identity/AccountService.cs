@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Options;
 using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
@@ -14,6 +15,9 @@ public sealed class AccountService(
     IUserStore users,
     ISignupInviteStore invites,
     MfaService mfa,
+    EmailVerificationService verification,
+    IPasswordHasher hasher,
+    LoginLockout lockout,
     AccountMailer mailer,
     CaptchaVerifier captcha,
     IOptionsMonitor<ApiOptions> options,
@@ -27,8 +31,10 @@ public sealed class AccountService(
 
     /// <summary>
     /// Creates an account: verified at once without an email server, otherwise pending until the emailed link
-    /// is opened. An address already registered is answered exactly like a new one, so the route cannot be used
-    /// to learn who has an account. On invite-only instances a sign-up invite is used up.
+    /// is opened. An address already registered is answered exactly like a new one, after the same work, so the
+    /// route cannot be used to learn who has an account: the password is hashed first either way (as authifier
+    /// does), and with an email server the owner is mailed instead (<see cref="EmailVerificationService.RemindAsync"/>).
+    /// On invite-only instances a sign-up invite is used up.
     /// </summary>
     public async Task CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken)
     {
@@ -41,16 +47,20 @@ public sealed class AccountService(
             if (string.IsNullOrWhiteSpace(request.Invite)) throw StoatException.MissingInvite();
             if (await invites.GetAsync(request.Invite, cancellationToken) is not { ClaimedBy: null }) throw StoatException.InvalidInvite();
         }
-        if (await accounts.FindByEmailAsync(normalised, cancellationToken) is not null) return;
+        var passwordHash = hasher.Hash(request.Password!);
+        if (await accounts.FindByAddressAsync(email, cancellationToken) is { } existing)
+        {
+            await verification.RemindAsync(existing, cancellationToken);
+            return;
+        }
 
         var id = SecureTokens.NewId();
         // Claimed before the account exists, so two sign-ups can never share one invite.
         if (inviteOnly && !await invites.ClaimAsync(request.Invite!, id, cancellationToken)) throw StoatException.InvalidInvite();
-        var verification = mailer.Enabled
+        var pending = mailer.Enabled
             ? new EmailVerification(VerificationStatus.Pending, SecureTokens.NewToken(32), clock.GetUtcNow() + VerificationLifetime)
             : EmailVerification.Done;
-        var account = new Account(id, email, normalised, PasswordHasher.Hash(request.Password!), Disabled: false, clock.GetUtcNow(),
-            verification, MultiFactor.None);
+        var account = new Account(id, email, normalised, passwordHash, Disabled: false, clock.GetUtcNow(), pending, MultiFactor.None);
         try
         {
             await accounts.CreateAsync(account, cancellationToken);
@@ -61,14 +71,15 @@ public sealed class AccountService(
             // Registered by a concurrent request: the same answer as above.
             return;
         }
-        if (verification.Token is { } token) await mailer.SendVerificationAsync(email, token, cancellationToken);
+        if (pending.Token is { } token) await mailer.SendVerificationAsync(email, token, cancellationToken);
     }
 
     /// <summary>
     /// Email and password, or an MFA ticket: an authorised one (from email verification) alone, or the one a
-    /// password login handed out together with the second factor it owes.
+    /// password login handed out together with the second factor it owes. Wrong answers lock the account as
+    /// authifier's do (<see cref="LoginLockout"/>); a completed login remembers <paramref name="address"/> for it.
     /// </summary>
-    public async Task<object> LoginAsync(LoginRequest request, CancellationToken cancellationToken)
+    public async Task<object> LoginAsync(LoginRequest request, IPAddress? address, CancellationToken cancellationToken)
     {
         var name = ValidateSessionName(request.FriendlyName ?? "Unknown");
         Account account;
@@ -79,16 +90,19 @@ public sealed class AccountService(
             if (!ticket.Authorised)
             {
                 if (request.MfaResponse is null) throw StoatException.InvalidToken();
-                account = await mfa.VerifyAsync(account, request.MfaResponse, cancellationToken);
+                account = await mfa.VerifyAsync(account, request.MfaResponse, ticket, address, cancellationToken);
             }
             await mfa.UseAsync(ticket, cancellationToken);
         }
         else
         {
             if (request.Email is null || request.Password is null) throw StoatException.FailedValidation("email and password are required");
-            var found = await accounts.FindByEmailAsync(AccountRules.NormaliseEmail(request.Email), cancellationToken);
-            if (!PasswordHasher.Verify(request.Password, found?.PasswordHash) || found is null) throw StoatException.InvalidCredentials();
-            account = found;
+            var found = await accounts.FindByAddressAsync(request.Email, cancellationToken);
+            // An address without an account is counted and locked as one with, so the lock gives nothing away.
+            var subject = found?.EmailNormalised ?? AccountRules.NormaliseEmail(request.Email);
+            var right = await lockout.CheckAsync(LoginFactor.Password, subject, address,
+                () => Task.FromResult(hasher.Verify(request.Password, found?.PasswordHash) && found is not null));
+            account = right ? found! : throw StoatException.InvalidCredentials();
             if (!account.Disabled && account.Verified && account.Mfa.Enabled)
             {
                 var ticket = await mfa.IssueAsync(account.Id, validated: false, authorised: false, cancellationToken);
@@ -98,6 +112,7 @@ public sealed class AccountService(
         if (account.Disabled) return new LoginDisabled(account.Id);
         if (!account.Verified) throw StoatException.UnverifiedAccount();
 
+        await lockout.RememberAsync(account.EmailNormalised, address);
         var session = new Session(SecureTokens.NewId(), account.Id, SecureTokens.NewToken(), name, clock.GetUtcNow());
         await sessions.CreateAsync(session, cancellationToken);
         return new LoginSuccess(session.Id, session.UserId, session.Token, session.Name, session.LastSeen.UtcDateTime.ToString("O"));
@@ -110,23 +125,25 @@ public sealed class AccountService(
     }
 
     /// <summary>A new password, confirmed with the current one; sessions stay as they are.</summary>
-    public async Task ChangePasswordAsync(Session session, ChangePasswordRequest request, CancellationToken cancellationToken)
+    public async Task ChangePasswordAsync(Session session, ChangePasswordRequest request, IPAddress? address, CancellationToken cancellationToken)
     {
-        var account = await ConfirmedAccountAsync(session, request.CurrentPassword, cancellationToken);
+        var account = await ConfirmedAccountAsync(session, request.CurrentPassword, address, cancellationToken);
         AccountRules.ValidatePassword(request.Password);
-        await accounts.UpdateAsync(account with { PasswordHash = PasswordHasher.Hash(request.Password!) }, cancellationToken);
+        await accounts.UpdateAsync(account with { PasswordHash = hasher.Hash(request.Password!) }, cancellationToken);
         logger.LogInformation("Account {AccountId} changed its password", account.Id);
     }
 
     /// <summary>
-    /// A new address, confirmed with the current password. With an email server it applies once the link
-    /// sent to the new address is opened; without one it applies at once, as sign-up verifies at once.
+    /// A new address, confirmed with the current password. With an email server it applies once the link sent to
+    /// the new address is opened, and the answer is the same whether or not another account has the address (as
+    /// authifier's): only whoever reads its mail learns that it is taken, when the link is refused. Without one it
+    /// applies at once, as sign-up verifies at once, so a taken address is refused here; that tells the asker no
+    /// more than signing up with it and logging in would.
     /// </summary>
-    public async Task ChangeEmailAsync(Session session, ChangeEmailRequest request, CancellationToken cancellationToken)
+    public async Task ChangeEmailAsync(Session session, ChangeEmailRequest request, IPAddress? address, CancellationToken cancellationToken)
     {
-        var account = await ConfirmedAccountAsync(session, request.CurrentPassword, cancellationToken);
+        var account = await ConfirmedAccountAsync(session, request.CurrentPassword, address, cancellationToken);
         var (email, normalised) = AccountRules.ValidateEmail(request.Email);
-        if (await accounts.FindByEmailAsync(normalised, cancellationToken) is { } holder && holder.Id != account.Id) throw StoatException.IncorrectData("email");
         if (mailer.Enabled)
         {
             var token = SecureTokens.NewToken(32);
@@ -137,6 +154,7 @@ public sealed class AccountService(
             await mailer.SendVerificationAsync(email, token, cancellationToken);
             return;
         }
+        if (await accounts.FindByAddressAsync(email, cancellationToken) is { } holder && holder.Id != account.Id) throw StoatException.IncorrectData("email");
         try
         {
             await accounts.UpdateAsync(account with { Email = email, EmailNormalised = normalised }, cancellationToken);
@@ -147,10 +165,13 @@ public sealed class AccountService(
         }
     }
 
-    private async Task<Account> ConfirmedAccountAsync(Session session, string? currentPassword, CancellationToken cancellationToken)
+    /// <summary>The session's account once <paramref name="currentPassword"/> is confirmed; guesses lock it as login's do.</summary>
+    private async Task<Account> ConfirmedAccountAsync(Session session, string? currentPassword, IPAddress? address, CancellationToken cancellationToken)
     {
         var account = await accounts.GetAsync(session.UserId, cancellationToken) ?? throw StoatException.InvalidSession();
-        return currentPassword is not null && PasswordHasher.Verify(currentPassword, account.PasswordHash)
+        if (currentPassword is null) throw StoatException.InvalidCredentials();
+        return await lockout.CheckAsync(LoginFactor.Password, account.EmailNormalised, address,
+            () => Task.FromResult(hasher.Verify(currentPassword, account.PasswordHash)))
             ? account
             : throw StoatException.InvalidCredentials();
     }

@@ -1,3 +1,4 @@
+using System.Net;
 using Spokes.Api.Errors;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
@@ -14,6 +15,8 @@ public sealed class EmailVerificationService(
     SessionRevocation revocations,
     IMfaTicketStore tickets,
     MfaService mfa,
+    IPasswordHasher hasher,
+    LoginLockout lockout,
     AccountMailer mailer,
     CaptchaVerifier captcha,
     TimeProvider clock,
@@ -57,30 +60,57 @@ public sealed class EmailVerificationService(
     public async Task ResendAsync(EmailRequest request, CancellationToken cancellationToken)
     {
         await captcha.RequireAsync(request.Captcha, cancellationToken);
-        var (_, normalised) = AccountRules.ValidateEmail(request.Email);
-        if (!mailer.Enabled || await accounts.FindByEmailAsync(normalised, cancellationToken) is not { } account || account.Verified) return;
-
-        var token = SecureTokens.NewToken(32);
-        var verification = account.Verification with { Token = token, Expiry = clock.GetUtcNow() + AccountService.VerificationLifetime };
-        await accounts.UpdateAsync(account with { Verification = verification }, cancellationToken);
-        await mailer.SendVerificationAsync(verification.NewEmail ?? account.Email, token, cancellationToken);
+        var (email, _) = AccountRules.ValidateEmail(request.Email);
+        if (!mailer.Enabled || await accounts.FindByAddressAsync(email, cancellationToken) is not { } account || account.Verified) return;
+        await SendVerificationAgainAsync(account, cancellationToken);
     }
 
     /// <summary>Emails a reset link. Without an email server no link can reach anyone, so the route is refused.</summary>
     public async Task SendPasswordResetAsync(EmailRequest request, CancellationToken cancellationToken)
     {
         await captcha.RequireAsync(request.Captcha, cancellationToken);
-        var (_, normalised) = AccountRules.ValidateEmail(request.Email);
+        var (email, _) = AccountRules.ValidateEmail(request.Email);
         if (!mailer.Enabled) throw StoatException.OperationFailed();
-        if (await accounts.FindByEmailAsync(normalised, cancellationToken) is not { } account) return;
-
-        var token = SecureTokens.NewToken(32);
-        await accounts.UpdateAsync(account with { PasswordReset = new ExpiringToken(token, clock.GetUtcNow() + ResetLifetime) }, cancellationToken);
-        await mailer.SendPasswordResetAsync(account.Email, token, cancellationToken);
+        if (await accounts.FindByAddressAsync(email, cancellationToken) is not { } account) return;
+        await mailer.SendPasswordResetAsync(account.Email, await NewResetTokenAsync(account, cancellationToken), cancellationToken);
     }
 
-    /// <summary>Sets the new password from a reset link, and optionally logs every device out.</summary>
-    public async Task ResetPasswordAsync(PasswordResetRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Someone signed up with the address of <paramref name="account"/>. As authifier does, its owner gets the
+    /// verification link again while the account is pending, else a reset link with word that they already have an
+    /// account; without an email server nothing is sent (nor would be for a new account).
+    /// </summary>
+    public async Task RemindAsync(Account account, CancellationToken cancellationToken)
+    {
+        if (!mailer.Enabled) return;
+        if (account.Verification.Status == VerificationStatus.Pending)
+        {
+            await SendVerificationAgainAsync(account, cancellationToken);
+            return;
+        }
+        await mailer.SendExistingAccountAsync(account.Email, await NewResetTokenAsync(account, cancellationToken), cancellationToken);
+    }
+
+    private async Task SendVerificationAgainAsync(Account account, CancellationToken cancellationToken)
+    {
+        var token = SecureTokens.NewToken(32);
+        var verification = account.Verification with { Token = token, Expiry = clock.GetUtcNow() + AccountService.VerificationLifetime };
+        await accounts.UpdateAsync(account with { Verification = verification }, cancellationToken);
+        await mailer.SendVerificationAsync(verification.NewEmail ?? account.Email, token, cancellationToken);
+    }
+
+    private async Task<string> NewResetTokenAsync(Account account, CancellationToken cancellationToken)
+    {
+        var token = SecureTokens.NewToken(32);
+        await accounts.UpdateAsync(account with { PasswordReset = new ExpiringToken(token, clock.GetUtcNow() + ResetLifetime) }, cancellationToken);
+        return token;
+    }
+
+    /// <summary>
+    /// Sets the new password from a reset link, and optionally logs every device out. Whoever opened the link reads
+    /// the account's mail, so the account's login lock is lifted and <paramref name="address"/> remembered as theirs.
+    /// </summary>
+    public async Task ResetPasswordAsync(PasswordResetRequest request, IPAddress? address, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(request.Token)) throw StoatException.InvalidToken();
         var account = await accounts.FindByTokenAsync(AccountTokenKind.PasswordReset, request.Token, cancellationToken);
@@ -89,9 +119,10 @@ public sealed class EmailVerificationService(
 
         // Opening the link also proves the address.
         var verification = account.Verification.Status == VerificationStatus.Pending ? EmailVerification.Done : account.Verification;
-        await accounts.UpdateAsync(account with { PasswordHash = PasswordHasher.Hash(request.Password!), PasswordReset = null, Verification = verification },
+        await accounts.UpdateAsync(account with { PasswordHash = hasher.Hash(request.Password!), PasswordReset = null, Verification = verification },
             cancellationToken);
         await tickets.DeleteAllAsync(account.Id, cancellationToken);
+        await lockout.ReleaseAsync(account.EmailNormalised, address);
         if (request.RemoveSessions == true) await revocations.RevokeAllAsync(account.Id, null, cancellationToken);
         logger.LogInformation("Account {AccountId} reset its password", account.Id);
     }

@@ -1,3 +1,4 @@
+using System.Net;
 using Spokes.Api.Errors;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
@@ -6,9 +7,17 @@ namespace Spokes.Api.Identity;
 
 /// <summary>
 /// Second factors and MFA tickets (authifier's rules): which methods an account may answer with, checking an
-/// answer, and issuing and using up tickets.
+/// answer, and issuing and using up tickets. Answers are limited as logins are (<see cref="LoginLockout"/>,
+/// <see cref="SecondFactorLimits"/>).
 /// </summary>
-public sealed class MfaService(IAccountStore accounts, IMfaTicketStore tickets, TimeProvider clock, ILogger<MfaService> logger)
+public sealed class MfaService(
+    IAccountStore accounts,
+    IMfaTicketStore tickets,
+    IPasswordHasher hasher,
+    LoginLockout lockout,
+    SecondFactorLimits limits,
+    TimeProvider clock,
+    ILogger<MfaService> logger)
 {
     /// <summary>How long a ticket can be used after it was issued.</summary>
     public static readonly TimeSpan TicketLifetime = TimeSpan.FromMinutes(5);
@@ -19,32 +28,47 @@ public sealed class MfaService(IAccountStore accounts, IMfaTicketStore tickets, 
         : ["Password"];
 
     /// <summary>
-    /// Checks <paramref name="response"/> against the account; a recovery code is used up. Returns the account as
-    /// it now is. A method the account does not allow is <c>DisallowedMFAMethod</c>, a wrong code <c>InvalidToken</c>.
+    /// Checks <paramref name="response"/>, given from <paramref name="address"/> (with <paramref name="ticket"/> when
+    /// it answers a login's), against the account; a recovery code is used up. Returns the account as it now is. A
+    /// method the account does not allow is <c>DisallowedMFAMethod</c>, a wrong password <c>InvalidCredentials</c>,
+    /// a wrong or replayed code <c>InvalidToken</c>; the ticket is burned after <see cref="SecondFactorLimits.TicketFailures"/>
+    /// of those.
     /// </summary>
-    public async Task<Account> VerifyAsync(Account account, MfaResponse? response, CancellationToken cancellationToken)
+    public async Task<Account> VerifyAsync(Account account, MfaResponse? response, MfaTicket? ticket, IPAddress? address,
+        CancellationToken cancellationToken)
     {
-        var methods = Methods(account);
-        switch (response)
+        var (method, factor) = response switch
         {
-            case { Password: { } password }:
-                if (!methods.Contains("Password")) throw StoatException.DisallowedMfaMethod();
-                if (!PasswordHasher.Verify(password, account.PasswordHash)) throw StoatException.InvalidCredentials();
-                return account;
-            case { TotpCode: { } code }:
-                if (!methods.Contains("Totp")) throw StoatException.DisallowedMfaMethod();
-                if (!Totp.Verify(account.Mfa.TotpSecret!, code, clock.GetUtcNow())) throw StoatException.InvalidToken();
-                return account;
-            case { RecoveryCode: { } recovery }:
-                if (!methods.Contains("Recovery")) throw StoatException.DisallowedMfaMethod();
-                var left = RecoveryCodes.Use(account.Mfa.RecoveryCodes, recovery) ?? throw StoatException.InvalidToken();
-                var updated = account with { Mfa = account.Mfa with { RecoveryCodes = left } };
-                await accounts.UpdateAsync(updated, cancellationToken);
-                logger.LogInformation("Account {AccountId} used a recovery code; {Left} left", account.Id, left.Count);
-                return updated;
-            default:
-                throw StoatException.FailedValidation("an MFA response needs one of password, totp_code or recovery_code");
+            { Password: not null } => ("Password", LoginFactor.Password),
+            { TotpCode: not null } => ("Totp", LoginFactor.SecondFactor),
+            { RecoveryCode: not null } => ("Recovery", LoginFactor.SecondFactor),
+            _ => throw StoatException.FailedValidation("an MFA response needs one of password, totp_code or recovery_code"),
+        };
+        if (!Methods(account).Contains(method)) throw StoatException.DisallowedMfaMethod();
+
+        Account? answered = null;
+        var right = await lockout.CheckAsync(factor, account.EmailNormalised, address,
+            async () => (answered = await AnswerAsync(account, response!, cancellationToken)) is not null);
+        if (right) return answered!;
+        if (ticket is not null && await limits.CountTicketFailureAsync(ticket)) await tickets.DeleteAsync(ticket.Id, cancellationToken);
+        throw factor == LoginFactor.Password ? StoatException.InvalidCredentials() : StoatException.InvalidToken();
+    }
+
+    /// <summary>The account once <paramref name="response"/> is taken, or null when it is wrong.</summary>
+    private async Task<Account?> AnswerAsync(Account account, MfaResponse response, CancellationToken cancellationToken)
+    {
+        if (response.Password is { } password) return hasher.Verify(password, account.PasswordHash) ? account : null;
+        if (response.TotpCode is { } code)
+        {
+            return Totp.MatchStep(account.Mfa.TotpSecret!, code, clock.GetUtcNow()) is { } step && await limits.ClaimTotpStepAsync(account.Id, step)
+                ? account
+                : null;
         }
+        if (RecoveryCodes.Use(account.Mfa.RecoveryCodes, response.RecoveryCode) is not { } left) return null;
+        var updated = account with { Mfa = account.Mfa with { RecoveryCodes = left } };
+        await accounts.UpdateAsync(updated, cancellationToken);
+        logger.LogInformation("Account {AccountId} used a recovery code; {Left} left", account.Id, left.Count);
+        return updated;
     }
 
     public async Task<MultiFactorStatus> StatusAsync(string accountId, CancellationToken cancellationToken)
@@ -57,12 +81,13 @@ public sealed class MfaService(IAccountStore accounts, IMfaTicketStore tickets, 
         Methods(await GetAsync(accountId, cancellationToken));
 
     /// <summary>
-    /// A validated ticket for whoever answers the challenge: the session's account, or the account of the
-    /// unvalidated ticket a password login handed out (used up in exchange).
+    /// A validated ticket for whoever answers the challenge from <paramref name="address"/>: the session's account,
+    /// or the account of the unvalidated ticket a password login handed out (used up in exchange).
     /// </summary>
-    public async Task<MfaTicket> CreateValidatedTicketAsync(string accountId, MfaTicket? exchanged, MfaResponse response, CancellationToken cancellationToken)
+    public async Task<MfaTicket> CreateValidatedTicketAsync(string accountId, MfaTicket? exchanged, MfaResponse response, IPAddress? address,
+        CancellationToken cancellationToken)
     {
-        await VerifyAsync(await GetAsync(accountId, cancellationToken), response, cancellationToken);
+        await VerifyAsync(await GetAsync(accountId, cancellationToken), response, exchanged, address, cancellationToken);
         if (exchanged is not null) await UseAsync(exchanged, cancellationToken);
         return await IssueAsync(accountId, validated: true, authorised: false, cancellationToken);
     }

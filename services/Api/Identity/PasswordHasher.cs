@@ -4,11 +4,20 @@ using Konscious.Security.Cryptography;
 
 namespace Spokes.Api.Identity;
 
+/// <summary>Makes and checks password hashes. A service rather than functions, so that a test can count the hashing a route does.</summary>
+public interface IPasswordHasher
+{
+    string Hash(string password);
+
+    /// <summary>Checks <paramref name="password"/> against a stored hash; with none (no such account), hashes anyway and fails.</summary>
+    bool Verify(string password, string? phc);
+}
+
 /// <summary>
 /// Argon2id password hashes in the PHC string format (<c>$argon2id$v=19$m=…,t=…,p=…$salt$hash</c>), the
 /// format Stoat's argon2 crate writes, with its default (and OWASP's) cost: 19 MiB, 2 passes, 1 lane.
 /// </summary>
-public static class PasswordHasher
+public sealed class PasswordHasher : IPasswordHasher
 {
     public const int MinimumLength = 8;
 
@@ -21,9 +30,11 @@ public static class PasswordHasher
     private const int HashBytes = 32;
 
     /// <summary>Hashing a known value when the account does not exist keeps login time the same either way.</summary>
-    private static readonly Lazy<string> DecoyHash = new(() => Hash("decoy password for unknown accounts"));
+    private static readonly Lazy<string> DecoyHash = new(() => Create("decoy password for unknown accounts"));
 
-    public static string Hash(string password)
+    public string Hash(string password) => Create(password);
+
+    private static string Create(string password)
     {
         var salt = RandomNumberGenerator.GetBytes(16);
         var hash = Compute(password, salt, MemoryKiB, Iterations, Parallelism, HashBytes);
@@ -31,7 +42,7 @@ public static class PasswordHasher
     }
 
     /// <summary>Checks <paramref name="password"/> against a PHC string; any malformed hash fails.</summary>
-    public static bool Verify(string password, string? phc)
+    public bool Verify(string password, string? phc)
     {
         var parts = (phc ?? DecoyHash.Value).Split('$');
         if (parts is not ["", "argon2id", "v=19", var parameters, var salt, var expected]) return false;

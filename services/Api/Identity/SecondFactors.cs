@@ -22,17 +22,22 @@ public static class Totp
     /// Whether <paramref name="code"/> is the code of the current step or of the one before or after it, so a
     /// clock a little off or a code typed at the end of its step still works.
     /// </summary>
-    public static bool Verify(string secret, string? code, DateTimeOffset now)
+    public static bool Verify(string secret, string? code, DateTimeOffset now) => MatchStep(secret, code, now) is not null;
+
+    /// <summary>The time step whose code <paramref name="code"/> is, among those <see cref="Verify"/> accepts; null when none.</summary>
+    public static long? MatchStep(string secret, string? code, DateTimeOffset now)
     {
         var trimmed = code?.Replace(" ", "") ?? "";
-        if (trimmed.Length != 6 || !trimmed.All(char.IsAsciiDigit)) return false;
+        if (trimmed.Length != 6 || !trimmed.All(char.IsAsciiDigit)) return null;
         var key = FromBase32(secret);
         var step = Step(now);
         var expected = Encoding.ASCII.GetBytes(trimmed);
-        var matched = false;
+        long? matched = null;
         // Every window is checked, so the time taken says nothing about which one matched.
         for (var offset = -1; offset <= 1; offset++)
-            matched |= CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Code(key, step + offset)), expected);
+        {
+            if (CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Code(key, step + offset)), expected)) matched = step + offset;
+        }
         return matched;
     }
 

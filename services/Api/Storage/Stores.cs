@@ -26,6 +26,15 @@ public interface IAccountStore
 
     /// <summary>Accounts whose scheduled deletion is due at <paramref name="now"/>.</summary>
     Task<IReadOnlyList<Account>> DueForDeletionAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="limit"/> accounts in id order, from the first after <paramref name="afterId"/> (from the start when null).</summary>
+    Task<IReadOnlyList<Account>> ListAsync(string? afterId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets the account's normalised email if its email is still <paramref name="email"/>; false when it is not.
+    /// Throws <see cref="DuplicateKeyException"/> ("email") if another account has that normalised email.
+    /// </summary>
+    Task<bool> SetEmailNormalisedAsync(string id, string email, string emailNormalised, CancellationToken cancellationToken = default);
 }
 
 public interface IMfaTicketStore

@@ -8,7 +8,7 @@ using Spokes.Api.Storage;
 namespace Spokes.Api.Users;
 
 /// <summary>What users change of themselves (Stoat's <c>PATCH /users/@me</c>), told to everyone watching them as <c>UserUpdate</c>.</summary>
-public sealed partial class ProfileService(IUserStore users, IAccountStore accounts, EventPublisher events)
+public sealed partial class ProfileService(IUserStore users, IAccountStore accounts, IPasswordHasher hasher, EventPublisher events)
 {
     private static readonly HashSet<string> Presences = ["Online", "Idle", "Focus", "Busy", "Invisible"];
     private static readonly HashSet<string> RemovableFields = ["Avatar", "StatusText", "StatusPresence", "ProfileContent", "ProfileBackground", "DisplayName"];
@@ -72,7 +72,7 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
     public async Task<UserResponse> ChangeUsernameAsync(User actor, ChangeUsernameRequest request, CancellationToken cancellationToken)
     {
         var account = await accounts.GetAsync(actor.Id, cancellationToken);
-        if (request.Password is null || !PasswordHasher.Verify(request.Password, account?.PasswordHash)) throw StoatException.InvalidCredentials();
+        if (request.Password is null || !hasher.Verify(request.Password, account?.PasswordHash)) throw StoatException.InvalidCredentials();
         var username = AccountRules.ValidateUsername(request.Username);
         if (username == actor.Username) return UserResponse.Self(actor);
         return UserResponse.Self(await RenameAsync(actor, username, cancellationToken));

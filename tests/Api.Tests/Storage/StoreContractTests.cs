@@ -129,6 +129,28 @@ public abstract class StoreContractTests
     }
 
     [SkippableFact]
+    public async Task Accounts_are_listed_in_id_order_and_rekeyed_only_while_their_email_is_unchanged()
+    {
+        var stores = await CreateStoresAsync();
+        var accounts = Enumerable.Range(0, 3).Select(i => NewAccount($"List.{i}.{Guid.NewGuid():N}+Tag@Example.com")).ToList();
+        foreach (var account in accounts) await stores.Accounts.CreateAsync(account);
+
+        var listed = await stores.Accounts.ListAsync(accounts[0].Id, 10_000);
+        Assert.Equal(listed.Select(a => a.Id).Order(StringComparer.Ordinal), listed.Select(a => a.Id));
+        Assert.DoesNotContain(listed, a => a.Id == accounts[0].Id);
+        Assert.Equal(accounts.Skip(1), listed.Where(accounts.Contains));
+        Assert.Single(await stores.Accounts.ListAsync(null, 1));
+
+        var key = accounts[1].Email.Replace("+Tag", "").ToLowerInvariant();
+        Assert.False(await stores.Accounts.SetEmailNormalisedAsync(accounts[1].Id, "moved@example.com", key));
+        Assert.True(await stores.Accounts.SetEmailNormalisedAsync(accounts[1].Id, accounts[1].Email, key));
+        Assert.Equal(accounts[1] with { EmailNormalised = key }, await stores.Accounts.FindByEmailAsync(key));
+        var taken = await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Accounts.SetEmailNormalisedAsync(accounts[2].Id, accounts[2].Email, key));
+        Assert.Equal("email", taken.Field);
+        Assert.Equal(accounts[2], await stores.Accounts.GetAsync(accounts[2].Id));
+    }
+
+    [SkippableFact]
     public async Task Sessions_are_found_by_token_and_listed_renamed_and_deleted_only_by_their_user()
     {
         var stores = await CreateStoresAsync();

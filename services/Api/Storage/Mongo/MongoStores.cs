@@ -123,6 +123,24 @@ public sealed class MongoAccountStore(MongoSchema schema) : IAccountStore
         (await schema.Accounts.Find(Builders<BsonDocument>.Filter.Lte("deletion_after", now.UtcDateTime)).ToListAsync(cancellationToken))
         .Select(d => Read(d)!).ToList();
 
+    public async Task<IReadOnlyList<Account>> ListAsync(string? afterId, int limit, CancellationToken cancellationToken = default) =>
+        (await schema.Accounts.Find(afterId is null ? FilterDefinition<BsonDocument>.Empty : Builders<BsonDocument>.Filter.Gt("_id", afterId))
+            .Sort(Builders<BsonDocument>.Sort.Ascending("_id")).Limit(limit).ToListAsync(cancellationToken))
+        .Select(d => Read(d)!).ToList();
+
+    public async Task<bool> SetEmailNormalisedAsync(string id, string email, string emailNormalised, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return (await schema.Accounts.UpdateOneAsync(MongoSchema.And(MongoSchema.Is("_id", id), MongoSchema.Is("email", email)),
+                Builders<BsonDocument>.Update.Set("email_normalised", emailNormalised), cancellationToken: cancellationToken)).MatchedCount == 1;
+        }
+        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
+        {
+            throw new DuplicateKeyException("email");
+        }
+    }
+
     /// <summary>Authifier's document shape; <c>deletion_after</c> is kept as a date beside it so the deletion job can range over it.</summary>
     private static BsonDocument Write(Account account)
     {

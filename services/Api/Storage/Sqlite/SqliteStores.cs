@@ -62,6 +62,14 @@ public sealed class SqliteAccountStore(SqliteDatabase database) : IAccountStore
         await database.QueryAsync("SELECT * FROM accounts WHERE deletion_after IS NOT NULL AND deletion_after <= $now",
             new Dictionary<string, object?> { ["now"] = SqliteValues.Time(now) }, Read, cancellationToken);
 
+    public async Task<IReadOnlyList<Account>> ListAsync(string? afterId, int limit, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT * FROM accounts WHERE $after IS NULL OR id > $after ORDER BY id LIMIT $limit",
+            new Dictionary<string, object?> { ["after"] = afterId, ["limit"] = limit }, Read, cancellationToken);
+
+    public async Task<bool> SetEmailNormalisedAsync(string id, string email, string emailNormalised, CancellationToken cancellationToken = default) =>
+        await database.ExecuteAsync("UPDATE accounts SET email_normalised = $normalised WHERE id = $id AND email = $email",
+            new Dictionary<string, object?> { ["id"] = id, ["email"] = email, ["normalised"] = emailNormalised }, cancellationToken) == 1;
+
     private static Dictionary<string, object?> Parameters(Account account) => new()
     {
         ["id"] = account.Id, ["email"] = account.Email, ["normalised"] = account.EmailNormalised, ["password"] = account.PasswordHash,
