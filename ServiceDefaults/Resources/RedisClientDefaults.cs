@@ -13,8 +13,8 @@ public static class RedisClientDefaults
     public static void Apply(ConfigurationOptions options)
     {
         options.BacklogPolicy = BacklogPolicy.FailFast;
-        options.AsyncTimeout = 1000;
-        options.SyncTimeout = 1000;
+        options.AsyncTimeout = 2000;
+        options.SyncTimeout = 2000;
         options.ConnectTimeout = 2000;
     }
 }

@@ -23,7 +23,9 @@ public sealed class EventPublisher(IConnectionMultiplexer redis, ILogger<EventPu
     {
         try
         {
-            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(topic), @event.ToJson());
+            // Not waited for: the change is stored already, and a request must not wait on a stalled Redis for a
+            // notification (a socket that misses it is closed with the outage and gets a fresh Ready).
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(topic), @event.ToJson(), CommandFlags.FireAndForget);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
