@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
@@ -42,6 +43,7 @@ public sealed class ServerService(
     public async Task<Server> FetchAsync(User actor, string serverId, CancellationToken cancellationToken) =>
         (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ViewChannel).Server;
 
+    /// <summary>Edits the server; only the fields given are written.</summary>
     public async Task<Server> EditAsync(User actor, string serverId, EditServerRequest request, CancellationToken cancellationToken)
     {
         var at = await access.InServerAsync(actor, serverId, cancellationToken);
@@ -63,24 +65,36 @@ public sealed class ServerService(
         if (request.Categories is { } categories) ValidateCategories(server, categories);
         if (request.SystemMessages?.ChannelIds().FirstOrDefault(id => !server.Channels.Contains(id)) is not null) throw StoatException.UnknownChannel();
 
-        var updated = server with
+        var update = new FieldUpdate();
+        var updated = server;
+        foreach (var field in remove)
         {
-            Description = remove.Contains("Description") ? null : server.Description,
-            Categories = remove.Contains("Categories") ? null : server.Categories,
-            SystemMessages = remove.Contains("SystemMessages") ? null : server.SystemMessages,
-        };
+            update.Unset(JsonNamingPolicy.SnakeCaseLower.ConvertName(field));
+            updated = field switch
+            {
+                "Description" => updated with { Description = null },
+                "Categories" => updated with { Categories = null },
+                "SystemMessages" => updated with { SystemMessages = null },
+                _ => updated,
+            };
+        }
         var data = new Dictionary<string, object?>();
-        if (request.Name is { } name) data["name"] = (updated = updated with { Name = name }).Name;
-        if (request.Description is { } description) data["description"] = (updated = updated with { Description = description }).Description;
-        if (request.Categories is { } newCategories) data["categories"] = (updated = updated with { Categories = newCategories }).Categories;
-        if (request.SystemMessages is { } system) data["system_messages"] = (updated = updated with { SystemMessages = system }).SystemMessages;
-        if (request.Flags is { } flags) data["flags"] = (updated = updated with { Flags = flags }).Flags;
-        if (request.Discoverable is { } discoverable) data["discoverable"] = (updated = updated with { Discoverable = discoverable }).Discoverable;
-        if (request.Analytics is { } analytics) data["analytics"] = (updated = updated with { Analytics = analytics }).Analytics;
-
-        if (data.Count > 0 || remove.Count > 0)
+        void Change<T>(string field, T value)
         {
-            await servers.UpdateAsync(updated, cancellationToken);
+            data[field] = value;
+            update.Set(field, value);
+        }
+        if (request.Name is { } name) Change("name", (updated = updated with { Name = name }).Name);
+        if (request.Description is { } description) Change("description", (updated = updated with { Description = description }).Description);
+        if (request.Categories is { } newCategories) Change("categories", (updated = updated with { Categories = newCategories }).Categories);
+        if (request.SystemMessages is { } system) Change("system_messages", (updated = updated with { SystemMessages = system }).SystemMessages);
+        if (request.Flags is { } flags) Change("flags", (updated = updated with { Flags = flags }).Flags);
+        if (request.Discoverable is { } discoverable) Change("discoverable", (updated = updated with { Discoverable = discoverable }).Discoverable);
+        if (request.Analytics is { } analytics) Change("analytics", (updated = updated with { Analytics = analytics }).Analytics);
+
+        if (update.HasChanges)
+        {
+            if (!await servers.UpdateAsync(server.Id, update, cancellationToken)) throw StoatException.UnknownServer();
             await events.PublishAsync(server.Id, new ServerUpdateEvent(server.Id, data, remove));
         }
         return updated;
@@ -130,41 +144,47 @@ public sealed class ServerService(
 
         var channel = new TextChannel(SecureTokens.NewId(), at.Server.Id, name, description, null, null, null, request.Nsfw ?? false, voice);
         await channels.CreateAsync(channel, cancellationToken);
-        await servers.UpdateAsync(at.Server with { Channels = [.. at.Server.Channels, channel.Id] }, cancellationToken);
+        await servers.AddChannelAsync(at.Server.Id, channel.Id, cancellationToken);
         await events.PublishAsync(at.Server.Id, new ChannelCreateEvent(channel));
         return channel;
     }
 
     /// <summary>The server's base permissions; every bit newly granted must be one the actor holds.</summary>
-    public async Task<Server> SetDefaultPermissionsAsync(User actor, string serverId, DefaultServerPermissionsRequest request, CancellationToken cancellationToken)
-    {
-        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
-        if (request.Permissions is not { } value) throw StoatException.FailedValidation("permissions is required");
-        var next = (ChannelPermission)value;
-        var current = (ChannelPermission)unchecked((ulong)at.Server.DefaultPermissions);
-        PermissionCalculator.RequireCanGive(at.Permissions, current, next);
+    public Task<Server> SetDefaultPermissionsAsync(User actor, string serverId, DefaultServerPermissionsRequest request, CancellationToken cancellationToken) =>
+        OptimisticWrite.RetryAsync(async () =>
+        {
+            var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
+            if (request.Permissions is not { } value) throw StoatException.FailedValidation("permissions is required");
+            var next = (ChannelPermission)value;
+            var current = (ChannelPermission)unchecked((ulong)at.Server.DefaultPermissions);
+            PermissionCalculator.RequireCanGive(at.Permissions, current, next);
 
-        var updated = at.Server with { DefaultPermissions = unchecked((long)value) };
-        await servers.UpdateAsync(updated, cancellationToken);
-        await events.PublishAsync(updated.Id, new ServerUpdateEvent(updated.Id, new Dictionary<string, object?> { ["default_permissions"] = updated.DefaultPermissions }, []));
-        return updated;
-    }
+            var updated = at.Server with { DefaultPermissions = unchecked((long)value) };
+            var update = new FieldUpdate().Expect("default_permissions", at.Server.DefaultPermissions).Set("default_permissions", updated.DefaultPermissions);
+            if (!await servers.UpdateAsync(updated.Id, update, cancellationToken)) return null;
+            await events.PublishAsync(updated.Id, new ServerUpdateEvent(updated.Id, new Dictionary<string, object?> { ["default_permissions"] = updated.DefaultPermissions }, []));
+            return updated;
+        });
 
     /// <summary>A role's server-wide allow/deny: only for roles below the actor, granting only what the actor holds.</summary>
-    public async Task<Server> SetRolePermissionsAsync(User actor, string serverId, string roleId, RolePermissionsRequest request, CancellationToken cancellationToken)
-    {
-        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
-        var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
-        var next = RoleService.ToOverride(request.Permissions);
-        at.RequireAboveRole(role);
-        PermissionCalculator.RequireCanGive(at.Permissions, role.Permissions.ToOverride(), next);
+    public Task<Server> SetRolePermissionsAsync(User actor, string serverId, string roleId, RolePermissionsRequest request, CancellationToken cancellationToken) =>
+        OptimisticWrite.RetryAsync(async () =>
+        {
+            var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
+            var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
+            var next = RoleService.ToOverride(request.Permissions);
+            at.RequireAboveRole(role);
+            PermissionCalculator.RequireCanGive(at.Permissions, role.Permissions.ToOverride(), next);
 
-        var field = OverrideField.From(next);
-        var updated = at.Server with { Roles = new Dictionary<string, ServerRole>(at.Server.Roles) { [roleId] = role with { Permissions = field } } };
-        await servers.UpdateAsync(updated, cancellationToken);
-        await events.PublishAsync(updated.Id, new ServerRoleUpdateEvent(updated.Id, roleId, new Dictionary<string, object?> { ["permissions"] = field }, []));
-        return updated;
-    }
+            // Decided from the role's rank and permissions as read: the write expects both unchanged.
+            var field = OverrideField.From(next);
+            var update = new FieldUpdate().Expect($"roles.{roleId}.rank", role.Rank).ExpectOverride($"roles.{roleId}.permissions", role.Permissions)
+                .Set($"roles.{roleId}.permissions", field);
+            if (!await servers.UpdateAsync(at.Server.Id, update, cancellationToken)) return null;
+            var updated = at.Server with { Roles = new Dictionary<string, ServerRole>(at.Server.Roles) { [roleId] = role with { Permissions = field } } };
+            await events.PublishAsync(updated.Id, new ServerRoleUpdateEvent(updated.Id, roleId, new Dictionary<string, object?> { ["permissions"] = field }, []));
+            return updated;
+        });
 
     /// <summary>Marks every channel of the server that the member can see as read up to now.</summary>
     public async Task AckAsync(User actor, string serverId, CancellationToken cancellationToken)
