@@ -28,13 +28,16 @@ public sealed class MemberService(
         if ((await members.ServersOfAsync(user.Id, cancellationToken)).Count >= max) throw StoatException.TooManyServers(max);
     }
 
-    /// <summary>Makes <paramref name="user"/> a member: the server learns of the member, the user of the server.</summary>
+    /// <summary>
+    /// Makes <paramref name="user"/> a member: the server learns of the member, the user of the server. One who
+    /// left while timed out is still timed out, as in Stoat.
+    /// </summary>
     public async Task<IReadOnlyList<Channel>> JoinAsync(User user, Server server, CancellationToken cancellationToken)
     {
-        var member = new Member(new MemberKey(server.Id, user.Id), access.Now, null, null, null, null, null);
+        Member member;
         try
         {
-            await members.CreateAsync(member, cancellationToken);
+            member = await members.CreateAsync(new Member(new MemberKey(server.Id, user.Id), access.Now, null, null, null, null, null), cancellationToken);
         }
         catch (DuplicateKeyException)
         {
@@ -55,7 +58,7 @@ public sealed class MemberService(
     /// </summary>
     public async Task<bool> RemoveAsync(Server server, string userId, string reason, CancellationToken cancellationToken, bool silently = false)
     {
-        if (!await members.DeleteAsync(server.Id, userId, cancellationToken)) return false;
+        if (!await members.RemoveAsync(server.Id, userId, access.Now, cancellationToken)) return false;
         await events.PublishAsync(server.Id, new ServerMemberLeaveEvent(server.Id, userId, reason));
         if (silently) return true;
         var (channel, system) = reason switch

@@ -179,10 +179,19 @@ public interface IChannelStore
     Task DeleteAsync(string id, CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// Server members. As in Stoat, a member who leaves (or is kicked or banned) while timed out is set aside
+/// rather than deleted: no longer a member (not found, listed or counted), but joining again before the timeout
+/// ends brings it back.
+/// </summary>
 public interface IMemberStore
 {
-    /// <summary>Throws <see cref="DuplicateKeyException"/> ("member") if the user is already a member.</summary>
-    Task CreateAsync(Member member, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Makes the user a member and returns the member as stored: one set aside comes back with its timeout and
+    /// voice flags when the timeout runs past <see cref="Member.JoinedAt"/> (see <see cref="Member.Rejoining"/>).
+    /// Throws <see cref="DuplicateKeyException"/> if the user is already a member.
+    /// </summary>
+    Task<Member> CreateAsync(Member member, CancellationToken cancellationToken = default);
 
     Task<Member?> GetAsync(string serverId, string userId, CancellationToken cancellationToken = default);
 
@@ -199,8 +208,11 @@ public interface IMemberStore
     /// <summary>Writes only the fields the update names; false when the user is not a member or an expectation failed.</summary>
     Task<bool> UpdateAsync(string serverId, string userId, FieldUpdate update, CancellationToken cancellationToken = default);
 
-    /// <summary>False when the user was not a member.</summary>
-    Task<bool> DeleteAsync(string serverId, string userId, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Takes the user out of the server; one still timed out at <paramref name="now"/> is set aside with the
+    /// timeout and voice flags (nickname and roles go). False when the user was not a member.
+    /// </summary>
+    Task<bool> RemoveAsync(string serverId, string userId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Takes a deleted role away from every member who had it.</summary>
     Task RemoveRoleAsync(string serverId, string roleId, CancellationToken cancellationToken = default);

@@ -310,8 +310,8 @@ public abstract class StoreContractTests
         Assert.Null((await stores.Members.GetAsync(server, bob))!.Roles);
         Assert.True(await stores.Members.UpdateAsync(server, alice, new FieldUpdate().Unset("nickname")));
         Assert.Null((await stores.Members.GetAsync(server, alice))!.Nickname);
-        Assert.True(await stores.Members.DeleteAsync(server, bob));
-        Assert.False(await stores.Members.DeleteAsync(server, bob));
+        Assert.True(await stores.Members.RemoveAsync(server, bob, Now));
+        Assert.False(await stores.Members.RemoveAsync(server, bob, Now));
         Assert.False(await stores.Members.UpdateAsync(server, bob, new FieldUpdate().Set("nickname", "gone")));
     }
 
@@ -624,6 +624,43 @@ public abstract class StoreContractTests
         var channel = new TextChannel(Id(), Id(), "general", null, null, null, null, false, null);
         await stores.Channels.CreateAsync(channel);
         return channel;
+    }
+
+    [SkippableFact]
+    public async Task A_member_who_leaves_timed_out_is_set_aside_and_rejoins_with_the_timeout()
+    {
+        var stores = await CreateStoresAsync();
+        var (server, alice, bob) = (Id(), Id(), Id());
+        var timedOut = new Member(new MemberKey(server, alice), Now.AddDays(-1), "Al", ["mods"], Now.AddHours(1), false, false);
+        await stores.Members.CreateAsync(timedOut);
+        await stores.Members.CreateAsync(new Member(new MemberKey(server, bob), Now, null, null, Now.AddHours(-1), false, null));
+
+        Assert.True(await stores.Members.RemoveAsync(server, alice, Now));
+        Assert.True(await stores.Members.RemoveAsync(server, bob, Now));
+        Assert.False(await stores.Members.RemoveAsync(server, alice, Now));
+        Assert.Null(await stores.Members.GetAsync(server, alice));
+        Assert.Empty(await stores.Members.ListAsync(server));
+        Assert.Empty(await stores.Members.GetManyAsync(server, [alice, bob]));
+        Assert.Equal(0, await stores.Members.CountAsync(server));
+        Assert.Empty(await stores.Members.ServersOfAsync(alice));
+        Assert.False(await stores.Members.UpdateAsync(server, alice, new FieldUpdate().Unset("timeout")));
+
+        // Back before the timeout ends: still timed out and muted, but with no nickname or roles.
+        var rejoined = await stores.Members.CreateAsync(new Member(new MemberKey(server, alice), Now.AddMinutes(5), null, null, null, null, null));
+        var expected = new Member(new MemberKey(server, alice), Now.AddMinutes(5), null, null, Now.AddHours(1), false, false);
+        Assert.Equal(Json(expected), Json(rejoined));
+        Assert.Equal(Json(expected), Json(await stores.Members.GetAsync(server, alice)));
+        await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Members.CreateAsync(new Member(new MemberKey(server, alice), Now, null, null, null, null, null)));
+
+        // Bob's timeout had ended when he left: he was deleted, and comes back afresh.
+        var fresh = new Member(new MemberKey(server, bob), Now.AddMinutes(5), null, null, null, null, null);
+        Assert.Equal(Json(fresh), Json(await stores.Members.CreateAsync(fresh)));
+
+        // Set aside, then back once the timeout is over: nothing is kept.
+        Assert.True(await stores.Members.RemoveAsync(server, alice, Now.AddMinutes(10)));
+        var late = new Member(new MemberKey(server, alice), Now.AddHours(2), null, null, null, null, null);
+        Assert.Equal(Json(late), Json(await stores.Members.CreateAsync(late)));
+        Assert.Equal(2, await stores.Members.CountAsync(server));
     }
 
     [SkippableFact]

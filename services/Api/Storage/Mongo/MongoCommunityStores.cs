@@ -137,34 +137,64 @@ public sealed class MongoChannelStore(MongoSchema schema) : IChannelStore
     private static List<Channel> ReadAll(IEnumerable<BsonDocument> documents) => documents.Select(d => Documents.Read<Channel>(d)!).ToList();
 }
 
+/// <summary>
+/// A member set aside (see <see cref="IMemberStore"/>) keeps their document as Stoat keeps it: with
+/// <c>pending_deletion_at</c> (when the timeout ends) and without joining time, nickname, avatar or roles.
+/// </summary>
 public sealed class MongoMemberStore(MongoSchema schema) : IMemberStore
 {
-    public Task CreateAsync(Member member, CancellationToken cancellationToken = default) =>
-        MongoSchema.InsertAsync(schema.Members, Documents.Write(member), cancellationToken);
+    private const string PendingDeletion = "pending_deletion_at";
+
+    private static readonly FilterDefinition<BsonDocument> Active = Builders<BsonDocument>.Filter.Exists(PendingDeletion, false);
+
+    public async Task<Member> CreateAsync(Member member, CancellationToken cancellationToken = default)
+    {
+        var key = Documents.ByKey(member.Id.Server, member.Id.User);
+        var setAside = MongoSchema.And(key, Builders<BsonDocument>.Filter.Exists(PendingDeletion));
+        if (await schema.Members.Find(setAside).FirstOrDefaultAsync(cancellationToken) is { } kept)
+        {
+            var rejoined = member.Rejoining(Documents.Read<Member>(kept));
+            // Replaced only while still set aside: of two joins at once, the other one inserts and meets the duplicate key.
+            if ((await schema.Members.ReplaceOneAsync(setAside, Documents.Write(rejoined), cancellationToken: cancellationToken)).MatchedCount == 1)
+                return rejoined;
+        }
+        await MongoSchema.InsertAsync(schema.Members, Documents.Write(member), cancellationToken);
+        return member;
+    }
 
     public async Task<Member?> GetAsync(string serverId, string userId, CancellationToken cancellationToken = default) =>
-        Documents.Read<Member>(await schema.Members.Find(Documents.ByKey(serverId, userId)).FirstOrDefaultAsync(cancellationToken));
+        Documents.Read<Member>(await schema.Members.Find(MongoSchema.And(Documents.ByKey(serverId, userId), Active)).FirstOrDefaultAsync(cancellationToken));
 
     public async Task<IReadOnlyList<Member>> GetManyAsync(string serverId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken = default) =>
-        (await schema.Members.Find(MongoSchema.And(MongoSchema.Is("_id.server", serverId), Builders<BsonDocument>.Filter.In("_id.user", userIds)))
+        (await schema.Members.Find(MongoSchema.And(MongoSchema.Is("_id.server", serverId), Builders<BsonDocument>.Filter.In("_id.user", userIds), Active))
             .ToListAsync(cancellationToken)).Select(d => Documents.Read<Member>(d)!).ToList();
 
     public async Task<IReadOnlyList<Member>> ListAsync(string serverId, CancellationToken cancellationToken = default) =>
-        (await schema.Members.Find(MongoSchema.Is("_id.server", serverId)).SortBy(d => d["_id.user"]).ToListAsync(cancellationToken))
+        (await schema.Members.Find(MongoSchema.And(MongoSchema.Is("_id.server", serverId), Active)).SortBy(d => d["_id.user"]).ToListAsync(cancellationToken))
             .Select(d => Documents.Read<Member>(d)!).ToList();
 
     public async Task<int> CountAsync(string serverId, CancellationToken cancellationToken = default) =>
-        (int)await schema.Members.CountDocumentsAsync(MongoSchema.Is("_id.server", serverId), cancellationToken: cancellationToken);
+        (int)await schema.Members.CountDocumentsAsync(MongoSchema.And(MongoSchema.Is("_id.server", serverId), Active), cancellationToken: cancellationToken);
 
     public async Task<IReadOnlyList<string>> ServersOfAsync(string userId, CancellationToken cancellationToken = default) =>
-        (await schema.Members.Find(MongoSchema.Is("_id.user", userId)).Project(Builders<BsonDocument>.Projection.Include("_id")).ToListAsync(cancellationToken))
-            .Select(d => d["_id"]["server"].AsString).Order(StringComparer.Ordinal).ToList();
+        (await schema.Members.Find(MongoSchema.And(MongoSchema.Is("_id.user", userId), Active)).Project(Builders<BsonDocument>.Projection.Include("_id"))
+            .ToListAsync(cancellationToken)).Select(d => d["_id"]["server"].AsString).Order(StringComparer.Ordinal).ToList();
 
     public Task<bool> UpdateAsync(string serverId, string userId, FieldUpdate update, CancellationToken cancellationToken = default) =>
-        MongoFieldUpdates.ApplyAsync(schema.Members, Documents.ByKey(serverId, userId), update, cancellationToken);
+        MongoFieldUpdates.ApplyAsync(schema.Members, MongoSchema.And(Documents.ByKey(serverId, userId), Active), update, cancellationToken);
 
-    public async Task<bool> DeleteAsync(string serverId, string userId, CancellationToken cancellationToken = default) =>
-        (await schema.Members.DeleteOneAsync(Documents.ByKey(serverId, userId), cancellationToken)).DeletedCount == 1;
+    public async Task<bool> RemoveAsync(string serverId, string userId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var member = MongoSchema.And(Documents.ByKey(serverId, userId), Active);
+        var document = await schema.Members.Find(member).FirstOrDefaultAsync(cancellationToken);
+        if (document is null) return false;
+        if (!Documents.Read<Member>(document)!.InTimeout(now))
+            return (await schema.Members.DeleteOneAsync(member, cancellationToken)).DeletedCount == 1;
+        var update = Builders<BsonDocument>.Update;
+        var setAside = update.Combine(update.Set(PendingDeletion, document["timeout"]),
+            update.Unset("joined_at"), update.Unset("nickname"), update.Unset("avatar"), update.Unset("roles"));
+        return (await schema.Members.UpdateOneAsync(member, setAside, cancellationToken: cancellationToken)).MatchedCount == 1;
+    }
 
     public async Task RemoveRoleAsync(string serverId, string roleId, CancellationToken cancellationToken = default)
     {

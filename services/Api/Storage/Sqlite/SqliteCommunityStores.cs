@@ -160,30 +160,45 @@ public sealed class SqliteChannelStore(SqliteDatabase database) : IChannelStore
             (IReadOnlyDictionary<string, object?>)Documents.Parameters(("user", user), ("id", channel.Id))));
 }
 
+/// <summary>A member set aside (see <see cref="IMemberStore"/>) keeps their row, with <c>pending_deletion_at</c> (Stoat's name) set to when their timeout ends.</summary>
 public sealed class SqliteMemberStore(SqliteDatabase database) : IMemberStore
 {
-    public Task CreateAsync(Member member, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "INSERT INTO members (server_id, user_id, document) VALUES ($server, $user, $document)", Row(member), cancellationToken);
+    private const string Active = "pending_deletion_at IS NULL";
+
+    public Task<Member> CreateAsync(Member member, CancellationToken cancellationToken = default) =>
+        database.WriteTransactionAsync(async (connection, transaction) =>
+        {
+            var key = Documents.Parameters(("server", member.Id.Server), ("user", member.Id.User));
+            var setAside = await SqliteDatabase.ReadFirstAsync(connection, transaction,
+                "SELECT document FROM members WHERE server_id = $server AND user_id = $user AND pending_deletion_at IS NOT NULL", key,
+                Documents.Read<Member>, cancellationToken);
+            var joined = member.Rejoining(setAside);
+            await SqliteDatabase.RunAsync(connection, transaction, setAside is null
+                ? "INSERT INTO members (server_id, user_id, document) VALUES ($server, $user, $document)"
+                : "UPDATE members SET document = $document, pending_deletion_at = NULL WHERE server_id = $server AND user_id = $user",
+                Row(joined), cancellationToken);
+            return joined;
+        }, cancellationToken);
 
     public async Task<Member?> GetAsync(string serverId, string userId, CancellationToken cancellationToken = default) =>
-        (await database.QueryAsync("SELECT document FROM members WHERE server_id = $server AND user_id = $user",
+        (await database.QueryAsync($"SELECT document FROM members WHERE server_id = $server AND user_id = $user AND {Active}",
             Documents.Parameters(("server", serverId), ("user", userId)), Documents.Read<Member>, cancellationToken)).SingleOrDefault();
 
     public async Task<IReadOnlyList<Member>> GetManyAsync(string serverId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken = default) =>
         userIds.Count == 0 ? [] : await database.QueryAsync(
-            "SELECT document FROM members WHERE server_id = $server AND user_id IN (SELECT value FROM json_each($users))",
+            $"SELECT document FROM members WHERE server_id = $server AND user_id IN (SELECT value FROM json_each($users)) AND {Active}",
             Documents.Parameters(("server", serverId), ("users", JsonSerializer.Serialize(userIds))), Documents.Read<Member>, cancellationToken);
 
     public async Task<IReadOnlyList<Member>> ListAsync(string serverId, CancellationToken cancellationToken = default) =>
-        await database.QueryAsync("SELECT document FROM members WHERE server_id = $server ORDER BY user_id",
+        await database.QueryAsync($"SELECT document FROM members WHERE server_id = $server AND {Active} ORDER BY user_id",
             Documents.Parameters(("server", serverId)), Documents.Read<Member>, cancellationToken);
 
     public async Task<int> CountAsync(string serverId, CancellationToken cancellationToken = default) =>
-        (await database.QueryAsync("SELECT COUNT(*) FROM members WHERE server_id = $server",
+        (await database.QueryAsync($"SELECT COUNT(*) FROM members WHERE server_id = $server AND {Active}",
             Documents.Parameters(("server", serverId)), r => r.GetInt32(0), cancellationToken)).Single();
 
     public async Task<IReadOnlyList<string>> ServersOfAsync(string userId, CancellationToken cancellationToken = default) =>
-        await database.QueryAsync("SELECT server_id FROM members WHERE user_id = $user ORDER BY server_id",
+        await database.QueryAsync($"SELECT server_id FROM members WHERE user_id = $user AND {Active} ORDER BY server_id",
             Documents.Parameters(("user", userId)), r => r.GetString(0), cancellationToken);
 
     public async Task<bool> UpdateAsync(string serverId, string userId, FieldUpdate update, CancellationToken cancellationToken = default)
@@ -191,12 +206,24 @@ public sealed class SqliteMemberStore(SqliteDatabase database) : IMemberStore
         var parameters = Documents.Parameters(("server", serverId), ("user", userId));
         var (document, conditions) = SqliteFieldUpdates.Translate(update, parameters);
         return await database.ExecuteAsync(
-            $"UPDATE members SET document = {document} WHERE server_id = $server AND user_id = $user{conditions}", parameters, cancellationToken) == 1;
+            $"UPDATE members SET document = {document} WHERE server_id = $server AND user_id = $user AND {Active}{conditions}", parameters, cancellationToken) == 1;
     }
 
-    public async Task<bool> DeleteAsync(string serverId, string userId, CancellationToken cancellationToken = default) =>
-        await database.ExecuteAsync("DELETE FROM members WHERE server_id = $server AND user_id = $user",
-            Documents.Parameters(("server", serverId), ("user", userId)), cancellationToken) == 1;
+    public Task<bool> RemoveAsync(string serverId, string userId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteTransactionAsync(async (connection, transaction) =>
+        {
+            var key = Documents.Parameters(("server", serverId), ("user", userId));
+            var member = await SqliteDatabase.ReadFirstAsync(connection, transaction,
+                $"SELECT document FROM members WHERE server_id = $server AND user_id = $user AND {Active}", key, Documents.Read<Member>, cancellationToken);
+            if (member is null) return false;
+            if (!member.InTimeout(now))
+                return await SqliteDatabase.RunAsync(connection, transaction, "DELETE FROM members WHERE server_id = $server AND user_id = $user", key, cancellationToken) == 1;
+            key["until"] = SqliteValues.Time(member.Timeout!.Value);
+            await SqliteDatabase.RunAsync(connection, transaction,
+                "UPDATE members SET pending_deletion_at = $until, document = json_remove(document, '$.nickname', '$.avatar', '$.roles') " +
+                "WHERE server_id = $server AND user_id = $user", key, cancellationToken);
+            return true;
+        }, cancellationToken);
 
     public Task RemoveRoleAsync(string serverId, string roleId, CancellationToken cancellationToken = default) => database.ExecuteAsync(
         // An emptied list is left out, as every other member without roles has it.

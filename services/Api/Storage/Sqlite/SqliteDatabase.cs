@@ -196,6 +196,9 @@ public sealed class SqliteDatabase
         WHERE id IN (SELECT min(id) FROM keyed GROUP BY key);
         CREATE UNIQUE INDEX channels_by_direct_key ON channels (direct_key) WHERE direct_key IS NOT NULL;
         """,
+        """
+        ALTER TABLE members ADD COLUMN pending_deletion_at TEXT;
+        """,
     ];
 
     public SqliteDatabase(string connectionString)
