@@ -16,7 +16,10 @@ public sealed class ServerService(
     MemberService members,
     IServerStore servers,
     IChannelStore channels,
+    IMemberStore memberStore,
+    IUserStore users,
     IUnreadStore unreads,
+    MfaService mfa,
     EventPublisher events,
     IOptionsMonitor<ApiOptions> options)
 {
@@ -43,8 +46,12 @@ public sealed class ServerService(
     public async Task<Server> FetchAsync(User actor, string serverId, CancellationToken cancellationToken) =>
         (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ViewChannel).Server;
 
-    /// <summary>Edits the server; only the fields given are written.</summary>
-    public async Task<Server> EditAsync(User actor, string serverId, EditServerRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Edits the server; only the fields given are written. Handing the server to another member (<c>owner</c>) is
+    /// the owner's alone, as in Stoat, and needs a validated MFA ticket (<paramref name="mfaTicket"/>, from
+    /// <c>X-MFA-Ticket</c>), used up once everything else has been checked.
+    /// </summary>
+    public async Task<Server> EditAsync(User actor, string serverId, EditServerRequest request, string? mfaTicket, CancellationToken cancellationToken)
     {
         var at = await access.InServerAsync(actor, serverId, cancellationToken);
         var remove = Validation.Removals(request.Remove, RemovableFields);
@@ -57,6 +64,7 @@ public sealed class ServerService(
         {
             at.Require(ChannelPermission.ManageServer);
         }
+        if (request.Owner is not null && at.Server.Owner != actor.Id && !actor.Privileged) throw StoatException.NotOwner();
         // Icons and banners are files claimed from Autumn, which holds none yet.
         if (request.Icon is not null || request.Banner is not null) throw StoatException.UnknownAttachment();
         Validation.Length(request.Name, "name", 1, 32);
@@ -64,6 +72,7 @@ public sealed class ServerService(
         var server = at.Server;
         if (request.Categories is { } categories) ValidateCategories(server, categories);
         if (request.SystemMessages?.ChannelIds().FirstOrDefault(id => !server.Channels.Contains(id)) is not null) throw StoatException.UnknownChannel();
+        if (request.Owner is { } newOwner) await RequireCanOwnAsync(server, newOwner, cancellationToken);
 
         var update = new FieldUpdate();
         var updated = server;
@@ -91,13 +100,36 @@ public sealed class ServerService(
         if (request.Flags is { } flags) Change("flags", (updated = updated with { Flags = flags }).Flags);
         if (request.Discoverable is { } discoverable) Change("discoverable", (updated = updated with { Discoverable = discoverable }).Discoverable);
         if (request.Analytics is { } analytics) Change("analytics", (updated = updated with { Analytics = analytics }).Analytics);
+        if (request.Owner is { } owner)
+        {
+            Change("owner", (updated = updated with { Owner = owner }).Owner);
+            // The right to hand it over was the owner's as read.
+            update.Expect("owner", server.Owner);
+            await UseValidatedTicketAsync(actor, mfaTicket, cancellationToken);
+        }
 
         if (update.HasChanges)
         {
-            if (!await servers.UpdateAsync(server.Id, update, cancellationToken)) throw StoatException.UnknownServer();
+            if (!await servers.UpdateAsync(server.Id, update, cancellationToken)) throw request.Owner is null ? StoatException.UnknownServer() : StoatException.NotOwner();
             await events.PublishAsync(server.Id, new ServerUpdateEvent(server.Id, data, remove));
         }
         return updated;
+    }
+
+    /// <summary>A new owner must be a member, and a person: a bot cannot own a server.</summary>
+    private async Task RequireCanOwnAsync(Server server, string userId, CancellationToken cancellationToken)
+    {
+        if (await memberStore.GetAsync(server.Id, userId, cancellationToken) is null) throw StoatException.NotFound();
+        var user = await users.GetAsync(userId, cancellationToken) ?? throw StoatException.NotFound();
+        if (user.IsBot) throw StoatException.InvalidOperation();
+    }
+
+    /// <summary>A validated ticket of the actor's own account, used up; without one the change is refused, as Stoat refuses it.</summary>
+    private async Task UseValidatedTicketAsync(User actor, string? token, CancellationToken cancellationToken)
+    {
+        if (await mfa.FindAsync(token, cancellationToken) is not { Validated: true } ticket || ticket.AccountId != actor.Id)
+            throw StoatException.InvalidCredentials();
+        await mfa.UseAsync(ticket, cancellationToken);
     }
 
     private static void ValidateCategories(Server server, IReadOnlyList<Category> categories)
