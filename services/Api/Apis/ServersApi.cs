@@ -54,8 +54,10 @@ public static class ServersApi
     public static async Task<Ok<Server>> FetchServer(string target, CurrentUser current, ServerService servers, CancellationToken cancellationToken) =>
         TypedResults.Ok(await servers.FetchAsync(current.User, target, cancellationToken));
 
-    public static async Task<Ok<Server>> EditServer(string target, EditServerRequest request, CurrentUser current, ServerService servers, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await servers.EditAsync(current.User, target, request, cancellationToken));
+    /// <summary>Handing the server over (<c>owner</c>) needs a validated MFA ticket in <c>X-MFA-Ticket</c>, as in Stoat.</summary>
+    public static async Task<Ok<Server>> EditServer(string target, EditServerRequest request, [FromHeader(Name = ValidatedMfaTicket.Header)] string? mfaTicket,
+        CurrentUser current, ServerService servers, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await servers.EditAsync(current.User, target, request, mfaTicket, cancellationToken));
 
     /// <summary>A member who leaves is announced in the server's chosen channel, unless <c>leave_silently</c>.</summary>
     public static async Task<NoContent> DeleteServer(string target, [FromQuery(Name = "leave_silently")] bool? leaveSilently, CurrentUser current,

@@ -28,72 +28,82 @@ public sealed class ChannelService(
     public async Task<Channel> FetchAsync(User actor, string channelId, CancellationToken cancellationToken) =>
         (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ViewChannel).Channel;
 
-    public async Task<Channel> EditAsync(User actor, string channelId, EditChannelRequest request, CancellationToken cancellationToken)
-    {
-        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManageChannel);
-        var remove = Validation.Removals(request.Remove, RemovableFields);
-        Validation.Length(request.Name, "name", 1, 32);
-        Validation.Length(request.Description, "description", 0, 1024);
-        // Icons are files claimed from Autumn, which holds none yet.
-        if (request.Icon is not null) throw StoatException.UnknownAttachment();
-        if (request.Voice?.MaxUsers is < 1) throw StoatException.FailedValidation("voice.max_users must be at least 1");
-        if (request.Slowmode is < 0 or > MaxSlowmode) throw StoatException.FailedValidation($"slowmode must be 0–{MaxSlowmode} seconds");
-
-        var data = new Dictionary<string, object?>();
-        Channel updated;
-        switch (at.Channel)
+    /// <summary>Edits the channel; only the fields given are written.</summary>
+    public Task<Channel> EditAsync(User actor, string channelId, EditChannelRequest request, CancellationToken cancellationToken) =>
+        OptimisticWrite.RetryAsync<Channel>(async () =>
         {
-            case Group group:
-                if (request.Voice is not null || request.Slowmode is not null || remove.Contains("DefaultPermissions") || remove.Contains("Voice"))
-                    throw StoatException.InvalidOperation();
-                var editedGroup = group with { Description = remove.Contains("Description") ? null : group.Description };
-                if (request.Name is { } groupName) data["name"] = (editedGroup = editedGroup with { Name = groupName }).Name;
-                if (request.Description is { } groupDescription) data["description"] = (editedGroup = editedGroup with { Description = groupDescription }).Description;
-                if (request.Nsfw is { } groupNsfw) data["nsfw"] = (editedGroup = editedGroup with { Nsfw = groupNsfw }).Nsfw;
-                if (request.Owner is { } owner)
-                {
-                    // Handing the group over is the owner's alone, and only to someone in it.
-                    if (group.Owner != actor.Id) throw StoatException.NotOwner();
-                    if (!group.Recipients.Contains(owner)) throw StoatException.NotInGroup();
-                    data["owner"] = (editedGroup = editedGroup with { Owner = owner }).Owner;
-                }
-                updated = editedGroup;
-                break;
-            case TextChannel text:
-                if (request.Owner is not null) throw StoatException.InvalidOperation();
-                var editedText = text with
-                {
-                    Description = remove.Contains("Description") ? null : text.Description,
-                    DefaultPermissions = remove.Contains("DefaultPermissions") ? null : text.DefaultPermissions,
-                    Voice = remove.Contains("Voice") ? null : text.Voice,
-                };
-                if (request.Name is { } name) data["name"] = (editedText = editedText with { Name = name }).Name;
-                if (request.Description is { } description) data["description"] = (editedText = editedText with { Description = description }).Description;
-                if (request.Nsfw is { } nsfw) data["nsfw"] = (editedText = editedText with { Nsfw = nsfw }).Nsfw;
-                if (request.Voice is { } voice) data["voice"] = (editedText = editedText with { Voice = voice }).Voice;
-                if (request.Slowmode is { } slowmode) data["slowmode"] = (editedText = editedText with { Slowmode = slowmode }).Slowmode;
-                updated = editedText;
-                break;
-            default:
-                throw StoatException.InvalidOperation();
-        }
-        // `archived` is accepted as Stoat accepts it; channels have no archived state to keep.
+            var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManageChannel);
+            var remove = Validation.Removals(request.Remove, RemovableFields);
+            Validation.Length(request.Name, "name", 1, 32);
+            Validation.Length(request.Description, "description", 0, 1024);
+            // Icons are files claimed from Autumn, which holds none yet.
+            if (request.Icon is not null) throw StoatException.UnknownAttachment();
+            if (request.Voice?.MaxUsers is < 1) throw StoatException.FailedValidation("voice.max_users must be at least 1");
+            if (request.Slowmode is < 0 or > MaxSlowmode) throw StoatException.FailedValidation($"slowmode must be 0–{MaxSlowmode} seconds");
 
-        if (data.Count > 0 || remove.Count > 0)
-        {
-            await channels.UpdateAsync(updated, cancellationToken);
-            await events.PublishAsync(updated.Id, new ChannelUpdateEvent(updated.Id, data, remove));
-            // As in Stoat, changes to a group are told in the group itself.
-            if (updated is Group)
+            var update = new FieldUpdate();
+            foreach (var field in remove) update.Unset(JsonNamingPolicy.SnakeCaseLower.ConvertName(field));
+            var data = new Dictionary<string, object?>();
+            void Change<T>(string field, T value)
             {
-                if (request.Name is not null) await poster.PostSystemAsync(updated, new ChannelRenamed(request.Name, actor.Id), cancellationToken);
-                if (request.Description is not null || remove.Contains("Description"))
-                    await poster.PostSystemAsync(updated, new ChannelDescriptionChanged(actor.Id), cancellationToken);
-                if (request.Owner is { } newOwner) await poster.PostSystemAsync(updated, new ChannelOwnershipChanged(actor.Id, newOwner), cancellationToken);
+                data[field] = value;
+                update.Set(field, value);
             }
-        }
-        return updated;
-    }
+            Channel updated;
+            switch (at.Channel)
+            {
+                case Group group:
+                    if (request.Voice is not null || request.Slowmode is not null || remove.Contains("DefaultPermissions") || remove.Contains("Voice"))
+                        throw StoatException.InvalidOperation();
+                    var editedGroup = group with { Description = remove.Contains("Description") ? null : group.Description };
+                    if (request.Name is { } groupName) Change("name", (editedGroup = editedGroup with { Name = groupName }).Name);
+                    if (request.Description is { } groupDescription) Change("description", (editedGroup = editedGroup with { Description = groupDescription }).Description);
+                    if (request.Nsfw is { } groupNsfw) Change("nsfw", (editedGroup = editedGroup with { Nsfw = groupNsfw }).Nsfw);
+                    if (request.Owner is { } owner)
+                    {
+                        // Handing the group over is the owner's alone, and only to someone in it: as read, and still so when written.
+                        if (group.Owner != actor.Id) throw StoatException.NotOwner();
+                        if (!group.Recipients.Contains(owner)) throw StoatException.NotInGroup();
+                        Change("owner", (editedGroup = editedGroup with { Owner = owner }).Owner);
+                        update.Expect("owner", group.Owner).Expect("recipients", group.Recipients);
+                    }
+                    updated = editedGroup;
+                    break;
+                case TextChannel text:
+                    if (request.Owner is not null) throw StoatException.InvalidOperation();
+                    var editedText = text with
+                    {
+                        Description = remove.Contains("Description") ? null : text.Description,
+                        DefaultPermissions = remove.Contains("DefaultPermissions") ? null : text.DefaultPermissions,
+                        Voice = remove.Contains("Voice") ? null : text.Voice,
+                    };
+                    if (request.Name is { } name) Change("name", (editedText = editedText with { Name = name }).Name);
+                    if (request.Description is { } description) Change("description", (editedText = editedText with { Description = description }).Description);
+                    if (request.Nsfw is { } nsfw) Change("nsfw", (editedText = editedText with { Nsfw = nsfw }).Nsfw);
+                    if (request.Voice is { } voice) Change("voice", (editedText = editedText with { Voice = voice }).Voice);
+                    if (request.Slowmode is { } slowmode) Change("slowmode", (editedText = editedText with { Slowmode = slowmode }).Slowmode);
+                    updated = editedText;
+                    break;
+                default:
+                    throw StoatException.InvalidOperation();
+            }
+            // `archived` is accepted as Stoat accepts it; channels have no archived state to keep.
+
+            if (update.HasChanges)
+            {
+                if (!await channels.UpdateAsync(updated.Id, update, cancellationToken)) return null;
+                await events.PublishAsync(updated.Id, new ChannelUpdateEvent(updated.Id, data, remove));
+                // As in Stoat, changes to a group are told in the group itself.
+                if (updated is Group)
+                {
+                    if (request.Name is not null) await poster.PostSystemAsync(updated, new ChannelRenamed(request.Name, actor.Id), cancellationToken);
+                    if (request.Description is not null || remove.Contains("Description"))
+                        await poster.PostSystemAsync(updated, new ChannelDescriptionChanged(actor.Id), cancellationToken);
+                    if (request.Owner is { } newOwner) await poster.PostSystemAsync(updated, new ChannelOwnershipChanged(actor.Id, newOwner), cancellationToken);
+                }
+            }
+            return updated;
+        });
 
     /// <summary>Deletes a server channel, closes a DM, or leaves a group (which ends with its last member).</summary>
     public async Task DeleteAsync(User actor, string channelId, bool silently, CancellationToken cancellationToken)
@@ -105,7 +115,7 @@ public sealed class ChannelService(
                 throw StoatException.InvalidOperation();
             case DirectMessage direct:
                 if (!direct.Active) return;
-                await channels.UpdateAsync(direct with { Active = false }, cancellationToken);
+                await channels.UpdateAsync(direct.Id, new FieldUpdate().Set("active", false), cancellationToken);
                 await events.PublishAsync(direct.Id, new ChannelUpdateEvent(direct.Id, new Dictionary<string, object?> { ["active"] = false }, []));
                 return;
             case Group group:
@@ -115,36 +125,31 @@ public sealed class ChannelService(
             case TextChannel text:
                 at.Require(ChannelPermission.ManageChannel);
                 await channels.DeleteAsync(text.Id, cancellationToken);
-                var server = at.Server!;
-                await servers.UpdateAsync(server with
-                {
-                    Channels = server.Channels.Where(id => id != text.Id).ToList(),
-                    Categories = server.Categories?.Select(c => c with { Channels = c.Channels.Where(id => id != text.Id).ToList() }).ToList(),
-                }, cancellationToken);
+                await servers.RemoveChannelAsync(text.Server, text.Id, cancellationToken);
                 await events.PublishAsync(text.Id, new ChannelDeleteEvent(text.Id));
                 return;
         }
     }
 
-    /// <summary>Takes the user out of the group, told in it as <paramref name="announcement"/> when given.</summary>
+    /// <summary>
+    /// Takes the user out of the group, told in it as <paramref name="announcement"/> when given. The store hands
+    /// an owner's group to who remains, and the last to leave ends it.
+    /// </summary>
     private async Task LeaveGroupAsync(Group group, string userId, SystemMessage? announcement, CancellationToken cancellationToken)
     {
-        var remaining = group.Recipients.Where(r => r != userId).ToList();
-        if (remaining.Count == 0)
+        var left = await channels.RemoveRecipientAsync(group.Id, userId, cancellationToken) ?? throw StoatException.NotInGroup();
+        if (left.Recipients.Count == 0)
         {
             await channels.DeleteAsync(group.Id, cancellationToken);
             await events.PublishAsync(group.Id, new ChannelDeleteEvent(group.Id));
             return;
         }
-        var owner = group.Owner == userId ? remaining[0] : group.Owner;
-        var left = group with { Recipients = remaining, Owner = owner };
-        await channels.UpdateAsync(left, cancellationToken);
         await events.PublishAsync(group.Id, new ChannelGroupLeaveEvent(group.Id, userId));
         if (announcement is not null) await poster.PostSystemAsync(left, announcement, cancellationToken);
-        if (owner != group.Owner)
+        if (left.Owner != userId && group.Owner == userId)
         {
-            await events.PublishAsync(group.Id, new ChannelUpdateEvent(group.Id, new Dictionary<string, object?> { ["owner"] = owner }, []));
-            await poster.PostSystemAsync(left, new ChannelOwnershipChanged(group.Owner, owner), cancellationToken);
+            await events.PublishAsync(group.Id, new ChannelUpdateEvent(group.Id, new Dictionary<string, object?> { ["owner"] = left.Owner }, []));
+            await poster.PostSystemAsync(left, new ChannelOwnershipChanged(userId, left.Owner), cancellationToken);
         }
     }
 
@@ -188,8 +193,13 @@ public sealed class ChannelService(
         if (group.Recipients.Contains(userId)) throw StoatException.AlreadyInGroup();
         var max = options.CurrentValue.Limits.Global.GroupSize;
         if (group.Recipients.Count >= max) throw StoatException.GroupTooLarge(max);
-        var joined = group with { Recipients = [.. group.Recipients, userId] };
-        await channels.UpdateAsync(joined, cancellationToken);
+        // The store checks both again as it adds them, against the group as it is then.
+        if (!await channels.AddRecipientAsync(group.Id, userId, max, cancellationToken))
+        {
+            var now = await channels.GetAsync(group.Id, cancellationToken) as Group ?? throw StoatException.UnknownChannel();
+            throw now.Recipients.Contains(userId) ? StoatException.AlreadyInGroup() : StoatException.GroupTooLarge(max);
+        }
+        var joined = await channels.GetAsync(group.Id, cancellationToken) as Group ?? throw StoatException.UnknownChannel();
         await events.PublishAsync(group.Id, new ChannelGroupJoinEvent(group.Id, userId));
         await events.PublishAsync(EventPublisher.PrivateTopic(userId), new ChannelCreateEvent(joined));
         await poster.PostSystemAsync(joined, new UserAdded(userId, addedBy), cancellationToken);
@@ -215,53 +225,62 @@ public sealed class ChannelService(
     }
 
     /// <summary>A role's override in a server channel: for roles below the actor, granting only what the actor holds here.</summary>
-    public async Task<Channel> SetRolePermissionsAsync(User actor, string channelId, string roleId, RolePermissionsRequest request, CancellationToken cancellationToken)
-    {
-        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
-        if (at.Channel is not TextChannel text) throw StoatException.InvalidOperation();
-        var server = at.Server!;
-        var role = server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
-        var next = RoleService.ToOverride(request.Permissions);
-        access.At(actor, server, at.Member).RequireAboveRole(role);
-        PermissionCalculator.RequireCanGive(at.Permissions, text.RolePermissions?.GetValueOrDefault(roleId) is { } current ? current.ToOverride() : null, next);
+    public Task<Channel> SetRolePermissionsAsync(User actor, string channelId, string roleId, RolePermissionsRequest request, CancellationToken cancellationToken) =>
+        OptimisticWrite.RetryAsync<Channel>(async () =>
+        {
+            var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
+            if (at.Channel is not TextChannel text) throw StoatException.InvalidOperation();
+            var server = at.Server!;
+            var role = server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
+            var next = RoleService.ToOverride(request.Permissions);
+            access.At(actor, server, at.Member).RequireAboveRole(role);
+            OverrideField? current = text.RolePermissions?.TryGetValue(roleId, out var field) == true ? field : null;
+            PermissionCalculator.RequireCanGive(at.Permissions, current?.ToOverride(), next);
 
-        var overrides = new Dictionary<string, OverrideField>(text.RolePermissions ?? new Dictionary<string, OverrideField>()) { [roleId] = OverrideField.From(next) };
-        var updated = text with { RolePermissions = overrides };
-        await channels.UpdateAsync(updated, cancellationToken);
-        await events.PublishAsync(text.Id, new ChannelUpdateEvent(text.Id, new Dictionary<string, object?> { ["role_permissions"] = overrides }, []));
-        return updated;
-    }
+            var path = $"role_permissions.{roleId}";
+            if (!await channels.UpdateAsync(text.Id, new FieldUpdate().ExpectOverride(path, current).Set(path, OverrideField.From(next)), cancellationToken)) return null;
+            // The event carries the whole map: read back, it holds the other roles' overrides as they now are.
+            var overrides = (await channels.GetAsync(text.Id, cancellationToken) as TextChannel)?.RolePermissions
+                ?? new Dictionary<string, OverrideField> { [roleId] = OverrideField.From(next) };
+            await events.PublishAsync(text.Id, new ChannelUpdateEvent(text.Id, new Dictionary<string, object?> { ["role_permissions"] = overrides }, []));
+            return text with { RolePermissions = overrides };
+        });
 
     /// <summary>A server channel's default override (<c>{allow, deny}</c>), or what a group's members may do (a number).</summary>
-    public async Task<Channel> SetDefaultPermissionsAsync(User actor, string channelId, DefaultChannelPermissionsRequest request, CancellationToken cancellationToken)
-    {
-        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
-        Channel updated;
-        Dictionary<string, object?> data;
-        switch (at.Channel)
+    public Task<Channel> SetDefaultPermissionsAsync(User actor, string channelId, DefaultChannelPermissionsRequest request, CancellationToken cancellationToken) =>
+        OptimisticWrite.RetryAsync<Channel>(async () =>
         {
-            case TextChannel text:
-                var next = RoleService.ToOverride(ReadOverride(request.Permissions));
-                PermissionCalculator.RequireCanGive(at.Permissions, text.DefaultPermissions?.ToOverride(), next);
-                var field = OverrideField.From(next);
-                updated = text with { DefaultPermissions = field };
-                data = new() { ["default_permissions"] = field };
-                break;
-            case Group group:
-                if (request.Permissions.ValueKind != JsonValueKind.Number || !request.Permissions.TryGetUInt64(out var value))
-                    throw StoatException.FailedValidation("permissions must be a number for a group");
-                var current = group.Permissions is { } old ? (ChannelPermission)unchecked((ulong)old) : ChannelPermission.None;
-                PermissionCalculator.RequireCanGive(at.Permissions, current, (ChannelPermission)value);
-                updated = group with { Permissions = unchecked((long)value) };
-                data = new() { ["permissions"] = unchecked((long)value) };
-                break;
-            default:
-                throw StoatException.InvalidOperation();
-        }
-        await channels.UpdateAsync(updated, cancellationToken);
-        await events.PublishAsync(updated.Id, new ChannelUpdateEvent(updated.Id, data, []));
-        return updated;
-    }
+            var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
+            Channel updated;
+            FieldUpdate update;
+            Dictionary<string, object?> data;
+            // What may be given is decided from the permissions as read: the write expects them unchanged.
+            switch (at.Channel)
+            {
+                case TextChannel text:
+                    var next = RoleService.ToOverride(ReadOverride(request.Permissions));
+                    PermissionCalculator.RequireCanGive(at.Permissions, text.DefaultPermissions?.ToOverride(), next);
+                    var field = OverrideField.From(next);
+                    updated = text with { DefaultPermissions = field };
+                    update = new FieldUpdate().ExpectOverride("default_permissions", text.DefaultPermissions).Set("default_permissions", field);
+                    data = new() { ["default_permissions"] = field };
+                    break;
+                case Group group:
+                    if (request.Permissions.ValueKind != JsonValueKind.Number || !request.Permissions.TryGetUInt64(out var value))
+                        throw StoatException.FailedValidation("permissions must be a number for a group");
+                    var current = group.Permissions is { } old ? (ChannelPermission)unchecked((ulong)old) : ChannelPermission.None;
+                    PermissionCalculator.RequireCanGive(at.Permissions, current, (ChannelPermission)value);
+                    updated = group with { Permissions = unchecked((long)value) };
+                    update = new FieldUpdate().Expect("permissions", group.Permissions).Set("permissions", unchecked((long)value));
+                    data = new() { ["permissions"] = unchecked((long)value) };
+                    break;
+                default:
+                    throw StoatException.InvalidOperation();
+            }
+            if (!await channels.UpdateAsync(updated.Id, update, cancellationToken)) return null;
+            await events.PublishAsync(updated.Id, new ChannelUpdateEvent(updated.Id, data, []));
+            return updated;
+        });
 
     private static OverrideValue? ReadOverride(JsonElement value)
     {
@@ -289,7 +308,15 @@ public sealed class ChannelService(
         Channel channel = target.Id == actor.Id
             ? new SavedMessages(SecureTokens.NewId(), actor.Id)
             : new DirectMessage(SecureTokens.NewId(), false, [actor.Id, target.Id], null);
-        await channels.CreateAsync(channel, cancellationToken);
+        try
+        {
+            await channels.CreateAsync(channel, cancellationToken);
+        }
+        catch (DuplicateKeyException)
+        {
+            // Opened meanwhile, from either side: that one is the DM.
+            return await channels.FindDirectAsync(actor.Id, target.Id, cancellationToken) ?? throw StoatException.InternalError();
+        }
         foreach (var user in channel.PrivateUsers()) await events.PublishAsync(EventPublisher.PrivateTopic(user), new ChannelCreateEvent(channel));
         return channel;
     }

@@ -43,7 +43,8 @@ public sealed partial class EmojiService(CommunityAccess access, IEmojiStore emo
         var emoji = await ManagedAsync(actor, emojiId, cancellationToken);
         if (request.Name is not { } name || !EmojiName().IsMatch(name)) throw StoatException.FailedValidation("name must be 1–32 of a–z, 0–9 and _");
         var edited = emoji with { Name = name };
-        await emojis.UpdateAsync(edited, cancellationToken);
+        // The name alone: a delete at the same time is not undone.
+        if (!await emojis.UpdateAsync(emoji.Id, new FieldUpdate().Set("name", name), cancellationToken)) throw StoatException.NotFound();
         await events.PublishAsync(((ServerEmojiParent)emoji.Parent).Id, new EmojiUpdateEvent(emoji.Id, new Dictionary<string, object?> { ["name"] = name }, []));
         return edited;
     }
@@ -55,7 +56,7 @@ public sealed partial class EmojiService(CommunityAccess access, IEmojiStore emo
     public async Task DeleteAsync(User actor, string emojiId, CancellationToken cancellationToken)
     {
         var emoji = await ManagedAsync(actor, emojiId, cancellationToken);
-        await emojis.UpdateAsync(emoji with { Parent = new DetachedEmojiParent() }, cancellationToken);
+        await emojis.UpdateAsync(emoji.Id, new FieldUpdate().Set<EmojiParent>("parent", new DetachedEmojiParent()), cancellationToken);
         await events.PublishAsync(((ServerEmojiParent)emoji.Parent).Id, new EmojiDeleteEvent(emoji.Id));
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
@@ -27,13 +28,16 @@ public sealed class MemberService(
         if ((await members.ServersOfAsync(user.Id, cancellationToken)).Count >= max) throw StoatException.TooManyServers(max);
     }
 
-    /// <summary>Makes <paramref name="user"/> a member: the server learns of the member, the user of the server.</summary>
+    /// <summary>
+    /// Makes <paramref name="user"/> a member: the server learns of the member, the user of the server. One who
+    /// left while timed out is still timed out, as in Stoat.
+    /// </summary>
     public async Task<IReadOnlyList<Channel>> JoinAsync(User user, Server server, CancellationToken cancellationToken)
     {
-        var member = new Member(new MemberKey(server.Id, user.Id), access.Now, null, null, null, null, null);
+        Member member;
         try
         {
-            await members.CreateAsync(member, cancellationToken);
+            member = await members.CreateAsync(new Member(new MemberKey(server.Id, user.Id), access.Now, null, null, null, null, null), cancellationToken);
         }
         catch (DuplicateKeyException)
         {
@@ -54,7 +58,7 @@ public sealed class MemberService(
     /// </summary>
     public async Task<bool> RemoveAsync(Server server, string userId, string reason, CancellationToken cancellationToken, bool silently = false)
     {
-        if (!await members.DeleteAsync(server.Id, userId, cancellationToken)) return false;
+        if (!await members.RemoveAsync(server.Id, userId, access.Now, cancellationToken)) return false;
         await events.PublishAsync(server.Id, new ServerMemberLeaveEvent(server.Id, userId, reason));
         if (silently) return true;
         var (channel, system) = reason switch
@@ -104,68 +108,85 @@ public sealed class MemberService(
         return new MemberWithRoles(member, roles);
     }
 
-    public async Task<Member> EditAsync(User actor, string serverId, string userId, EditMemberRequest request, CancellationToken cancellationToken)
-    {
-        var at = await access.InServerAsync(actor, serverId, cancellationToken);
-        if (at.Member is null && !actor.Privileged) throw StoatException.NotFound();
-        var target = await MemberAsync(at.Server.Id, userId == "@me" ? actor.Id : userId, cancellationToken);
-        var self = target.Id.User == actor.Id;
-        var remove = Validation.Removals(request.Remove, RemovableFields);
+    /// <summary>
+    /// Edits a member; only the fields given are written. Whether the actor may act on the member, and which roles
+    /// they hand out or take away, is decided from the member's roles as read, so the write expects those unchanged.
+    /// </summary>
+    public Task<Member> EditAsync(User actor, string serverId, string userId, EditMemberRequest request, CancellationToken cancellationToken) =>
+        OptimisticWrite.RetryAsync(async () =>
+        {
+            var at = await access.InServerAsync(actor, serverId, cancellationToken);
+            if (at.Member is null && !actor.Privileged) throw StoatException.NotFound();
+            var target = await MemberAsync(at.Server.Id, userId == "@me" ? actor.Id : userId, cancellationToken);
+            var self = target.Id.User == actor.Id;
+            var remove = Validation.Removals(request.Remove, RemovableFields);
 
-        // Acting on someone else needs a higher rank than theirs, as in Stoat.
-        if (!self) at.RequireAbove(target.Id.User, target);
-        if (request.Nickname is not null || remove.Contains("Nickname"))
-            at.Require(self ? ChannelPermission.ChangeNickname : ChannelPermission.ManageNicknames);
-        if (request.Avatar is not null) throw self ? StoatException.UnknownAttachment() : StoatException.InvalidOperation();
-        if (remove.Contains("Avatar")) at.Require(self ? ChannelPermission.ChangeAvatar : ChannelPermission.RemoveAvatars);
-        if (request.Roles is not null || remove.Contains("Roles")) RequireCanAssign(at, target, request.Roles ?? []);
-        if (request.Timeout is not null || remove.Contains("Timeout"))
-        {
-            if (self && request.Timeout is not null) throw StoatException.CannotTimeoutYourself();
-            at.Require(ChannelPermission.TimeoutMembers);
-        }
-        if (request.CanPublish is not null || remove.Contains("CanPublish")) at.Require(ChannelPermission.MuteMembers);
-        if (request.CanReceive is not null || remove.Contains("CanReceive")) at.Require(ChannelPermission.DeafenMembers);
-        // Moving between voice channels applies to members in a call; Spokes has no voice sessions yet.
-        if (request.VoiceChannel is not null) throw new StoatException("NotConnected", System.Net.HttpStatusCode.BadRequest);
-        Validation.Length(request.Nickname, "nickname", 1, 32);
+            // Acting on someone else needs a higher rank than theirs, as in Stoat.
+            if (!self) at.RequireAbove(target.Id.User, target);
+            if (request.Nickname is not null || remove.Contains("Nickname"))
+                at.Require(self ? ChannelPermission.ChangeNickname : ChannelPermission.ManageNicknames);
+            if (request.Avatar is not null) throw self ? StoatException.UnknownAttachment() : StoatException.InvalidOperation();
+            if (remove.Contains("Avatar")) at.Require(self ? ChannelPermission.ChangeAvatar : ChannelPermission.RemoveAvatars);
+            if (request.Roles is not null || remove.Contains("Roles")) RequireCanAssign(at, target, request.Roles ?? []);
+            if (request.Timeout is not null || remove.Contains("Timeout"))
+            {
+                if (self && request.Timeout is not null) throw StoatException.CannotTimeoutYourself();
+                at.Require(ChannelPermission.TimeoutMembers);
+            }
+            if (request.CanPublish is not null || remove.Contains("CanPublish")) at.Require(ChannelPermission.MuteMembers);
+            if (request.CanReceive is not null || remove.Contains("CanReceive")) at.Require(ChannelPermission.DeafenMembers);
+            // Moving between voice channels applies to members in a call; Spokes has no voice sessions yet.
+            if (request.VoiceChannel is not null) throw new StoatException("NotConnected", System.Net.HttpStatusCode.BadRequest);
+            Validation.Length(request.Nickname, "nickname", 1, 32);
 
-        var updated = target with
-        {
-            Nickname = remove.Contains("Nickname") ? null : target.Nickname,
-            Roles = remove.Contains("Roles") ? null : target.Roles,
-            Timeout = remove.Contains("Timeout") ? null : target.Timeout,
-            CanPublish = remove.Contains("CanPublish") ? null : target.CanPublish,
-            CanReceive = remove.Contains("CanReceive") ? null : target.CanReceive,
-        };
-        var data = new Dictionary<string, object?>();
-        if (request.Nickname is { } nickname) data["nickname"] = (updated = updated with { Nickname = nickname }).Nickname;
-        if (request.Roles is { } roles)
-        {
-            var distinct = roles.Distinct().ToList();
-            data["roles"] = distinct;
-            updated = updated with { Roles = distinct.Count == 0 ? null : distinct };
-        }
-        if (request.Timeout is { } timeout) data["timeout"] = (updated = updated with { Timeout = timeout }).Timeout;
-        // The voice flags are stored only when false: true is their default.
-        if (request.CanPublish is { } canPublish)
-        {
-            data["can_publish"] = canPublish;
-            updated = updated with { CanPublish = canPublish ? null : false };
-        }
-        if (request.CanReceive is { } canReceive)
-        {
-            data["can_receive"] = canReceive;
-            updated = updated with { CanReceive = canReceive ? null : false };
-        }
+            var update = new FieldUpdate();
+            if (!self || request.Roles is not null || remove.Contains("Roles")) update.Expect("roles", target.Roles);
+            foreach (var field in remove) update.Unset(JsonNamingPolicy.SnakeCaseLower.ConvertName(field));
+            var updated = target with
+            {
+                Nickname = remove.Contains("Nickname") ? null : target.Nickname,
+                Roles = remove.Contains("Roles") ? null : target.Roles,
+                Timeout = remove.Contains("Timeout") ? null : target.Timeout,
+                CanPublish = remove.Contains("CanPublish") ? null : target.CanPublish,
+                CanReceive = remove.Contains("CanReceive") ? null : target.CanReceive,
+            };
+            var data = new Dictionary<string, object?>();
+            if (request.Nickname is { } nickname)
+            {
+                data["nickname"] = nickname;
+                update.Set("nickname", (updated = updated with { Nickname = nickname }).Nickname);
+            }
+            if (request.Roles is { } roles)
+            {
+                var distinct = roles.Distinct().ToList();
+                data["roles"] = distinct;
+                updated = updated with { Roles = distinct.Count == 0 ? null : distinct };
+                update.Set("roles", updated.Roles);
+            }
+            if (request.Timeout is { } timeout)
+            {
+                data["timeout"] = timeout;
+                update.Set("timeout", (updated = updated with { Timeout = timeout }).Timeout);
+            }
+            // The voice flags are stored only when false: true is their default.
+            if (request.CanPublish is { } canPublish)
+            {
+                data["can_publish"] = canPublish;
+                update.Set("can_publish", (updated = updated with { CanPublish = canPublish ? null : false }).CanPublish);
+            }
+            if (request.CanReceive is { } canReceive)
+            {
+                data["can_receive"] = canReceive;
+                update.Set("can_receive", (updated = updated with { CanReceive = canReceive ? null : false }).CanReceive);
+            }
 
-        if (data.Count > 0 || remove.Count > 0)
-        {
-            await members.UpdateAsync(updated, cancellationToken);
-            await events.PublishAsync(at.Server.Id, new ServerMemberUpdateEvent(updated.Id, data, remove));
-        }
-        return updated;
-    }
+            if (update.HasChanges)
+            {
+                if (!await members.UpdateAsync(target.Id.Server, target.Id.User, update, cancellationToken)) return null;
+                await events.PublishAsync(at.Server.Id, new ServerMemberUpdateEvent(updated.Id, data, remove));
+            }
+            return updated;
+        });
 
     /// <summary>Every role added or taken away must exist and rank below the actor.</summary>
     private static void RequireCanAssign(ServerAccess at, Member target, IReadOnlyCollection<string> next)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
@@ -15,7 +16,10 @@ public sealed class ServerService(
     MemberService members,
     IServerStore servers,
     IChannelStore channels,
+    IMemberStore memberStore,
+    IUserStore users,
     IUnreadStore unreads,
+    MfaService mfa,
     EventPublisher events,
     IOptionsMonitor<ApiOptions> options)
 {
@@ -42,7 +46,12 @@ public sealed class ServerService(
     public async Task<Server> FetchAsync(User actor, string serverId, CancellationToken cancellationToken) =>
         (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ViewChannel).Server;
 
-    public async Task<Server> EditAsync(User actor, string serverId, EditServerRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Edits the server; only the fields given are written. Handing the server to another member (<c>owner</c>) is
+    /// the owner's alone, as in Stoat, and needs a validated MFA ticket (<paramref name="mfaTicket"/>, from
+    /// <c>X-MFA-Ticket</c>), used up once everything else has been checked.
+    /// </summary>
+    public async Task<Server> EditAsync(User actor, string serverId, EditServerRequest request, string? mfaTicket, CancellationToken cancellationToken)
     {
         var at = await access.InServerAsync(actor, serverId, cancellationToken);
         var remove = Validation.Removals(request.Remove, RemovableFields);
@@ -55,6 +64,7 @@ public sealed class ServerService(
         {
             at.Require(ChannelPermission.ManageServer);
         }
+        if (request.Owner is not null && at.Server.Owner != actor.Id && !actor.Privileged) throw StoatException.NotOwner();
         // Icons and banners are files claimed from Autumn, which holds none yet.
         if (request.Icon is not null || request.Banner is not null) throw StoatException.UnknownAttachment();
         Validation.Length(request.Name, "name", 1, 32);
@@ -62,28 +72,64 @@ public sealed class ServerService(
         var server = at.Server;
         if (request.Categories is { } categories) ValidateCategories(server, categories);
         if (request.SystemMessages?.ChannelIds().FirstOrDefault(id => !server.Channels.Contains(id)) is not null) throw StoatException.UnknownChannel();
+        if (request.Owner is { } newOwner) await RequireCanOwnAsync(server, newOwner, cancellationToken);
 
-        var updated = server with
+        var update = new FieldUpdate();
+        var updated = server;
+        foreach (var field in remove)
         {
-            Description = remove.Contains("Description") ? null : server.Description,
-            Categories = remove.Contains("Categories") ? null : server.Categories,
-            SystemMessages = remove.Contains("SystemMessages") ? null : server.SystemMessages,
-        };
+            update.Unset(JsonNamingPolicy.SnakeCaseLower.ConvertName(field));
+            updated = field switch
+            {
+                "Description" => updated with { Description = null },
+                "Categories" => updated with { Categories = null },
+                "SystemMessages" => updated with { SystemMessages = null },
+                _ => updated,
+            };
+        }
         var data = new Dictionary<string, object?>();
-        if (request.Name is { } name) data["name"] = (updated = updated with { Name = name }).Name;
-        if (request.Description is { } description) data["description"] = (updated = updated with { Description = description }).Description;
-        if (request.Categories is { } newCategories) data["categories"] = (updated = updated with { Categories = newCategories }).Categories;
-        if (request.SystemMessages is { } system) data["system_messages"] = (updated = updated with { SystemMessages = system }).SystemMessages;
-        if (request.Flags is { } flags) data["flags"] = (updated = updated with { Flags = flags }).Flags;
-        if (request.Discoverable is { } discoverable) data["discoverable"] = (updated = updated with { Discoverable = discoverable }).Discoverable;
-        if (request.Analytics is { } analytics) data["analytics"] = (updated = updated with { Analytics = analytics }).Analytics;
-
-        if (data.Count > 0 || remove.Count > 0)
+        void Change<T>(string field, T value)
         {
-            await servers.UpdateAsync(updated, cancellationToken);
+            data[field] = value;
+            update.Set(field, value);
+        }
+        if (request.Name is { } name) Change("name", (updated = updated with { Name = name }).Name);
+        if (request.Description is { } description) Change("description", (updated = updated with { Description = description }).Description);
+        if (request.Categories is { } newCategories) Change("categories", (updated = updated with { Categories = newCategories }).Categories);
+        if (request.SystemMessages is { } system) Change("system_messages", (updated = updated with { SystemMessages = system }).SystemMessages);
+        if (request.Flags is { } flags) Change("flags", (updated = updated with { Flags = flags }).Flags);
+        if (request.Discoverable is { } discoverable) Change("discoverable", (updated = updated with { Discoverable = discoverable }).Discoverable);
+        if (request.Analytics is { } analytics) Change("analytics", (updated = updated with { Analytics = analytics }).Analytics);
+        if (request.Owner is { } owner)
+        {
+            Change("owner", (updated = updated with { Owner = owner }).Owner);
+            // The right to hand it over was the owner's as read.
+            update.Expect("owner", server.Owner);
+            await UseValidatedTicketAsync(actor, mfaTicket, cancellationToken);
+        }
+
+        if (update.HasChanges)
+        {
+            if (!await servers.UpdateAsync(server.Id, update, cancellationToken)) throw request.Owner is null ? StoatException.UnknownServer() : StoatException.NotOwner();
             await events.PublishAsync(server.Id, new ServerUpdateEvent(server.Id, data, remove));
         }
         return updated;
+    }
+
+    /// <summary>A new owner must be a member, and a person: a bot cannot own a server.</summary>
+    private async Task RequireCanOwnAsync(Server server, string userId, CancellationToken cancellationToken)
+    {
+        if (await memberStore.GetAsync(server.Id, userId, cancellationToken) is null) throw StoatException.NotFound();
+        var user = await users.GetAsync(userId, cancellationToken) ?? throw StoatException.NotFound();
+        if (user.IsBot) throw StoatException.InvalidOperation();
+    }
+
+    /// <summary>A validated ticket of the actor's own account, used up; without one the change is refused, as Stoat refuses it.</summary>
+    private async Task UseValidatedTicketAsync(User actor, string? token, CancellationToken cancellationToken)
+    {
+        if (await mfa.FindAsync(token, cancellationToken) is not { Validated: true } ticket || ticket.AccountId != actor.Id)
+            throw StoatException.InvalidCredentials();
+        await mfa.UseAsync(ticket, cancellationToken);
     }
 
     private static void ValidateCategories(Server server, IReadOnlyList<Category> categories)
@@ -130,41 +176,47 @@ public sealed class ServerService(
 
         var channel = new TextChannel(SecureTokens.NewId(), at.Server.Id, name, description, null, null, null, request.Nsfw ?? false, voice);
         await channels.CreateAsync(channel, cancellationToken);
-        await servers.UpdateAsync(at.Server with { Channels = [.. at.Server.Channels, channel.Id] }, cancellationToken);
+        await servers.AddChannelAsync(at.Server.Id, channel.Id, cancellationToken);
         await events.PublishAsync(at.Server.Id, new ChannelCreateEvent(channel));
         return channel;
     }
 
     /// <summary>The server's base permissions; every bit newly granted must be one the actor holds.</summary>
-    public async Task<Server> SetDefaultPermissionsAsync(User actor, string serverId, DefaultServerPermissionsRequest request, CancellationToken cancellationToken)
-    {
-        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
-        if (request.Permissions is not { } value) throw StoatException.FailedValidation("permissions is required");
-        var next = (ChannelPermission)value;
-        var current = (ChannelPermission)unchecked((ulong)at.Server.DefaultPermissions);
-        PermissionCalculator.RequireCanGive(at.Permissions, current, next);
+    public Task<Server> SetDefaultPermissionsAsync(User actor, string serverId, DefaultServerPermissionsRequest request, CancellationToken cancellationToken) =>
+        OptimisticWrite.RetryAsync(async () =>
+        {
+            var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
+            if (request.Permissions is not { } value) throw StoatException.FailedValidation("permissions is required");
+            var next = (ChannelPermission)value;
+            var current = (ChannelPermission)unchecked((ulong)at.Server.DefaultPermissions);
+            PermissionCalculator.RequireCanGive(at.Permissions, current, next);
 
-        var updated = at.Server with { DefaultPermissions = unchecked((long)value) };
-        await servers.UpdateAsync(updated, cancellationToken);
-        await events.PublishAsync(updated.Id, new ServerUpdateEvent(updated.Id, new Dictionary<string, object?> { ["default_permissions"] = updated.DefaultPermissions }, []));
-        return updated;
-    }
+            var updated = at.Server with { DefaultPermissions = unchecked((long)value) };
+            var update = new FieldUpdate().Expect("default_permissions", at.Server.DefaultPermissions).Set("default_permissions", updated.DefaultPermissions);
+            if (!await servers.UpdateAsync(updated.Id, update, cancellationToken)) return null;
+            await events.PublishAsync(updated.Id, new ServerUpdateEvent(updated.Id, new Dictionary<string, object?> { ["default_permissions"] = updated.DefaultPermissions }, []));
+            return updated;
+        });
 
     /// <summary>A role's server-wide allow/deny: only for roles below the actor, granting only what the actor holds.</summary>
-    public async Task<Server> SetRolePermissionsAsync(User actor, string serverId, string roleId, RolePermissionsRequest request, CancellationToken cancellationToken)
-    {
-        var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
-        var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
-        var next = RoleService.ToOverride(request.Permissions);
-        at.RequireAboveRole(role);
-        PermissionCalculator.RequireCanGive(at.Permissions, role.Permissions.ToOverride(), next);
+    public Task<Server> SetRolePermissionsAsync(User actor, string serverId, string roleId, RolePermissionsRequest request, CancellationToken cancellationToken) =>
+        OptimisticWrite.RetryAsync(async () =>
+        {
+            var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
+            var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
+            var next = RoleService.ToOverride(request.Permissions);
+            at.RequireAboveRole(role);
+            PermissionCalculator.RequireCanGive(at.Permissions, role.Permissions.ToOverride(), next);
 
-        var field = OverrideField.From(next);
-        var updated = at.Server with { Roles = new Dictionary<string, ServerRole>(at.Server.Roles) { [roleId] = role with { Permissions = field } } };
-        await servers.UpdateAsync(updated, cancellationToken);
-        await events.PublishAsync(updated.Id, new ServerRoleUpdateEvent(updated.Id, roleId, new Dictionary<string, object?> { ["permissions"] = field }, []));
-        return updated;
-    }
+            // Decided from the role's rank and permissions as read: the write expects both unchanged.
+            var field = OverrideField.From(next);
+            var update = new FieldUpdate().Expect($"roles.{roleId}.rank", role.Rank).ExpectOverride($"roles.{roleId}.permissions", role.Permissions)
+                .Set($"roles.{roleId}.permissions", field);
+            if (!await servers.UpdateAsync(at.Server.Id, update, cancellationToken)) return null;
+            var updated = at.Server with { Roles = new Dictionary<string, ServerRole>(at.Server.Roles) { [roleId] = role with { Permissions = field } } };
+            await events.PublishAsync(updated.Id, new ServerRoleUpdateEvent(updated.Id, roleId, new Dictionary<string, object?> { ["permissions"] = field }, []));
+            return updated;
+        });
 
     /// <summary>Marks every channel of the server that the member can see as read up to now.</summary>
     public async Task AckAsync(User actor, string serverId, CancellationToken cancellationToken)

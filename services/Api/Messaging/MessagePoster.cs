@@ -18,7 +18,7 @@ public sealed class MessagePoster(IMessageStore messages, IUnreadStore unreads, 
         if (channel is DirectMessage { Active: false } direct)
         {
             // A message reopens a closed DM for both sides.
-            await channels.UpdateAsync(direct with { Active = true }, cancellationToken);
+            await channels.UpdateAsync(direct.Id, new FieldUpdate().Set("active", true), cancellationToken);
             await events.PublishAsync(direct.Id, new ChannelUpdateEvent(direct.Id, new Dictionary<string, object?> { ["active"] = true }, []));
         }
 

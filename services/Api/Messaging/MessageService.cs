@@ -235,8 +235,12 @@ public sealed class MessageService(
     public Task<Message> EditAsWebhookAsync(Webhook webhook, string messageId, EditMessageRequest request, CancellationToken cancellationToken) =>
         EditAsync(webhook.Id, (ChannelPermission)webhook.Permissions, options.CurrentValue.Limits.Default, webhook.ChannelId, messageId, request, cancellationToken);
 
-    private async Task<Message> EditAsync(string authorId, ChannelPermission permissions, UserLimits limits, string channelId, string messageId,
-        EditMessageRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes only what the edit changes, so a pin or another edit at the same time keeps what it changed. The
+    /// length of embeds given alone is checked against the content as read: the write expects that content unchanged.
+    /// </summary>
+    private Task<Message> EditAsync(string authorId, ChannelPermission permissions, UserLimits limits, string channelId, string messageId,
+        EditMessageRequest request, CancellationToken cancellationToken) => OptimisticWrite.RetryAsync(async () =>
     {
         var message = await MessageAsync(channelId, messageId, cancellationToken);
         if (message.Author != authorId) throw StoatException.CannotEditMessage();
@@ -256,13 +260,17 @@ public sealed class MessageService(
             Embeds = request.Embeds is null ? message.Embeds : textEmbeds!.Count == 0 ? null : textEmbeds,
             Edited = access.Now,
         };
-        await messages.UpdateAsync(edited, cancellationToken);
+        var update = new FieldUpdate().Set("edited", edited.Edited);
+        if (request.Content is not null) update.Set("content", edited.Content);
+        else update.Expect("content", message.Content);
+        if (request.Embeds is not null) update.Set("embeds", edited.Embeds);
+        if (!await messages.UpdateAsync(channelId, messageId, update, cancellationToken)) return null;
         var data = new Dictionary<string, object?> { ["edited"] = edited.Edited };
         if (request.Content is not null) data["content"] = edited.Content;
         if (request.Embeds is not null) data["embeds"] = edited.Embeds ?? [];
         await events.PublishAsync(channelId, new MessageUpdateEvent(edited.Id, channelId, data, []));
         return edited;
-    }
+    });
 
     public async Task DeleteAsync(User actor, string channelId, string messageId, CancellationToken cancellationToken)
     {
@@ -307,7 +315,8 @@ public sealed class MessageService(
         var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManageMessages);
         var message = await MessageAsync(channelId, messageId, cancellationToken);
         if (message.Pinned == pinned) throw pinned ? StoatException.AlreadyPinned() : StoatException.NotPinned();
-        await messages.UpdateAsync(message with { Pinned = pinned }, cancellationToken);
+        if (!await messages.UpdateAsync(channelId, message.Id, pinned ? new FieldUpdate().Set("pinned", true) : new FieldUpdate().Unset("pinned"), cancellationToken))
+            throw StoatException.UnknownMessage();
         await events.PublishAsync(channelId, pinned
             ? new MessageUpdateEvent(message.Id, channelId, new Dictionary<string, object?> { ["pinned"] = true }, [])
             : new MessageUpdateEvent(message.Id, channelId, new Dictionary<string, object?>(), ["Pinned"]));

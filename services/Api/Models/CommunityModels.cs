@@ -20,6 +20,7 @@ public sealed record EditServerRequest(
     int? Flags,
     bool? Discoverable,
     bool? Analytics,
+    string? Owner,
     List<string>? Remove);
 
 public sealed record CreateChannelRequest(string? Type, string? Name, string? Description, bool? Nsfw, VoiceInformation? Voice);

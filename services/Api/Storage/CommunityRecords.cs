@@ -121,6 +121,16 @@ public sealed record Member(
     bool? CanReceive)
 {
     public MemberInfo ToPermissions() => new(Roles ?? [], Timeout, CanPublish ?? true, CanReceive ?? true);
+
+    public bool InTimeout(DateTimeOffset now) => Timeout > now;
+
+    /// <summary>
+    /// This new member as they join again, given what was set aside when they left: a timeout still running
+    /// when they join comes back with the voice flags, as Stoat keeps them; an expired one is forgotten.
+    /// </summary>
+    public Member Rejoining(Member? setAside) => setAside?.InTimeout(JoinedAt) == true
+        ? this with { Timeout = setAside.Timeout, CanPublish = setAside.CanPublish, CanReceive = setAside.CanReceive }
+        : this;
 }
 
 public sealed record ServerBan([property: JsonPropertyName("_id")] MemberKey Id, string? Reason);

@@ -55,8 +55,11 @@ public interface IMessageStore
     /// <summary>A page of the channel's messages (searched when <see cref="MessageQuery.Text"/> is set), in the query's order.</summary>
     Task<IReadOnlyList<Message>> QueryAsync(MessageQuery query, CancellationToken cancellationToken = default);
 
-    /// <summary>Writes an edited message (content, embeds, pin) over the stored one; its reactions are kept as stored.</summary>
-    Task UpdateAsync(Message message, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Writes only the fields the update names (content, embeds, edited, pinned; reactions change through
+    /// <see cref="ChangeReactionsAsync"/>); false when the message is gone or an expectation failed.
+    /// </summary>
+    Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, CancellationToken cancellationToken = default);
 
     /// <summary>Applies the change and returns the message as it now is; null when the message is gone.</summary>
     Task<Message?> ChangeReactionsAsync(string channelId, string id, ReactionChange change, CancellationToken cancellationToken = default);
@@ -124,7 +127,8 @@ public interface IEmojiStore
     /// <summary>A server's emojis, by id.</summary>
     Task<IReadOnlyList<Emoji>> ListByServerAsync(string serverId, CancellationToken cancellationToken = default);
 
-    Task UpdateAsync(Emoji emoji, CancellationToken cancellationToken = default);
+    /// <summary>Writes only the fields the update names; false when the emoji is gone or an expectation failed.</summary>
+    Task<bool> UpdateAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default);
 
     Task DeleteAsync(string id, CancellationToken cancellationToken = default);
 }

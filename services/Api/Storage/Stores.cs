@@ -109,6 +109,13 @@ public interface IUserStore
     /// <summary>Writes what a user edits of themselves: display name, status and profile text, badges and flags.</summary>
     Task UpdateProfileAsync(User user, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Writes only the profile fields the update names, by the paths of Stoat's user document: <c>display_name</c>,
+    /// <c>status.text</c>, <c>status.presence</c>, <c>profile.content</c>, <c>badges</c> and <c>flags</c>. False when the
+    /// user is gone or an expectation failed.
+    /// </summary>
+    Task<bool> UpdateProfileAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default);
+
     /// <summary>Throws <see cref="DuplicateKeyException"/> ("username") if the name and discriminator are taken.</summary>
     Task ChangeUsernameAsync(string id, string username, string discriminator, CancellationToken cancellationToken = default);
 
@@ -131,8 +138,14 @@ public interface IServerStore
 
     Task<Server?> GetAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Writes the server's new state over the old.</summary>
-    Task UpdateAsync(Server server, CancellationToken cancellationToken = default);
+    /// <summary>Writes only the fields the update names; false when the server is gone or an expectation failed.</summary>
+    Task<bool> UpdateAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends a channel to the server's list.</summary>
+    Task AddChannelAsync(string id, string channelId, CancellationToken cancellationToken = default);
+
+    /// <summary>Takes a channel out of the server's list and out of every category.</summary>
+    Task RemoveChannelAsync(string id, string channelId, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the server with its channels, members, bans and invites.</summary>
     Task DeleteAsync(string id, CancellationToken cancellationToken = default);
@@ -140,6 +153,10 @@ public interface IServerStore
 
 public interface IChannelStore
 {
+    /// <summary>
+    /// Two users have one DM, and a user one saved messages: storing another throws
+    /// <see cref="DuplicateKeyException"/> ("direct_key").
+    /// </summary>
     Task CreateAsync(Channel channel, CancellationToken cancellationToken = default);
 
     Task<Channel?> GetAsync(string id, CancellationToken cancellationToken = default);
@@ -152,16 +169,38 @@ public interface IChannelStore
     /// <summary>The DM between two users (or a user's saved messages, when both are the same user).</summary>
     Task<Channel?> FindDirectAsync(string userId, string otherId, CancellationToken cancellationToken = default);
 
-    Task UpdateAsync(Channel channel, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Writes only the fields the update names; false when the channel is gone or an expectation failed. Who is
+    /// in a channel (<c>recipients</c>, <c>user</c>, <c>server</c>) changes only through the methods below.
+    /// </summary>
+    Task<bool> UpdateAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds the user to the group unless they are in it or it has <paramref name="maxRecipients"/> already; false when not added.</summary>
+    Task<bool> AddRecipientAsync(string groupId, string userId, int maxRecipients, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the user out of the group; if they owned it, the first who remains owns it now. Returns the group
+    /// as it then is; null when they were not in it.
+    /// </summary>
+    Task<Group?> RemoveRecipientAsync(string groupId, string userId, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the channel with its invites.</summary>
     Task DeleteAsync(string id, CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// Server members. As in Stoat, a member who leaves (or is kicked or banned) while timed out is set aside
+/// rather than deleted: no longer a member (not found, listed or counted), but joining again before the timeout
+/// ends brings it back.
+/// </summary>
 public interface IMemberStore
 {
-    /// <summary>Throws <see cref="DuplicateKeyException"/> ("member") if the user is already a member.</summary>
-    Task CreateAsync(Member member, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Makes the user a member and returns the member as stored: one set aside comes back with its timeout and
+    /// voice flags when the timeout runs past <see cref="Member.JoinedAt"/> (see <see cref="Member.Rejoining"/>).
+    /// Throws <see cref="DuplicateKeyException"/> if the user is already a member.
+    /// </summary>
+    Task<Member> CreateAsync(Member member, CancellationToken cancellationToken = default);
 
     Task<Member?> GetAsync(string serverId, string userId, CancellationToken cancellationToken = default);
 
@@ -175,10 +214,14 @@ public interface IMemberStore
     /// <summary>Ids of the servers the user is a member of.</summary>
     Task<IReadOnlyList<string>> ServersOfAsync(string userId, CancellationToken cancellationToken = default);
 
-    Task UpdateAsync(Member member, CancellationToken cancellationToken = default);
+    /// <summary>Writes only the fields the update names; false when the user is not a member or an expectation failed.</summary>
+    Task<bool> UpdateAsync(string serverId, string userId, FieldUpdate update, CancellationToken cancellationToken = default);
 
-    /// <summary>False when the user was not a member.</summary>
-    Task<bool> DeleteAsync(string serverId, string userId, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Takes the user out of the server; one still timed out at <paramref name="now"/> is set aside with the
+    /// timeout and voice flags (nickname and roles go). False when the user was not a member.
+    /// </summary>
+    Task<bool> RemoveAsync(string serverId, string userId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Takes a deleted role away from every member who had it.</summary>
     Task RemoveRoleAsync(string serverId, string roleId, CancellationToken cancellationToken = default);

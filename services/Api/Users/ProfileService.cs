@@ -13,6 +13,12 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
     private static readonly HashSet<string> Presences = ["Online", "Idle", "Focus", "Busy", "Invisible"];
     private static readonly HashSet<string> RemovableFields = ["Avatar", "StatusText", "StatusPresence", "ProfileContent", "ProfileBackground", "DisplayName"];
 
+    /// <summary>Where each removable field is kept in Stoat's user document; avatars and backgrounds are not kept yet.</summary>
+    private static readonly Dictionary<string, string> StoredFields = new()
+    {
+        ["DisplayName"] = "display_name", ["StatusText"] = "status.text", ["StatusPresence"] = "status.presence", ["ProfileContent"] = "profile.content",
+    };
+
     [GeneratedRegex("^[^\u200B\n\r]+$", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex DisplayNameShape();
 
@@ -34,32 +40,44 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
             StatusPresence = remove.Contains("StatusPresence") ? null : actor.StatusPresence,
             ProfileContent = remove.Contains("ProfileContent") ? null : actor.ProfileContent,
         };
+        // Only the fields named are written, so two edits at once (say, from two devices) both hold.
+        var update = new FieldUpdate();
+        foreach (var field in remove.Where(StoredFields.ContainsKey)) update.Unset(StoredFields[field]);
         var data = new Dictionary<string, object?>();
         if (request.DisplayName is { } displayName)
         {
             updated = updated with { DisplayName = displayName };
+            update.Set("display_name", displayName);
             data["display_name"] = displayName;
         }
         if (request.Status is { } status)
         {
             updated = updated with { StatusText = status.Text ?? updated.StatusText, StatusPresence = status.Presence ?? updated.StatusPresence };
+            if (status.Text is not null) update.Set("status.text", status.Text);
+            if (status.Presence is not null) update.Set("status.presence", status.Presence);
             data["status"] = UserStatusResponse.Of(updated);
         }
-        if (request.Profile?.Content is { } content) updated = updated with { ProfileContent = content };
+        if (request.Profile?.Content is { } content)
+        {
+            updated = updated with { ProfileContent = content };
+            update.Set("profile.content", content);
+        }
         if (request.Badges is { } badges)
         {
             updated = updated with { Badges = badges };
+            update.Set("badges", badges);
             data["badges"] = badges;
         }
         if (request.Flags is { } flags)
         {
             updated = updated with { Flags = flags };
+            update.Set("flags", flags);
             data["flags"] = flags;
         }
 
-        if (updated != actor)
+        if (update.HasChanges)
         {
-            await users.UpdateProfileAsync(updated, cancellationToken);
+            await users.UpdateProfileAsync(actor.Id, update, cancellationToken);
             await events.PublishAsync(actor.Id, new UserUpdateEvent(actor.Id, data, remove, SecureTokens.NewId()));
         }
         return UserResponse.Self(updated);

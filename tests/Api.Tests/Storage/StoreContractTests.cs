@@ -252,6 +252,27 @@ public abstract class StoreContractTests
         Assert.Empty(await stores.Users.GetRelationshipsAsync(Id()));
     }
 
+    [SkippableFact]
+    public async Task Relationship_changes_at_once_leave_one_standing_per_pair()
+    {
+        var stores = await CreateStoresAsync();
+        var (alice, bob) = (Id(), Id());
+        foreach (var (id, name) in new[] { (alice, "alice"), (bob, "bob") })
+            await stores.Users.CreateAsync(new User(id, name + Guid.NewGuid().ToString("N")[..6], "0001", null, 0, 0, false, Now));
+
+        for (var round = 0; round < 10; round++)
+        {
+            await Task.WhenAll(
+                Task.Run(() => stores.Users.SetRelationshipAsync(alice, bob, RelationshipStatus.Friend, RelationshipStatus.Friend)),
+                Task.Run(() => stores.Users.SetRelationshipAsync(alice, bob, RelationshipStatus.Blocked, RelationshipStatus.BlockedOther)),
+                Task.Run(() => stores.Users.SetRelationshipAsync(bob, alice, RelationshipStatus.Outgoing, RelationshipStatus.Incoming)));
+            Assert.Equal([bob], (await stores.Users.GetRelationshipsAsync(alice)).Keys);
+            Assert.Equal([alice], (await stores.Users.GetRelationshipsAsync(bob)).Keys);
+            await stores.Users.SetRelationshipAsync(alice, bob, RelationshipStatus.None, RelationshipStatus.None);
+        }
+        Assert.Empty(await stores.Users.GetRelationshipsAsync(alice));
+    }
+
     private static Server NewServer(string owner, string channel) => new(
         Id(), owner, "Club", null, [channel], null, new SystemMessageChannels(channel, null, null, null),
         new Dictionary<string, ServerRole> { [Id()] = new("Mods", new OverrideField(1 << 20, unchecked((long)0x8000_0000_0000_0000UL)), "#ff0000", true, 0) },
@@ -273,7 +294,7 @@ public abstract class StoreContractTests
         Assert.Equal(Json(server), Json(read));
         Assert.Equal(Json<Channel>(channel), Json(await stores.Channels.GetAsync(channel.Id)));
         Assert.Equal([channel.Id], (await stores.Channels.ListByServerAsync(server.Id)).Select(c => c.Id));
-        await stores.Servers.UpdateAsync(server with { Name = "Renamed", Description = "now described" });
+        Assert.True(await stores.Servers.UpdateAsync(server.Id, new FieldUpdate().Set("name", "Renamed").Set("description", "now described")));
         Assert.Equal(("Renamed", "now described"), ((await stores.Servers.GetAsync(server.Id))!.Name, (await stores.Servers.GetAsync(server.Id))!.Description));
 
         await stores.Members.CreateAsync(new Member(new MemberKey(server.Id, owner), Now, null, null, null, null, null));
@@ -309,10 +330,11 @@ public abstract class StoreContractTests
         await stores.Members.RemoveRoleAsync(server, "gone");
         Assert.Equal(["keep"], (await stores.Members.GetAsync(server, alice))!.Roles!);
         Assert.Null((await stores.Members.GetAsync(server, bob))!.Roles);
-        await stores.Members.UpdateAsync(member with { Nickname = null });
+        Assert.True(await stores.Members.UpdateAsync(server, alice, new FieldUpdate().Unset("nickname")));
         Assert.Null((await stores.Members.GetAsync(server, alice))!.Nickname);
-        Assert.True(await stores.Members.DeleteAsync(server, alice));
-        Assert.False(await stores.Members.DeleteAsync(server, alice));
+        Assert.True(await stores.Members.RemoveAsync(server, bob, Now));
+        Assert.False(await stores.Members.RemoveAsync(server, bob, Now));
+        Assert.False(await stores.Members.UpdateAsync(server, bob, new FieldUpdate().Set("nickname", "gone")));
     }
 
     [SkippableFact]
@@ -330,7 +352,8 @@ public abstract class StoreContractTests
         Assert.Equal(saved.Id, (await stores.Channels.FindDirectAsync(alice, alice))?.Id);
         Assert.Null(await stores.Channels.FindDirectAsync(alice, carol));
 
-        await stores.Channels.UpdateAsync(group with { Recipients = [alice, carol] });
+        Assert.True(await stores.Channels.AddRecipientAsync(group.Id, carol, 10));
+        Assert.NotNull(await stores.Channels.RemoveRecipientAsync(group.Id, bob));
         Assert.DoesNotContain(group.Id, (await stores.Channels.ListPrivateAsync(bob)).Select(c => c.Id));
         Assert.Contains(group.Id, (await stores.Channels.ListPrivateAsync(carol)).Select(c => c.Id));
         var invite = new GroupInvite(Guid.NewGuid().ToString("N")[..8], alice, group.Id);
@@ -382,7 +405,7 @@ public abstract class StoreContractTests
         Assert.Equal([ids[2], ids[1]], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, MessageSort.Relevance, Text: "spokes"))).Select(m => m.Id));
         Assert.Equal([ids[4], ids[0]], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "brown"))).Select(m => m.Id));
 
-        await stores.Messages.UpdateAsync(sent[0] with { Content = "edited to say spokes", Pinned = true });
+        Assert.True(await stores.Messages.UpdateAsync(channel.Id, sent[0].Id, new FieldUpdate().Set("content", "edited to say spokes").Set("pinned", true)));
         Assert.Equal([ids[0]], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Pinned: true))).Select(m => m.Id));
         Assert.Contains(ids[0], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "spokes"))).Select(m => m.Id));
         Assert.DoesNotContain(ids[0], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "fox"))).Select(m => m.Id));
@@ -403,7 +426,7 @@ public abstract class StoreContractTests
             stores.Messages.ChangeReactionsAsync(message.Channel, message.Id, new ReactionChange.Add("👍", alice)),
             stores.Messages.ChangeReactionsAsync(message.Channel, message.Id, new ReactionChange.Add("👍", bob)),
             stores.Messages.ChangeReactionsAsync(message.Channel, message.Id, new ReactionChange.Add("🎉", bob)));
-        await stores.Messages.UpdateAsync(message with { Content = "edited" });
+        Assert.True(await stores.Messages.UpdateAsync(message.Channel, message.Id, new FieldUpdate().Set("content", "edited")));
         var reacted = (await stores.Messages.GetAsync(message.Channel, message.Id))!;
         Assert.Equal("edited", reacted.Content);
         Assert.Equal(new[] { alice, bob }.Order(), reacted.Reactions!["👍"].Order());
@@ -472,10 +495,239 @@ public abstract class StoreContractTests
         await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Emojis.CreateAsync(emoji));
         Assert.Equal(Json(emoji), Json(await stores.Emojis.GetAsync(emoji.Id)));
         Assert.Equal([emoji.Id], (await stores.Emojis.ListByServerAsync(server)).Select(e => e.Id));
-        await stores.Emojis.UpdateAsync(emoji with { Parent = new DetachedEmojiParent() });
+        Assert.True(await stores.Emojis.UpdateAsync(emoji.Id, new FieldUpdate().Set<EmojiParent>("parent", new DetachedEmojiParent())));
         Assert.Empty(await stores.Emojis.ListByServerAsync(server));
         Assert.IsType<DetachedEmojiParent>((await stores.Emojis.GetAsync(emoji.Id))!.Parent);
         Assert.Equal("x", (await stores.Messages.FindAsync((await InsertedAsync(stores)).Id))!.Content);
+    }
+
+    [SkippableFact]
+    public async Task A_field_update_writes_only_its_fields_and_only_while_what_it_expects_holds()
+    {
+        var stores = await CreateStoresAsync();
+        var channel = Id();
+        var server = NewServer(Id(), channel) with { Description = "described" };
+        var role = server.Roles.Keys.Single();
+        await stores.Servers.CreateAsync(server);
+
+        Assert.True(await stores.Servers.UpdateAsync(server.Id, new FieldUpdate()
+            .Set($"roles.{role}.name", "Moderators").Set($"roles.{role}.permissions", new OverrideField(8, 0)).Unset($"roles.{role}.colour").Unset("description")));
+        var read = (await stores.Servers.GetAsync(server.Id))!;
+        Assert.Equal(server.Roles[role] with { Name = "Moderators", Permissions = new OverrideField(8, 0), Colour = null }, read.Roles[role]);
+        Assert.Equal(Json(server with { Description = null, Roles = read.Roles }), Json(read));
+
+        // An expectation that no longer holds writes nothing.
+        Assert.False(await stores.Servers.UpdateAsync(server.Id, new FieldUpdate().Expect("default_permissions", 1L).Set("name", "Nope")));
+        Assert.False(await stores.Servers.UpdateAsync(server.Id, new FieldUpdate().Expect($"roles.{role}.permissions.a", 16L).Set("name", "Nope")));
+        Assert.False(await stores.Servers.UpdateAsync(server.Id, new FieldUpdate().Expect("description", "described").Set("name", "Nope")));
+        Assert.False(await stores.Servers.UpdateAsync(server.Id, new FieldUpdate().ExpectPresent("roles.gone").Set("roles.gone.name", "Back")));
+        Assert.False(await stores.Servers.UpdateAsync(Id(), new FieldUpdate().Set("name", "Nowhere")));
+        Assert.Equal(Json(read), Json(await stores.Servers.GetAsync(server.Id)));
+
+        Assert.True(await stores.Servers.UpdateAsync(server.Id, new FieldUpdate()
+            .Expect("default_permissions", server.DefaultPermissions).Expect($"roles.{role}.permissions.a", 8L).Expect($"roles.{role}.rank", 0L)
+            .Expect("description", (string?)null).ExpectPresent($"roles.{role}").Set("name", "Both held")));
+        Assert.Equal("Both held", (await stores.Servers.GetAsync(server.Id))!.Name);
+
+        // A nested field under a missing parent makes the parent; a list is expected whole.
+        var text = new TextChannel(channel, server.Id, "general", null, null, null, null, false, null);
+        await stores.Channels.CreateAsync(text);
+        Assert.True(await stores.Channels.UpdateAsync(channel, new FieldUpdate().Expect($"role_permissions.{role}", (OverrideField?)null)
+            .Set($"role_permissions.{role}", new OverrideField(0, 4))));
+        Assert.Equal(new OverrideField(0, 4), ((TextChannel)(await stores.Channels.GetAsync(channel))!).RolePermissions![role]);
+        var member = new Member(new MemberKey(server.Id, Id()), Now, null, ["a", "b"], null, null, null);
+        await stores.Members.CreateAsync(member);
+        Assert.False(await stores.Members.UpdateAsync(server.Id, member.Id.User, new FieldUpdate().Expect("roles", new[] { "b", "a" }).Set("nickname", "x")));
+        Assert.True(await stores.Members.UpdateAsync(server.Id, member.Id.User, new FieldUpdate().Expect("roles", new[] { "a", "b" }).Set("nickname", "x")));
+        Assert.Equal("x", (await stores.Members.GetAsync(server.Id, member.Id.User))!.Nickname);
+    }
+
+    [SkippableFact]
+    public async Task Field_updates_to_different_fields_at_once_all_hold()
+    {
+        var stores = await CreateStoresAsync();
+        var server = NewServer(Id(), Id());
+        var role = server.Roles.Keys.Single();
+        await stores.Servers.CreateAsync(server);
+        var member = new Member(new MemberKey(server.Id, Id()), Now, null, ["a"], null, null, null);
+        await stores.Members.CreateAsync(member);
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => i % 2 == 0
+            ? stores.Servers.UpdateAsync(server.Id, new FieldUpdate().Set($"roles.{role}.rank", (long)i).Set($"roles.r{i}", new ServerRole($"Role {i}", default, null, false, i)))
+            : stores.Servers.UpdateAsync(server.Id, new FieldUpdate().Set($"roles.r{i}", new ServerRole($"Role {i}", default, null, false, i))))));
+        await Task.WhenAll(
+            Task.Run(() => stores.Members.UpdateAsync(server.Id, member.Id.User, new FieldUpdate().Set("nickname", "nick"))),
+            Task.Run(() => stores.Members.UpdateAsync(server.Id, member.Id.User, new FieldUpdate().Set("timeout", Now.AddHours(1)))),
+            Task.Run(() => stores.Members.UpdateAsync(server.Id, member.Id.User, new FieldUpdate().Unset("roles"))));
+
+        var roles = (await stores.Servers.GetAsync(server.Id))!.Roles;
+        Assert.Equal(21, roles.Count);
+        Assert.Equal(server.Roles[role].Name, roles[role].Name);
+        Assert.Equal(("nick", Now.AddHours(1), (IReadOnlyList<string>?)null),
+            ((await stores.Members.GetAsync(server.Id, member.Id.User))!.Nickname, (await stores.Members.GetAsync(server.Id, member.Id.User))!.Timeout,
+                (await stores.Members.GetAsync(server.Id, member.Id.User))!.Roles));
+    }
+
+    [SkippableFact]
+    public async Task A_server_gains_a_channel_and_loses_it_from_its_list_and_every_category()
+    {
+        var stores = await CreateStoresAsync();
+        var (first, second, third) = (Id(), Id(), Id());
+        var server = NewServer(Id(), first);
+        await stores.Servers.CreateAsync(server);
+        await stores.Servers.AddChannelAsync(server.Id, second);
+        await stores.Servers.AddChannelAsync(server.Id, third);
+        Assert.Equal([first, second, third], (await stores.Servers.GetAsync(server.Id))!.Channels);
+
+        await stores.Servers.RemoveChannelAsync(server.Id, second);
+        Assert.Equal([first, third], (await stores.Servers.GetAsync(server.Id))!.Channels);
+        Assert.Null((await stores.Servers.GetAsync(server.Id))!.Categories);
+
+        await stores.Servers.UpdateAsync(server.Id, new FieldUpdate().Set("categories", new[] { new Category("c1", "One", [first, third]), new Category("c2", "Two", [third]) }));
+        await stores.Servers.RemoveChannelAsync(server.Id, third);
+        var read = (await stores.Servers.GetAsync(server.Id))!;
+        Assert.Equal([first], read.Channels);
+        Assert.Equal(Json(new[] { new Category("c1", "One", [first]), new Category("c2", "Two", []) }), Json(read.Categories));
+    }
+
+    [SkippableFact]
+    public async Task Two_users_have_one_DM_and_a_user_one_saved_messages()
+    {
+        var stores = await CreateStoresAsync();
+        var (alice, bob) = (Id(), Id());
+        var dm = new DirectMessage(Id(), false, [alice, bob], null);
+        await stores.Channels.CreateAsync(dm);
+        var again = await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Channels.CreateAsync(new DirectMessage(Id(), false, [bob, alice], null)));
+        Assert.Equal("direct_key", again.Field);
+        var saved = new SavedMessages(Id(), alice);
+        await stores.Channels.CreateAsync(saved);
+        Assert.Equal("direct_key", (await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Channels.CreateAsync(new SavedMessages(Id(), alice)))).Field);
+        await stores.Channels.CreateAsync(new SavedMessages(Id(), bob));
+        await stores.Channels.CreateAsync(new Group(Id(), "Pair", alice, null, [alice, bob], null, null, false));
+        await stores.Channels.CreateAsync(new Group(Id(), "Pair again", alice, null, [alice, bob], null, null, false));
+
+        Assert.Equal(dm.Id, (await stores.Channels.FindDirectAsync(bob, alice))!.Id);
+        Assert.Equal(saved.Id, (await stores.Channels.FindDirectAsync(alice, alice))!.Id);
+        Assert.Equal(4, (await stores.Channels.ListPrivateAsync(alice)).Count);
+    }
+
+    [SkippableFact]
+    public async Task A_group_takes_recipients_up_to_its_limit_and_one_leaving_hands_an_owned_group_on()
+    {
+        var stores = await CreateStoresAsync();
+        var (owner, bob, carol, dave) = (Id(), Id(), Id(), Id());
+        var group = new Group(Id(), "Club", owner, null, [owner, bob], null, null, false);
+        await stores.Channels.CreateAsync(group);
+
+        Assert.False(await stores.Channels.AddRecipientAsync(group.Id, bob, 10));
+        Assert.True(await stores.Channels.AddRecipientAsync(group.Id, carol, 3));
+        Assert.False(await stores.Channels.AddRecipientAsync(group.Id, dave, 3));
+        Assert.False(await stores.Channels.AddRecipientAsync(Id(), dave, 10));
+        Assert.False(await stores.Channels.AddRecipientAsync((await StoredTextChannelAsync(stores)).Id, dave, 10));
+        Assert.Equal([owner, bob, carol], ((Group)(await stores.Channels.GetAsync(group.Id))!).Recipients);
+        Assert.Contains(group.Id, (await stores.Channels.ListPrivateAsync(carol)).Select(c => c.Id));
+
+        var left = await stores.Channels.RemoveRecipientAsync(group.Id, bob);
+        Assert.Equal(owner, left!.Owner);
+        Assert.Equal([owner, carol], left.Recipients);
+        Assert.Null(await stores.Channels.RemoveRecipientAsync(group.Id, bob));
+        Assert.DoesNotContain(group.Id, (await stores.Channels.ListPrivateAsync(bob)).Select(c => c.Id));
+
+        left = await stores.Channels.RemoveRecipientAsync(group.Id, owner);
+        Assert.Equal(carol, left!.Owner);
+        Assert.Equal([carol], left.Recipients);
+        left = await stores.Channels.RemoveRecipientAsync(group.Id, carol);
+        Assert.Empty(left!.Recipients);
+        Assert.Equal(Json((Group)(await stores.Channels.GetAsync(group.Id))!), Json(left));
+    }
+
+    private static async Task<TextChannel> StoredTextChannelAsync(Stores stores)
+    {
+        var channel = new TextChannel(Id(), Id(), "general", null, null, null, null, false, null);
+        await stores.Channels.CreateAsync(channel);
+        return channel;
+    }
+
+    [SkippableFact]
+    public async Task A_member_who_leaves_timed_out_is_set_aside_and_rejoins_with_the_timeout()
+    {
+        var stores = await CreateStoresAsync();
+        var (server, alice, bob) = (Id(), Id(), Id());
+        var timedOut = new Member(new MemberKey(server, alice), Now.AddDays(-1), "Al", ["mods"], Now.AddHours(1), false, false);
+        await stores.Members.CreateAsync(timedOut);
+        await stores.Members.CreateAsync(new Member(new MemberKey(server, bob), Now, null, null, Now.AddHours(-1), false, null));
+
+        Assert.True(await stores.Members.RemoveAsync(server, alice, Now));
+        Assert.True(await stores.Members.RemoveAsync(server, bob, Now));
+        Assert.False(await stores.Members.RemoveAsync(server, alice, Now));
+        Assert.Null(await stores.Members.GetAsync(server, alice));
+        Assert.Empty(await stores.Members.ListAsync(server));
+        Assert.Empty(await stores.Members.GetManyAsync(server, [alice, bob]));
+        Assert.Equal(0, await stores.Members.CountAsync(server));
+        Assert.Empty(await stores.Members.ServersOfAsync(alice));
+        Assert.False(await stores.Members.UpdateAsync(server, alice, new FieldUpdate().Unset("timeout")));
+
+        // Back before the timeout ends: still timed out and muted, but with no nickname or roles.
+        var rejoined = await stores.Members.CreateAsync(new Member(new MemberKey(server, alice), Now.AddMinutes(5), null, null, null, null, null));
+        var expected = new Member(new MemberKey(server, alice), Now.AddMinutes(5), null, null, Now.AddHours(1), false, false);
+        Assert.Equal(Json(expected), Json(rejoined));
+        Assert.Equal(Json(expected), Json(await stores.Members.GetAsync(server, alice)));
+        await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Members.CreateAsync(new Member(new MemberKey(server, alice), Now, null, null, null, null, null)));
+
+        // Bob's timeout had ended when he left: he was deleted, and comes back afresh.
+        var fresh = new Member(new MemberKey(server, bob), Now.AddMinutes(5), null, null, null, null, null);
+        Assert.Equal(Json(fresh), Json(await stores.Members.CreateAsync(fresh)));
+
+        // Set aside, then back once the timeout is over: nothing is kept.
+        Assert.True(await stores.Members.RemoveAsync(server, alice, Now.AddMinutes(10)));
+        var late = new Member(new MemberKey(server, alice), Now.AddHours(2), null, null, null, null, null);
+        Assert.Equal(Json(late), Json(await stores.Members.CreateAsync(late)));
+        Assert.Equal(2, await stores.Members.CountAsync(server));
+    }
+
+    [SkippableFact]
+    public async Task A_message_field_update_keeps_its_pin_and_search_in_step()
+    {
+        var stores = await CreateStoresAsync();
+        var channel = Id();
+        var message = new Message(Id(), channel, Id(), Content: "first words");
+        await stores.Messages.InsertAsync(message, []);
+        await stores.Messages.ChangeReactionsAsync(channel, message.Id, new ReactionChange.Add("👍", "someone"));
+
+        Assert.True(await stores.Messages.UpdateAsync(channel, message.Id, new FieldUpdate().Set("pinned", true)));
+        Assert.False(await stores.Messages.UpdateAsync(channel, message.Id, new FieldUpdate().Expect("content", "other words").Set("content", "lost words")));
+        Assert.True(await stores.Messages.UpdateAsync(channel, message.Id, new FieldUpdate().Expect("content", "first words").Set("content", "second words")
+            .Set("edited", Now)));
+        Assert.False(await stores.Messages.UpdateAsync(Id(), message.Id, new FieldUpdate().Set("content", "elsewhere")));
+
+        var read = (await stores.Messages.GetAsync(channel, message.Id))!;
+        Assert.Equal(("second words", true, Now, 1), (read.Content, read.Pinned, read.Edited!.Value, read.Reactions!["👍"].Count));
+        Assert.Equal([message.Id], (await stores.Messages.QueryAsync(new MessageQuery(channel, 5, Pinned: true))).Select(m => m.Id));
+        Assert.Equal([message.Id], (await stores.Messages.QueryAsync(new MessageQuery(channel, 5, Text: "second"))).Select(m => m.Id));
+        Assert.Empty(await stores.Messages.QueryAsync(new MessageQuery(channel, 5, Text: "first")));
+
+        Assert.True(await stores.Messages.UpdateAsync(channel, message.Id, new FieldUpdate().Unset("pinned")));
+        Assert.Empty(await stores.Messages.QueryAsync(new MessageQuery(channel, 5, Pinned: true)));
+        Assert.Equal([message.Id], (await stores.Messages.QueryAsync(new MessageQuery(channel, 5, Pinned: false))).Select(m => m.Id));
+    }
+
+    [SkippableFact]
+    public async Task A_profile_field_update_writes_only_the_fields_it_names()
+    {
+        var stores = await CreateStoresAsync();
+        var user = new User(Id(), "fields" + Guid.NewGuid().ToString("N")[..6], "0001", "Before", 0, 0, false, Now, "away", "Idle", "about me");
+        await stores.Users.CreateAsync(user);
+        await stores.Users.UpdateProfileAsync(user);
+
+        Assert.True(await stores.Users.UpdateProfileAsync(user.Id, new FieldUpdate().Set("status.text", "busy").Set("badges", 4)));
+        Assert.Equal(user with { StatusText = "busy", Badges = 4 }, await stores.Users.GetAsync(user.Id));
+        Assert.True(await stores.Users.UpdateProfileAsync(user.Id, new FieldUpdate().Unset("display_name").Unset("status.presence").Set("profile.content", "new")));
+        Assert.Equal(user with { StatusText = "busy", Badges = 4, DisplayName = null, StatusPresence = null, ProfileContent = "new" },
+            await stores.Users.GetAsync(user.Id));
+        Assert.False(await stores.Users.UpdateProfileAsync(user.Id, new FieldUpdate().Expect("status.text", "away").Set("flags", 2)));
+        Assert.True(await stores.Users.UpdateProfileAsync(user.Id, new FieldUpdate().Expect("display_name", (string?)null).Set("flags", 2)));
+        Assert.Equal(2, (await stores.Users.GetAsync(user.Id))!.Flags);
+        Assert.False(await stores.Users.UpdateProfileAsync(Id(), new FieldUpdate().Set("flags", 2)));
     }
 
     private static async Task<Message> InsertedAsync(Stores stores)

@@ -12,9 +12,6 @@ public sealed class MongoMessageStore(MongoSchema schema) : IMessageStore, IOutb
 {
     private const string Outbox = "outbox";
 
-    // Fields an edit may clear; reactions and the outbox are changed only by their own operations.
-    private static readonly string[] EditableFields = ["content", "embeds", "edited", "pinned", "masquerade", "interactions", "mentions", "role_mentions", "replies"];
-
     private static FilterDefinition<BsonDocument> ById(string channelId, string id) =>
         MongoSchema.And(MongoSchema.Is("_id", id), MongoSchema.Is("channel", channelId));
 
@@ -59,14 +56,8 @@ public sealed class MongoMessageStore(MongoSchema schema) : IMessageStore, IOutb
         return ReadAll(await find.Limit(query.Limit).ToListAsync(cancellationToken));
     }
 
-    public async Task UpdateAsync(Message message, CancellationToken cancellationToken = default)
-    {
-        var document = Documents.Write(message);
-        var update = Builders<BsonDocument>.Update;
-        var changes = document.Elements.Where(e => e.Name is not ("_id" or "reactions")).Select(e => update.Set(e.Name, e.Value))
-            .Concat(EditableFields.Where(f => !document.Contains(f)).Select(f => update.Unset(f)));
-        await schema.Messages.UpdateOneAsync(ById(message.Channel, message.Id), update.Combine(changes), cancellationToken: cancellationToken);
-    }
+    public Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, CancellationToken cancellationToken = default) =>
+        MongoFieldUpdates.ApplyAsync(schema.Messages, ById(channelId, id), update, cancellationToken);
 
     public async Task<Message?> ChangeReactionsAsync(string channelId, string id, ReactionChange change, CancellationToken cancellationToken = default)
     {
@@ -214,8 +205,8 @@ public sealed class MongoEmojiStore(MongoSchema schema) : IEmojiStore
         (await schema.Emojis.Find(MongoSchema.And(MongoSchema.Is("parent.type", "Server"), MongoSchema.Is("parent.id", serverId)))
             .SortBy(d => d["_id"]).ToListAsync(cancellationToken)).Select(d => Documents.Read<Emoji>(d)!).ToList();
 
-    public Task UpdateAsync(Emoji emoji, CancellationToken cancellationToken = default) =>
-        schema.Emojis.ReplaceOneAsync(MongoSchema.Is("_id", emoji.Id), Documents.Write(emoji), cancellationToken: cancellationToken);
+    public Task<bool> UpdateAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default) =>
+        MongoFieldUpdates.ApplyAsync(schema.Emojis, MongoSchema.Is("_id", id), update, cancellationToken);
 
     public Task DeleteAsync(string id, CancellationToken cancellationToken = default) => schema.Emojis.DeleteOneAsync(MongoSchema.Is("_id", id), cancellationToken);
 }

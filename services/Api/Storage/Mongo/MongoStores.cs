@@ -48,6 +48,11 @@ public sealed class MongoSchema(IMongoDatabase database)
         await Channels.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("server"), named("server")), cancellationToken: cancellationToken);
         await Channels.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("recipients"), named("recipients")), cancellationToken: cancellationToken);
         await Channels.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("user"), named("saved_messages_user")), cancellationToken: cancellationToken);
+        await Channels.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending(MongoChannelStore.DirectKeyField),
+            new CreateIndexOptions<BsonDocument>
+            {
+                Name = MongoChannelStore.DirectKeyField, Unique = true, PartialFilterExpression = Builders<BsonDocument>.Filter.Exists(MongoChannelStore.DirectKeyField),
+            }), cancellationToken: cancellationToken);
         await Members.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("_id.server"), named("server")), cancellationToken: cancellationToken);
         await Members.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("_id.user"), named("user")), cancellationToken: cancellationToken);
         await Bans.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("_id.server"), named("server")), cancellationToken: cancellationToken);
@@ -294,6 +299,9 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
         await schema.Users.UpdateOneAsync(MongoSchema.Is("_id", user.Id), update, cancellationToken: cancellationToken);
     }
 
+    public Task<bool> UpdateProfileAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default) =>
+        MongoFieldUpdates.ApplyAsync(schema.Users, MongoSchema.Is("_id", id), update, cancellationToken);
+
     public async Task ChangeUsernameAsync(string id, string username, string discriminator, CancellationToken cancellationToken = default)
     {
         try
@@ -336,20 +344,31 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
         await SetSideAsync(otherId, userId, otherStatus, cancellationToken);
     }
 
+    /// <summary>
+    /// Keeps one entry per other user, even when two changes meet: an entry is changed where it is, and added
+    /// only where none is (a pull followed by a push could leave two).
+    /// </summary>
     private async Task SetSideAsync(string userId, string otherId, RelationshipStatus status, CancellationToken cancellationToken)
     {
         var update = Builders<BsonDocument>.Update;
-        await schema.Users.UpdateOneAsync(MongoSchema.Is("_id", userId),
-            update.PullFilter("relations", Builders<BsonDocument>.Filter.Eq("_id", otherId)), cancellationToken: cancellationToken);
-        if (status != RelationshipStatus.None)
+        var user = MongoSchema.Is("_id", userId);
+        if (status == RelationshipStatus.None)
         {
-            await schema.Users.UpdateOneAsync(MongoSchema.Is("_id", userId),
-                update.Push("relations", new BsonDocument { ["_id"] = otherId, ["status"] = status.ToString() }), cancellationToken: cancellationToken);
+            await schema.Users.UpdateOneAsync(user, update.PullFilter("relations", Builders<BsonDocument>.Filter.Eq("_id", otherId)), cancellationToken: cancellationToken);
+            return;
         }
+        var change = () => schema.Users.UpdateOneAsync(MongoSchema.And(user, MongoSchema.Is("relations._id", otherId)),
+            update.Set("relations.$.status", status.ToString()), cancellationToken: cancellationToken);
+        if ((await change()).MatchedCount == 1) return;
+        var added = await schema.Users.UpdateOneAsync(MongoSchema.And(user, Builders<BsonDocument>.Filter.Ne("relations._id", otherId)),
+            update.Push("relations", new BsonDocument { ["_id"] = otherId, ["status"] = status.ToString() }), cancellationToken: cancellationToken);
+        // Added meanwhile by the other change: set it to this one's status, as the later write.
+        if (added.MatchedCount == 0) await change();
     }
 
     private static User? Read(BsonDocument? d) => d is null ? null : new User(
-            d["_id"].AsString, d["username"].AsString, d["discriminator"].AsString, d["display_name"].IsBsonNull ? null : d["display_name"].AsString,
+            d["_id"].AsString, d["username"].AsString, d["discriminator"].AsString,
+            d.TryGetValue("display_name", out var displayName) && !displayName.IsBsonNull ? displayName.AsString : null,
             d["badges"].AsInt32, d["flags"].AsInt32, d["privileged"].AsBoolean, new DateTimeOffset(d["created_at"].ToUniversalTime()),
             Text(d, "status", "text"), Text(d, "status", "presence"), Text(d, "profile", "content"), Text(d, "bot", "owner"));
 

@@ -27,9 +27,29 @@ public sealed class SqliteServerStore(SqliteDatabase database) : IServerStore
         (await database.QueryAsync("SELECT document FROM servers WHERE id = $id", Documents.Parameters(("id", id)),
             Documents.Read<Server>, cancellationToken)).SingleOrDefault();
 
-    public Task UpdateAsync(Server server, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "UPDATE servers SET document = $document WHERE id = $id",
-        Documents.Parameters(("id", server.Id), ("document", Documents.Write(server))), cancellationToken);
+    public async Task<bool> UpdateAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default)
+    {
+        var parameters = Documents.Parameters(("id", id));
+        var (document, conditions) = SqliteFieldUpdates.Translate(update, parameters);
+        return await database.ExecuteAsync($"UPDATE servers SET document = {document} WHERE id = $id{conditions}", parameters, cancellationToken) == 1;
+    }
+
+    public Task AddChannelAsync(string id, string channelId, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        "UPDATE servers SET document = json_insert(document, '$.channels[#]', $channel) WHERE id = $id",
+        Documents.Parameters(("id", id), ("channel", channelId)), cancellationToken);
+
+    public Task RemoveChannelAsync(string id, string channelId, CancellationToken cancellationToken = default)
+    {
+        var parameters = Documents.Parameters(("id", id), ("channel", channelId));
+        return database.ExecuteInTransactionAsync(
+        [
+            ("UPDATE servers SET document = json_set(document, '$.channels', " +
+             "json((SELECT json_group_array(value) FROM json_each(document, '$.channels') WHERE value <> $channel))) WHERE id = $id", parameters),
+            ("UPDATE servers SET document = json_set(document, '$.categories', json((SELECT json_group_array(json_set(category.value, '$.channels', " +
+             "json((SELECT json_group_array(listed.value) FROM json_each(category.value, '$.channels') listed WHERE listed.value <> $channel)))) " +
+             "FROM json_each(document, '$.categories') category))) WHERE id = $id AND json_type(document, '$.categories') = 'array'", parameters),
+        ], cancellationToken);
+    }
 
     public Task DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -50,7 +70,7 @@ public sealed class SqliteChannelStore(SqliteDatabase database) : IChannelStore
     public Task CreateAsync(Channel channel, CancellationToken cancellationToken = default) =>
         database.ExecuteInTransactionAsync(
         [
-            ("INSERT INTO channels (id, channel_type, server_id, document) VALUES ($id, $type, $server, $document)", Row(channel)),
+            ("INSERT INTO channels (id, channel_type, server_id, direct_key, document) VALUES ($id, $type, $server, $direct, $document)", Row(channel)),
             .. UserRows(channel),
         ], cancellationToken);
 
@@ -68,19 +88,45 @@ public sealed class SqliteChannelStore(SqliteDatabase database) : IChannelStore
             Documents.Parameters(("user", userId)), Documents.Read<Channel>, cancellationToken);
 
     public async Task<Channel?> FindDirectAsync(string userId, string otherId, CancellationToken cancellationToken = default) =>
-        (await database.QueryAsync(
-            "SELECT c.document FROM channel_users a JOIN channel_users b ON b.channel_id = a.channel_id JOIN channels c ON c.id = a.channel_id " +
-            "WHERE a.user_id = $user AND b.user_id = $other AND c.channel_type = $type",
-            Documents.Parameters(("user", userId), ("other", otherId), ("type", userId == otherId ? "SavedMessages" : "DirectMessage")),
-            Documents.Read<Channel>, cancellationToken)).FirstOrDefault();
+        (await database.QueryAsync("SELECT document FROM channels WHERE direct_key = $key", Documents.Parameters(("key", DirectKey(userId, otherId))),
+            Documents.Read<Channel>, cancellationToken)).SingleOrDefault();
 
-    public Task UpdateAsync(Channel channel, CancellationToken cancellationToken = default) =>
-        database.ExecuteInTransactionAsync(
-        [
-            ("UPDATE channels SET document = $document WHERE id = $id", Row(channel)),
-            ("DELETE FROM channel_users WHERE channel_id = $id", Documents.Parameters(("id", channel.Id))),
-            .. UserRows(channel),
-        ], cancellationToken);
+    public async Task<bool> UpdateAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default)
+    {
+        var parameters = Documents.Parameters(("id", id));
+        var (document, conditions) = SqliteFieldUpdates.Translate(update, parameters);
+        return await database.ExecuteAsync($"UPDATE channels SET document = {document} WHERE id = $id{conditions}", parameters, cancellationToken) == 1;
+    }
+
+    public Task<bool> AddRecipientAsync(string groupId, string userId, int maxRecipients, CancellationToken cancellationToken = default) =>
+        database.WriteTransactionAsync(async (connection, transaction) =>
+        {
+            var parameters = Documents.Parameters(("id", groupId), ("user", userId), ("max", maxRecipients));
+            var added = await SqliteDatabase.RunAsync(connection, transaction,
+                "UPDATE channels SET document = json_insert(document, '$.recipients[#]', $user) WHERE id = $id AND channel_type = 'Group' " +
+                "AND json_array_length(document, '$.recipients') < $max AND NOT EXISTS (SELECT 1 FROM json_each(document, '$.recipients') WHERE value = $user)",
+                parameters, cancellationToken) == 1;
+            if (added) await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO channel_users (user_id, channel_id) VALUES ($user, $id)", parameters, cancellationToken);
+            return added;
+        }, cancellationToken);
+
+    public Task<Group?> RemoveRecipientAsync(string groupId, string userId, CancellationToken cancellationToken = default) =>
+        database.WriteTransactionAsync(async (connection, transaction) =>
+        {
+            var parameters = Documents.Parameters(("id", groupId), ("user", userId));
+            const string remaining = "FROM json_each(document, '$.recipients') WHERE value <> $user";
+            var removed = await SqliteDatabase.RunAsync(connection, transaction,
+                "UPDATE channels SET document = json_set(document, " +
+                $"'$.recipients', json((SELECT json_group_array(value) {remaining})), " +
+                $"'$.owner', CASE WHEN json_extract(document, '$.owner') = $user THEN coalesce((SELECT value {remaining} ORDER BY key LIMIT 1), $user) " +
+                "ELSE json_extract(document, '$.owner') END) " +
+                "WHERE id = $id AND channel_type = 'Group' AND EXISTS (SELECT 1 FROM json_each(document, '$.recipients') WHERE value = $user)",
+                parameters, cancellationToken) == 1;
+            if (!removed) return null;
+            await SqliteDatabase.RunAsync(connection, transaction, "DELETE FROM channel_users WHERE channel_id = $id AND user_id = $user", parameters, cancellationToken);
+            return await SqliteDatabase.ReadFirstAsync(connection, transaction, "SELECT document FROM channels WHERE id = $id", parameters,
+                r => (Group)Documents.Read<Channel>(r), cancellationToken);
+        }, cancellationToken);
 
     public Task DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -97,56 +143,94 @@ public sealed class SqliteChannelStore(SqliteDatabase database) : IChannelStore
         ("id", channel.Id),
         ("type", channel.GetType().Name),
         ("server", (channel as TextChannel)?.Server),
+        ("direct", channel switch
+        {
+            SavedMessages saved => DirectKey(saved.User, saved.User),
+            DirectMessage { Recipients: [var first, var second] } => DirectKey(first, second),
+            _ => null,
+        }),
         ("document", Documents.Write(channel)));
+
+    /// <summary>What makes a DM (or saved messages, when both are one user) unique: the pair of users, in order.</summary>
+    private static string DirectKey(string userId, string otherId) =>
+        userId == otherId ? userId : string.CompareOrdinal(userId, otherId) < 0 ? $"{userId}:{otherId}" : $"{otherId}:{userId}";
 
     private static IEnumerable<(string, IReadOnlyDictionary<string, object?>)> UserRows(Channel channel) =>
         channel.PrivateUsers().Distinct().Select(user => ("INSERT INTO channel_users (user_id, channel_id) VALUES ($user, $id)",
             (IReadOnlyDictionary<string, object?>)Documents.Parameters(("user", user), ("id", channel.Id))));
 }
 
+/// <summary>A member set aside (see <see cref="IMemberStore"/>) keeps their row, with <c>pending_deletion_at</c> (Stoat's name) set to when their timeout ends.</summary>
 public sealed class SqliteMemberStore(SqliteDatabase database) : IMemberStore
 {
-    public Task CreateAsync(Member member, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "INSERT INTO members (server_id, user_id, document) VALUES ($server, $user, $document)", Row(member), cancellationToken);
+    private const string Active = "pending_deletion_at IS NULL";
+
+    public Task<Member> CreateAsync(Member member, CancellationToken cancellationToken = default) =>
+        database.WriteTransactionAsync(async (connection, transaction) =>
+        {
+            var key = Documents.Parameters(("server", member.Id.Server), ("user", member.Id.User));
+            var setAside = await SqliteDatabase.ReadFirstAsync(connection, transaction,
+                "SELECT document FROM members WHERE server_id = $server AND user_id = $user AND pending_deletion_at IS NOT NULL", key,
+                Documents.Read<Member>, cancellationToken);
+            var joined = member.Rejoining(setAside);
+            await SqliteDatabase.RunAsync(connection, transaction, setAside is null
+                ? "INSERT INTO members (server_id, user_id, document) VALUES ($server, $user, $document)"
+                : "UPDATE members SET document = $document, pending_deletion_at = NULL WHERE server_id = $server AND user_id = $user",
+                Row(joined), cancellationToken);
+            return joined;
+        }, cancellationToken);
 
     public async Task<Member?> GetAsync(string serverId, string userId, CancellationToken cancellationToken = default) =>
-        (await database.QueryAsync("SELECT document FROM members WHERE server_id = $server AND user_id = $user",
+        (await database.QueryAsync($"SELECT document FROM members WHERE server_id = $server AND user_id = $user AND {Active}",
             Documents.Parameters(("server", serverId), ("user", userId)), Documents.Read<Member>, cancellationToken)).SingleOrDefault();
 
     public async Task<IReadOnlyList<Member>> GetManyAsync(string serverId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken = default) =>
         userIds.Count == 0 ? [] : await database.QueryAsync(
-            "SELECT document FROM members WHERE server_id = $server AND user_id IN (SELECT value FROM json_each($users))",
+            $"SELECT document FROM members WHERE server_id = $server AND user_id IN (SELECT value FROM json_each($users)) AND {Active}",
             Documents.Parameters(("server", serverId), ("users", JsonSerializer.Serialize(userIds))), Documents.Read<Member>, cancellationToken);
 
     public async Task<IReadOnlyList<Member>> ListAsync(string serverId, CancellationToken cancellationToken = default) =>
-        await database.QueryAsync("SELECT document FROM members WHERE server_id = $server ORDER BY user_id",
+        await database.QueryAsync($"SELECT document FROM members WHERE server_id = $server AND {Active} ORDER BY user_id",
             Documents.Parameters(("server", serverId)), Documents.Read<Member>, cancellationToken);
 
     public async Task<int> CountAsync(string serverId, CancellationToken cancellationToken = default) =>
-        (await database.QueryAsync("SELECT COUNT(*) FROM members WHERE server_id = $server",
+        (await database.QueryAsync($"SELECT COUNT(*) FROM members WHERE server_id = $server AND {Active}",
             Documents.Parameters(("server", serverId)), r => r.GetInt32(0), cancellationToken)).Single();
 
     public async Task<IReadOnlyList<string>> ServersOfAsync(string userId, CancellationToken cancellationToken = default) =>
-        await database.QueryAsync("SELECT server_id FROM members WHERE user_id = $user ORDER BY server_id",
+        await database.QueryAsync($"SELECT server_id FROM members WHERE user_id = $user AND {Active} ORDER BY server_id",
             Documents.Parameters(("user", userId)), r => r.GetString(0), cancellationToken);
 
-    public Task UpdateAsync(Member member, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "UPDATE members SET document = $document WHERE server_id = $server AND user_id = $user", Row(member), cancellationToken);
-
-    public async Task<bool> DeleteAsync(string serverId, string userId, CancellationToken cancellationToken = default) =>
-        await database.ExecuteAsync("DELETE FROM members WHERE server_id = $server AND user_id = $user",
-            Documents.Parameters(("server", serverId), ("user", userId)), cancellationToken) == 1;
-
-    public async Task RemoveRoleAsync(string serverId, string roleId, CancellationToken cancellationToken = default)
+    public async Task<bool> UpdateAsync(string serverId, string userId, FieldUpdate update, CancellationToken cancellationToken = default)
     {
-        var holders = (await ListAsync(serverId, cancellationToken)).Where(m => m.Roles?.Contains(roleId) == true).ToList();
-        await database.ExecuteInTransactionAsync(holders.Select(member =>
-        {
-            var roles = member.Roles!.Where(r => r != roleId).ToList();
-            return ("UPDATE members SET document = $document WHERE server_id = $server AND user_id = $user",
-                (IReadOnlyDictionary<string, object?>)Row(member with { Roles = roles.Count == 0 ? null : roles }));
-        }), cancellationToken);
+        var parameters = Documents.Parameters(("server", serverId), ("user", userId));
+        var (document, conditions) = SqliteFieldUpdates.Translate(update, parameters);
+        return await database.ExecuteAsync(
+            $"UPDATE members SET document = {document} WHERE server_id = $server AND user_id = $user AND {Active}{conditions}", parameters, cancellationToken) == 1;
     }
+
+    public Task<bool> RemoveAsync(string serverId, string userId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteTransactionAsync(async (connection, transaction) =>
+        {
+            var key = Documents.Parameters(("server", serverId), ("user", userId));
+            var member = await SqliteDatabase.ReadFirstAsync(connection, transaction,
+                $"SELECT document FROM members WHERE server_id = $server AND user_id = $user AND {Active}", key, Documents.Read<Member>, cancellationToken);
+            if (member is null) return false;
+            if (!member.InTimeout(now))
+                return await SqliteDatabase.RunAsync(connection, transaction, "DELETE FROM members WHERE server_id = $server AND user_id = $user", key, cancellationToken) == 1;
+            key["until"] = SqliteValues.Time(member.Timeout!.Value);
+            await SqliteDatabase.RunAsync(connection, transaction,
+                "UPDATE members SET pending_deletion_at = $until, document = json_remove(document, '$.nickname', '$.avatar', '$.roles') " +
+                "WHERE server_id = $server AND user_id = $user", key, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public Task RemoveRoleAsync(string serverId, string roleId, CancellationToken cancellationToken = default) => database.ExecuteAsync(
+        // An emptied list is left out, as every other member without roles has it.
+        "UPDATE members SET document = CASE WHEN NOT EXISTS (SELECT 1 FROM json_each(document, '$.roles') WHERE value <> $role) THEN json_remove(document, '$.roles') " +
+        "ELSE json_set(document, '$.roles', json((SELECT json_group_array(value) FROM json_each(document, '$.roles') WHERE value <> $role))) END " +
+        "WHERE server_id = $server AND EXISTS (SELECT 1 FROM json_each(document, '$.roles') WHERE value = $role)",
+        Documents.Parameters(("server", serverId), ("role", roleId)), cancellationToken);
 
     private static Dictionary<string, object?> Row(Member member) =>
         Documents.Parameters(("server", member.Id.Server), ("user", member.Id.User), ("document", Documents.Write(member)));

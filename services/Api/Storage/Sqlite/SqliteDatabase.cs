@@ -184,6 +184,21 @@ public sealed class SqliteDatabase
             document TEXT NOT NULL
         );
         """,
+        """
+        ALTER TABLE channels ADD COLUMN direct_key TEXT;
+        -- Where a DM was opened twice at once before this version, the first made stays the DM.
+        WITH keyed AS (
+            SELECT id, CASE channel_type WHEN 'SavedMessages' THEN json_extract(document, '$.user')
+                ELSE min(json_extract(document, '$.recipients[0]'), json_extract(document, '$.recipients[1]')) || ':' ||
+                     max(json_extract(document, '$.recipients[0]'), json_extract(document, '$.recipients[1]')) END AS key
+            FROM channels WHERE channel_type IN ('SavedMessages', 'DirectMessage'))
+        UPDATE channels SET direct_key = (SELECT key FROM keyed WHERE keyed.id = channels.id)
+        WHERE id IN (SELECT min(id) FROM keyed GROUP BY key);
+        CREATE UNIQUE INDEX channels_by_direct_key ON channels (direct_key) WHERE direct_key IS NOT NULL;
+        """,
+        """
+        ALTER TABLE members ADD COLUMN pending_deletion_at TEXT;
+        """,
     ];
 
     public SqliteDatabase(string connectionString)
@@ -321,6 +336,25 @@ public sealed class SqliteDatabase
     private readonly struct Releaser(SemaphoreSlim semaphore) : IDisposable
     {
         public void Dispose() => semaphore.Release();
+    }
+
+    /// <summary>Runs one statement of a <see cref="WriteTransactionAsync{T}"/>; returns the rows it changed.</summary>
+    public static async Task<int> RunAsync(SqliteConnection connection, SqliteTransaction transaction, string sql,
+        IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, sql, parameters);
+        command.Transaction = transaction;
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Reads the first row a query of a <see cref="WriteTransactionAsync{T}"/> finds; null when it finds none.</summary>
+    public static async Task<T?> ReadFirstAsync<T>(SqliteConnection connection, SqliteTransaction transaction, string sql,
+        IReadOnlyDictionary<string, object?> parameters, Func<SqliteDataReader, T> map, CancellationToken cancellationToken) where T : class
+    {
+        await using var command = Command(connection, sql, parameters);
+        command.Transaction = transaction;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? map(reader) : null;
     }
 
     public static SqliteCommand Command(SqliteConnection connection, string sql, IReadOnlyDictionary<string, object?> parameters)

@@ -14,16 +14,16 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
     public Task InsertAsync(Message message, IReadOnlyList<OutboxEntry> outbox, CancellationToken cancellationToken = default) =>
         database.WriteTransactionAsync(async (connection, transaction) =>
         {
-            await RunAsync(connection, transaction, "INSERT INTO messages (id, channel_id, pinned, document) VALUES ($id, $channel, $pinned, $document)",
+            await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO messages (id, channel_id, pinned, document) VALUES ($id, $channel, $pinned, $document)",
                 Row(message), cancellationToken);
             if (message.Content is { Length: > 0 } content)
-                await RunAsync(connection, transaction, "INSERT INTO message_search (rowid, content) VALUES (last_insert_rowid(), $content)",
+                await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO message_search (rowid, content) VALUES (last_insert_rowid(), $content)",
                     Documents.Parameters(("content", content)), cancellationToken);
-            await RunAsync(connection, transaction,
+            await SqliteDatabase.RunAsync(connection, transaction,
                 "UPDATE channels SET document = json_set(document, '$.last_message_id', $id) WHERE id = $channel AND channel_type <> 'SavedMessages'",
                 Documents.Parameters(("id", message.Id), ("channel", message.Channel)), cancellationToken);
             foreach (var entry in outbox)
-                await RunAsync(connection, transaction, "INSERT INTO outbox (id, message_type, body, created_at) VALUES ($id, $type, $body, $created)",
+                await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO outbox (id, message_type, body, created_at) VALUES ($id, $type, $body, $created)",
                     Documents.Parameters(("id", entry.Id.ToString()), ("type", entry.MessageType), ("body", entry.Body),
                         ("created", SqliteValues.Time(entry.CreatedAt))), cancellationToken);
             return true;
@@ -87,13 +87,19 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
     [GeneratedRegex("\"(?<phrase>[^\"]+)\"|(?<word>[^\\s\"]+)", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex SearchTerm();
 
-    public Task UpdateAsync(Message message, CancellationToken cancellationToken = default) =>
+    /// <summary>The pinned column and the search index follow the document in the same transaction.</summary>
+    public Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, CancellationToken cancellationToken = default) =>
         database.WriteTransactionAsync(async (connection, transaction) =>
         {
-            var stored = await ReadAsync(connection, transaction, message.Channel, message.Id, cancellationToken);
-            if (stored is null) return false;
-            await WriteAsync(connection, transaction, message with { Reactions = stored.Value.Message.Reactions }, stored.Value.Seq,
-                contentChanged: stored.Value.Message.Content != message.Content, cancellationToken);
+            var parameters = Documents.Parameters(("channel", channelId), ("id", id));
+            var (document, conditions) = SqliteFieldUpdates.Translate(update, parameters);
+            if (await SqliteDatabase.RunAsync(connection, transaction,
+                    $"UPDATE messages SET document = {document} WHERE channel_id = $channel AND id = $id{conditions}", parameters, cancellationToken) == 0)
+                return false;
+            await SqliteDatabase.RunAsync(connection, transaction,
+                "UPDATE messages SET pinned = coalesce(json_extract(document, '$.pinned'), 0) WHERE channel_id = $channel AND id = $id", parameters, cancellationToken);
+            if (update.Changes.ContainsKey("content") && await ReadAsync(connection, transaction, channelId, id, cancellationToken) is { } stored)
+                await IndexAsync(connection, transaction, stored.Message, stored.Seq, cancellationToken);
             return true;
         }, cancellationToken);
 
@@ -102,7 +108,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         {
             if (await ReadAsync(connection, transaction, channelId, id, cancellationToken) is not { } stored) return null;
             var changed = stored.Message with { Reactions = change.ApplyTo(stored.Message.Reactions) };
-            await WriteAsync(connection, transaction, changed, stored.Seq, contentChanged: false, cancellationToken);
+            await SqliteDatabase.RunAsync(connection, transaction, "UPDATE messages SET document = $document WHERE id = $id", Row(changed), cancellationToken);
             return changed;
         }, cancellationToken);
 
@@ -113,9 +119,9 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
             foreach (var id in ids.Distinct())
             {
                 var parameters = Documents.Parameters(("channel", channelId), ("id", id));
-                await RunAsync(connection, transaction,
+                await SqliteDatabase.RunAsync(connection, transaction,
                     "DELETE FROM message_search WHERE rowid = (SELECT seq FROM messages WHERE channel_id = $channel AND id = $id)", parameters, cancellationToken);
-                deleted += await RunAsync(connection, transaction, "DELETE FROM messages WHERE channel_id = $channel AND id = $id", parameters, cancellationToken);
+                deleted += await SqliteDatabase.RunAsync(connection, transaction, "DELETE FROM messages WHERE channel_id = $channel AND id = $id", parameters, cancellationToken);
             }
             return deleted;
         }, cancellationToken);
@@ -130,23 +136,13 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         return await reader.ReadAsync(cancellationToken) ? (Documents.Read<Message>(reader), reader.GetInt64(0)) : null;
     }
 
-    private static async Task WriteAsync(SqliteConnection connection, SqliteTransaction transaction, Message message, long seq, bool contentChanged,
-        CancellationToken cancellationToken)
+    /// <summary>Indexes the message's content for search in place of what it said before.</summary>
+    private static async Task IndexAsync(SqliteConnection connection, SqliteTransaction transaction, Message message, long seq, CancellationToken cancellationToken)
     {
-        await RunAsync(connection, transaction, "UPDATE messages SET pinned = $pinned, document = $document WHERE id = $id", Row(message), cancellationToken);
-        if (!contentChanged) return;
-        await RunAsync(connection, transaction, "DELETE FROM message_search WHERE rowid = $seq", Documents.Parameters(("seq", seq)), cancellationToken);
+        await SqliteDatabase.RunAsync(connection, transaction, "DELETE FROM message_search WHERE rowid = $seq", Documents.Parameters(("seq", seq)), cancellationToken);
         if (message.Content is { Length: > 0 } content)
-            await RunAsync(connection, transaction, "INSERT INTO message_search (rowid, content) VALUES ($seq, $content)",
+            await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO message_search (rowid, content) VALUES ($seq, $content)",
                 Documents.Parameters(("seq", seq), ("content", content)), cancellationToken);
-    }
-
-    private static async Task<int> RunAsync(SqliteConnection connection, SqliteTransaction transaction, string sql,
-        IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken)
-    {
-        await using var command = SqliteDatabase.Command(connection, sql, parameters);
-        command.Transaction = transaction;
-        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static Dictionary<string, object?> Row(Message message) => Documents.Parameters(
@@ -259,8 +255,15 @@ public sealed class SqliteEmojiStore(SqliteDatabase database) : IEmojiStore
         await database.QueryAsync("SELECT document FROM emojis WHERE server_id = $server ORDER BY id", Documents.Parameters(("server", serverId)),
             Documents.Read<Emoji>, cancellationToken);
 
-    public Task UpdateAsync(Emoji emoji, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "UPDATE emojis SET server_id = $server, document = $document WHERE id = $id", Row(emoji), cancellationToken);
+    /// <summary>The server column follows the parent in the same statement.</summary>
+    public async Task<bool> UpdateAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default)
+    {
+        var parameters = Documents.Parameters(("id", id));
+        var (document, conditions) = SqliteFieldUpdates.Translate(update, parameters);
+        return await database.ExecuteAsync(
+            $"UPDATE emojis SET document = {document}, server_id = CASE json_extract({document}, '$.parent.type') WHEN 'Server' THEN json_extract({document}, '$.parent.id') END " +
+            $"WHERE id = $id{conditions}", parameters, cancellationToken) == 1;
+    }
 
     public Task DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         database.ExecuteAsync("DELETE FROM emojis WHERE id = $id", Documents.Parameters(("id", id)), cancellationToken);

@@ -221,6 +221,38 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
             ["content"] = user.ProfileContent, ["badges"] = user.Badges, ["flags"] = user.Flags,
         }, cancellationToken);
 
+    /// <summary>The column of each profile field, by its path in Stoat's user document.</summary>
+    private static readonly Dictionary<string, string> ProfileColumns = new()
+    {
+        ["display_name"] = "display_name", ["status.text"] = "status_text", ["status.presence"] = "status_presence",
+        ["profile.content"] = "profile_content", ["badges"] = "badges", ["flags"] = "flags",
+    };
+
+    public async Task<bool> UpdateProfileAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default)
+    {
+        var parameters = new Dictionary<string, object?> { ["id"] = id };
+        var column = (string path) => ProfileColumns.TryGetValue(path, out var name) ? name : throw new ArgumentException($"'{path}' is not a profile field", nameof(update));
+        var sets = update.RequireChanges().Changes.Select((change, i) =>
+        {
+            parameters[$"value{i}"] = Scalar(change.Value);
+            return $"{column(change.Key)} = $value{i}";
+        });
+        var conditions = update.Expectations.Select((expectation, i) =>
+        {
+            parameters[$"expected{i}"] = Scalar(expectation.Json);
+            return expectation.Present ? $" AND {column(expectation.Path)} IS NOT NULL" : $" AND {column(expectation.Path)} IS $expected{i}";
+        });
+        return await database.ExecuteAsync($"UPDATE users SET {string.Join(", ", sets)} WHERE id = $id{string.Concat(conditions)}", parameters, cancellationToken) == 1;
+    }
+
+    /// <summary>A JSON text or number as the column holds it.</summary>
+    private static object? Scalar(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement switch
+    {
+        { ValueKind: JsonValueKind.String } text => text.GetString(),
+        { ValueKind: JsonValueKind.Number } number => number.GetInt64(),
+        var other => throw new ArgumentException($"{other.ValueKind} is not a profile value"),
+    };
+
     public Task ChangeUsernameAsync(string id, string username, string discriminator, CancellationToken cancellationToken = default) =>
         database.ExecuteAsync("UPDATE users SET username = $username, username_lower = $lower, discriminator = $discriminator WHERE id = $id",
             new Dictionary<string, object?> { ["id"] = id, ["username"] = username, ["lower"] = username.ToLowerInvariant(), ["discriminator"] = discriminator },
