@@ -28,7 +28,14 @@ public sealed class StoatSocket : IAsyncDisposable
     public static async Task<(StoatSocket Socket, JsonElement Ready)> ReadyAsync(string eventsUrl, string token, string query = "")
     {
         var socket = await ConnectAsync($"{eventsUrl}/?version=1&format=json&token={Uri.EscapeDataString(token)}{query}");
-        Assert.Equal("Authenticated", (await socket.ReceiveAsync()).GetProperty("type").GetString());
+        var first = await socket.ReceiveAsync();
+        // A refusal (say, the node cannot reach Redis) is one a client answers by reconnecting later, as stoat.js does.
+        if (first.GetProperty("type").GetString() == "Error")
+        {
+            await socket.DisposeAsync();
+            throw new InvalidOperationException($"The node refused the socket: {first}");
+        }
+        Assert.Equal("Authenticated", first.GetProperty("type").GetString());
         var ready = await socket.ReceiveAsync();
         Assert.Equal("Ready", ready.GetProperty("type").GetString());
         return (socket, ready);
