@@ -67,7 +67,10 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// A Gateway in front of the backend, on a socket of its own, with forwarded headers turned on as Aspire turns them
     /// on for every project; <paramref name="settings"/> are added to its configuration.
     /// </summary>
-    public WebApplicationFactory<Program> StartGateway(params (string Key, string Value)[] settings)
+    public WebApplicationFactory<Program> StartGateway(params (string Key, string Value)[] settings) => StartGateway(logs: null, settings);
+
+    /// <summary>A Gateway as <see cref="StartGateway(ValueTuple{string, string}[])"/> starts it, whose logs also go to <paramref name="logs"/>.</summary>
+    public WebApplicationFactory<Program> StartGateway(ILoggerProvider? logs, params (string Key, string Value)[] settings)
     {
         var port = Ports.Free();
         var gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
@@ -82,6 +85,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             // The AppHost's default for the Gateway: a client's own X-Forwarded-For is believed from nobody.
             web.UseSetting("ForwardedHeaders:TrustedProxies", "");
             foreach (var (key, value) in settings) web.UseSetting(key, value);
+            if (logs is not null) web.ConfigureLogging(logging => logging.AddProvider(logs));
         });
         gateway.UseKestrel();
         gateway.StartServer();
@@ -190,10 +194,48 @@ public class GatewayProxyTests(GatewayFixture gateway) : IClassFixture<GatewayFi
         Assert.Equal("""{"type":"Ping","data":0}""", Encoding.UTF8.GetString(buffer, 0, received.Count));
     }
 
+    /// <summary>Stoat clients put the session token in the events socket's query; proxying must not write it to the logs.</summary>
+    [Fact]
+    public async Task A_token_in_the_query_is_not_logged()
+    {
+        var logs = new CapturedLogs();
+        await using var logged = gateway.StartGateway(logs);
+        using var client = logged.CreateClient();
+        const string token = "session-token-that-must-stay-secret";
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/ws?version=1&token={token}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/users/@me?token={token}")).StatusCode);
+        Assert.NotEmpty(logs.Messages);
+        Assert.DoesNotContain(logs.Messages, message => message.Contains(token, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task The_gateway_reports_its_own_health()
     {
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/health")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/alive")).StatusCode);
+    }
+}
+
+/// <summary>Every message logged, formatted, at the levels the host's configuration lets through.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+    public IReadOnlyCollection<string> Messages => _messages;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLogs logs, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            logs._messages.Enqueue($"{category}: {formatter(state, exception)} {exception}");
     }
 }
