@@ -86,10 +86,12 @@ public sealed class EventsCluster : IAsyncLifetime
     public async Task<IConnectionMultiplexer> ConnectRedisAsync() => await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
 
     /// <summary>A new onboarded user: their id and session token.</summary>
+    public const string Password = "correct horse battery staple";
+
     public async Task<(string UserId, string Token)> SignUpAsync(string name)
     {
         var email = $"{name}-{Guid.NewGuid():N}@example.com";
-        const string password = "correct horse battery staple";
+        const string password = Password;
         await PostAsync("/auth/account/create", null, new { email, password });
         var session = await PostAsync("/auth/session/login", null, new { email, password, friendly_name = "tests" });
         var token = session.GetProperty("token").GetString()!;
@@ -99,10 +101,11 @@ public sealed class EventsCluster : IAsyncLifetime
 
     public async Task<JsonElement> PostAsync(string path, string? token, object? body = null) => await SendAsync(HttpMethod.Post, path, token, body);
 
-    public async Task<JsonElement> SendAsync(HttpMethod method, string path, string? token, object? body = null)
+    public async Task<JsonElement> SendAsync(HttpMethod method, string path, string? token, object? body = null, string? mfaTicket = null)
     {
         using var request = new HttpRequestMessage(method, ApiUrl + path);
         if (token is not null) request.Headers.Add("X-Session-Token", token);
+        if (mfaTicket is not null) request.Headers.Add("X-MFA-Ticket", mfaTicket);
         if (body is not null) request.Content = JsonContent.Create(body);
         using var response = await _http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();

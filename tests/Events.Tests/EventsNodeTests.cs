@@ -168,6 +168,43 @@ public sealed class EventsNodeTests(EventsCluster cluster)
         await PingAsync(fast);
     }
 
+    /// <summary>
+    /// An owner sees every channel, so handing a server over opens its hidden channels to the new owner's sockets and
+    /// closes them to the old owner's.
+    /// </summary>
+    [Fact]
+    public async Task Handing_a_server_over_moves_its_hidden_channels_to_the_new_owners_sockets()
+    {
+        const long viewChannel = 1 << 20;
+        var alice = await cluster.SignUpAsync("ivy");
+        var bob = await cluster.SignUpAsync("jack");
+        var (serverId, openId) = await cluster.ServerWithAsync(alice.Token, bob.Token);
+        var hiddenId = (await cluster.PostAsync($"/servers/{serverId}/channels", alice.Token, new { name = "staff" })).GetProperty("_id").GetString()!;
+        await cluster.SendAsync(HttpMethod.Put, $"/channels/{hiddenId}/permissions/default", alice.Token,
+            new { permissions = new { allow = 0, deny = viewChannel } });
+        var (onA, _) = await StoatSocket.ReadyAsync(cluster.NodeAUrl, alice.Token);
+        var (onB, _) = await StoatSocket.ReadyAsync(cluster.NodeBUrl, bob.Token);
+        await using var aliceSocket = onA;
+        await using var bobSocket = onB;
+
+        var ticket = await cluster.SendAsync(HttpMethod.Put, "/auth/mfa/ticket", alice.Token, new { password = EventsCluster.Password });
+        await cluster.SendAsync(HttpMethod.Patch, $"/servers/{serverId}", alice.Token, new { owner = bob.UserId },
+            mfaTicket: ticket.GetProperty("token").GetString());
+        await aliceSocket.WaitForAsync("ServerUpdate", u => u.GetProperty("id").GetString() == serverId);
+        await aliceSocket.WaitForAsync("ChannelDelete", c => c.GetProperty("id").GetString() == hiddenId);
+        await bobSocket.WaitForAsync("ServerUpdate", u => u.GetProperty("id").GetString() == serverId);
+        await bobSocket.WaitForAsync("ChannelCreate", c => c.GetProperty("_id").GetString() == hiddenId);
+
+        var hidden = await cluster.PostAsync($"/channels/{hiddenId}/messages", bob.Token, new { content = "for staff" });
+        await bobSocket.WaitForAsync("Message", m => m.GetProperty("_id").GetString() == hidden.GetProperty("_id").GetString());
+        var open = await cluster.PostAsync($"/channels/{openId}/messages", bob.Token, new { content = "for all" });
+        await aliceSocket.WaitForAsync("Message", m =>
+        {
+            Assert.NotEqual(hidden.GetProperty("_id").GetString(), m.GetProperty("_id").GetString());
+            return m.GetProperty("_id").GetString() == open.GetProperty("_id").GetString();
+        });
+    }
+
     [Fact]
     public async Task After_Redis_restarts_clients_are_told_reconnect_and_receive_events_again()
     {

@@ -10,6 +10,7 @@ public sealed class StoatSocket : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
     private readonly bool _messagePack;
+    private readonly Queue<JsonElement> _bulked = new();
 
     private StoatSocket(bool messagePack) => _messagePack = messagePack;
 
@@ -79,7 +80,10 @@ public sealed class StoatSocket : IAsyncDisposable
         }
     }
 
-    /// <summary>Skips messages until one of <paramref name="type"/> that passes <paramref name="accept"/>.</summary>
+    /// <summary>
+    /// Skips events until one of <paramref name="type"/> that passes <paramref name="accept"/>; the events of a
+    /// <c>Bulk</c> are taken one by one, as stoat.js takes them.
+    /// </summary>
     public async Task<JsonElement> WaitForAsync(string type, Func<JsonElement, bool>? accept = null, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
@@ -87,8 +91,14 @@ public sealed class StoatSocket : IAsyncDisposable
         {
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero) throw new TimeoutException($"No {type} arrived.");
-            var message = await ReceiveAsync(left);
-            if (message.GetProperty("type").GetString() == type && (accept?.Invoke(message) ?? true)) return message;
+            var message = _bulked.TryDequeue(out var next) ? next : await ReceiveAsync(left);
+            var received = message.GetProperty("type").GetString();
+            if (received == "Bulk" && type != "Bulk")
+            {
+                foreach (var inner in message.GetProperty("v").EnumerateArray()) _bulked.Enqueue(inner);
+                continue;
+            }
+            if (received == type && (accept?.Invoke(message) ?? true)) return message;
         }
     }
 

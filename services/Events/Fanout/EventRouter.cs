@@ -55,7 +55,8 @@ public sealed class EventRouter(TopicHub hub, ServerViews views, ILogger<EventRo
                                       && hub.ServerOfChannel(topic) is { } server:
                 Recalculate(type, root, frame, server, hub.SubscribersOf(server), forward: hub.SubscribersOf(topic).ToHashSet().Contains);
                 break;
-            case "ServerUpdate" when ChangesAny(root, ["default_permissions"], []):
+            // The owner sees every channel: a new owner changes two members' views.
+            case "ServerUpdate" when ChangesAny(root, ["default_permissions", "owner"], []):
             case "ServerRoleUpdate" when ChangesAny(root, ["permissions"], []):
             case "ServerRoleDelete":
                 Recalculate(type, root, frame, topic, hub.SubscribersOf(topic), forward: _ => true);
