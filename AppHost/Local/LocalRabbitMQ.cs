@@ -55,6 +55,8 @@ public static class LocalRabbitMQ
         ["HOME"] = folder,
         ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
         ["ERL_EPMD_PORT"] = epmdPort,
+        // Never a daemon epmd of its own, not even while its epmd is away (as the suite stops): it would outlive the suite.
+        ["ERL_FLAGS"] = "-start_epmd false",
     };
 
     /// <summary>epmd in the foreground on loopback, on its own port.</summary>

@@ -107,7 +107,9 @@ public sealed class RedisFaultTests
         var email = $"{name}-{Guid.NewGuid():N}@example.com";
         const string password = "correct horse battery staple";
         (await gateway.PostAsJsonAsync("/api/auth/account/create", new { email, password })).EnsureSuccessStatusCode();
-        var session = await (await gateway.PostAsJsonAsync("/api/auth/session/login", new { email, password })).Content.ReadFromJsonAsync<JsonElement>();
+        using var login = await gateway.PostAsJsonAsync("/api/auth/session/login", new { email, password });
+        Assert.True(login.IsSuccessStatusCode, $"login: {(int)login.StatusCode} {await login.Content.ReadAsStringAsync()}");
+        var session = await login.Content.ReadFromJsonAsync<JsonElement>();
         var token = session.GetProperty("token").GetString()!;
         async Task<JsonElement> PostAsync(string path, object body)
         {
