@@ -37,6 +37,8 @@ internal static class Extensions
         builder.Services.AddScoped<Community.ChannelService>();
         builder.Services.AddScoped<Community.InviteService>();
         builder.Services.AddSingleton<Events.EventPublisher>();
+        builder.Services.AddScoped<Events.UserUpdatePublisher>();
+        builder.Services.AddSingleton<Users.PresenceReader>();
         builder.Services.AddScoped<Messaging.MessagePoster>();
         builder.Services.AddScoped<Messaging.MessageService>();
         builder.Services.AddScoped<Messaging.SyncService>();

@@ -51,5 +51,8 @@ public sealed class PublishedEvents : IAsyncDisposable
         throw new Xunit.Sdk.XunitException($"No matching {type} reached topic {topic}");
     }
 
+    /// <summary>The events published so far on <paramref name="topic"/>, in the order published.</summary>
+    public IReadOnlyList<JsonElement> On(string topic) => _events.Where(e => e.Topic == topic).Select(e => e.Event).ToList();
+
     public async ValueTask DisposeAsync() => await _redis.DisposeAsync();
 }

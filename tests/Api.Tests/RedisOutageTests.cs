@@ -75,4 +75,17 @@ public sealed class RedisOutageTests : IAsyncLifetime
             await Task.Delay(200);
         }
     }
+
+    [Fact]
+    public async Task Without_redis_users_read_offline_and_the_request_still_answers_promptly()
+    {
+        var alice = await OnboardedUser.CreateAsync(_api, "alice");
+        await _redis.StopAsync();
+
+        var clock = Stopwatch.StartNew();
+        var self = await alice.Client.GetAsync("/users/@me", "/users/@me");
+        Assert.Equal(HttpStatusCode.OK, self.Status);
+        Assert.False(self.Body.GetProperty("online").GetBoolean());
+        Assert.True(clock.Elapsed < Prompt, $"GET /users/@me took {clock.Elapsed.TotalSeconds:F1} s");
+    }
 }

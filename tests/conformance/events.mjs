@@ -130,3 +130,61 @@ test("a second stoat.js client sees the first one's messages, typing, channels, 
     hangUp(bob);
   }
 });
+
+test("two stoat.js clients follow each other's channel list, presence and profile from the events alone", async () => {
+  const { client: alice, me: aliceUser } = await clientFor("alice");
+  const { client: bob, me: bobUser } = await clientFor("bob");
+  const { server, channels: [general] } = await alice.api.post("/servers/create", { name: "Presence" });
+  const invite = await alice.api.post(`/channels/${general._id}/invites`);
+  await bob.api.post(`/invites/${invite._id}`);
+
+  try {
+    // Neither sends Subscribe, as Stoat's web client never does: presence still reaches every member.
+    await connect(bob);
+    await bob.users.fetch(aliceUser.id);
+    assert.equal(bob.users.get(aliceUser.id).online, false);
+    const cameOnline = next(bob, "userUpdate", (user) => user.id === aliceUser.id && user.online === true);
+    await connect(alice);
+    await cameOnline;
+    assert.equal(bob.users.get(aliceUser.id).online, true);
+    assert.equal((await bob.api.get(`/users/${aliceUser.id}`)).online, true);
+    assert.equal((await alice.api.get(`/users/${bobUser.id}`)).online, true);
+    assert.equal((await alice.api.get("/users/@me")).online, true);
+    await alice.users.fetch(bobUser.id);
+    assert.equal(alice.users.get(bobUser.id).online, true);
+    const members = await bob.api.get(`/servers/${server._id}/members`);
+    assert.equal(members.users.find((u) => u._id === aliceUser.id).online, true);
+
+    // A new channel joins both channel lists (creator's included) from ServerUpdate{channels} and ChannelCreate.
+    const told = [alice, bob].flatMap((client) => [
+      next(client, "serverUpdate", (s) => s.id === server._id),
+      next(client, "channelCreate", (c) => c.name === "news"),
+    ]);
+    const news = await alice.api.post(`/servers/${server._id}/channels`, { type: "Text", name: "news" });
+    await Promise.all(told);
+    for (const client of [alice, bob]) {
+      assert.deepEqual(client.servers.get(server._id).channels.map((c) => c.id), [general._id, news._id]);
+    }
+
+    // Profile changes go to the members who asked for the server's members (Subscribe), as in Stoat.
+    // The socket takes client messages in order: once bob's typing reaches alice, his Subscribe has been applied.
+    const subscribed = next(alice, "channelStartTyping", (c, user) => c.id === general._id && user.id === bobUser.id);
+    bob.events.send({ type: "Subscribe", server_id: server._id });
+    bob.events.send({ type: "BeginTyping", channel: general._id });
+    await subscribed;
+    bob.events.send({ type: "EndTyping", channel: general._id });
+    const renamed = next(bob, "userUpdate", (user) => user.id === aliceUser.id && user.displayName === "Alice Live");
+    await alice.api.patch("/users/@me", { display_name: "Alice Live" });
+    await renamed;
+    assert.equal(bob.users.get(aliceUser.id).displayName, "Alice Live");
+
+    const wentOffline = next(bob, "userUpdate", (user) => user.id === aliceUser.id && user.online === false);
+    hangUp(alice);
+    await wentOffline;
+    assert.equal(bob.users.get(aliceUser.id).online, false);
+    assert.equal((await bob.api.get(`/users/${aliceUser.id}`)).online, false);
+  } finally {
+    hangUp(alice);
+    hangUp(bob);
+  }
+});

@@ -43,7 +43,8 @@ public static class UsersApi
         return TypedResults.File(DefaultAvatar.Png(target), "image/png");
     }
 
-    public static Ok<UserResponse> FetchSelf(CurrentUser current) => TypedResults.Ok(UserResponse.Self(current.User));
+    public static async Task<Ok<UserResponse>> FetchSelf(CurrentUser current, PresenceReader presence) =>
+        TypedResults.Ok(UserResponse.Self(current.User, await presence.IsConnectedAsync(current.User.Id)));
 
     public static async Task<Ok<UserResponse>> FetchUser(string target, CurrentUser current, RelationshipService relationships, CancellationToken cancellationToken) =>
         TypedResults.Ok(await relationships.FetchAsync(current.User, target, cancellationToken));

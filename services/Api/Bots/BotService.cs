@@ -36,7 +36,8 @@ public sealed class BotService(
             discriminator => new User(id, name, discriminator, null, 0, 0, false, access.Now, BotOwner: owner.Id), cancellationToken);
         var bot = new Bot(id, owner.Id, SecureTokens.NewToken(), Public: false);
         await bots.CreateAsync(bot, cancellationToken);
-        return BotWithUserResponse.Of(bot, UserResponse.Seen(user, RelationshipStatus.None));
+        // A bot just made has no socket yet.
+        return BotWithUserResponse.Of(bot, UserResponse.Seen(user, RelationshipStatus.None, online: false));
     }
 
     public async Task<OwnedBotsResponse> ListOwnedAsync(User owner, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using Spokes.Api.Errors;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
+using Spokes.Api.Users;
 using Spokes.Permissions;
 
 namespace Spokes.Api.Community;
@@ -38,7 +39,8 @@ public sealed record ChannelAccess(User Actor, Channel Channel, Server? Server, 
 /// Loads what a permission question needs and asks <see cref="PermissionCalculator"/>, so every route applies
 /// Stoat's rules the same way.
 /// </summary>
-public sealed class CommunityAccess(IServerStore servers, IMemberStore members, IChannelStore channels, IUserStore users, TimeProvider clock)
+public sealed class CommunityAccess(IServerStore servers, IMemberStore members, IChannelStore channels, IUserStore users, PresenceReader presence,
+    TimeProvider clock)
 {
     public static Actor ActorOf(User user) => new(user.Id, user.Privileged);
 
@@ -108,13 +110,38 @@ public sealed class CommunityAccess(IServerStore servers, IMemberStore members, 
     public async Task<IReadOnlyList<string>> MutualGroupsAsync(string userId, string otherId, CancellationToken cancellationToken) =>
         (await channels.ListPrivateAsync(userId, cancellationToken)).OfType<Group>().Where(g => g.Recipients.Contains(otherId)).Select(g => g.Id).ToList();
 
-    /// <summary>Users as <paramref name="viewer"/> sees them, in the order asked for; unknown ids are left out.</summary>
-    public async Task<IReadOnlyList<UserResponse>> SeenByAsync(User viewer, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Users as <paramref name="viewer"/> sees them among others (Stoat's "mutuals": members, group recipients,
+    /// message authors), in the order asked for; unknown ids are left out. <paramref name="viewerConnected"/> is
+    /// true when the viewer is known to be connected (their own socket asks for its Ready).
+    /// </summary>
+    public async Task<IReadOnlyList<UserResponse>> SeenByAsync(User viewer, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken,
+        bool viewerConnected = false)
     {
         var found = (await users.GetManyAsync(userIds, cancellationToken)).ToDictionary(u => u.Id);
         var relationships = await users.GetRelationshipsAsync(viewer.Id, cancellationToken);
-        return userIds.Distinct().Where(found.ContainsKey).Select(id => id == viewer.Id
-            ? UserResponse.Self(found[id])
-            : UserResponse.Seen(found[id], relationships.GetValueOrDefault(id, RelationshipStatus.None))).ToList();
+        var connected = await presence.ConnectedAsync(found.Keys);
+        return userIds.Distinct().Where(found.ContainsKey).Select(id =>
+        {
+            var user = found[id];
+            if (id == viewer.Id) return UserResponse.Self(user, viewerConnected || connected.Contains(id));
+            var relationship = relationships.GetValueOrDefault(id, RelationshipStatus.None);
+            return UserResponse.Seen(user, relationship, PresenceVisibility.ToAcquaintance(user, relationship, connected.Contains(id)));
+        }).ToList();
+    }
+
+    /// <summary>
+    /// One user as <paramref name="viewer"/>, who stands with them as <paramref name="relationship"/>, sees them
+    /// fetched on their own (Stoat's <c>User::into</c>): presence only for those who may view the profile.
+    /// </summary>
+    public async Task<UserResponse> ViewedByAsync(User viewer, User target, RelationshipStatus relationship, bool connected, CancellationToken cancellationToken)
+    {
+        if (target.Id == viewer.Id) return UserResponse.Self(target, connected);
+        // Only a live, visible user needs the permission, and only some relationships need the mutual-connection reads.
+        if (!PresenceVisibility.ToSelf(target, connected)) return UserResponse.Seen(target, relationship, online: false);
+        var mutual = relationship is not (RelationshipStatus.Friend or RelationshipStatus.Blocked or RelationshipStatus.BlockedOther)
+                     && await HaveMutualConnectionAsync(viewer.Id, target.Id, cancellationToken);
+        var towards = PermissionCalculator.ForUser(ActorOf(viewer), target.Id, relationship, mutual, target.IsBot);
+        return UserResponse.Seen(target, relationship, PresenceVisibility.ToViewer(target, towards, connected));
     }
 }

@@ -177,6 +177,10 @@ public sealed class ServerService(
         var channel = new TextChannel(SecureTokens.NewId(), at.Server.Id, name, description, null, null, null, request.Nsfw ?? false, voice);
         await channels.CreateAsync(channel, cancellationToken);
         await servers.AddChannelAsync(at.Server.Id, channel.Id, cancellationToken);
+        // As Stoat does: the server's new channel list first (clients redraw their channel list from it), then the
+        // channel. The list is read back after the write, so it holds this channel and any made at the same time.
+        var listed = (await servers.GetAsync(at.Server.Id, cancellationToken))?.Channels ?? [.. at.Server.Channels, channel.Id];
+        await events.PublishAsync(at.Server.Id, new ServerUpdateEvent(at.Server.Id, new Dictionary<string, object?> { ["channels"] = listed }, []));
         await events.PublishAsync(at.Server.Id, new ChannelCreateEvent(channel));
         return channel;
     }

@@ -34,7 +34,8 @@ public sealed record ReadyView(
     IReadOnlyList<Membership> Servers,
     IReadOnlyList<string> PrivateChannelIds,
     bool IsBot,
-    bool IsPrivileged);
+    bool IsPrivileged,
+    bool Invisible);
 
 /// <summary>One user's standing in a server: a member or not, and the channels they may view.</summary>
 public sealed record MemberView(string UserId, bool IsMember, IReadOnlyList<string> VisibleChannelIds);
@@ -87,7 +88,8 @@ public sealed class ConnectionViews(
             .ToList();
 
         var payload = new JsonObject { ["type"] = "Ready" };
-        if (fields.Has("users")) payload["users"] = Json(await access.SeenByAsync(user, knownUserIds, cancellationToken));
+        // The user is connecting: they read as online to themselves, as in Stoat.
+        if (fields.Has("users")) payload["users"] = Json(await access.SeenByAsync(user, knownUserIds, cancellationToken, viewerConnected: true));
         if (fields.Has("servers")) payload["servers"] = Json(joined);
         // An inactive DM is left out of the list, as Stoat does, but stays subscribed: a message reopens it.
         if (fields.Has("channels")) payload["channels"] = Json(privateChannels.Where(c => c is not DirectMessage { Active: false }).Concat(visibleChannels).ToList());
@@ -112,7 +114,8 @@ public sealed class ConnectionViews(
             views,
             privateChannels.Select(c => c.Id).ToList(),
             user.IsBot,
-            user.Privileged);
+            user.Privileged,
+            !Users.PresenceVisibility.Announces(user));
     }
 
     /// <summary>What each of <paramref name="userIds"/> sees of the server now; null when the server is gone.</summary>

@@ -43,6 +43,7 @@ public sealed class ConnectionsGrpc(ConnectionViews views) : Contracts.Connectio
             ReadyJson = ByteString.CopyFromUtf8(view.Payload.ToJsonString()),
             IsBot = view.IsBot,
             IsPrivileged = view.IsPrivileged,
+            Invisible = view.Invisible,
         };
         reply.UserIds.AddRange(view.UserIds);
         foreach (var membership in view.Servers)

@@ -9,12 +9,15 @@ namespace Spokes.Api.Events;
 /// <summary>
 /// Publishes Stoat's <c>EventV1</c> JSON (<c>{"type": …}</c>) to the Redis topics Stoat uses — <c>{server}</c>
 /// for a server's structure and members, <c>{channel}</c> for a channel, <c>{user}</c> for a user's public
-/// changes, <c>{user}!</c> for a user's private events — for the Events service to fan out to sockets. Events notify; the state
+/// changes (and <c>{server}u</c>, see <see cref="UserUpdatePublisher"/>), <c>{user}!</c> for a user's private events — for the Events service to fan out to sockets. Events notify; the state
 /// they describe is already stored, and a client that misses one gets it in its next Ready.
 /// </summary>
 public sealed class EventPublisher(IConnectionMultiplexer redis, ILogger<EventPublisher> logger)
 {
     public static string PrivateTopic(string userId) => userId + "!";
+
+    /// <summary>A server's member topic: changes to its members' users, for bots and sockets that <c>Subscribe</c>d.</summary>
+    public static string MembersTopic(string serverId) => serverId + "u";
 
     /// <summary>Safety reports: only privileged users' sockets subscribe to this topic.</summary>
     public const string ModerationTopic = "moderation";

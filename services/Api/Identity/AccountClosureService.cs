@@ -17,7 +17,7 @@ public sealed class AccountClosureService(
     IMfaTicketStore tickets,
     IUserStore users,
     AccountMailer mailer,
-    EventPublisher events,
+    UserUpdatePublisher userUpdates,
     TimeProvider clock,
     ILogger<AccountClosureService> logger)
 {
@@ -122,6 +122,7 @@ public sealed class AccountClosureService(
                 logger.LogWarning("User {UserId} keeps their username: the picked discriminator was taken meanwhile", user.Id);
             }
         }
-        await events.PublishAsync(user.Id, new UserUpdateEvent(user.Id, data, ["DisplayName", "StatusText", "StatusPresence", "ProfileContent"], SecureTokens.NewId()));
+        await userUpdates.PublishAsync(new UserUpdateEvent(user.Id, data, ["DisplayName", "StatusText", "StatusPresence", "ProfileContent"], SecureTokens.NewId()),
+            cancellationToken);
     }
 }

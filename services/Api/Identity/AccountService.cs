@@ -197,7 +197,8 @@ public sealed class AccountService(
         {
             var user = await Users.UserCreation.CreateAsync(users, username,
                 discriminator => new User(session.UserId, username, discriminator, null, 0, 0, false, clock.GetUtcNow()), cancellationToken);
-            return UserResponse.Self(user);
+            // Onboarding comes before any socket: nobody is connected yet.
+            return UserResponse.Self(user, connected: false);
         }
         catch (DuplicateKeyException)
         {

@@ -19,6 +19,7 @@ public sealed class MessageService(
     IEmojiStore emojis,
     MessagePoster poster,
     EventPublisher events,
+    Users.PresenceReader presence,
     IConnectionMultiplexer redis,
     IOptionsMonitor<ApiOptions> options,
     ILogger<MessageService> logger)
@@ -34,7 +35,9 @@ public sealed class MessageService(
     {
         var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.SendMessage);
         var sender = new MessageSender(actor.Id, actor.DisplayName ?? actor.Username, options.CurrentValue.Limits.For(actor.CreatedAt, access.Now),
-            UserResponse.Seen(actor, RelationshipStatus.None), at.Member, Webhook: null);
+            // As Stoat's event carries it: the author's presence for all, each receiver's relationship left to their client.
+            UserResponse.Seen(actor, RelationshipStatus.None, Users.PresenceVisibility.ToSelf(actor, await presence.IsConnectedAsync(actor.Id))), at.Member,
+            Webhook: null);
         return await ComposeAndPostAsync(sender, at.Channel, at.Server, at.Permissions, request, idempotencyKey, cancellationToken);
     }
 

@@ -18,19 +18,21 @@ public sealed record UserResponse(
     bool Online,
     BotInformation? Bot = null)
 {
-    /// <summary>A user as they see themselves.</summary>
-    public static UserResponse Self(User user) => Seen(user, RelationshipStatus.User);
+    /// <summary>A user as they see themselves; <paramref name="connected"/> says whether they have a live socket.</summary>
+    public static UserResponse Self(User user, bool connected) => Seen(user, RelationshipStatus.User, Users.PresenceVisibility.ToSelf(user, connected));
 
-    /// <summary><paramref name="user"/> as seen by someone who stands with them as <paramref name="relationship"/>.</summary>
-    public static UserResponse Seen(User user, RelationshipStatus relationship) => new(
+    /// <summary>
+    /// <paramref name="user"/> as seen by someone who stands with them as <paramref name="relationship"/>;
+    /// <paramref name="online"/> is what <see cref="Users.PresenceVisibility"/> lets that viewer see.
+    /// </summary>
+    public static UserResponse Seen(User user, RelationshipStatus relationship, bool online) => new(
         user.Id, user.Username, user.Discriminator, user.DisplayName,
         UserStatusResponse.Of(user),
         user.Badges == 0 ? null : user.Badges,
         user.Flags == 0 ? null : user.Flags,
         user.Privileged ? true : null,
         relationship.ToString(),
-        // Presence is kept by the Events service; until a socket reports it, nobody is online.
-        Online: false,
+        online,
         user.BotOwner is { } owner ? new BotInformation(owner) : null);
 }
 

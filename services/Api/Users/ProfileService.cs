@@ -8,7 +8,8 @@ using Spokes.Api.Storage;
 namespace Spokes.Api.Users;
 
 /// <summary>What users change of themselves (Stoat's <c>PATCH /users/@me</c>), told to everyone watching them as <c>UserUpdate</c>.</summary>
-public sealed partial class ProfileService(IUserStore users, IAccountStore accounts, IPasswordHasher hasher, EventPublisher events)
+public sealed partial class ProfileService(IUserStore users, IAccountStore accounts, IPasswordHasher hasher, UserUpdatePublisher userUpdates,
+    PresenceReader presence)
 {
     private static readonly HashSet<string> Presences = ["Online", "Idle", "Focus", "Busy", "Invisible"];
     private static readonly HashSet<string> RemovableFields = ["Avatar", "StatusText", "StatusPresence", "ProfileContent", "ProfileBackground", "DisplayName"];
@@ -78,9 +79,9 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
         if (update.HasChanges)
         {
             await users.UpdateProfileAsync(actor.Id, update, cancellationToken);
-            await events.PublishAsync(actor.Id, new UserUpdateEvent(actor.Id, data, remove, SecureTokens.NewId()));
+            await userUpdates.PublishAsync(new UserUpdateEvent(actor.Id, data, remove, SecureTokens.NewId()), cancellationToken);
         }
-        return UserResponse.Self(updated);
+        return UserResponse.Self(updated, await presence.IsConnectedAsync(actor.Id));
     }
 
     /// <summary>
@@ -92,8 +93,8 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
         var account = await accounts.GetAsync(actor.Id, cancellationToken);
         if (request.Password is null || !hasher.Verify(request.Password, account?.PasswordHash)) throw StoatException.InvalidCredentials();
         var username = AccountRules.ValidateUsername(request.Username);
-        if (username == actor.Username) return UserResponse.Self(actor);
-        return UserResponse.Self(await RenameAsync(actor, username, cancellationToken));
+        var renamed = username == actor.Username ? actor : await RenameAsync(actor, username, cancellationToken);
+        return UserResponse.Self(renamed, await presence.IsConnectedAsync(actor.Id));
     }
 
     /// <summary>
@@ -116,8 +117,8 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
                 // Someone took that pair meanwhile: pick again.
                 continue;
             }
-            await events.PublishAsync(user.Id, new UserUpdateEvent(user.Id,
-                new Dictionary<string, object?> { ["username"] = username, ["discriminator"] = discriminator }, [], SecureTokens.NewId()));
+            await userUpdates.PublishAsync(new UserUpdateEvent(user.Id,
+                new Dictionary<string, object?> { ["username"] = username, ["discriminator"] = discriminator }, [], SecureTokens.NewId()), cancellationToken);
             return user with { Username = username, Discriminator = discriminator };
         }
         throw StoatException.UsernameTaken();

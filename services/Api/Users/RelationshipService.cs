@@ -15,14 +15,17 @@ namespace Spokes.Api.Users;
 /// blocking and unblocking. Both sides change together, and each side is told of its new standing on its
 /// private topic.
 /// </summary>
-public sealed class RelationshipService(IUserStore users, CommunityAccess access, EventPublisher events, IOptionsMonitor<ApiOptions> options, TimeProvider clock)
+public sealed class RelationshipService(IUserStore users, CommunityAccess access, PresenceReader presence, EventPublisher events,
+    IOptionsMonitor<ApiOptions> options, TimeProvider clock)
 {
     public async Task<UserResponse> FetchAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
-        if (targetId == actor.Id) return UserResponse.Self(actor);
+        if (targetId == actor.Id) return UserResponse.Self(actor, await presence.IsConnectedAsync(actor.Id));
         var target = await TargetAsync(targetId, cancellationToken);
-        await RequireTowardsAsync(actor, target, UserPermission.Access, cancellationToken);
-        return UserResponse.Seen(target, await StatusAsync(actor.Id, target.Id, cancellationToken));
+        var towards = await access.TowardsAsync(actor, target.Id, cancellationToken);
+        PermissionCalculator.Require(towards, UserPermission.Access);
+        return UserResponse.Seen(target, await StatusAsync(actor.Id, target.Id, cancellationToken),
+            PresenceVisibility.ToViewer(target, towards, await presence.IsConnectedAsync(target.Id)));
     }
 
     /// <summary>A profile is for those who may see it: the user, friends, and those sharing a server or group.</summary>
@@ -94,7 +97,7 @@ public sealed class RelationshipService(IUserStore users, CommunityAccess access
         if (target.Id == actor.Id) throw StoatException.NoEffect();
         return await StatusAsync(actor.Id, target.Id, cancellationToken) switch
         {
-            Blocked => UserResponse.Seen(target, Blocked),
+            Blocked => await access.ViewedByAsync(actor, target, Blocked, await presence.IsConnectedAsync(target.Id), cancellationToken),
             // They blocked us first: both now block each other.
             BlockedOther => await SetAsync(actor, target, Blocked, Blocked, cancellationToken),
             _ => await SetAsync(actor, target, Blocked, BlockedOther, cancellationToken),
@@ -124,9 +127,11 @@ public sealed class RelationshipService(IUserStore users, CommunityAccess access
         CancellationToken cancellationToken)
     {
         await users.SetRelationshipAsync(actor.Id, target.Id, actorStatus, targetStatus, cancellationToken);
-        var targetAsSeen = UserResponse.Seen(target, actorStatus);
+        var connected = await presence.ConnectedAsync([actor.Id, target.Id]);
+        var targetAsSeen = await access.ViewedByAsync(actor, target, actorStatus, connected.Contains(target.Id), cancellationToken);
+        var actorAsSeen = await access.ViewedByAsync(target, actor, targetStatus, connected.Contains(actor.Id), cancellationToken);
         await events.PublishAsync(EventPublisher.PrivateTopic(actor.Id), new UserRelationshipEvent(actor.Id, targetAsSeen));
-        await events.PublishAsync(EventPublisher.PrivateTopic(target.Id), new UserRelationshipEvent(target.Id, UserResponse.Seen(actor, targetStatus)));
+        await events.PublishAsync(EventPublisher.PrivateTopic(target.Id), new UserRelationshipEvent(target.Id, actorAsSeen));
         return targetAsSeen;
     }
 }

@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Text.Json.Nodes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Spokes.Contracts.Connections.V1;
@@ -52,7 +51,7 @@ public sealed class ConnectionHandler(
         }
 
         var opened = await OpenAsync(socket, parameters, settings, stopping.Token);
-        if (opened is not var (connection, socketId)) return;
+        if (opened is not var (connection, socketId, invisible)) return;
         try
         {
             await connection.RunAsync(stopping.Token);
@@ -60,7 +59,7 @@ public sealed class ConnectionHandler(
         finally
         {
             connection.Unregister();
-            await GoOfflineAsync(connection, socketId);
+            await GoOfflineAsync(connection, socketId, invisible);
         }
     }
 
@@ -68,7 +67,7 @@ public sealed class ConnectionHandler(
     /// Authenticates the socket, sends Authenticated and Ready, and subscribes it; null (after an error to the
     /// client) if it is refused. Its own method so that Ready, often kilobytes, is not kept for the socket's life.
     /// </summary>
-    private async Task<(ClientConnection Connection, string SocketId)?> OpenAsync(WebSocket socket, ConnectionParameters parameters,
+    private async Task<(ClientConnection Connection, string SocketId, bool Invisible)?> OpenAsync(WebSocket socket, ConnectionParameters parameters,
         EventsOptions settings, CancellationToken cancellationToken)
     {
         var format = parameters.Format;
@@ -106,11 +105,9 @@ public sealed class ConnectionHandler(
         var connection = new ClientConnection(socket, format, auth.UserId, auth.SessionId.Length == 0 ? null : auth.SessionId, auth.IsBot,
             new ConnectionContext(hub, settings, redis, clock, logger));
         bool cameOnline;
-        JsonObject readyPayload;
         try
         {
             cameOnline = await presence.AddAsync(auth.UserId, socketId);
-            readyPayload = await WithPresenceAsync(ready);
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
@@ -120,40 +117,29 @@ public sealed class ConnectionHandler(
         }
 
         connection.Deliver(ServerFrame.Authenticated);
-        connection.Deliver(ServerFrame.FromNode(readyPayload));
+        connection.Deliver(ServerFrame.FromJson(ready.ReadyJson.ToByteArray()));
         hub.Register(connection);
         foreach (var server in ready.Servers) hub.RememberChannels(server.ServerId, server.ChannelIds);
         connection.Start(ready.UserIds,
             ready.Servers.ToDictionary(s => s.ServerId, s => (IReadOnlyCollection<string>)s.VisibleChannelIds),
             ready.PrivateChannelIds, ready.IsPrivileged);
-        if (cameOnline) await announcer.AnnounceAsync(auth.UserId, online: true, connection.Servers);
-        return (connection, socketId);
+        if (cameOnline && !ready.Invisible) await announcer.AnnounceAsync(auth.UserId, online: true, connection.Servers);
+        return (connection, socketId, ready.Invisible);
     }
 
-    private async Task GoOfflineAsync(ClientConnection connection, string socketId)
+    /// <summary>As in Stoat, whether the user looks Invisible is taken as it was when the socket opened.</summary>
+    private async Task GoOfflineAsync(ClientConnection connection, string socketId, bool invisible)
     {
         try
         {
-            if (await presence.RemoveAsync(connection.UserId, socketId)) await announcer.AnnounceAsync(connection.UserId, online: false, connection.Servers);
+            if (await presence.RemoveAsync(connection.UserId, socketId) && !invisible)
+                await announcer.AnnounceAsync(connection.UserId, online: false, connection.Servers);
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
             // Redis lost it anyway (it restarted) or will once the heartbeat of this node lapses.
             logger.LogWarning("Presence of {User} could not be cleared: {Error}", connection.UserId, e.Message);
         }
-    }
-
-    /// <summary>Ready as the Api built it, with each user's <c>online</c> as presence has it now.</summary>
-    private async Task<JsonObject> WithPresenceAsync(ReadyReply ready)
-    {
-        var payload = JsonNode.Parse(ready.ReadyJson.Span)!.AsObject();
-        if (payload["users"] is not JsonArray users) return payload;
-        var online = await presence.OnlineAsync(ready.UserIds);
-        foreach (var user in users.OfType<JsonObject>())
-        {
-            user["online"] = user["_id"]?.GetValue<string>() is { } id && online.Contains(id);
-        }
-        return payload;
     }
 
     /// <summary>The token of the first message, which must be <c>Authenticate</c>; null if none comes in time.</summary>

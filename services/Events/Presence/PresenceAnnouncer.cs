@@ -5,8 +5,9 @@ using Spokes.Events.Fanout;
 namespace Spokes.Events.Presence;
 
 /// <summary>
-/// Tells others a user came online or went offline, as Stoat does: a <c>UserUpdate</c> of <c>online</c> to the
-/// user's topic (friends, DM and group partners) and to the member topic of each of their servers.
+/// Tells others a user came online or went offline, as Stoat's <c>broadcast_presence_change</c> does: a
+/// <c>UserUpdate</c> of <c>online</c> to the user's topic (friends, DM and group partners) and to the topic of
+/// each of their servers, which every member's socket has, <c>Subscribe</c> or not.
 /// </summary>
 public sealed class PresenceAnnouncer(RedisEvents redis)
 {
@@ -22,7 +23,7 @@ public sealed class PresenceAnnouncer(RedisEvents redis)
             ["event_id"] = Guid.NewGuid().ToString("N"),
         };
         await redis.PublishAsync(userId, @event);
-        foreach (var server in serverIds) await redis.PublishAsync(SubscriptionState.MembersTopic(server), @event);
+        foreach (var server in serverIds) await redis.PublishAsync(server, @event);
     }
 }
 

@@ -1,3 +1,4 @@
+using Spokes.Contracts.Presence;
 using StackExchange.Redis;
 
 namespace Spokes.Events.Presence;
@@ -10,8 +11,7 @@ namespace Spokes.Events.Presence;
 /// </summary>
 public sealed class PresenceTracker(IConnectionMultiplexer redis, EventsOptions options)
 {
-    private const string Prefix = "spokes:presence:";
-    private const string NodesKey = Prefix + "nodes";
+    private const string NodesKey = PresenceKeys.Nodes;
 
     // KEYS: user set, node set. ARGV: socket, node entry. Returns the user's live sockets after the change.
     private static readonly LuaScript AddScript = LuaScript.Prepare(
@@ -35,14 +35,6 @@ public sealed class PresenceTracker(IConnectionMultiplexer redis, EventsOptions 
 
     /// <summary>Forgets a socket; true when it was the user's last (they went offline).</summary>
     public async Task<bool> RemoveAsync(string userId, string socketId) => await RemoveAsync(userId, Socket(socketId), NodeId, Entry(userId, socketId));
-
-    /// <summary>Which of <paramref name="userIds"/> have a live socket anywhere.</summary>
-    public async Task<IReadOnlySet<string>> OnlineAsync(IReadOnlyList<string> userIds)
-    {
-        var database = redis.GetDatabase();
-        var counts = await Task.WhenAll(userIds.Select(id => database.SetLengthAsync(UserKey(id))));
-        return userIds.Where((_, i) => counts[i] > 0).ToHashSet();
-    }
 
     /// <summary>Marks this node alive for <see cref="HeartbeatLifetime"/>.</summary>
     public async Task BeatAsync()
@@ -92,9 +84,9 @@ public sealed class PresenceTracker(IConnectionMultiplexer redis, EventsOptions 
 
     private string Entry(string userId, string socketId) => userId + " " + Socket(socketId);
 
-    private static RedisKey UserKey(string userId) => Prefix + "user:" + userId;
+    private static RedisKey UserKey(string userId) => PresenceKeys.User(userId);
 
-    private static RedisKey NodeKey(string nodeId) => Prefix + "node:" + nodeId;
+    private static RedisKey NodeKey(string nodeId) => PresenceKeys.Node(nodeId);
 
-    private static RedisKey AliveKey(string nodeId) => Prefix + "alive:" + nodeId;
+    private static RedisKey AliveKey(string nodeId) => PresenceKeys.Alive(nodeId);
 }
