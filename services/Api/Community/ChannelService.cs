@@ -232,7 +232,7 @@ public sealed class ChannelService(
             var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
             if (at.Channel is not TextChannel text) throw StoatException.InvalidOperation();
             var server = at.Server!;
-            var role = server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
+            var role = server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.NotFound();
             var next = RoleService.ToOverride(request.Permissions);
             access.At(actor, server, at.Member).RequireAboveRole(role);
             OverrideField? current = text.RolePermissions?.TryGetValue(roleId, out var field) == true ? field : null;

@@ -203,7 +203,7 @@ public sealed class ServerService(
         OptimisticWrite.RetryAsync(async () =>
         {
             var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
-            var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
+            var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.NotFound();
             var next = RoleService.ToOverride(request.Permissions);
             at.RequireAboveRole(role);
             PermissionCalculator.RequireCanGive(at.Permissions, role.Permissions.ToOverride(), next);
