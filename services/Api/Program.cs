@@ -35,6 +35,7 @@ app.MapMessagesApi();
 app.MapSyncApi();
 app.MapBotsApi();
 app.MapSafetyApi();
+app.MapPushApi();
 // As in Stoat, webhooks exist only where the operator turned them on.
 if (app.Configuration.GetValue<bool>("Api:WebhooksEnabled")) app.MapWebhooksApi();
 // For the Events service: session auth, Ready and server views, on the Api's HTTP/2 listener.

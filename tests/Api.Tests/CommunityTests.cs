@@ -70,7 +70,7 @@ public class CommunityTests(ApiFixture api) : IAsyncLifetime
         var stranger = await OnboardedAsync("stranger");
         var refused = await ErrorAsync(stranger.Client.GetAsync($"/servers/{serverId}", "/servers/{target}"), HttpStatusCode.Forbidden, "MissingPermission");
         Assert.Equal("ViewChannel", refused.Body.GetProperty("permission").GetString());
-        await ErrorAsync(stranger.Client.GetAsync($"/servers/{Guid.NewGuid():N}", "/servers/{target}"), HttpStatusCode.NotFound, "UnknownServer");
+        await ErrorAsync(stranger.Client.GetAsync($"/servers/{Guid.NewGuid():N}", "/servers/{target}"), HttpStatusCode.NotFound, "NotFound");
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public class CommunityTests(ApiFixture api) : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.DeleteAsync($"/channels/{voiceId}", "/channels/{target}")).Status);
         await _events.WaitForAsync(voiceId, "ChannelDelete", _ => true);
-        await ErrorAsync(owner.Client.GetAsync($"/channels/{voiceId}", "/channels/{target}"), HttpStatusCode.NotFound, "UnknownChannel");
+        await ErrorAsync(owner.Client.GetAsync($"/channels/{voiceId}", "/channels/{target}"), HttpStatusCode.NotFound, "NotFound");
         var fetched = await owner.Client.GetAsync($"/servers/{server}", "/servers/{target}");
         Assert.DoesNotContain(voiceId, fetched.Body.GetProperty("channels").EnumerateArray().Select(c => c.GetString()));
     }
@@ -173,7 +173,7 @@ public class CommunityTests(ApiFixture api) : IAsyncLifetime
         await _events.WaitForAsync(server, "ServerRoleDelete", e => e.GetProperty("role_id").GetString() == helpersId);
         var stripped = await owner.Client.GetAsync($"/servers/{server}/members/{member.Id}", "/servers/{target}/members/{member}");
         Assert.False(stripped.Body.TryGetProperty("roles", out _));
-        await ErrorAsync(owner.Client.GetAsync($"/servers/{server}/roles/{helpersId}", "/servers/{target}/roles/{role_id}"), HttpStatusCode.NotFound, "InvalidRole");
+        await ErrorAsync(owner.Client.GetAsync($"/servers/{server}/roles/{helpersId}", "/servers/{target}/roles/{role_id}"), HttpStatusCode.NotFound, "NotFound");
     }
 
     [Fact]
@@ -235,8 +235,8 @@ public class CommunityTests(ApiFixture api) : IAsyncLifetime
         await _events.WaitForAsync(server, "ServerMemberLeave", e => e.GetProperty("user").GetString() == guest.Id && e.GetProperty("reason").GetString() == "Leave");
         Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.DeleteAsync($"/servers/{server}", "/servers/{target}")).Status);
         await _events.WaitForAsync(server, "ServerDelete", _ => true);
-        await ErrorAsync(owner.Client.GetAsync($"/servers/{server}", "/servers/{target}"), HttpStatusCode.NotFound, "UnknownServer");
-        await ErrorAsync(owner.Client.GetAsync($"/channels/{general}", "/channels/{target}"), HttpStatusCode.NotFound, "UnknownChannel");
+        await ErrorAsync(owner.Client.GetAsync($"/servers/{server}", "/servers/{target}"), HttpStatusCode.NotFound, "NotFound");
+        await ErrorAsync(owner.Client.GetAsync($"/channels/{general}", "/channels/{target}"), HttpStatusCode.NotFound, "NotFound");
     }
 
     [Fact]
@@ -263,7 +263,7 @@ public class CommunityTests(ApiFixture api) : IAsyncLifetime
         Assert.Equal(3, members.Body.GetArrayLength());
         Assert.Contains(groupId, (await bob.Client.GetAsync("/users/dms", "/users/dms")).Body.EnumerateArray().Select(c => c.GetProperty("_id").GetString()));
 
-        await ErrorAsync(bob.Client.DeleteAsync($"/channels/{groupId}/recipients/{carol.Id}", "/channels/{target}/recipients/{member}"), HttpStatusCode.Forbidden, "NotOwner");
+        await ErrorAsync(bob.Client.DeleteAsync($"/channels/{groupId}/recipients/{carol.Id}", "/channels/{target}/recipients/{member}"), HttpStatusCode.Forbidden, "MissingPermission");
         Assert.Equal(HttpStatusCode.NoContent, (await alice.Client.DeleteAsync($"/channels/{groupId}/recipients/{carol.Id}", "/channels/{target}/recipients/{member}")).Status);
         await _events.WaitForAsync(groupId, "ChannelGroupLeave", e => e.GetProperty("user").GetString() == carol.Id);
         // The owner leaving hands the group to who remains.
@@ -289,8 +289,14 @@ public class CommunityTests(ApiFixture api) : IAsyncLifetime
         await ErrorAsync(owner.Client.PostRawAsync("/servers/create", "/servers/create", "{\"name\": 5}"), HttpStatusCode.BadRequest, "FailedValidation");
         await ErrorAsync(owner.Client.PostAsync($"/servers/{server}/channels", "/servers/{server}/channels", new { name = "x", type = "Stage" }), HttpStatusCode.BadRequest, "FailedValidation");
         await ErrorAsync(owner.Client.PatchAsync($"/servers/{server}", "/servers/{target}", new { name = "Renamed", remove = new[] { "Owner" } }), HttpStatusCode.BadRequest, "FailedValidation");
-        await ErrorAsync(owner.Client.PatchAsync($"/servers/{server}", "/servers/{target}", new { system_messages = new { user_joined = "01NOSUCHCHANNEL" } }), HttpStatusCode.NotFound, "UnknownChannel");
-        await ErrorAsync(owner.Client.PatchAsync($"/servers/{server}/roles/01NOSUCHROLE", "/servers/{target}/roles/{role_id}", new { name = "x" }), HttpStatusCode.NotFound, "InvalidRole");
+        await ErrorAsync(owner.Client.PatchAsync($"/servers/{server}", "/servers/{target}", new { system_messages = new { user_joined = "01NOSUCHCHANNEL" } }), HttpStatusCode.NotFound, "NotFound");
+        // A role named in the path is NotFound when unknown, as Stoat answers; one named in a member's roles is InvalidRole.
+        await ErrorAsync(owner.Client.PatchAsync($"/servers/{server}/roles/01NOSUCHROLE", "/servers/{target}/roles/{role_id}", new { name = "x" }), HttpStatusCode.NotFound, "NotFound");
+        await ErrorAsync(owner.Client.DeleteAsync($"/servers/{server}/roles/01NOSUCHROLE", "/servers/{target}/roles/{role_id}"), HttpStatusCode.NotFound, "NotFound");
+        await ErrorAsync(owner.Client.PutAsync($"/servers/{server}/permissions/01NOSUCHROLE", "/servers/{target}/permissions/{role_id}",
+            new { permissions = new { allow = 0, deny = 0 } }), HttpStatusCode.NotFound, "NotFound");
+        await ErrorAsync(owner.Client.PutAsync($"/channels/{general}/permissions/01NOSUCHROLE", "/channels/{target}/permissions/{role_id}",
+            new { permissions = new { allow = 0, deny = 0 } }), HttpStatusCode.NotFound, "NotFound");
         await ErrorAsync(owner.Client.PatchAsync($"/servers/{server}/members/{owner.Id}", "/servers/{server}/members/{member}", new { roles = new[] { "01NOSUCHROLE" } }),
             HttpStatusCode.NotFound, "InvalidRole");
         var role = (await owner.Client.PostAsync($"/servers/{server}/roles", "/servers/{target}/roles", new { name = "Colourful" })).Body.GetProperty("id").GetString()!;
@@ -319,7 +325,7 @@ public class CommunityTests(ApiFixture api) : IAsyncLifetime
         await owner.Client.PutAsync($"/channels/{hidden}/permissions/default", "/channels/{target}/permissions/default",
             new { permissions = new { allow = 0UL, deny = (ulong)ChannelPermission.ViewChannel } });
         await JoinThroughInviteAsync(owner, member, general);
-        await ErrorAsync(member.Client.PutAsync($"/servers/{Spokes.Api.Identity.SecureTokens.NewId()}/ack", "/servers/{target}/ack"), HttpStatusCode.NotFound, "UnknownServer");
+        await ErrorAsync(member.Client.PutAsync($"/servers/{Spokes.Api.Identity.SecureTokens.NewId()}/ack", "/servers/{target}/ack"), HttpStatusCode.NotFound, "NotFound");
 
         Assert.Equal(HttpStatusCode.NoContent, (await member.Client.PutAsync($"/servers/{server}/ack", "/servers/{target}/ack")).Status);
         var unreads = await api.Factory.Services.GetRequiredService<IUnreadStore>().ListAsync(member.Id);

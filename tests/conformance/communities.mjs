@@ -85,5 +85,5 @@ test("a community is built, joined, moderated and left with stoat.js", async () 
   assert.equal((await server.fetchInvites()).length, 1);
   await server.deleteRole(helpersId);
   await server.delete();
-  assert.equal((await refusal(() => owner.api.get(`/servers/${server.id}`))).type, "UnknownServer");
+  assert.equal((await refusal(() => owner.api.get(`/servers/${server.id}`))).type, "NotFound");
 });

@@ -5,6 +5,8 @@ import "./accounts.mjs";
 import "./communities.mjs";
 import "./messaging.mjs";
 import "./events.mjs";
+import "./coverage.mjs";
+import "./coverage-accounts.mjs";
 
 after(() => {
   console.log(`operations covered: ${covered.size} of ${operations.length}`);

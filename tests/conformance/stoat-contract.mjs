@@ -86,8 +86,13 @@ export function watchResponses(apiBase) {
     if (!operation) throw new SchemaViolation(`${method} ${path}: not an operation of Stoat's API`);
 
     const text = await response.clone().text();
-    if (text.length > 0) {
-      const answer = operation.responses[String(response.status)] ?? operation.responses.default;
+    const answer = operation.responses[String(response.status)] ?? operation.responses.default;
+    const documented = Object.keys(answer?.content ?? {});
+    if (text.length > 0 && documented.length > 0 && !documented.includes("application/json")) {
+      // A picture or other file: its media type must be the one Stoat documents.
+      const type = response.headers.get("content-type")?.split(";")[0].trim();
+      if (!documented.includes(type)) throw new SchemaViolation(`${method} ${path} → ${response.status}: ${type} is not ${documented.join(" or ")}`);
+    } else if (text.length > 0) {
       const schema = answer?.content?.["application/json"]?.schema;
       if (!schema) throw new SchemaViolation(`${method} ${path} → ${response.status}: Stoat documents no JSON body here`);
       let body;

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { API } from "stoat-api";
 import { Client } from "stoat.js";
+import { linkToken, mailEnabled } from "./mailbox.mjs";
 import { watchResponses, SchemaViolation } from "./stoat-contract.mjs";
 
 const suite = process.env.SPOKES_URL;
@@ -26,6 +27,8 @@ export async function refusal(call) {
 export async function signUp(name) {
   const email = `${name}-${crypto.randomUUID()}@example.com`;
   await anonymous.post("/auth/account/create", { email, password });
+  // With email on, an account logs in once its emailed link is opened.
+  if (mailEnabled) await anonymous.post(`/auth/account/verify/${await linkToken(email, /^Verify/)}`);
   const session = await anonymous.post("/auth/session/login", { email, password, friendly_name: `${name}'s laptop` });
   assert.equal(session.result, "Success");
   assert.equal(session.name, `${name}'s laptop`);

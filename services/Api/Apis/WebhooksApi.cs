@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Spokes.Api.Errors;
 using Spokes.Api.Identity;
 using Spokes.Api.Messaging;
 using Spokes.Api.Models;
@@ -22,6 +23,8 @@ public static class WebhooksApi
         webhooks.MapPatch("/{token}", EditWithToken).WithName("webhook_edit_token_webhook_edit_token").WithSummary("Edits a webhook");
         webhooks.MapDelete("/{token}", DeleteWithToken).WithName("webhook_delete_token_webhook_delete_token").WithSummary("Deletes a webhook");
         webhooks.MapPost("/{token}", Execute).WithName("webhook_execute_webhook_execute").WithSummary("Executes a webhook");
+        webhooks.MapPost("/{token}/github", ExecuteGitHub).WithName("webhook_execute_github_webhook_execute_github")
+            .WithSummary("Executes a webhook specific to github");
         webhooks.MapPatch("/{token}/{message_id}", EditMessage).WithName("webhook_edit_message").WithSummary("Edits a message sent by a webhook");
         webhooks.MapDelete("/{token}/{message_id}", DeleteMessage).WithName("webhook_delete_message").WithSummary("Deletes a message sent by a webhook");
         return app;
@@ -63,6 +66,31 @@ public static class WebhooksApi
     public static async Task<Ok<Message>> Execute(string webhook_id, string token, SendMessageRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, WebhookService webhooks, CancellationToken cancellationToken) =>
         TypedResults.Ok(await webhooks.ExecuteAsync(webhook_id, token, request, idempotencyKey, cancellationToken));
+
+    /// <summary>GitHub names the event in a header and sends its payload as the body, read as text up to Stoat's 5 MB.</summary>
+    public static async Task<Ok> ExecuteGitHub(string webhook_id, string token, HttpRequest request, WebhookService webhooks, CancellationToken cancellationToken)
+    {
+        if (request.Headers[GitHubEventHeader].ToString() is not { Length: > 0 } eventName) throw StoatException.InvalidOperation();
+        await webhooks.ExecuteGitHubAsync(webhook_id, token, eventName, await ReadTextAsync(request, GitHubPayloadLimit, cancellationToken), cancellationToken);
+        return TypedResults.Ok();
+    }
+
+    private const string GitHubEventHeader = "X-GitHub-Event";
+    private const int GitHubPayloadLimit = 5 * 1000 * 1000;
+
+    private static async Task<string> ReadTextAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit) throw StoatException.PayloadTooLarge();
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit) throw StoatException.PayloadTooLarge();
+            buffer.Write(chunk, 0, read);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
 
     public static async Task<Ok<Message>> EditMessage(string webhook_id, string token, string message_id, EditMessageRequest request, WebhookService webhooks,
         CancellationToken cancellationToken) =>

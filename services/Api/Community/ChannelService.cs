@@ -196,10 +196,10 @@ public sealed class ChannelService(
         // The store checks both again as it adds them, against the group as it is then.
         if (!await channels.AddRecipientAsync(group.Id, userId, max, cancellationToken))
         {
-            var now = await channels.GetAsync(group.Id, cancellationToken) as Group ?? throw StoatException.UnknownChannel();
+            var now = await channels.GetAsync(group.Id, cancellationToken) as Group ?? throw StoatException.NotFound();
             throw now.Recipients.Contains(userId) ? StoatException.AlreadyInGroup() : StoatException.GroupTooLarge(max);
         }
-        var joined = await channels.GetAsync(group.Id, cancellationToken) as Group ?? throw StoatException.UnknownChannel();
+        var joined = await channels.GetAsync(group.Id, cancellationToken) as Group ?? throw StoatException.NotFound();
         await events.PublishAsync(group.Id, new ChannelGroupJoinEvent(group.Id, userId));
         await events.PublishAsync(EventPublisher.PrivateTopic(userId), new ChannelCreateEvent(joined));
         await poster.PostSystemAsync(joined, new UserAdded(userId, addedBy), cancellationToken);
@@ -211,7 +211,8 @@ public sealed class ChannelService(
     {
         var at = (await access.InChannelAsync(actor, groupId, cancellationToken)).Require(ChannelPermission.ViewChannel);
         if (at.Channel is not Group group) throw StoatException.InvalidOperation();
-        if (group.Owner != actor.Id && !actor.Privileged) throw StoatException.NotOwner();
+        // Stoat answers a member who is not the owner as lacking ManageChannel.
+        if (group.Owner != actor.Id && !actor.Privileged) throw new PermissionDeniedException("MissingPermission", nameof(ChannelPermission.ManageChannel));
         if (userId == actor.Id) throw StoatException.CannotRemoveYourself();
         if (!group.Recipients.Contains(userId)) throw StoatException.NotInGroup();
         await LeaveGroupAsync(group, userId, new UserRemoved(userId, actor.Id), cancellationToken);
@@ -231,7 +232,7 @@ public sealed class ChannelService(
             var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
             if (at.Channel is not TextChannel text) throw StoatException.InvalidOperation();
             var server = at.Server!;
-            var role = server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
+            var role = server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.NotFound();
             var next = RoleService.ToOverride(request.Permissions);
             access.At(actor, server, at.Member).RequireAboveRole(role);
             OverrideField? current = text.RolePermissions?.TryGetValue(roleId, out var field) == true ? field : null;

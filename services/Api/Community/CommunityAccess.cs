@@ -46,11 +46,13 @@ public sealed class CommunityAccess(IServerStore servers, IMemberStore members, 
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
+    /// <summary>An unknown id is <c>NotFound</c>, as Stoat's lookups answer it.</summary>
     public async Task<Server> ServerAsync(string id, CancellationToken cancellationToken) =>
-        await servers.GetAsync(id, cancellationToken) ?? throw StoatException.UnknownServer();
+        await servers.GetAsync(id, cancellationToken) ?? throw StoatException.NotFound();
 
+    /// <summary>An unknown id is <c>NotFound</c>, as Stoat's lookups answer it.</summary>
     public async Task<Channel> ChannelAsync(string id, CancellationToken cancellationToken) =>
-        await channels.GetAsync(id, cancellationToken) ?? throw StoatException.UnknownChannel();
+        await channels.GetAsync(id, cancellationToken) ?? throw StoatException.NotFound();
 
     public async Task<ServerAccess> InServerAsync(User actor, string serverId, CancellationToken cancellationToken) =>
         At(actor, await ServerAsync(serverId, cancellationToken), await members.GetAsync(serverId, actor.Id, cancellationToken));

@@ -41,7 +41,7 @@ public sealed class RoleService(
     public async Task<ServerRole> FetchAsync(User actor, string serverId, string roleId, CancellationToken cancellationToken)
     {
         var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ViewChannel);
-        return at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
+        return at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.NotFound();
     }
 
     /// <summary>Writes only the fields edited, to a role still there and still below the actor, as when it was read.</summary>
@@ -135,7 +135,7 @@ public sealed class RoleService(
     private async Task<(ServerAccess At, ServerRole Role)> ManageableRoleAsync(User actor, string serverId, string roleId, CancellationToken cancellationToken)
     {
         var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManageRole);
-        var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
+        var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.NotFound();
         at.RequireAboveRole(role);
         return (at, role);
     }

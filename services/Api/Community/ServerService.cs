@@ -71,7 +71,7 @@ public sealed class ServerService(
         Validation.Length(request.Description, "description", 0, 1024);
         var server = at.Server;
         if (request.Categories is { } categories) ValidateCategories(server, categories);
-        if (request.SystemMessages?.ChannelIds().FirstOrDefault(id => !server.Channels.Contains(id)) is not null) throw StoatException.UnknownChannel();
+        if (request.SystemMessages?.ChannelIds().FirstOrDefault(id => !server.Channels.Contains(id)) is not null) throw StoatException.NotFound();
         if (request.Owner is { } newOwner) await RequireCanOwnAsync(server, newOwner, cancellationToken);
 
         var update = new FieldUpdate();
@@ -110,7 +110,7 @@ public sealed class ServerService(
 
         if (update.HasChanges)
         {
-            if (!await servers.UpdateAsync(server.Id, update, cancellationToken)) throw request.Owner is null ? StoatException.UnknownServer() : StoatException.NotOwner();
+            if (!await servers.UpdateAsync(server.Id, update, cancellationToken)) throw request.Owner is null ? StoatException.NotFound() : StoatException.NotOwner();
             await events.PublishAsync(server.Id, new ServerUpdateEvent(server.Id, data, remove));
         }
         return updated;
@@ -207,7 +207,7 @@ public sealed class ServerService(
         OptimisticWrite.RetryAsync(async () =>
         {
             var at = (await access.InServerAsync(actor, serverId, cancellationToken)).Require(ChannelPermission.ManagePermissions);
-            var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.InvalidRole();
+            var role = at.Server.Roles.GetValueOrDefault(roleId) ?? throw StoatException.NotFound();
             var next = RoleService.ToOverride(request.Permissions);
             at.RequireAboveRole(role);
             PermissionCalculator.RequireCanGive(at.Permissions, role.Permissions.ToOverride(), next);

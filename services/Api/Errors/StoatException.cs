@@ -98,8 +98,6 @@ public sealed class StoatException : Exception
         new("NotFound", HttpStatusCode.NotFound, null, file, line);
     public static StoatException InternalError([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("InternalError", HttpStatusCode.InternalServerError, null, file, line);
-    public static StoatException UnknownServer([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        new("UnknownServer", HttpStatusCode.NotFound, null, file, line);
     public static StoatException UnknownChannel([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("UnknownChannel", HttpStatusCode.NotFound, null, file, line);
     public static StoatException InvalidRole([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>

@@ -66,6 +66,17 @@ public sealed class WebhookService(CommunityAccess access, IWebhookStore webhook
     public async Task<Message> ExecuteAsync(string webhookId, string token, SendMessageRequest request, string? idempotencyKey, CancellationToken cancellationToken) =>
         await messages.SendAsWebhookAsync(await ActingAsync(webhookId, token, cancellationToken), request, idempotencyKey, cancellationToken);
 
+    /// <summary>
+    /// Posts a GitHub event as an embed (<see cref="GitHubEventEmbed"/>); an event told with no message posts nothing.
+    /// Unlike Stoat's, it posts only what the webhook may post, like any other use of its token.
+    /// </summary>
+    public async Task ExecuteGitHubAsync(string webhookId, string token, string eventName, string payload, CancellationToken cancellationToken)
+    {
+        var webhook = await ActingAsync(webhookId, token, cancellationToken);
+        if (GitHubEventEmbed.From(eventName, payload) is not { } embed) return;
+        await messages.SendAsWebhookAsync(webhook, new SendMessageRequest(null, null, null, null, [embed], null, null, null), null, cancellationToken);
+    }
+
     public async Task<Message> EditMessageAsync(string webhookId, string token, string messageId, EditMessageRequest request, CancellationToken cancellationToken) =>
         await messages.EditAsWebhookAsync(await ActingAsync(webhookId, token, cancellationToken), messageId, request, cancellationToken);
 

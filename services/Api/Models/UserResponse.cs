@@ -66,6 +66,9 @@ public sealed record EditProfileRequest(string? Content, string? Background);
 
 public sealed record SessionInfo([property: JsonPropertyName("_id")] string Id, string Name);
 
+/// <summary>Stoat's <c>WebPushSubscription</c> as sent; see <see cref="Identity.PushSubscriptionRules"/>.</summary>
+public sealed record PushSubscriptionRequest(string? Endpoint, string? P256dh, string? Auth);
+
 public sealed record LoginSuccess(
     [property: JsonPropertyName("_id")] string Id,
     string UserId,

@@ -64,8 +64,14 @@ public sealed record MfaTicket([property: JsonPropertyName("_id")] string Id, st
 /// <summary>A sign-up invite for invite-only instances (authifier's <c>invites</c>): used once, by one account.</summary>
 public sealed record SignupInvite(string Code, string? ClaimedBy = null);
 
-/// <summary>A logged-in device: its secret token and the name the user gave it.</summary>
-public sealed record Session(string Id, string UserId, string Token, string Name, DateTimeOffset LastSeen);
+/// <summary>A logged-in device: its secret token, the name the user gave it and where its push notifications go, if anywhere.</summary>
+public sealed record Session(string Id, string UserId, string Token, string Name, DateTimeOffset LastSeen, WebPushSubscription? Subscription = null);
+
+/// <summary>
+/// Where a session's notifications are pushed (Stoat's <c>WebPushSubscription</c>): a browser's Web Push endpoint with
+/// its keys, or <c>fcm</c> / <c>apn</c> with the device token in <see cref="Auth"/>.
+/// </summary>
+public sealed record WebPushSubscription(string Endpoint, string P256dh, string Auth);
 
 /// <summary>A user as stored; what clients see is built from it per viewer.</summary>
 public sealed record User(

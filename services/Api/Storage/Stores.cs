@@ -86,6 +86,9 @@ public interface ISessionStore
     /// <summary>Renames the user's session; false when the user has no such session.</summary>
     Task<bool> RenameAsync(string userId, string sessionId, string name, CancellationToken cancellationToken = default);
 
+    /// <summary>Sets or, with null, removes the session's push subscription; false when the user has no such session.</summary>
+    Task<bool> SetSubscriptionAsync(string userId, string sessionId, WebPushSubscription? subscription, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes the user's session; false when the user has no such session.</summary>
     Task<bool> DeleteAsync(string userId, string sessionId, CancellationToken cancellationToken = default);
 

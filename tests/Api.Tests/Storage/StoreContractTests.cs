@@ -175,6 +175,34 @@ public abstract class StoreContractTests
     }
 
     [SkippableFact]
+    public async Task A_session_keeps_one_push_subscription_that_only_its_user_sets_or_removes()
+    {
+        var stores = await CreateStoresAsync();
+        var user = Id();
+        var session = new Session(Id(), user, Guid.NewGuid().ToString("N"), "Browser", Now);
+        var other = new Session(Id(), user, Guid.NewGuid().ToString("N"), "Phone", Now, new WebPushSubscription("fcm", "", "device-token"));
+        await stores.Sessions.CreateAsync(session);
+        await stores.Sessions.CreateAsync(other);
+        Assert.Null((await stores.Sessions.FindByTokenAsync(session.Token))!.Subscription);
+        Assert.Equal(other, await stores.Sessions.FindByTokenAsync(other.Token));
+
+        var browser = new WebPushSubscription("https://push.example.com/send/abc", "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "tBHItJI5svbpez7KI4CCXg");
+        Assert.False(await stores.Sessions.SetSubscriptionAsync(Id(), session.Id, browser));
+        Assert.Null((await stores.Sessions.FindByTokenAsync(session.Token))!.Subscription);
+        Assert.True(await stores.Sessions.SetSubscriptionAsync(user, session.Id, browser));
+        Assert.Equal(session with { Subscription = browser }, await stores.Sessions.FindByTokenAsync(session.Token));
+
+        var replaced = browser with { Endpoint = "https://push.example.com/send/def" };
+        Assert.True(await stores.Sessions.SetSubscriptionAsync(user, session.Id, replaced));
+        Assert.Equal(replaced, (await stores.Sessions.ListAsync(user)).Single(s => s.Id == session.Id).Subscription);
+
+        Assert.True(await stores.Sessions.SetSubscriptionAsync(user, session.Id, null));
+        Assert.Null((await stores.Sessions.FindByTokenAsync(session.Token))!.Subscription);
+        Assert.Equal(other.Subscription, (await stores.Sessions.FindByTokenAsync(other.Token))!.Subscription);
+        Assert.False(await stores.Sessions.SetSubscriptionAsync(user, Id(), browser));
+    }
+
+    [SkippableFact]
     public async Task Deleting_all_sessions_can_keep_the_current_one()
     {
         var stores = await CreateStoresAsync();

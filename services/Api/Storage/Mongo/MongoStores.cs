@@ -240,6 +240,7 @@ public sealed class MongoSessionStore(MongoSchema schema) : ISessionStore
         ["token"] = session.Token,
         ["name"] = session.Name,
         ["last_seen"] = session.LastSeen.UtcDateTime,
+        ["subscription"] = session.Subscription is null ? BsonNull.Value : Documents.Write(session.Subscription),
     }, cancellationToken);
 
     public async Task<Session?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
@@ -251,6 +252,14 @@ public sealed class MongoSessionStore(MongoSchema schema) : ISessionStore
     public async Task<bool> RenameAsync(string userId, string sessionId, string name, CancellationToken cancellationToken = default) =>
         (await schema.Sessions.UpdateOneAsync(MongoSchema.And(MongoSchema.Is("_id", sessionId), MongoSchema.Is("user_id", userId)),
             Builders<BsonDocument>.Update.Set("name", name), cancellationToken: cancellationToken)).MatchedCount == 1;
+
+    public async Task<bool> SetSubscriptionAsync(string userId, string sessionId, WebPushSubscription? subscription,
+        CancellationToken cancellationToken = default) =>
+        (await schema.Sessions.UpdateOneAsync(MongoSchema.And(MongoSchema.Is("_id", sessionId), MongoSchema.Is("user_id", userId)),
+            subscription is null
+                ? Builders<BsonDocument>.Update.Unset("subscription")
+                : Builders<BsonDocument>.Update.Set("subscription", Documents.Write(subscription)),
+            cancellationToken: cancellationToken)).MatchedCount == 1;
 
     public async Task<bool> DeleteAsync(string userId, string sessionId, CancellationToken cancellationToken = default) =>
         (await schema.Sessions.DeleteOneAsync(MongoSchema.And(MongoSchema.Is("_id", sessionId), MongoSchema.Is("user_id", userId)), cancellationToken)).DeletedCount == 1;
@@ -264,7 +273,8 @@ public sealed class MongoSessionStore(MongoSchema schema) : ISessionStore
     }
 
     private static Session? Read(BsonDocument? d) => d is null ? null : new(
-        d["_id"].AsString, d["user_id"].AsString, d["token"].AsString, d["name"].AsString, new DateTimeOffset(d["last_seen"].ToUniversalTime()));
+        d["_id"].AsString, d["user_id"].AsString, d["token"].AsString, d["name"].AsString, new DateTimeOffset(d["last_seen"].ToUniversalTime()),
+        Documents.Read<WebPushSubscription>(d.GetValue("subscription", BsonNull.Value) as BsonDocument));
 }
 
 public sealed class MongoUserStore(MongoSchema schema) : IUserStore

@@ -199,6 +199,9 @@ public sealed class SqliteDatabase
         """
         ALTER TABLE members ADD COLUMN pending_deletion_at TEXT;
         """,
+        """
+        ALTER TABLE sessions ADD COLUMN subscription TEXT;
+        """,
     ];
 
     public SqliteDatabase(string connectionString)

@@ -156,11 +156,11 @@ public sealed class SqliteUnreadStore(SqliteDatabase database) : IUnreadStore
 public sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStore
 {
     public Task CreateAsync(Session session, CancellationToken cancellationToken = default) => database.ExecuteAsync(
-        "INSERT INTO sessions (id, user_id, token, name, last_seen) VALUES ($id, $user, $token, $name, $seen)",
+        "INSERT INTO sessions (id, user_id, token, name, last_seen, subscription) VALUES ($id, $user, $token, $name, $seen, $subscription)",
         new Dictionary<string, object?>
         {
             ["id"] = session.Id, ["user"] = session.UserId, ["token"] = session.Token, ["name"] = session.Name,
-            ["seen"] = SqliteValues.Time(session.LastSeen),
+            ["seen"] = SqliteValues.Time(session.LastSeen), ["subscription"] = Subscription(session.Subscription),
         }, cancellationToken);
 
     public async Task<Session?> FindByTokenAsync(string token, CancellationToken cancellationToken = default) =>
@@ -175,6 +175,14 @@ public sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStore
         await database.ExecuteAsync("UPDATE sessions SET name = $name WHERE id = $id AND user_id = $user",
             new Dictionary<string, object?> { ["name"] = name, ["id"] = sessionId, ["user"] = userId }, cancellationToken) == 1;
 
+    public async Task<bool> SetSubscriptionAsync(string userId, string sessionId, WebPushSubscription? subscription,
+        CancellationToken cancellationToken = default) =>
+        await database.ExecuteAsync("UPDATE sessions SET subscription = $subscription WHERE id = $id AND user_id = $user",
+            new Dictionary<string, object?>
+            {
+                ["subscription"] = Subscription(subscription), ["id"] = sessionId, ["user"] = userId,
+            }, cancellationToken) == 1;
+
     public async Task<bool> DeleteAsync(string userId, string sessionId, CancellationToken cancellationToken = default) =>
         await database.ExecuteAsync("DELETE FROM sessions WHERE id = $id AND user_id = $user",
             new Dictionary<string, object?> { ["id"] = sessionId, ["user"] = userId }, cancellationToken) == 1;
@@ -185,7 +193,10 @@ public sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStore
 
     private static Session Read(SqliteDataReader r) => new(
         SqliteValues.Text(r, "id"), SqliteValues.Text(r, "user_id"), SqliteValues.Text(r, "token"), SqliteValues.Text(r, "name"),
-        SqliteValues.Time(r, "last_seen"));
+        SqliteValues.Time(r, "last_seen"),
+        SqliteValues.NullableText(r, "subscription") is { } subscription ? JsonSerializer.Deserialize<WebPushSubscription>(subscription, StoatJson.Options) : null);
+
+    private static string? Subscription(WebPushSubscription? subscription) => subscription is null ? null : Documents.Write(subscription);
 }
 
 public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
