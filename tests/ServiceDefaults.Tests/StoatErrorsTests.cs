@@ -47,6 +47,7 @@ public sealed class StoatErrorsTests : IAsyncLifetime
         _app.MapGet("/refused", string () => throw new Refused("MissingPermission"));
         _app.MapGet("/fault", string () => throw new IOException("disk unplugged"));
         _app.MapGet("/empty-not-found", () => Results.NotFound());
+        _app.MapGet("/empty-bad-request", () => Results.BadRequest());
         _app.MapGet("/own-not-found", () => Results.Json(new { type = "UnknownUser" }, statusCode: 404));
         await _app.StartAsync();
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -89,6 +90,13 @@ public sealed class StoatErrorsTests : IAsyncLifetime
     {
         using var response = await _http.PostAsync("/greeting", new StringContent(body, Encoding.UTF8, "application/json"));
         var error = await StoatErrorAsync(response, HttpStatusCode.BadRequest, "FailedValidation");
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error").GetString()));
+    }
+
+    [Fact]
+    public async Task A_bare_400_is_stoats_failed_validation()
+    {
+        var error = await StoatErrorAsync(await _http.GetAsync("/empty-bad-request"), HttpStatusCode.BadRequest, "FailedValidation");
         Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error").GetString()));
     }
 
