@@ -85,6 +85,8 @@ var gateway = builder.AddProject<Projects.Spokes_Gateway>("gateway")
     .WithExternalHttpEndpoints()
     // Clients' own X-Forwarded-For is believed only from the proxies listed here (a reverse proxy, a tunnel client).
     .WithEnvironment(ServiceProjects.TrustedProxiesVariable, suite.AddSetting("gateway-trusted-proxies", ""))
+    // The origins whose pages may read the answers (a web client on a host of its own); empty, as in Stoat, any.
+    .WithEnvironment("Gateway__AllowedOrigins", suite.AddSetting("gateway-allowed-origins", ""))
     // The Api's public REST only: its gRPC is for the services inside.
     .WithReference(api.GetEndpoint("http")).WaitFor(api)
     .WithReference(events).WaitFor(events)

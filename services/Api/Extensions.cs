@@ -54,8 +54,6 @@ internal static class Extensions
 
         // Stoat's wire format is snake_case throughout, without null fields.
         builder.Services.ConfigureHttpJsonOptions(options => StoatJson.Configure(options.SerializerOptions));
-        // Unreadable bodies reach the error handler, which answers them in Stoat's shape.
-        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 
         builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
         builder.AddMessageBus("rabbitmq", bus => bus.AddConsumer<DeleteDueAccountsConsumer>());

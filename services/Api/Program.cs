@@ -15,6 +15,7 @@ if (args is [SignupInviteCommand.Name, .. var command])
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddStoatErrors(StoatErrorHandling.Translate);
 builder.AddApiServices();
 
 var app = builder.Build();

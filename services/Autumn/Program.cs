@@ -3,10 +3,12 @@ using Spokes.Autumn;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddStoatErrors();
 builder.AddAutumnServices();
 
 var app = builder.Build();
 
+app.UseStoatErrors();
 app.MapDefaultEndpoints();
 app.MapRootApi();
 

@@ -12,8 +12,10 @@ internal static class Extensions
                 "Gateway:PublicUrl must be an absolute http(s) URL.")
             .ValidateOnStart();
 
+        builder.AddGatewayCors();
         var (routes, clusters) = GatewayRoutes.Build(builder.Configuration);
-        builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
+        builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
+            .AddTransforms(context => context.RemoveServiceCorsHeaders());
         return builder;
     }
 }

@@ -232,6 +232,6 @@ public class AccountsAndSessionsTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("NotFound", body.GetProperty("type").GetString());
-        Assert.Matches(@"^services/Api/Errors/StoatErrorHandling\.cs:\d+$", body.GetProperty("location").GetString());
+        Assert.Matches(@"^ServiceDefaults/StoatErrors\.cs:\d+$", body.GetProperty("location").GetString());
     }
 }

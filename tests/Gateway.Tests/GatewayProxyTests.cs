@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Spokes.TestSupport;
 
@@ -28,6 +29,19 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>Every request the backend received, as <c>METHOD /path</c>, followed by <c> (preflight)</c> for a CORS preflight.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Received { get; } = new();
+
+    /// <summary>The CORS headers the backend answers with on <c>/cors-of-its-own</c>, as a service with a CORS layer of its own would.</summary>
+    public static readonly IReadOnlyDictionary<string, string> BackendCorsHeaders = new Dictionary<string, string>
+    {
+        ["Access-Control-Allow-Origin"] = "https://backend.example.com",
+        ["Access-Control-Allow-Credentials"] = "true",
+        ["Access-Control-Expose-Headers"] = "X-Backend-Secret",
+        ["Access-Control-Allow-Methods"] = "GET",
+        ["Access-Control-Max-Age"] = "86400",
+    };
+
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -37,6 +51,12 @@ public sealed class GatewayFixture : IAsyncLifetime
         _backend.UseWebSockets();
         _backend.Run(async context =>
         {
+            var preflight = HttpMethods.IsOptions(context.Request.Method) && context.Request.Headers.ContainsKey("Access-Control-Request-Method");
+            Received.Enqueue($"{context.Request.Method} {context.Request.Path}{(preflight ? " (preflight)" : "")}");
+            if (context.Request.Path == "/cors-of-its-own")
+            {
+                foreach (var (name, value) in BackendCorsHeaders) context.Response.Headers[name] = value;
+            }
             if (context.WebSockets.IsWebSocketRequest)
             {
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
@@ -46,6 +66,7 @@ public sealed class GatewayFixture : IAsyncLifetime
                 await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
                 return;
             }
+            await context.Request.Body.CopyToAsync(Stream.Null);
             await context.Response.WriteAsJsonAsync(new
             {
                 path = context.Request.Path.Value,
@@ -70,7 +91,12 @@ public sealed class GatewayFixture : IAsyncLifetime
     public WebApplicationFactory<Program> StartGateway(params (string Key, string Value)[] settings) => StartGateway(logs: null, settings);
 
     /// <summary>A Gateway as <see cref="StartGateway(ValueTuple{string, string}[])"/> starts it, whose logs also go to <paramref name="logs"/>.</summary>
-    public WebApplicationFactory<Program> StartGateway(ILoggerProvider? logs, params (string Key, string Value)[] settings)
+    public WebApplicationFactory<Program> StartGateway(ILoggerProvider? logs, params (string Key, string Value)[] settings) => StartGateway(logs, null, settings);
+
+    /// <summary>A Gateway as <see cref="StartGateway(ValueTuple{string, string}[])"/> starts it, its Kestrel set up by <paramref name="kestrel"/>.</summary>
+    public WebApplicationFactory<Program> StartGateway(Action<KestrelServerOptions> kestrel) => StartGateway(null, kestrel);
+
+    private WebApplicationFactory<Program> StartGateway(ILoggerProvider? logs, Action<KestrelServerOptions>? kestrel, params (string Key, string Value)[] settings)
     {
         var port = Ports.Free();
         var gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
@@ -86,6 +112,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             web.UseSetting("ForwardedHeaders:TrustedProxies", "");
             foreach (var (key, value) in settings) web.UseSetting(key, value);
             if (logs is not null) web.ConfigureLogging(logging => logging.AddProvider(logs));
+            if (kestrel is not null) web.ConfigureKestrel(kestrel);
         });
         gateway.UseKestrel();
         gateway.StartServer();
@@ -175,11 +202,30 @@ public class GatewayProxyTests(GatewayFixture gateway) : IClassFixture<GatewayFi
         Assert.Contains("https://chat.example.com/api", await response.Content.ReadAsStringAsync());
     }
 
-    [Fact]
-    public async Task Unconfigured_livekit_and_unknown_paths_answer_404()
+    [Theory]
+    [InlineData("/livekit/rtc")]
+    [InlineData("/nothing-here")]
+    [InlineData("/apis/users/@me")]
+    public async Task Unconfigured_livekit_and_unknown_paths_answer_stoats_not_found(string path)
     {
-        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/livekit/rtc")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/nothing-here")).StatusCode);
+        using var response = await gateway.Client.GetAsync(path);
+        await StoatErrorAssert.IsAsync(response, HttpStatusCode.NotFound, "NotFound");
+    }
+
+    [Fact]
+    public async Task A_method_the_gateways_own_routes_do_not_take_answers_stoats_error()
+    {
+        using var response = await gateway.Client.PostAsync("/.well-known/stoat", null);
+        await StoatErrorAssert.IsAsync(response, HttpStatusCode.MethodNotAllowed, "InvalidOperation");
+    }
+
+    [Fact]
+    public async Task A_body_over_the_gateways_limit_is_refused_in_stoats_shape()
+    {
+        await using var limited = gateway.StartGateway(kestrel => kestrel.Limits.MaxRequestBodySize = 1024);
+        using var client = limited.CreateClient();
+        using var response = await client.PostAsync("/api/servers/create?oversized", new StringContent(new string('x', 4096)));
+        await StoatErrorAssert.IsAsync(response, HttpStatusCode.RequestEntityTooLarge, "PayloadTooLarge");
     }
 
     [Fact]
@@ -213,6 +259,21 @@ public class GatewayProxyTests(GatewayFixture gateway) : IClassFixture<GatewayFi
     {
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/health")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/alive")).StatusCode);
+    }
+}
+
+public static class StoatErrorAssert
+{
+    /// <summary>The answer is Stoat's error JSON <c>{"type": type, …, "location": …}</c> with the status given.</summary>
+    public static async Task<JsonElement> IsAsync(HttpResponseMessage response, HttpStatusCode status, string type)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var body = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(type, body.GetProperty("type").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("location").GetString()));
+        return body;
     }
 }
 

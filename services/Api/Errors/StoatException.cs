@@ -4,30 +4,27 @@ using System.Runtime.CompilerServices;
 namespace Spokes.Api.Errors;
 
 /// <summary>
-/// A refusal in Stoat's terms: the JSON body is <c>{"type": Type, ...Fields, "location": Location}</c> and
-/// the status is the one Stoat gives that type (crates/core/result/src/rocket.rs; authifier's errors for
-/// /auth routes). <see cref="Location"/> is where it was raised, <c>services/Api/…cs:line</c>, as Stoat
-/// reports <c>crates/…rs:line</c>.
+/// A refusal in Stoat's terms, thrown where the Api refuses: its <see cref="Error"/> is answered with the status
+/// Stoat gives that type (crates/core/result/src/rocket.rs; authifier's errors for /auth routes).
 /// </summary>
 public sealed class StoatException : Exception
 {
     public StoatException(string type, HttpStatusCode status, IReadOnlyDictionary<string, object>? fields = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) : base(type)
     {
-        Type = type;
-        Status = status;
-        Fields = fields ?? new Dictionary<string, object>();
-        var start = file.Replace('\\', '/').LastIndexOf("/services/", StringComparison.Ordinal);
-        Location = $"{(start >= 0 ? file[(start + 1)..] : Path.GetFileName(file))}:{line}";
+        Error = StoatError.Raised(type, status, fields, file, line);
     }
 
-    public string Type { get; }
+    /// <summary>What the client is answered.</summary>
+    public StoatError Error { get; }
 
-    public HttpStatusCode Status { get; }
+    public string Type => Error.Type;
 
-    public IReadOnlyDictionary<string, object> Fields { get; }
+    public HttpStatusCode Status => Error.Status;
 
-    public string Location { get; }
+    public IReadOnlyDictionary<string, object> Fields => Error.Fields;
+
+    public string Location => Error.Location;
 
     private static Dictionary<string, object> Field(string name, object value) => new() { [name] = value };
 
