@@ -14,7 +14,7 @@ namespace Spokes.Api.Tests;
 /// through the routes, with account emails sent to a real SMTP server started by the test.
 /// </summary>
 [Collection(nameof(ApiCollection))]
-public sealed partial class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
+public sealed class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
 {
     private const string Password = "correct horse battery staple";
     private SmtpSink _smtp = null!;
@@ -23,11 +23,7 @@ public sealed partial class AccountSecurityTests(ApiFixture api) : IAsyncLifetim
     public async Task InitializeAsync()
     {
         _smtp = await SmtpSink.StartAsync();
-        _withEmail = api.Factory.WithWebHostBuilder(web => web
-            .UseSetting("Api:SmtpHost", "127.0.0.1")
-            .UseSetting("Api:SmtpPort", _smtp.Port.ToString())
-            .UseSetting("Api:SmtpUseTls", "false")
-            .UseSetting("Api:SmtpFrom", "Spokes <noreply@chat.example.com>"));
+        _withEmail = api.Factory.WithWebHostBuilder(web => web.SendingMailTo(_smtp));
     }
 
     public async Task DisposeAsync()
@@ -36,9 +32,6 @@ public sealed partial class AccountSecurityTests(ApiFixture api) : IAsyncLifetim
         await _smtp.DisposeAsync();
     }
 
-    [GeneratedRegex(@"https://chat\.example\.com/(login/verify|login/reset|delete)/([\w-]+)")]
-    private static partial Regex Link();
-
     private static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
 
     private static object Credentials(string email, string password = Password) => new { email, password, friendly_name = "Tests" };
@@ -46,11 +39,10 @@ public sealed partial class AccountSecurityTests(ApiFixture api) : IAsyncLifetim
     private async Task<string> TokenFromEmailAsync(string to, string route)
     {
         var email = await _smtp.NextAsync(to);
-        Assert.Equal("noreply@chat.example.com", Regex.Match(email.From ?? "", @"<(.+)>").Groups[1].Value);
-        var link = Link().Match(email.Text ?? "");
-        Assert.True(link.Success, $"no link in: {email.Text}");
-        Assert.Equal(route, link.Groups[1].Value);
-        return link.Groups[2].Value;
+        Assert.Equal(MailedLinks.From, Regex.Match(email.From ?? "", @"<(.+)>").Groups[1].Value);
+        var link = MailedLinks.In(email.Text);
+        Assert.Equal(route, link.Route);
+        return link.Token;
     }
 
     private static async Task<StoatSession> LogInAsync(WebApplicationFactory<Program> factory, string email, string password = Password)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +13,7 @@ namespace Spokes.Api.Tests;
 /// and not by the time the answer takes.
 /// </summary>
 [Collection(nameof(ApiCollection))]
-public sealed partial class AddressEnumerationTests(ApiFixture api) : IAsyncLifetime
+public sealed class AddressEnumerationTests(ApiFixture api) : IAsyncLifetime
 {
     private const string Password = "correct horse battery staple";
     private SmtpSink _smtp = null!;
@@ -23,11 +22,7 @@ public sealed partial class AddressEnumerationTests(ApiFixture api) : IAsyncLife
     public async Task InitializeAsync()
     {
         _smtp = await SmtpSink.StartAsync();
-        _withEmail = api.Factory.WithWebHostBuilder(web => web
-            .UseSetting("Api:SmtpHost", "127.0.0.1")
-            .UseSetting("Api:SmtpPort", _smtp.Port.ToString())
-            .UseSetting("Api:SmtpUseTls", "false")
-            .UseSetting("Api:SmtpFrom", "Spokes <noreply@chat.example.com>"));
+        _withEmail = api.Factory.WithWebHostBuilder(web => web.SendingMailTo(_smtp));
     }
 
     public async Task DisposeAsync()
@@ -36,17 +31,9 @@ public sealed partial class AddressEnumerationTests(ApiFixture api) : IAsyncLife
         await _smtp.DisposeAsync();
     }
 
-    [GeneratedRegex(@"https://chat\.example\.com/(login/verify|login/reset)/([\w-]+)")]
-    private static partial Regex Link();
-
     private static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
 
-    private async Task<(string Route, string Token)> LinkFromEmailAsync(string to)
-    {
-        var link = Link().Match((await _smtp.NextAsync(to)).Text ?? "");
-        Assert.True(link.Success);
-        return (link.Groups[1].Value, link.Groups[2].Value);
-    }
+    private async Task<(string Route, string Token)> LinkFromEmailAsync(string to) => MailedLinks.In((await _smtp.NextAsync(to)).Text);
 
     private static async Task<TimeSpan> TimeSignUpAsync(StoatSession client, string email)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +12,7 @@ namespace Spokes.Api.Tests;
 /// Clients come from addresses of their own through <c>X-Forwarded-For</c>, as behind the Gateway.
 /// </summary>
 [Collection(nameof(ApiCollection))]
-public sealed partial class LoginLockoutTests(ApiFixture api) : IAsyncLifetime
+public sealed class LoginLockoutTests(ApiFixture api) : IAsyncLifetime
 {
     private const string Password = "correct horse battery staple";
     private const string Wrong = "not the password at all";
@@ -34,9 +33,6 @@ public sealed partial class LoginLockoutTests(ApiFixture api) : IAsyncLifetime
         await _forwarded.DisposeAsync();
         await _smtp.DisposeAsync();
     }
-
-    [GeneratedRegex(@"https://chat\.example\.com/login/(verify|reset)/([\w-]+)")]
-    private static partial Regex Link();
 
     private static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
 
@@ -172,18 +168,14 @@ public sealed partial class LoginLockoutTests(ApiFixture api) : IAsyncLifetime
     [Fact]
     public async Task Opening_an_emailed_reset_link_lets_the_owner_in_from_a_new_address_while_the_guessing_goes_on()
     {
-        await using var withEmail = _forwarded.WithWebHostBuilder(web => web
-            .UseSetting("Api:SmtpHost", "127.0.0.1")
-            .UseSetting("Api:SmtpPort", _smtp.Port.ToString())
-            .UseSetting("Api:SmtpUseTls", "false")
-            .UseSetting("Api:SmtpFrom", "Spokes <noreply@chat.example.com>"));
+        await using var withEmail = _forwarded.WithWebHostBuilder(web => web.SendingMailTo(_smtp));
         StoatSession At(string address)
         {
             var http = withEmail.CreateClient();
             http.DefaultRequestHeaders.Add("X-Forwarded-For", address);
             return new StoatSession(http);
         }
-        async Task<string> TokenAsync(string to) => Link().Match((await _smtp.NextAsync(to)).Text ?? "").Groups[2].Value;
+        async Task<string> TokenAsync(string to) => MailedLinks.In((await _smtp.NextAsync(to)).Text).Token;
 
         var (attacker, owner) = (At(NewAddress()), At(NewAddress()));
         var email = NewEmail();
