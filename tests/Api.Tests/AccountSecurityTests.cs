@@ -17,20 +17,15 @@ namespace Spokes.Api.Tests;
 public sealed class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
 {
     private const string Password = "correct horse battery staple";
-    private SmtpSink _smtp = null!;
-    private WebApplicationFactory<Program> _withEmail = null!;
+    private MailingApi _mailing = null!;
 
-    public async Task InitializeAsync()
-    {
-        _smtp = await SmtpSink.StartAsync();
-        _withEmail = api.Factory.WithWebHostBuilder(web => web.SendingMailTo(_smtp));
-    }
+    private SmtpSink Smtp => _mailing.Smtp;
 
-    public async Task DisposeAsync()
-    {
-        await _withEmail.DisposeAsync();
-        await _smtp.DisposeAsync();
-    }
+    private WebApplicationFactory<Program> WithEmail => _mailing.Factory;
+
+    public async Task InitializeAsync() => _mailing = await MailingApi.StartAsync(api.Factory);
+
+    public async Task DisposeAsync() => await _mailing.DisposeAsync();
 
     private static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
 
@@ -38,7 +33,7 @@ public sealed class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
 
     private async Task<string> TokenFromEmailAsync(string to, string route)
     {
-        var email = await _smtp.NextAsync(to);
+        var email = await Smtp.NextAsync(to);
         Assert.Equal(MailedLinks.From, Regex.Match(email.From ?? "", @"<(.+)>").Groups[1].Value);
         var link = MailedLinks.In(email.Text);
         Assert.Equal(route, link.Route);
@@ -58,7 +53,7 @@ public sealed class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
     private async Task<(StoatSession Client, string Email)> SignUpVerifiedAsync()
     {
         var email = NewEmail();
-        var client = new StoatSession(_withEmail.CreateClient());
+        var client = new StoatSession(WithEmail.CreateClient());
         Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync("/auth/account/create", "/auth/account/create", new { email, password = Password })).Status);
         var token = await TokenFromEmailAsync(email, "login/verify");
         var verified = await client.PostAsync($"/auth/account/verify/{token}", "/auth/account/verify/{code}");
@@ -73,7 +68,7 @@ public sealed class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
     public async Task With_smtp_sign_up_emails_a_link_that_verifies_the_account_and_logs_it_in_once()
     {
         var email = NewEmail();
-        var client = new StoatSession(_withEmail.CreateClient());
+        var client = new StoatSession(WithEmail.CreateClient());
         Assert.True((await client.GetAsync("/", "/")).Body.GetProperty("features").GetProperty("email").GetBoolean());
         Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync("/auth/account/create", "/auth/account/create", new { email, password = Password })).Status);
         var first = await TokenFromEmailAsync(email, "login/verify");
@@ -95,27 +90,27 @@ public sealed class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
         var login = await client.PostAsync("/auth/session/login", "/auth/session/login", new { mfa_ticket = ticket });
         Assert.Equal("Success", login.Body.GetProperty("result").GetString());
         Assert.Equal("InvalidToken", (await client.PostAsync("/auth/session/login", "/auth/session/login", new { mfa_ticket = ticket })).ErrorType);
-        await LogInAsync(_withEmail, email);
-        Assert.False(_smtp.HasMail(nobody));
+        await LogInAsync(WithEmail, email);
+        Assert.False(Smtp.HasMail(nobody));
     }
 
     [Fact]
     public async Task Password_reset_by_email_sets_the_new_password_and_can_log_every_device_out()
     {
         var (client, email) = await SignUpVerifiedAsync();
-        var anonymous = new StoatSession(_withEmail.CreateClient());
+        var anonymous = new StoatSession(WithEmail.CreateClient());
         Assert.Equal(HttpStatusCode.NoContent, (await anonymous.PostAsync("/auth/account/reset_password", "/auth/account/reset_password", new { email })).Status);
         var token = await TokenFromEmailAsync(email, "login/reset");
 
         const string reset = "/auth/account/reset_password";
         Assert.Equal("InvalidToken", (await anonymous.PatchAsync(reset, reset, new { token = "wrong", password = "a whole new password" })).ErrorType);
         Assert.Equal("ShortPassword", (await anonymous.PatchAsync(reset, reset, new { token, password = "short" })).ErrorType);
-        await LogInAsync(_withEmail, email);
+        await LogInAsync(WithEmail, email);
 
         Assert.Equal(HttpStatusCode.NoContent, (await anonymous.PatchAsync(reset, reset, new { token, password = "a whole new password", remove_sessions = true })).Status);
         Assert.Equal("InvalidSession", (await client.GetAsync("/auth/account/", "/auth/account/")).ErrorType);
         Assert.Equal("InvalidCredentials", (await anonymous.PostAsync("/auth/session/login", "/auth/session/login", Credentials(email))).ErrorType);
-        await LogInAsync(_withEmail, email, "a whole new password");
+        await LogInAsync(WithEmail, email, "a whole new password");
         Assert.Equal("InvalidToken", (await anonymous.PatchAsync(reset, reset, new { token, password = "yet another password" })).ErrorType);
     }
 
@@ -140,7 +135,7 @@ public sealed class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
         var moved = await client.PostAsync($"/auth/account/verify/{token}", "/auth/account/verify/{code}");
         Assert.Equal(System.Text.Json.JsonValueKind.Null, moved.Body.ValueKind);
         Assert.Equal(newEmail, (await client.GetAsync("/auth/account/", "/auth/account/")).Body.GetProperty("email").GetString());
-        await LogInAsync(_withEmail, newEmail);
+        await LogInAsync(WithEmail, newEmail);
     }
 
     [Fact]
@@ -251,9 +246,9 @@ public sealed class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync("/auth/account/delete", "/auth/account/delete")).Status);
         client.MfaTicket = null;
         var token = await TokenFromEmailAsync(email, "delete");
-        await LogInAsync(_withEmail, email);
+        await LogInAsync(WithEmail, email);
 
-        var anonymous = new StoatSession(_withEmail.CreateClient());
+        var anonymous = new StoatSession(WithEmail.CreateClient());
         Assert.Equal("InvalidToken", (await anonymous.PutAsync("/auth/account/delete", "/auth/account/delete", new { token = "wrong" })).ErrorType);
         Assert.Equal(HttpStatusCode.NoContent, (await anonymous.PutAsync("/auth/account/delete", "/auth/account/delete", new { token })).Status);
         Assert.Equal("InvalidSession", (await client.GetAsync("/users/@me", "/users/@me")).ErrorType);
@@ -262,7 +257,7 @@ public sealed class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
         // Not yet due: nothing happens. A week later the job deletes it.
         Assert.Equal(0, await DeleteDueAsync(TimeSpan.FromDays(6), userId));
         Assert.Equal(1, await DeleteDueAsync(TimeSpan.FromDays(8), userId));
-        var deleted = await _withEmail.Services.GetRequiredService<IUserStore>().GetAsync(userId);
+        var deleted = await WithEmail.Services.GetRequiredService<IUserStore>().GetAsync(userId);
         Assert.Equal(("Deleted User", AccountClosureService.DeletedFlag), (deleted!.Username, deleted.Flags & AccountClosureService.DeletedFlag));
         Assert.Equal("InvalidCredentials", (await anonymous.PostAsync("/auth/session/login", "/auth/session/login", Credentials(email))).ErrorType);
 
@@ -274,7 +269,7 @@ public sealed class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
     /// <summary>Runs the deletion job as Crond's command would, <paramref name="later"/> from now; counts whether <paramref name="userId"/> went.</summary>
     private async Task<int> DeleteDueAsync(TimeSpan later, string userId)
     {
-        using var scope = _withEmail.Services.CreateScope();
+        using var scope = WithEmail.Services.CreateScope();
         var closure = ActivatorUtilities.CreateInstance<AccountClosureService>(scope.ServiceProvider, new LaterClock(later));
         await closure.DeleteDueAsync(CancellationToken.None);
         var account = await scope.ServiceProvider.GetRequiredService<IAccountStore>().GetAsync(userId);
@@ -309,7 +304,7 @@ public sealed class AccountSecurityTests(ApiFixture api) : IAsyncLifetime
     public async Task Captcha_answers_are_checked_with_the_verifier_on_sign_up_resend_and_reset()
     {
         var verifier = new FakeCaptchaVerifier();
-        await using var guarded = _withEmail.WithWebHostBuilder(web => web
+        await using var guarded = WithEmail.WithWebHostBuilder(web => web
             .UseSetting("Api:CaptchaKey", "site-key")
             .UseSetting("Api:CaptchaSecret", "captcha-secret")
             .ConfigureServices(services => services.AddHttpClient(CaptchaVerifier.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => verifier)));

@@ -16,24 +16,19 @@ namespace Spokes.Api.Tests;
 public sealed class AddressEnumerationTests(ApiFixture api) : IAsyncLifetime
 {
     private const string Password = "correct horse battery staple";
-    private SmtpSink _smtp = null!;
-    private WebApplicationFactory<Program> _withEmail = null!;
+    private MailingApi _mailing = null!;
 
-    public async Task InitializeAsync()
-    {
-        _smtp = await SmtpSink.StartAsync();
-        _withEmail = api.Factory.WithWebHostBuilder(web => web.SendingMailTo(_smtp));
-    }
+    private SmtpSink Smtp => _mailing.Smtp;
 
-    public async Task DisposeAsync()
-    {
-        await _withEmail.DisposeAsync();
-        await _smtp.DisposeAsync();
-    }
+    private WebApplicationFactory<Program> WithEmail => _mailing.Factory;
+
+    public async Task InitializeAsync() => _mailing = await MailingApi.StartAsync(api.Factory);
+
+    public async Task DisposeAsync() => await _mailing.DisposeAsync();
 
     private static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
 
-    private async Task<(string Route, string Token)> LinkFromEmailAsync(string to) => MailedLinks.In((await _smtp.NextAsync(to)).Text);
+    private async Task<(string Route, string Token)> LinkFromEmailAsync(string to) => MailedLinks.In((await Smtp.NextAsync(to)).Text);
 
     private static async Task<TimeSpan> TimeSignUpAsync(StoatSession client, string email)
     {
@@ -99,7 +94,7 @@ public sealed class AddressEnumerationTests(ApiFixture api) : IAsyncLifetime
     public async Task With_smtp_signing_up_again_mails_the_owner_a_reset_link_instead_of_a_second_account()
     {
         var email = NewEmail();
-        var client = new StoatSession(_withEmail.CreateClient());
+        var client = new StoatSession(WithEmail.CreateClient());
         Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync("/auth/account/create", "/auth/account/create", new { email, password = Password })).Status);
         var (route, token) = await LinkFromEmailAsync(email);
         Assert.Equal("login/verify", route);
@@ -125,7 +120,7 @@ public sealed class AddressEnumerationTests(ApiFixture api) : IAsyncLifetime
     [Fact]
     public async Task With_smtp_a_change_to_a_taken_address_is_answered_like_any_other_and_fails_only_when_its_link_is_opened()
     {
-        var client = new StoatSession(_withEmail.CreateClient());
+        var client = new StoatSession(WithEmail.CreateClient());
         var (email, taken) = (NewEmail(), NewEmail());
         foreach (var address in new[] { email, taken })
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Spokes.TestSupport;
 
 namespace Spokes.Api.Tests;
@@ -27,4 +28,26 @@ public static partial class MailedLinks
 
     [GeneratedRegex(@"https://chat\.example\.com/(login/verify|login/reset|delete)/([\w-]+)")]
     private static partial Regex Link();
+}
+
+/// <summary>The fixture's Api sending its account e-mail to an SMTP sink of its own.</summary>
+public sealed class MailingApi : IAsyncDisposable
+{
+    private MailingApi(SmtpSink smtp, WebApplicationFactory<Program> factory) => (Smtp, Factory) = (smtp, factory);
+
+    public SmtpSink Smtp { get; }
+
+    public WebApplicationFactory<Program> Factory { get; }
+
+    public static async Task<MailingApi> StartAsync(WebApplicationFactory<Program> api)
+    {
+        var smtp = await SmtpSink.StartAsync();
+        return new MailingApi(smtp, api.WithWebHostBuilder(web => web.SendingMailTo(smtp)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await Smtp.DisposeAsync();
+    }
 }
