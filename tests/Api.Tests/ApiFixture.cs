@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Spokes.Api.Identity;
 using Spokes.TestSupport;
 
 namespace Spokes.Api.Tests;
@@ -19,9 +21,22 @@ public sealed class ApiFixture : IAsyncLifetime
     public string RedisConnectionString => _redis.ConnectionString;
 
     /// <summary>The same Api with Stoat's rate limits on, trusting X-Forwarded-For as it does behind the Gateway.</summary>
+    /// <summary>
+    /// An Api counting requests against Stoat's limits. Its passwords are checked without Argon2: the tests count
+    /// wrong logins in a 10-second window, which a busy machine hashing each one could outlast.
+    /// </summary>
     public WebApplicationFactory<Program> RateLimited() => Factory.WithWebHostBuilder(web => web
         .UseSetting("Api:RateLimit:Enabled", "true")
-        .UseSetting("FORWARDEDHEADERS_ENABLED", "true"));
+        .UseSetting("FORWARDEDHEADERS_ENABLED", "true")
+        .ConfigureServices(services => services.AddSingleton<IPasswordHasher, PlainComparison>()));
+
+    /// <summary>Stores passwords as they are: for tests where the hashing is not what is tested.</summary>
+    private sealed class PlainComparison : IPasswordHasher
+    {
+        public string Hash(string password) => password;
+
+        public bool Verify(string password, string? phc) => phc == password;
+    }
 
     public async Task InitializeAsync()
     {

@@ -80,8 +80,9 @@ public partial class SystemTests
     {
         using var data = new TemporaryFolder("spokes-system");
         await using var suite = await TestSuite.StartAsync(data.Path);
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 40; i++)
+        // All at once: each is counted as it arrives, before its password is hashed, so a slow machine cannot stretch
+        // them past the 10-second window.
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/session/login")
             {
@@ -89,9 +90,9 @@ public partial class SystemTests
             };
             request.Headers.Add("X-Forwarded-For", $"198.51.100.{i + 1}");
             using var response = await suite.Gateway.SendAsync(request);
-            statuses.Add(response.StatusCode);
-        }
+            return response.StatusCode;
+        }));
         Assert.Equal(15, statuses.Count(s => s == HttpStatusCode.Unauthorized));
-        Assert.All(statuses.Skip(15), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+        Assert.Equal(25, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
     }
 }
