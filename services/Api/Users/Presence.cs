@@ -33,11 +33,13 @@ public static class PresenceVisibility
 
 /// <summary>
 /// Reads which users have a live socket from the presence the Events service keeps in Redis: one pipelined
-/// round trip per answer. Presence is a courtesy: with Redis down everyone reads as offline and the request
-/// carries on.
+/// round trip per answer. Presence is a courtesy: with Redis down or slow everyone reads as offline and the
+/// request carries on, waiting at most <see cref="ReadLimit"/> for it rather than Redis's command timeout.
 /// </summary>
 public sealed class PresenceReader(IConnectionMultiplexer redis, ILogger<PresenceReader> logger)
 {
+    public static readonly TimeSpan ReadLimit = TimeSpan.FromMilliseconds(500);
+
     public async Task<IReadOnlySet<string>> ConnectedAsync(IReadOnlyCollection<string> userIds)
     {
         var ids = userIds.Distinct().ToList();
@@ -47,7 +49,7 @@ public sealed class PresenceReader(IConnectionMultiplexer redis, ILogger<Presenc
             var batch = redis.GetDatabase().CreateBatch();
             var exists = ids.Select(id => batch.KeyExistsAsync(PresenceKeys.User(id))).ToList();
             batch.Execute();
-            var answers = await Task.WhenAll(exists);
+            var answers = await Task.WhenAll(exists).WaitAsync(ReadLimit);
             return ids.Where((_, i) => answers[i]).ToHashSet();
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
