@@ -133,4 +133,25 @@ public class GitHubWebhookTests(ApiFixture api)
             (embed.GetProperty("type").GetString(), embed.GetProperty("title").GetString(), embed.GetProperty("description").GetString(),
                 embed.GetProperty("colour").GetString()));
     }
+
+    /// <summary>A delivery speaks as the webhook: one that may not send in its channel posts nothing.</summary>
+    [Fact]
+    public async Task A_webhook_without_send_permission_posts_nothing()
+    {
+        var owner = await OnboardedUser.CreateAsync(api, "githubmuted");
+        var http = Enabled();
+        var client = new StoatSession(http) { Token = owner.Client.Token };
+        var created = await client.PostAsync("/servers/create", "/servers/create", new { name = "Muted news" });
+        var channel = created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!;
+        var webhook = (await client.PostAsync($"/channels/{channel}/webhooks", "/channels/{target}/webhooks", new { name = "GitHub" })).Body;
+        var id = webhook.GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsync($"/webhooks/{id}", "/webhooks/{webhook_id}", new { permissions = 0 })).Status);
+        async Task<int> CountAsync() => (await client.GetAsync($"/channels/{channel}/messages", "/channels/{target}/messages")).Body.GetArrayLength();
+        var before = await CountAsync();
+
+        var refused = await DeliverAsync(http, $"/webhooks/{id}/{webhook.GetProperty("token").GetString()}/github", "create",
+            Payload(new { @ref = "v1.0", ref_type = "tag", master_branch = "main", pusher_type = "user" }));
+        Assert.Equal((HttpStatusCode.Forbidden, "MissingPermission"), (refused.Status, ErrorType(refused.Body)));
+        Assert.Equal(before, await CountAsync());
+    }
 }
