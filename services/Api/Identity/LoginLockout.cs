@@ -101,18 +101,7 @@ public sealed class LoginLockout(IConnectionMultiplexer redis, TimeProvider cloc
         await RememberAsync(subject, address);
     }
 
-    private async Task<T> RedisAsync<T>(Func<IDatabase, Task<T>> command)
-    {
-        try
-        {
-            return await command(redis.GetDatabase());
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            logger.LogWarning(e, "Login refused: the lockout count in Redis could not be read or written");
-            throw StoatException.InternalError();
-        }
-    }
+    private Task<T> RedisAsync<T>(Func<IDatabase, Task<T>> command) => FailClosedRedis.RunAsync(redis, logger, "Login refused", command);
 
     /// <summary>
     /// The Redis keys of one account and address. The account's part is hashed (no email addresses in Redis) and in braces,

@@ -45,16 +45,5 @@ public sealed class SecondFactorLimits(IConnectionMultiplexer redis, ILogger<Sec
     public async Task<bool> ClaimTotpStepAsync(string accountId, long step) =>
         (long)await RedisAsync(db => db.ScriptEvaluateAsync(ClaimScript, [$"totp:{accountId}:used-step"], [step, (long)UsedStepMemory.TotalMilliseconds])) == 1;
 
-    private async Task<T> RedisAsync<T>(Func<IDatabase, Task<T>> command)
-    {
-        try
-        {
-            return await command(redis.GetDatabase());
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            logger.LogWarning(e, "Second factor refused: its limits in Redis could not be read or written");
-            throw StoatException.InternalError();
-        }
-    }
+    private Task<T> RedisAsync<T>(Func<IDatabase, Task<T>> command) => FailClosedRedis.RunAsync(redis, logger, "Second factor refused", command);
 }
