@@ -113,13 +113,7 @@ public static class GitHubEventEmbed
     {
         if (action is not ("closed" or "opened" or "reopened")) return null;
         var issue = Object(Field(root, "issue"));
-        var heading = $"#{Number(issue, "number")}: {Text(issue, "title")}]({Text(issue, "html_url")})";
-        return action switch
-        {
-            "closed" => Embed(sender, $"#### [[{repository}] Issue Closed {heading}", Grey),
-            "opened" => Embed(sender, $"#### [[{repository}] Issue Opened {heading}\n{Shorten(OptionalText(issue, "body"), 450)}", Orange),
-            _ => Embed(sender, $"#### [[{repository}] Issue Reopened {heading}", Green),
-        };
+        return OpenedOrClosed("Issue", issue, Number(issue, "number"), action, repository, sender);
     }
 
     private static SendableEmbed IssueComment(JsonElement root, string repository, JsonElement sender)
@@ -134,13 +128,18 @@ public static class GitHubEventEmbed
     private static SendableEmbed? PullRequest(JsonElement root, string? action, string repository, JsonElement sender)
     {
         if (action is not ("closed" or "opened" or "reopened")) return null;
-        var pullRequest = Object(Field(root, "pull_request"));
-        var heading = $"#{Number(root, "number")}: {Text(pullRequest, "title")}]({Text(pullRequest, "html_url")})";
+        return OpenedOrClosed("Pull Request", Object(Field(root, "pull_request")), Number(root, "number"), action, repository, sender);
+    }
+
+    /// <summary>Issues and pull requests are told alike: closed, opened with their body, or reopened.</summary>
+    private static SendableEmbed OpenedOrClosed(string kind, JsonElement item, uint number, string action, string repository, JsonElement sender)
+    {
+        var heading = $"#{number}: {Text(item, "title")}]({Text(item, "html_url")})";
         return action switch
         {
-            "closed" => Embed(sender, $"#### [[{repository}] Pull Request Closed {heading}", Grey),
-            "opened" => Embed(sender, $"#### [[{repository}] Pull Request Opened {heading}\n{Shorten(OptionalText(pullRequest, "body"), 450)}", Orange),
-            _ => Embed(sender, $"#### [[{repository}] Pull Request Reopened {heading}", Green),
+            "closed" => Embed(sender, $"#### [[{repository}] {kind} Closed {heading}", Grey),
+            "opened" => Embed(sender, $"#### [[{repository}] {kind} Opened {heading}\n{Shorten(OptionalText(item, "body"), 450)}", Orange),
+            _ => Embed(sender, $"#### [[{repository}] {kind} Reopened {heading}", Green),
         };
     }
 
