@@ -33,8 +33,9 @@ public sealed class PublishedEvents : IAsyncDisposable
     public static async Task<PublishedEvents> SubscribeAsync(ApiFixture api)
     {
         var events = new PublishedEvents(await ConnectionMultiplexer.ConnectAsync(api.RedisConnectionString));
-        await events._redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("*"), (channel, message) =>
-            events._events.Enqueue((channel.ToString(), JsonDocument.Parse(message.ToString()).RootElement.Clone())));
+        // A queue, as the Events service reads it: handlers may run out of order, a queue hands messages on in order.
+        (await events._redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("*"))).OnMessage(message =>
+            events._events.Enqueue((message.Channel.ToString(), JsonDocument.Parse(message.Message.ToString()).RootElement.Clone())));
         return events;
     }
 
