@@ -13,6 +13,7 @@ internal static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         builder.Services.AddSingleton<RootConfigurationFactory>();
+        Voice.VoiceExtensions.AddVoice(builder);
         builder.Services.AddOptions<RateLimits.RateLimitOptions>().BindConfiguration(RateLimits.RateLimitOptions.SectionName);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<AccountService>();
@@ -56,7 +57,11 @@ internal static class Extensions
         builder.Services.ConfigureHttpJsonOptions(options => StoatJson.Configure(options.SerializerOptions));
 
         builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
-        builder.AddMessageBus("rabbitmq", bus => bus.AddConsumer<DeleteDueAccountsConsumer>());
+        builder.AddMessageBus("rabbitmq", bus =>
+        {
+            bus.AddConsumer<DeleteDueAccountsConsumer>();
+            bus.AddConsumer<Voice.CallMessages>();
+        });
         return builder;
     }
 }

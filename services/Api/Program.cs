@@ -5,6 +5,7 @@ using Spokes.Api.Errors;
 using Spokes.Api.Http;
 using Spokes.Api.Identity;
 using Spokes.Api.RateLimits;
+using Spokes.Api.Voice;
 
 if (args is [SignupInviteCommand.Name, .. var command])
 {
@@ -31,6 +32,7 @@ app.MapOnboardApi();
 app.MapUsersApi();
 app.MapServersApi();
 app.MapChannelsApi();
+app.MapVoiceApi();
 app.MapInvitesApi();
 app.MapMessagesApi();
 app.MapSyncApi();

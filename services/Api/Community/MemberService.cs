@@ -18,7 +18,8 @@ public sealed class MemberService(
     IUserStore users,
     EventPublisher events,
     Messaging.MessagePoster poster,
-    IOptionsMonitor<ApiOptions> options)
+    IOptionsMonitor<ApiOptions> options,
+    Contracts.Voice.VoiceStates voice)
 {
     private static readonly string[] RemovableFields = ["Nickname", "Avatar", "Roles", "Timeout", "CanReceive", "CanPublish"];
 
@@ -45,7 +46,10 @@ public sealed class MemberService(
         }
         var serverChannels = await channels.ListByServerAsync(server.Id, cancellationToken);
         await events.PublishAsync(server.Id, new ServerMemberJoinEvent(server.Id, user.Id, member));
-        await events.PublishAsync(EventPublisher.PrivateTopic(user.Id), new ServerCreateEvent(server.Id, server, serverChannels));
+        await events.PublishAsync(EventPublisher.PrivateTopic(user.Id), new ServerCreateEvent(server.Id, server, serverChannels)
+        {
+            VoiceStates = await voice.InChannelsAsync(serverChannels.Select(c => c.Id)),
+        });
         // The channels are loaded already: the announcement needs no second read.
         if (serverChannels.FirstOrDefault(c => c.Id == server.SystemMessages?.UserJoined) is { } announcements)
             await poster.PostSystemAsync(announcements, new UserJoined(user.Id), cancellationToken);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Spokes.Contracts.Voice;
 
 namespace Spokes.Api.Configuration;
 
@@ -54,22 +55,12 @@ public sealed class ApiOptions
     /// <summary>Stoat's <c>features.webhooks_enabled</c>: the <c>/webhooks</c> routes exist only when it is on (off by default, as in Stoat).</summary>
     public bool WebhooksEnabled { get; set; }
 
+    /// <summary>LiveKit nodes beyond the single one of <c>LiveKit__Url</c> (see <see cref="Spokes.Contracts.Voice.VoiceNodes"/>).</summary>
     public List<VoiceNodeOptions> VoiceNodes { get; set; } = [];
 
     public LegalLinks LegalLinks { get; set; } = new();
 
     public InstanceLimits Limits { get; set; } = new();
-}
-
-public sealed class VoiceNodeOptions
-{
-    public string Name { get; set; } = "";
-    public double Lat { get; set; }
-    public double Lon { get; set; }
-    public string PublicUrl { get; set; } = "";
-
-    /// <summary>Private nodes take calls but are not offered to clients (Stoat hides them too).</summary>
-    public bool Private { get; set; }
 }
 
 public sealed class LegalLinks
@@ -79,7 +70,8 @@ public sealed class LegalLinks
     public string? Guidelines { get; set; }
 }
 
-internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
+/// <param name="configuration">Where the single LiveKit node's settings (<c>LiveKit:*</c>) are read.</param>
+internal sealed class ApiOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<ApiOptions>
 {
     public ValidateOptionsResult Validate(string? name, ApiOptions options)
     {
@@ -88,13 +80,7 @@ internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         {
             failures.Add($"Api:PublicUrl must be an absolute http(s) URL, not '{options.PublicUrl}'.");
         }
-        foreach (var node in options.VoiceNodes)
-        {
-            if (string.IsNullOrWhiteSpace(node.Name) || !Uri.TryCreate(node.PublicUrl, UriKind.Absolute, out _))
-            {
-                failures.Add($"Api:VoiceNodes: node '{node.Name}' needs a name and an absolute public URL.");
-            }
-        }
+        failures.AddRange(VoiceNodes.Read(options.VoiceNodes, key => configuration?[key], options.PublicUrl).Problems);
         failures.AddRange(options.Limits.Validate());
         if (string.IsNullOrEmpty(options.CaptchaKey) != string.IsNullOrEmpty(options.CaptchaSecret))
             failures.Add("Api:CaptchaKey and Api:CaptchaSecret must be set together: captcha cannot be checked with only one.");

@@ -7,7 +7,7 @@ namespace Spokes.Api.Configuration;
 /// Builds Stoat's root configuration from <see cref="ApiOptions"/>: every public URL is derived from the
 /// one public URL of the Gateway, with Stoat's self-hosted paths (<c>/ws</c>, <c>/autumn</c>, <c>/january</c>).
 /// </summary>
-public sealed class RootConfigurationFactory(IOptionsMonitor<ApiOptions> options)
+public sealed class RootConfigurationFactory(IOptionsMonitor<ApiOptions> options, Voice.VoiceNodeRegistry voice)
 {
     /// <summary>The Stoat API version whose contract this Api serves (npm <c>stoat-api@0.8.9-4</c>).</summary>
     public const string StoatApiVersion = "0.8.9";
@@ -22,7 +22,7 @@ public sealed class RootConfigurationFactory(IOptionsMonitor<ApiOptions> options
             : publicUrl.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? "ws://" + publicUrl[7..]
             : publicUrl) + "/ws";
         var captchaEnabled = !string.IsNullOrEmpty(current.CaptchaKey) && !string.IsNullOrEmpty(current.CaptchaSecret);
-        var voiceNodes = current.VoiceNodes
+        var voiceNodes = voice.All
             .Where(node => !node.Private)
             .Select(node => new VoiceNode(node.Name, node.Lat, node.Lon, node.PublicUrl))
             .ToList();
@@ -36,7 +36,7 @@ public sealed class RootConfigurationFactory(IOptionsMonitor<ApiOptions> options
                 Autumn: new ServiceFeature(current.AutumnEnabled, publicUrl + "/autumn"),
                 January: new ServiceFeature(current.JanuaryEnabled, publicUrl + "/january"),
                 // Voice is on when at least one node takes calls, even if all of them are private.
-                Livekit: new VoiceFeature(current.VoiceNodes.Count > 0, voiceNodes),
+                Livekit: new VoiceFeature(voice.Enabled, voiceNodes),
                 Limits: new LimitsFeature(current.Limits.Global, ToFeature(current.Limits.NewUser), ToFeature(current.Limits.Default)),
                 LegalLinks: new LegalLinksFeature(
                     current.LegalLinks.TermsOfService, current.LegalLinks.PrivacyPolicy, current.LegalLinks.Guidelines)),

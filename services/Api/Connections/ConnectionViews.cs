@@ -52,7 +52,8 @@ public sealed class ConnectionViews(
     IEmojiStore emojis,
     IUnreadStore unreads,
     ISettingsStore settings,
-    CommunityAccess access)
+    CommunityAccess access,
+    Spokes.Contracts.Voice.VoiceStates voice)
 {
     public async Task<ReadyView?> ReadyAsync(string userId, ReadyFields fields, CancellationToken cancellationToken)
     {
@@ -100,8 +101,8 @@ public sealed class ConnectionViews(
             foreach (var server in joined) all.AddRange(await emojis.ListByServerAsync(server.Id, cancellationToken));
             payload["emojis"] = Json(all);
         }
-        // Voice is not served yet: nobody is in a call.
-        if (fields.Has("voice_states")) payload["voice_states"] = new JsonArray();
+        if (fields.Has("voice_states"))
+            payload["voice_states"] = Json(await voice.InChannelsAsync(privateChannels.Concat(visibleChannels).Select(c => c.Id)));
         if (fields.Has("channel_unreads")) payload["channel_unreads"] = Json(await unreads.ListAsync(userId, cancellationToken));
         if (fields.SettingKeys.Count > 0)
             payload["user_settings"] = Json(SyncService.Wire(await settings.GetAsync(userId, fields.SettingKeys, cancellationToken)));

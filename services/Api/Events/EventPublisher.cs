@@ -12,7 +12,7 @@ namespace Spokes.Api.Events;
 /// changes (and <c>{server}u</c>, see <see cref="UserUpdatePublisher"/>), <c>{user}!</c> for a user's private events — for the Events service to fan out to sockets. Events notify; the state
 /// they describe is already stored, and a client that misses one gets it in its next Ready.
 /// </summary>
-public sealed class EventPublisher(IConnectionMultiplexer redis, ILogger<EventPublisher> logger)
+public sealed class EventPublisher(IConnectionMultiplexer redis, ILogger<EventPublisher> logger, Voice.CallWatch calls)
 {
     public static string PrivateTopic(string userId) => userId + "!";
 
@@ -24,6 +24,8 @@ public sealed class EventPublisher(IConnectionMultiplexer redis, ILogger<EventPu
 
     public async Task PublishAsync(string topic, StoatEvent @event)
     {
+        // Calls follow what changed (members leaving, permissions): see CallWatch.
+        calls.Notice(@event);
         try
         {
             // Not waited for: the change is stored already, and a request must not wait on a stalled Redis for a
@@ -77,7 +79,8 @@ public sealed record ServerCreateEvent(string Id, Server Server, IReadOnlyList<C
 
     public IReadOnlyList<object> Emojis => [];
 
-    public IReadOnlyList<object> VoiceStates => [];
+    /// <summary>The server's calls in progress.</summary>
+    public IReadOnlyList<Spokes.Contracts.Voice.ChannelVoiceState> VoiceStates { get; init; } = [];
 }
 
 /// <summary>A server changed: <see cref="Data"/> holds the new values of changed fields, <see cref="Clear"/> the removed ones.</summary>

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Spokes.Contracts.Voice;
+
+namespace Spokes.Api.Voice;
+
+public static class VoiceExtensions
+{
+    /// <summary>Voice: the nodes, LiveKit's RoomService, calls and their upkeep, and each node's health.</summary>
+    public static IHostApplicationBuilder AddVoice(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<VoiceNodeRegistry>();
+        builder.Services.AddSingleton<VoiceStates>();
+        builder.Services.AddSingleton<RoomServiceClient>();
+        // Stoat's LiveKit client waits ten seconds; a request to join should not wait longer on a node.
+        builder.Services.AddHttpClient(RoomServiceClient.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddScoped<CallService>();
+        builder.Services.AddScoped<CallPermissions>();
+        builder.Services.AddSingleton<CallWatch>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CallWatch>());
+        builder.Services.AddSingleton<IConfigureOptions<HealthCheckServiceOptions>, NodeHealthChecks>();
+        return builder;
+    }
+
+    /// <summary>
+    /// One check per node: its RoomService answers a signed call. A node that does not is Degraded, not
+    /// Unhealthy: chat goes on without voice, and the dashboard shows which node is down.
+    /// </summary>
+    private sealed class NodeHealthChecks(VoiceNodeRegistry nodes, RoomServiceClient rooms) : IConfigureOptions<HealthCheckServiceOptions>
+    {
+        public void Configure(HealthCheckServiceOptions options)
+        {
+            foreach (var node in nodes.All)
+            {
+                options.Registrations.Add(new HealthCheckRegistration($"livekit-{node.Name}", _ => new NodeHealth(node, rooms), HealthStatus.Degraded, ["livekit"]));
+            }
+        }
+    }
+
+    private sealed class NodeHealth(LiveKitNode node, RoomServiceClient rooms) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await rooms.ListRoomsAsync(node, cancellationToken);
+                return HealthCheckResult.Healthy($"LiveKit node '{node.Name}' answers at {node.Url}");
+            }
+            catch (Exception e) when (e is LiveKitException or HttpRequestException or TaskCanceledException)
+            {
+                return new HealthCheckResult(context.Registration.FailureStatus, $"LiveKit node '{node.Name}' does not answer at {node.Url}", e);
+            }
+        }
+    }
+}
