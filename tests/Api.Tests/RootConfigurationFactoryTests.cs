@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Spokes.Api.Configuration;
+using Spokes.Contracts.Voice;
 
 namespace Spokes.Api.Tests;
 
@@ -9,7 +10,7 @@ public class RootConfigurationFactoryTests
     {
         var options = new ApiOptions();
         configure?.Invoke(options);
-        return new RootConfigurationFactory(new StaticOptions(options)).Create();
+        return new RootConfigurationFactory(new StaticOptions(options), Spokes.Api.Voice.VoiceNodeRegistry.Of(options)).Create();
     }
 
     private sealed class StaticOptions(ApiOptions value) : IOptionsMonitor<ApiOptions>
@@ -50,8 +51,8 @@ public class RootConfigurationFactoryTests
     {
         var root = Create(o => o.VoiceNodes =
         [
-            new VoiceNodeOptions { Name = "eu", Lat = 48.8, Lon = 2.3, PublicUrl = "wss://eu.example.com" },
-            new VoiceNodeOptions { Name = "internal", PublicUrl = "ws://10.0.0.5:7880", Private = true },
+            new VoiceNodeOptions { Name = "eu", Lat = 48.8, Lon = 2.3, Url = "http://livekit-eu:7880", PublicUrl = "wss://eu.example.com", ApiKey = "k", ApiSecret = "s" },
+            new VoiceNodeOptions { Name = "internal", Url = "http://10.0.0.5:7880", PublicUrl = "ws://10.0.0.5:7880", ApiKey = "k", ApiSecret = "s", Private = true },
         ]);
         Assert.True(root.Features.Livekit.Enabled);
         var node = Assert.Single(root.Features.Livekit.Nodes);
