@@ -32,7 +32,7 @@ app.MapPost("/{node}", async (string node, HttpContext context, IReadOnlyList<Li
 {
     if (known.FirstOrDefault(n => n.Name == node) is not { } from) return Refuse(HttpStatusCode.NotFound, "NotFound");
     // Webhooks are a few kilobytes; the body is read whole because its hash is what is signed.
-    context.Features.Get<IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = 1 << 20;
+    if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = 1 << 20;
     using var body = new MemoryStream();
     await context.Request.Body.CopyToAsync(body, context.RequestAborted);
     if (!WebhookVerifier.IsFrom(from, context.Request.Headers.Authorization, body.GetBuffer().AsSpan(0, (int)body.Length), clock.GetUtcNow()))

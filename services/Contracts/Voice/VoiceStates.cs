@@ -85,8 +85,13 @@ public sealed class VoiceStates(IConnectionMultiplexer redis)
     }
 
     /// <summary>Writes a changed state, only while the user is still in the call.</summary>
-    public async Task<bool> ReplaceAsync(string channelId, UserVoiceState state) =>
-        await Db.HashSetAsync(VoiceKeys.Participants(channelId), state.Id, JsonSerializer.Serialize(state), When.Exists);
+    public async Task<bool> ReplaceAsync(string channelId, UserVoiceState state)
+    {
+        var transaction = Db.CreateTransaction();
+        transaction.AddCondition(Condition.HashExists(VoiceKeys.Participants(channelId), state.Id));
+        _ = transaction.HashSetAsync(VoiceKeys.Participants(channelId), state.Id, JsonSerializer.Serialize(state));
+        return await transaction.ExecuteAsync();
+    }
 
     /// <summary>Removes the user from the channel's call: whether they were in it, and how many remain.</summary>
     public async Task<(bool Removed, long Remaining)> RemoveAsync(string channelId, string userId)
