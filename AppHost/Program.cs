@@ -60,9 +60,12 @@ builder.AddProject<Projects.Spokes_Pushd>("pushd")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithEnvironment("Egress__Allow", egressAllow);
 
+// LiveKit's webhooks → voice state in Redis, events, and the Api's CallStarted messages (commands on RabbitMQ).
 var voiceIngress = builder.AddProject<Projects.Spokes_VoiceIngress>("voice-ingress")
     .WithServiceDefaults(suite)
-    .WithReference(redis).WaitFor(redis);
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(rabbitmq).WaitFor(rabbitmq)
+    .WithEnvironment("Api__PublicUrl", suite.PublicUrl);
 
 // The tunnel edge publishes servers behind NAT under its own domain, on listeners of its own: visitors'
 // HTTP by Host, `spokes-tunnel` clients (TLS), and the admin API for the `spokes` command line.
@@ -105,6 +108,7 @@ var gateway = builder.AddProject<Projects.Spokes_Gateway>("gateway")
 // Voice, when there is a LiveKit server: its keys for the Api and Voice-Ingress, its address for the Gateway.
 if (livekit is not null)
 {
+    livekit.SendWebhooksTo(voiceIngress);
     api.WithReference(livekit.Server).WaitFor(livekit.Server);
     voiceIngress.WithReference(livekit.Server).WaitFor(livekit.Server);
     gateway.WithEnvironment("services__livekit__http__0", livekit.HttpUrl).WaitFor(livekit.Server);

@@ -9,13 +9,34 @@ namespace Spokes.AppHost.Containers;
 /// Voice: where the services find LiveKit (a connection string with its API key and secret) and the address the
 /// Gateway proxies <c>/livekit</c> to.
 /// </summary>
-public sealed record LiveKit(IResourceBuilder<IResourceWithConnectionString> Server, ReferenceExpression HttpUrl);
+/// <param name="Container">The LiveKit container (containers profile), whose configuration names where its webhooks go; null for an external server.</param>
+public sealed record LiveKit(IResourceBuilder<IResourceWithConnectionString> Server, ReferenceExpression HttpUrl, IResourceBuilder<LiveKitResource>? Container = null)
+{
+    /// <summary>
+    /// The node's name in Spokes (the single node is <c>worldwide</c>): its webhooks go to <c>/ingress/worldwide</c>.
+    /// An external server is told so by its operator (see README).
+    /// </summary>
+    public const string NodeName = "worldwide";
 
-public sealed class LiveKitResource(string name, ParameterResource apiSecret) : ContainerResource(name), IResourceWithConnectionString
+    /// <summary>Configures the container: its media ports, its key, and its webhooks to Voice-Ingress.</summary>
+    public LiveKit SendWebhooksTo(IResourceBuilder<ProjectResource> voiceIngress)
+    {
+        if (Container is null) return this;
+        var ingress = voiceIngress.GetEndpoint("http");
+        var ports = Container.Resource.UdpPorts;
+        Container.WithEnvironment("LIVEKIT_CONFIG", ReferenceExpression.Create(
+            $"port: 7880\nrtc:\n  tcp_port: {LiveKitResource.RtcTcpPort.ToString()}\n  port_range_start: {ports.First.ToString()}\n  port_range_end: {ports.Last.ToString()}\nkeys:\n  {LiveKitResource.ApiKey}: {Container.Resource.ApiSecret}\nwebhook:\n  api_key: {LiveKitResource.ApiKey}\n  urls:\n    - {ingress.Property(EndpointProperty.Url)}/{NodeName}\n"));
+        return this;
+    }
+}
+
+public sealed class LiveKitResource(string name, ParameterResource apiSecret, PortRange udpPorts) : ContainerResource(name), IResourceWithConnectionString
 {
     public const string ApiKey = "spokes";
     public const int RtcTcpPort = 7881;
-    public const string UdpPorts = "50000-50100";
+
+    /// <summary>WebRTC's UDP media ports (<c>--voice-ports</c>).</summary>
+    public PortRange UdpPorts { get; } = udpPorts;
 
     public EndpointReference Endpoint => new(this, "http");
 
@@ -29,20 +50,18 @@ public sealed class LiveKitResource(string name, ParameterResource apiSecret) : 
 public static class LiveKitServer
 {
     /// <summary>The LiveKit container: WebRTC advertises its TCP and UDP media ports to clients, so the host publishes them unchanged.</summary>
-    public static LiveKit AddLiveKitContainer(this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> apiSecret)
+    public static LiveKit AddLiveKitContainer(this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> apiSecret, PortRange udpPorts)
     {
-        var livekit = builder.AddResource(new LiveKitResource(name, apiSecret.Resource))
+        var livekit = builder.AddResource(new LiveKitResource(name, apiSecret.Resource, udpPorts))
             .WithImage("livekit/livekit-server", "v1.9")
             .WithImageRegistry("docker.io")
             .WithHttpEndpoint(name: "http", targetPort: 7880)
             .WithEndpoint(name: "rtc-tcp", scheme: "tcp", port: LiveKitResource.RtcTcpPort, targetPort: LiveKitResource.RtcTcpPort, isProxied: false)
-            .WithContainerRuntimeArgs("-p", $"{LiveKitResource.UdpPorts}:{LiveKitResource.UdpPorts}/udp")
-            .WithAnnotation(new HostPortRangeAnnotation($"{LiveKitResource.UdpPorts}/udp"))
-            .WithEnvironment("LIVEKIT_CONFIG", ReferenceExpression.Create(
-                $"port: 7880\nrtc:\n  tcp_port: 7881\n  port_range_start: 50000\n  port_range_end: 50100\nkeys:\n  {LiveKitResource.ApiKey}: {apiSecret.Resource}\n"))
+            .WithContainerRuntimeArgs("-p", $"{udpPorts}:{udpPorts}/udp")
+            .WithAnnotation(new HostPortRangeAnnotation($"{udpPorts}/udp"))
             .WithHttpHealthCheck("/")
             .WithIconName("Headphones");
-        return new LiveKit(livekit, ReferenceExpression.Create($"{livekit.Resource.Endpoint.Property(EndpointProperty.Url)}"));
+        return new LiveKit(livekit, ReferenceExpression.Create($"{livekit.Resource.Endpoint.Property(EndpointProperty.Url)}"), livekit);
     }
 
     /// <summary>

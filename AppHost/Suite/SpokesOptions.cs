@@ -21,6 +21,9 @@ public sealed record SpokesOptions
     public string? PublicUrl { get; init; }
     public int DashboardPort { get; init; } = 18888;
 
+    /// <summary>LiveKit's UDP media ports (the containers profile and deployments publish them as they are).</summary>
+    public PortRange VoicePorts { get; init; } = new(50000, 50499);
+
     /// <summary>Image registry prefix for the published Kubernetes YAML, e.g. <c>ghcr.io/acme</c>.</summary>
     public string ImageRegistry { get; init; } = "spokes";
 
@@ -37,6 +40,7 @@ public sealed record SpokesOptions
           --public-url URL             the URL users reach the Gateway at (default http://localhost:PORT)
           --dashboard-port N           the Aspire dashboard's port (default 18888; another free one if taken)
           --registry PREFIX            image prefix in the Kubernetes YAML (default spokes)
+          --voice-ports FIRST-LAST     LiveKit's UDP media ports (default 50000-50499; TCP 7881 is its fallback)
         """;
 
     /// <summary>Aspire's own switches (each may take a value) and the host's; Aspire reads them itself.</summary>
@@ -85,6 +89,7 @@ public sealed record SpokesOptions
                 "--dashboard-port" => options with { DashboardPort = PortValue() },
                 "--public-url" => options with { PublicUrl = ParsePublicUrl(Value()) },
                 "--registry" => options with { ImageRegistry = Value().TrimEnd('/') },
+                "--voice-ports" => options with { VoicePorts = PortRange.Parse(name, Value()) },
                 // Earlier versions wrote `-- publish --publisher …`; the verb is now implied by --publisher.
                 "publish" when i == 0 => options,
                 _ when name.StartsWith("--", StringComparison.Ordinal) => throw new SetupException($"Unknown option '{name}'. See --help.", 2),
@@ -98,4 +103,19 @@ public sealed record SpokesOptions
         Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.AbsolutePath == "/"
             ? value.TrimEnd('/')
             : throw new SetupException($"--public-url must be an http(s) URL with no path, e.g. https://chat.example.com, not '{value}'.", 2);
+}
+
+/// <summary>A range of ports, both ends included.</summary>
+public sealed record PortRange(int First, int Last)
+{
+    public static PortRange Parse(string option, string value)
+    {
+        var parts = value.Split('-');
+        return parts.Length == 2 && int.TryParse(parts[0], out var first) && int.TryParse(parts[1], out var last)
+               && first is > 1024 and < 65536 && last is > 1024 and < 65536 && first <= last && last - first < 10_000
+            ? new PortRange(first, last)
+            : throw new SetupException($"{option} must be FIRST-LAST, two ports above 1024 with FIRST ≤ LAST and at most 10000 ports, e.g. 50000-50499, not '{value}'.", 2);
+    }
+
+    public override string ToString() => $"{First}-{Last}";
 }

@@ -62,4 +62,19 @@ public class SpokesOptionsTests
         Assert.Contains("needs a value", Assert.Throws<SetupException>(() => SpokesOptions.Parse(["--data"])).Message);
         Assert.Contains("--data needs a value", Assert.Throws<SetupException>(() => SpokesOptions.Parse(["--data", "--port", "9000"])).Message);
     }
+
+    [Fact]
+    public void Voice_ports_default_to_the_planned_range_and_take_another()
+    {
+        Assert.Equal(new PortRange(50000, 50499), SpokesOptions.Parse([]).VoicePorts);
+        Assert.Equal(new PortRange(40000, 40099), SpokesOptions.Parse(["--voice-ports", "40000-40099"]).VoicePorts);
+    }
+
+    [Theory]
+    [InlineData("50000")]
+    [InlineData("50100-50000")]
+    [InlineData("80-90")]
+    [InlineData("10000-30000")]
+    public void Bad_voice_ports_are_refused(string value) =>
+        Assert.Contains("--voice-ports must be FIRST-LAST", Assert.Throws<SetupException>(() => SpokesOptions.Parse(["--voice-ports", value])).Message);
 }
