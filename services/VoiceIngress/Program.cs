@@ -52,7 +52,11 @@ app.MapPost("/{node}", async (string node, HttpContext context, IReadOnlyList<Li
 
 app.Run();
 
-static IResult Refuse(HttpStatusCode status, string type) =>
-    Results.Json(new Dictionary<string, string> { ["type"] = type }, statusCode: (int)status);
+// Stoat's error JSON, with where it was refused.
+static IResult Refuse(HttpStatusCode status, string type, [System.Runtime.CompilerServices.CallerLineNumber] int line = 0)
+{
+    var error = StoatError.Raised(type, status, line: line);
+    return Results.Json(new Dictionary<string, string> { ["type"] = error.Type, ["location"] = error.Location }, statusCode: (int)status);
+}
 
 public partial class Program;

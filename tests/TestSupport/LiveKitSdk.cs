@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace Spokes.TestSupport;
@@ -33,17 +32,7 @@ public static class LiveKitSdk
 
     private static async Task<string> RunAsync(string command, JsonObject request)
     {
-        var folder = Path.Combine(BuildLayout.RepositoryRoot, "tests", "conformance");
-        if (!Directory.Exists(Path.Combine(folder, "node_modules", "livekit-server-sdk")))
-            throw new InvalidOperationException($"livekit-server-sdk is not installed: run `npm ci` in {folder} (tests/run.sh does).");
-        using var process = Process.Start(new ProcessStartInfo("node", ["livekit-sdk.mjs", command])
-        {
-            WorkingDirectory = folder,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("node could not be started.");
+        using var process = ConformanceScripts.Start("livekit-server-sdk", "livekit-sdk.mjs", command);
         await process.StandardInput.WriteAsync(request.ToJsonString());
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();

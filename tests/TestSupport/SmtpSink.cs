@@ -25,17 +25,7 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public static async Task<SmtpSink> StartAsync()
     {
-        var folder = Path.Combine(BuildLayout.RepositoryRoot, "tests", "conformance");
-        if (!Directory.Exists(Path.Combine(folder, "node_modules", "smtp-server")))
-            throw new InvalidOperationException($"smtp-server is not installed: run `npm ci` in {folder} (tests/run.sh does).");
-        var process = Process.Start(new ProcessStartInfo("node", "smtp-sink.mjs")
-        {
-            WorkingDirectory = folder,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("node could not be started.");
+        var process = ConformanceScripts.Start("smtp-server", "smtp-sink.mjs");
         try
         {
             var first = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))
