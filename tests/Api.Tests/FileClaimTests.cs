@@ -98,3 +98,114 @@ public class UserFileClaimTests(ApiFixture api) : IAsyncLifetime
         Assert.True(Autumn.UseOf(unused) is null || Autumn.IsDeleted(unused));
     }
 }
+
+[Collection(nameof(ApiCollection))]
+public class MessageAttachmentClaimTests(ApiFixture api) : IAsyncLifetime
+{
+    private const string Messages = "/channels/{target}/messages";
+
+    private PublishedEvents _events = null!;
+
+    public async Task InitializeAsync() => _events = await PublishedEvents.SubscribeAsync(api);
+
+    public async Task DisposeAsync() => await _events.DisposeAsync();
+
+    private FakeAutumn Autumn => api.Autumn;
+
+    private async Task<(OnboardedUser Owner, string Server, string Channel)> ServerAsync()
+    {
+        var owner = await OnboardedUser.CreateAsync(api, "owner");
+        var created = await owner.Client.PostAsync("/servers/create", "/servers/create", new { name = "Files" });
+        return (owner, created.Body.GetProperty("server").GetProperty("_id").GetString()!, created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!);
+    }
+
+    [Fact]
+    public async Task A_message_carries_its_attachments_as_Stoats_File_in_the_reply_the_event_and_history()
+    {
+        var (owner, server, channel) = await ServerAsync();
+        var picture = Autumn.Upload(owner.Id, "attachments", "cat.png", "image/png", 640, 480);
+        var notes = Autumn.Upload(owner.Id, "attachments", "notes.txt", "text/plain");
+
+        var sent = await owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { content = "two files", attachments = new[] { picture, notes } });
+
+        Assert.Equal(HttpStatusCode.OK, sent.Status);
+        var id = sent.Body.GetProperty("_id").GetString()!;
+        var attachments = sent.Body.GetProperty("attachments");
+        Assert.Equal([picture, notes], attachments.EnumerateArray().Select(a => a.GetProperty("_id").GetString()));
+        Assert.Equal("""{"type":"Image","width":640,"height":480}""", attachments[0].GetProperty("metadata").GetRawText());
+        Assert.Equal("""{"type":"File"}""", attachments[1].GetProperty("metadata").GetRawText());
+        Assert.Equal("notes.txt", attachments[1].GetProperty("filename").GetString());
+        Assert.Equal(id, attachments[0].GetProperty("message_id").GetString());
+        Assert.Equal(new FileUse { Kind = FileUseKind.Message, Id = id, ServerId = server }, Autumn.UseOf(picture));
+
+        var message = await _events.WaitForAsync(channel, "Message", e => e.GetProperty("_id").GetString() == id);
+        Assert.Equal(640, message.GetProperty("attachments")[0].GetProperty("metadata").GetProperty("width").GetInt32());
+        var fetched = await owner.Client.GetAsync($"/channels/{channel}/messages/{id}", "/channels/{target}/messages/{msg}");
+        Assert.Equal(attachments.GetRawText(), fetched.Body.GetProperty("attachments").GetRawText());
+    }
+
+    [Fact]
+    public async Task Attachments_that_cannot_be_claimed_send_nothing_and_claim_nothing()
+    {
+        var (owner, _, channel) = await ServerAsync();
+        var stranger = await OnboardedUser.CreateAsync(api, "stranger");
+        var good = Autumn.Upload(owner.Id, "attachments");
+        var theirs = Autumn.Upload(stranger.Id, "attachments");
+        var avatar = Autumn.Upload(owner.Id, "avatars");
+        var used = Autumn.Upload(owner.Id, "attachments");
+        await owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { attachments = new[] { used } });
+
+        foreach (var ids in new[] { new[] { good, theirs }, [good, avatar], [good, used], [good, "01JNOTAFILE0000000000000000"], [good, good] })
+        {
+            var refused = await owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { content = "refused", attachments = ids });
+            Assert.Equal((HttpStatusCode.BadRequest, "UnknownAttachment"), (refused.Status, refused.ErrorType));
+        }
+        var history = await owner.Client.GetAsync($"/channels/{channel}/messages", Messages);
+        Assert.DoesNotContain(history.Body.EnumerateArray(), m => m.TryGetProperty("content", out var c) && c.GetString() == "refused");
+        Assert.Null(Autumn.UseOf(good));
+        Assert.False(Autumn.IsDeleted(good));
+        Assert.Null(Autumn.UseOf(theirs));
+        Assert.Null(Autumn.UseOf(avatar));
+
+        // The file that was refused in bad company can still be sent.
+        var sent = await owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { attachments = new[] { good } });
+        Assert.Equal(HttpStatusCode.OK, sent.Status);
+    }
+
+    [Fact]
+    public async Task A_member_who_may_not_upload_claims_nothing()
+    {
+        var (owner, _, channel) = await ServerAsync();
+        var member = await OnboardedUser.CreateAsync(api, "member");
+        var invite = await owner.Client.PostAsync($"/channels/{channel}/invites", "/channels/{target}/invites");
+        await member.Client.PostAsync($"/invites/{invite.Body.GetProperty("_id").GetString()}", "/invites/{target}");
+        var denied = await owner.Client.PutAsync($"/channels/{channel}/permissions/default", "/channels/{target}/permissions/default",
+            new { permissions = new { allow = 0UL, deny = (ulong)Permissions.ChannelPermission.UploadFiles } });
+        Assert.Equal(HttpStatusCode.OK, denied.Status);
+        var file = Autumn.Upload(member.Id, "attachments");
+
+        var refused = await member.Client.PostAsync($"/channels/{channel}/messages", Messages, new { attachments = new[] { file } });
+
+        Assert.Equal((HttpStatusCode.Forbidden, "MissingPermission"), (refused.Status, refused.ErrorType));
+        Assert.Null(Autumn.UseOf(file));
+    }
+
+    [Fact]
+    public async Task Deleted_messages_release_their_attachments()
+    {
+        var (owner, _, channel) = await ServerAsync();
+        var one = Autumn.Upload(owner.Id, "attachments");
+        var two = Autumn.Upload(owner.Id, "attachments");
+        var three = Autumn.Upload(owner.Id, "attachments");
+        var first = (await owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { attachments = new[] { one } })).Body.GetProperty("_id").GetString();
+        var second = (await owner.Client.PostAsync($"/channels/{channel}/messages", Messages, new { attachments = new[] { two, three } })).Body.GetProperty("_id").GetString();
+
+        await owner.Client.DeleteAsync($"/channels/{channel}/messages/{first}", "/channels/{target}/messages/{msg}");
+        Assert.True(Autumn.IsDeleted(one));
+        Assert.False(Autumn.IsDeleted(two));
+
+        await owner.Client.SendJsonAsync(HttpMethod.Delete, $"/channels/{channel}/messages/bulk", "/channels/{target}/messages/bulk", new { ids = new[] { second } });
+        Assert.True(Autumn.IsDeleted(two));
+        Assert.True(Autumn.IsDeleted(three));
+    }
+}

@@ -23,6 +23,7 @@ public sealed record Message(
     MessageWebhook? Webhook = null,
     string? Content = null,
     SystemMessage? System = null,
+    IReadOnlyList<AutumnFile>? Attachments = null,
     IReadOnlyList<TextEmbed>? Embeds = null,
     IReadOnlyList<string>? Mentions = null,
     IReadOnlyList<string>? RoleMentions = null,
