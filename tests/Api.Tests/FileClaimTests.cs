@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
 using Spokes.Contracts.Files.V1;
 
 namespace Spokes.Api.Tests;
@@ -207,5 +207,221 @@ public class MessageAttachmentClaimTests(ApiFixture api) : IAsyncLifetime
         await owner.Client.SendJsonAsync(HttpMethod.Delete, $"/channels/{channel}/messages/bulk", "/channels/{target}/messages/bulk", new { ids = new[] { second } });
         Assert.True(Autumn.IsDeleted(two));
         Assert.True(Autumn.IsDeleted(three));
+    }
+}
+
+[Collection(nameof(ApiCollection))]
+public class CommunityFileClaimTests(ApiFixture api) : IAsyncLifetime
+{
+    private PublishedEvents _events = null!;
+
+    public async Task InitializeAsync() => _events = await PublishedEvents.SubscribeAsync(api);
+
+    public async Task DisposeAsync() => await _events.DisposeAsync();
+
+    private FakeAutumn Autumn => api.Autumn;
+
+    private static string Id(StoatSession.Reply reply) => reply.Body.GetProperty("_id").GetString()!;
+
+    /// <summary>An owner's server with a member who joined through an invite.</summary>
+    private async Task<(OnboardedUser Owner, OnboardedUser Member, string Server, string Channel)> ServerWithMemberAsync()
+    {
+        var owner = await OnboardedUser.CreateAsync(api, "owner");
+        var member = await OnboardedUser.CreateAsync(api, "member");
+        var created = await owner.Client.PostAsync("/servers/create", "/servers/create", new { name = "Files" });
+        var channel = created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!;
+        var invite = await owner.Client.PostAsync($"/channels/{channel}/invites", "/channels/{target}/invites");
+        Assert.Equal(HttpStatusCode.OK, (await member.Client.PostAsync($"/invites/{Id(invite)}", "/invites/{target}")).Status);
+        return (owner, member, created.Body.GetProperty("server").GetProperty("_id").GetString()!, channel);
+    }
+
+    private static void Refused(StoatSession.Reply reply, HttpStatusCode status, string type) => Assert.Equal((status, type), (reply.Status, reply.ErrorType));
+
+    [Fact]
+    public async Task A_server_icon_and_banner_are_claimed_replaced_removed_and_released_with_the_server()
+    {
+        var (owner, member, server, _) = await ServerWithMemberAsync();
+        var icon = Autumn.Upload(owner.Id, "icons");
+        var banner = Autumn.Upload(owner.Id, "banners");
+
+        var edited = await owner.Client.PatchAsync($"/servers/{server}", "/servers/{target}", new { icon, banner });
+        Assert.Equal(HttpStatusCode.OK, edited.Status);
+        Assert.Equal(icon, edited.Body.GetProperty("icon").GetProperty("_id").GetString());
+        Assert.Equal(server, edited.Body.GetProperty("banner").GetProperty("server_id").GetString());
+        Assert.Equal(new FileUse { Kind = FileUseKind.ServerIcon, Id = server, ServerId = server }, Autumn.UseOf(icon));
+        var update = await _events.WaitForAsync(server, "ServerUpdate", e => e.GetProperty("data").TryGetProperty("icon", out _));
+        Assert.Equal(banner, update.GetProperty("data").GetProperty("banner").GetProperty("_id").GetString());
+        Assert.Equal(icon, (await member.Client.GetAsync($"/servers/{server}", "/servers/{target}")).Body.GetProperty("icon").GetProperty("_id").GetString());
+
+        // A member without ManageServer changes nothing and claims nothing.
+        var theirs = Autumn.Upload(member.Id, "icons");
+        Refused(await member.Client.PatchAsync($"/servers/{server}", "/servers/{target}", new { icon = theirs }), HttpStatusCode.Forbidden, "MissingPermission");
+        Assert.Null(Autumn.UseOf(theirs));
+        // Nor does a file of the wrong tag, or someone else's.
+        Refused(await owner.Client.PatchAsync($"/servers/{server}", "/servers/{target}", new { name = "Renamed", icon = Autumn.Upload(owner.Id, "banners") }),
+            HttpStatusCode.BadRequest, "UnknownAttachment");
+        Refused(await owner.Client.PatchAsync($"/servers/{server}", "/servers/{target}", new { icon = theirs }), HttpStatusCode.BadRequest, "UnknownAttachment");
+        Assert.Equal("Files", (await owner.Client.GetAsync($"/servers/{server}", "/servers/{target}")).Body.GetProperty("name").GetString());
+
+        var second = Autumn.Upload(owner.Id, "icons");
+        await owner.Client.PatchAsync($"/servers/{server}", "/servers/{target}", new { icon = second });
+        Assert.True(Autumn.IsDeleted(icon));
+        var removed = await owner.Client.PatchAsync($"/servers/{server}", "/servers/{target}", new { remove = new[] { "Banner" } });
+        Assert.False(removed.Body.TryGetProperty("banner", out _));
+        Assert.True(Autumn.IsDeleted(banner));
+
+        await owner.Client.DeleteAsync($"/servers/{server}", "/servers/{target}");
+        Assert.True(Autumn.IsDeleted(second));
+    }
+
+    [Fact]
+    public async Task A_channel_icon_is_claimed_with_ManageChannel_and_released_when_replaced_or_the_channel_goes()
+    {
+        var (owner, member, server, channel) = await ServerWithMemberAsync();
+        var icon = Autumn.Upload(owner.Id, "icons");
+        var edited = await owner.Client.PatchAsync($"/channels/{channel}", "/channels/{target}", new { icon });
+        Assert.Equal(HttpStatusCode.OK, edited.Status);
+        Assert.Equal(icon, edited.Body.GetProperty("icon").GetProperty("_id").GetString());
+        Assert.Equal(new FileUse { Kind = FileUseKind.ChannelIcon, Id = channel, ServerId = server }, Autumn.UseOf(icon));
+        await _events.WaitForAsync(channel, "ChannelUpdate", e => e.GetProperty("data").TryGetProperty("icon", out _));
+
+        var theirs = Autumn.Upload(member.Id, "icons");
+        Refused(await member.Client.PatchAsync($"/channels/{channel}", "/channels/{target}", new { icon = theirs }), HttpStatusCode.Forbidden, "MissingPermission");
+        Assert.Null(Autumn.UseOf(theirs));
+        Refused(await owner.Client.PatchAsync($"/channels/{channel}", "/channels/{target}", new { icon }), HttpStatusCode.BadRequest, "UnknownAttachment");
+        Assert.False(Autumn.IsDeleted(icon));
+
+        var second = Autumn.Upload(owner.Id, "icons");
+        await owner.Client.PatchAsync($"/channels/{channel}", "/channels/{target}", new { icon = second });
+        Assert.True(Autumn.IsDeleted(icon));
+        await owner.Client.DeleteAsync($"/channels/{channel}", "/channels/{target}");
+        Assert.True(Autumn.IsDeleted(second));
+    }
+
+    [Fact]
+    public async Task A_group_is_created_with_an_icon()
+    {
+        var owner = await OnboardedUser.CreateAsync(api, "owner");
+        var icon = Autumn.Upload(owner.Id, "icons");
+        var group = await owner.Client.PostAsync("/channels/create", "/channels/create", new { name = "Pictures", icon });
+        Assert.Equal(HttpStatusCode.OK, group.Status);
+        Assert.Equal(icon, group.Body.GetProperty("icon").GetProperty("_id").GetString());
+        Refused(await owner.Client.PostAsync("/channels/create", "/channels/create", new { name = "Again", icon }), HttpStatusCode.BadRequest, "UnknownAttachment");
+    }
+
+    [Fact]
+    public async Task A_member_sets_their_own_server_avatar_and_no_one_else_can()
+    {
+        var (owner, member, server, _) = await ServerWithMemberAsync();
+        var avatar = Autumn.Upload(member.Id, "avatars");
+        var edited = await member.Client.PatchAsync($"/servers/{server}/members/{member.Id}", "/servers/{server}/members/{member}", new { avatar });
+        Assert.Equal(HttpStatusCode.OK, edited.Status);
+        Assert.Equal(avatar, edited.Body.GetProperty("avatar").GetProperty("_id").GetString());
+        Assert.Equal(new FileUse { Kind = FileUseKind.MemberAvatar, Id = member.Id, ServerId = server }, Autumn.UseOf(avatar));
+
+        var ownersFile = Autumn.Upload(owner.Id, "avatars");
+        Refused(await owner.Client.PatchAsync($"/servers/{server}/members/{member.Id}", "/servers/{server}/members/{member}", new { avatar = ownersFile }),
+            HttpStatusCode.BadRequest, "InvalidOperation");
+        Assert.Null(Autumn.UseOf(ownersFile));
+
+        await member.Client.PatchAsync($"/servers/{server}/members/{member.Id}", "/servers/{server}/members/{member}", new { remove = new[] { "Avatar" } });
+        Assert.True(Autumn.IsDeleted(avatar));
+    }
+
+    [Fact]
+    public async Task A_webhook_avatar_is_claimed_replaced_and_released_with_the_webhook()
+    {
+        var (user, _, _, channel) = await ServerWithMemberAsync();
+        // Webhooks are off unless the operator turns them on.
+        var owner = user with { Client = new StoatSession(api.Factory.WithWebHostBuilder(web => web.UseSetting("Api:WebhooksEnabled", "true")).CreateClient())
+        {
+            Token = user.Client.Token,
+        } };
+        var avatar = Autumn.Upload(owner.Id, "avatars");
+        var created = await owner.Client.PostAsync($"/channels/{channel}/webhooks", "/channels/{target}/webhooks", new { name = "Hook", avatar });
+        Assert.Equal(HttpStatusCode.OK, created.Status);
+        Assert.Equal(avatar, created.Body.GetProperty("avatar").GetProperty("_id").GetString());
+        var webhook = created.Body.GetProperty("id").GetString();
+
+        Refused(await owner.Client.PatchAsync($"/webhooks/{webhook}", "/webhooks/{webhook_id}", new { avatar = Autumn.Upload(owner.Id, "icons") }),
+            HttpStatusCode.BadRequest, "UnknownAttachment");
+        var second = Autumn.Upload(owner.Id, "avatars");
+        var edited = await owner.Client.PatchAsync($"/webhooks/{webhook}", "/webhooks/{webhook_id}", new { avatar = second });
+        Assert.Equal(second, edited.Body.GetProperty("avatar").GetProperty("_id").GetString());
+        Assert.True(Autumn.IsDeleted(avatar));
+
+        await owner.Client.DeleteAsync($"/webhooks/{webhook}", "/webhooks/{webhook_id}");
+        Assert.True(Autumn.IsDeleted(second));
+    }
+
+    [Fact]
+    public async Task A_custom_emoji_is_made_from_an_upload_fetched_reacted_with_and_deleted()
+    {
+        var (owner, member, server, channel) = await ServerWithMemberAsync();
+        var image = Autumn.Upload(owner.Id, "emojis", "party.gif", "image/gif");
+        var parent = new { type = "Server", id = server };
+
+        var created = await owner.Client.PutAsync($"/custom/emoji/{image}", "/custom/emoji/{id}", new { name = "party", parent, nsfw = false });
+
+        Assert.Equal(HttpStatusCode.OK, created.Status);
+        Assert.Equal((image, "party", owner.Id, true), (Id(created), created.Body.GetProperty("name").GetString(),
+            created.Body.GetProperty("creator_id").GetString(), created.Body.GetProperty("animated").GetBoolean()));
+        Assert.Equal(new FileUse { Kind = FileUseKind.Emoji, Id = image, ServerId = server }, Autumn.UseOf(image));
+        await _events.WaitForAsync(server, "EmojiCreate", e => e.GetProperty("_id").GetString() == image);
+        Assert.Equal("party", (await member.Client.GetAsync($"/custom/emoji/{image}", "/custom/emoji/{emoji_id}")).Body.GetProperty("name").GetString());
+        var listed = await member.Client.GetAsync($"/servers/{server}/emojis", "/servers/{target}/emojis");
+        Assert.Equal(image, listed.Body[0].GetProperty("_id").GetString());
+
+        var message = Id(await member.Client.PostAsync($"/channels/{channel}/messages", "/channels/{target}/messages", new { content = "party time" }));
+        Assert.Equal(HttpStatusCode.NoContent,
+            (await member.Client.PutAsync($"/channels/{channel}/messages/{message}/reactions/{image}", "/channels/{target}/messages/{msg}/reactions/{emoji}")).Status);
+        var reacted = await member.Client.GetAsync($"/channels/{channel}/messages/{message}", "/channels/{target}/messages/{msg}");
+        Assert.Equal(member.Id, reacted.Body.GetProperty("reactions").GetProperty(image)[0].GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.DeleteAsync($"/custom/emoji/{image}", "/custom/emoji/{emoji_id}")).Status);
+        Assert.Equal("Detached", (await member.Client.GetAsync($"/custom/emoji/{image}", "/custom/emoji/{emoji_id}")).Body.GetProperty("parent").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task An_emoji_needs_ManageCustomisation_a_member_and_an_unused_emoji_upload_of_the_actors()
+    {
+        var (owner, member, server, _) = await ServerWithMemberAsync();
+        var outsider = await OnboardedUser.CreateAsync(api, "outsider");
+        var parent = new { type = "Server", id = server };
+
+        var membersImage = Autumn.Upload(member.Id, "emojis");
+        Refused(await member.Client.PutAsync($"/custom/emoji/{membersImage}", "/custom/emoji/{id}", new { name = "mine", parent }),
+            HttpStatusCode.Forbidden, "MissingPermission");
+        var outsidersImage = Autumn.Upload(outsider.Id, "emojis");
+        Refused(await outsider.Client.PutAsync($"/custom/emoji/{outsidersImage}", "/custom/emoji/{id}", new { name = "mine", parent }),
+            HttpStatusCode.Forbidden, "MissingPermission");
+        Assert.Null(Autumn.UseOf(membersImage));
+        Assert.Null(Autumn.UseOf(outsidersImage));
+
+        // Someone else's upload, an upload of another tag, an unknown id.
+        foreach (var file in new[] { membersImage, Autumn.Upload(owner.Id, "icons"), "01JNOTAFILE0000000000000000" })
+            Refused(await owner.Client.PutAsync($"/custom/emoji/{file}", "/custom/emoji/{id}", new { name = "bad", parent }), HttpStatusCode.BadRequest, "UnknownAttachment");
+        Assert.Equal(0, (await owner.Client.GetAsync($"/servers/{server}/emojis", "/servers/{target}/emojis")).Body.GetArrayLength());
+        Assert.Null(Autumn.UseOf(membersImage));
+
+        // A file twice: the second emoji is refused, the first stays.
+        var image = Autumn.Upload(owner.Id, "emojis");
+        Assert.Equal(HttpStatusCode.OK, (await owner.Client.PutAsync($"/custom/emoji/{image}", "/custom/emoji/{id}", new { name = "once", parent })).Status);
+        Assert.NotEqual(HttpStatusCode.OK, (await owner.Client.PutAsync($"/custom/emoji/{image}", "/custom/emoji/{id}", new { name = "twice", parent })).Status);
+        Assert.Equal("once", (await owner.Client.GetAsync($"/custom/emoji/{image}", "/custom/emoji/{emoji_id}")).Body.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task A_reported_message_keeps_its_attachments_as_evidence()
+    {
+        var (owner, member, _, channel) = await ServerWithMemberAsync();
+        var file = Autumn.Upload(member.Id, "attachments");
+        var message = Id(await member.Client.PostAsync($"/channels/{channel}/messages", "/channels/{target}/messages", new { attachments = new[] { file } }));
+
+        var reported = await owner.Client.PostAsync("/safety/report", "/safety/report",
+            new { content = new { type = "Message", id = message, report_reason = "Illegal" } });
+
+        Assert.Equal(HttpStatusCode.NoContent, reported.Status);
+        Assert.True(Autumn.IsReported(file));
     }
 }

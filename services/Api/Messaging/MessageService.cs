@@ -51,7 +51,7 @@ public sealed class MessageService(
         var server = channel is TextChannel text ? await access.ServerAsync(text.Server, cancellationToken) : null;
         var permissions = (ChannelPermission)webhook.Permissions;
         PermissionCalculator.Require(permissions, ChannelPermission.SendMessage);
-        var sender = new MessageSender(webhook.Id, webhook.Name, options.CurrentValue.Limits.Default, null, null, new MessageWebhook(webhook.Name, webhook.Avatar));
+        var sender = new MessageSender(webhook.Id, webhook.Name, options.CurrentValue.Limits.Default, null, null, new MessageWebhook(webhook.Name, webhook.Avatar?.Id));
         return await ComposeAndPostAsync(sender, channel, server, permissions, request, idempotencyKey, cancellationToken);
     }
 
