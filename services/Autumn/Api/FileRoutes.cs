@@ -57,7 +57,7 @@ public static class FileRoutes
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
         {
             if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                && disposition.IsFormDisposition() && HeaderUtilities.RemoveQuotes(disposition.Name).Value == "file")
+                && disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase) && HeaderUtilities.RemoveQuotes(disposition.Name).Value == "file")
             {
                 var filename = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
                 return await UploadPipeline.ReceiveAsync(section.Body, string.IsNullOrWhiteSpace(filename) ? "unnamed-file" : filename, limit, cancellationToken);
