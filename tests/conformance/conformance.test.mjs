@@ -5,6 +5,7 @@ import "./accounts.mjs";
 import "./communities.mjs";
 import "./messaging.mjs";
 import "./events.mjs";
+import "./files.mjs";
 import "./coverage.mjs";
 import "./coverage-accounts.mjs";
 
