@@ -61,6 +61,8 @@ async function sharedServer(name) {
   const invite = await owner.api.post(`/channels/${general._id}/invites`);
   await watcher.api.post(`/invites/${invite._id}`);
   await connect(watcher);
+  // Members' profile changes reach a client that watches the server, as Stoat's web client asks when it opens one.
+  watcher.events.send({ type: "Subscribe", server_id: server.server._id });
   return { owner, ownerUser, watcher, server: server.server, general };
 }
 
