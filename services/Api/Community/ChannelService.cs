@@ -214,7 +214,7 @@ public sealed class ChannelService(
             ? await files.ClaimOneAsync(iconId, FileTags.Icons, actor.Id, new FileUse { Kind = FileUseKind.ChannelIcon, Id = groupId }, cancellationToken)
             : null;
         var group = new Group(groupId, name, actor.Id, description, [actor.Id, .. invited], null, null, request.Nsfw ?? false, icon);
-        await files.StoreClaimedAsync(icon is null ? [] : [icon], async () =>
+        await files.ReleaseIfFailsAsync(icon is null ? [] : [icon], async () =>
         {
             await channels.CreateAsync(group, cancellationToken);
             return group;

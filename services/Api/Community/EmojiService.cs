@@ -32,7 +32,7 @@ public sealed partial class EmojiService(CommunityAccess access, IEmojiStore emo
         var image = await files.ClaimOneAsync(fileId, FileTags.Emojis, actor.Id,
             new FileUse { Kind = FileUseKind.Emoji, Id = fileId, ServerId = at.Server.Id }, cancellationToken);
         var emoji = new Emoji(image.Id, new ServerEmojiParent(at.Server.Id), actor.Id, name, Animated: image.ContentType == "image/gif", Nsfw: request.Nsfw ?? false);
-        await files.StoreClaimedAsync([image], async () =>
+        await files.ReleaseIfFailsAsync([image], async () =>
         {
             await emojis.CreateAsync(emoji, cancellationToken);
             return emoji;

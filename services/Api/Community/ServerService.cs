@@ -122,7 +122,7 @@ public sealed class ServerService(
         }
         if (request.Banner is { } bannerId)
         {
-            var banner = await files.StoreClaimedAsync(claimed, () => files.ClaimOneAsync(bannerId, FileTags.Banners, actor.Id,
+            var banner = await files.ReleaseIfFailsAsync(claimed, () => files.ClaimOneAsync(bannerId, FileTags.Banners, actor.Id,
                 new FileUse { Kind = FileUseKind.ServerBanner, Id = server.Id, ServerId = server.Id }, cancellationToken));
             claimed.Add(banner);
             Change("banner", (updated = updated with { Banner = banner }).Banner);
@@ -132,7 +132,7 @@ public sealed class ServerService(
 
         if (update.HasChanges)
         {
-            await files.StoreClaimedAsync(claimed, async () => await servers.UpdateAsync(server.Id, update, cancellationToken)
+            await files.ReleaseIfFailsAsync(claimed, async () => await servers.UpdateAsync(server.Id, update, cancellationToken)
                 ? true
                 : throw (request.Owner is null ? StoatException.NotFound() : StoatException.NotOwner()));
             await files.ReleaseAsync([updated.Icon != server.Icon ? server.Icon : null, updated.Banner != server.Banner ? server.Banner : null], cancellationToken);

@@ -42,14 +42,15 @@ public static class FileClaimsExtensions
         (await files.ClaimAsync([id], tag, uploaderId, use, cancellationToken))[0];
 
     /// <summary>
-    /// Runs the write that stores <paramref name="claimed"/>; if it fails, the files are released again, so a file is
-    /// never left claimed by something that was not written.
+    /// Runs <paramref name="next"/>, the next step after <paramref name="claimed"/> were claimed (another claim, or the
+    /// write that stores them); if it fails, the files are released again, so a file is never left claimed by
+    /// something that was not written.
     /// </summary>
-    public static async Task<T> StoreClaimedAsync<T>(this IFileClaims files, IReadOnlyCollection<AutumnFile> claimed, Func<Task<T>> write)
+    public static async Task<T> ReleaseIfFailsAsync<T>(this IFileClaims files, IReadOnlyCollection<AutumnFile> claimed, Func<Task<T>> next)
     {
         try
         {
-            return await write();
+            return await next();
         }
         catch when (claimed.Count > 0)
         {

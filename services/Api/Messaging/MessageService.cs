@@ -168,7 +168,7 @@ public sealed class MessageService(
                 Interactions: request.Interactions is { Reactions.Count: > 0 } ? request.Interactions : null,
                 Masquerade: request.Masquerade,
                 Flags: (int)flags);
-            return await files.StoreClaimedAsync(claimed, async () =>
+            return await files.ReleaseIfFailsAsync(claimed, async () =>
             {
                 await poster.PostAsync(message, channel, request.Masquerade?.Name ?? sender.Name, sender.User, sender.Member, cancellationToken);
                 return message;

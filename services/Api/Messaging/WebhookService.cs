@@ -30,7 +30,7 @@ public sealed class WebhookService(CommunityAccess access, IWebhookStore webhook
         var id = SecureTokens.NewId();
         var avatar = request.Avatar is { } avatarId ? await ClaimAvatarAsync(avatarId, actor.Id, id, cancellationToken) : null;
         var webhook = new Webhook(id, name, avatar, actor.Id, channelId, (ulong)DefaultPermissions.Webhook, SecureTokens.NewToken());
-        await files.StoreClaimedAsync(avatar is null ? [] : [avatar], async () =>
+        await files.ReleaseIfFailsAsync(avatar is null ? [] : [avatar], async () =>
         {
             await webhooks.CreateAsync(webhook, cancellationToken);
             return webhook;
@@ -105,7 +105,7 @@ public sealed class WebhookService(CommunityAccess access, IWebhookStore webhook
         if (request.Avatar is { } avatarId) data["avatar"] = (edited = edited with { Avatar = await ClaimAvatarAsync(avatarId, uploaderId, webhook.Id, cancellationToken) }).Avatar;
         if (data.Count > 0 || remove.Count > 0)
         {
-            await files.StoreClaimedAsync(request.Avatar is null ? [] : [edited.Avatar!], async () =>
+            await files.ReleaseIfFailsAsync(request.Avatar is null ? [] : [edited.Avatar!], async () =>
             {
                 await webhooks.UpdateAsync(edited, cancellationToken);
                 return edited;

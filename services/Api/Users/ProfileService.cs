@@ -91,7 +91,7 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
         }
         if (request.Profile?.Background is { } backgroundId)
         {
-            var background = await files.StoreClaimedAsync(claimed, () => files.ClaimOneAsync(backgroundId, FileTags.Backgrounds, actor.Id,
+            var background = await files.ReleaseIfFailsAsync(claimed, () => files.ClaimOneAsync(backgroundId, FileTags.Backgrounds, actor.Id,
                 new FileUse { Kind = FileUseKind.UserBackground, Id = actor.Id }, cancellationToken));
             claimed.Add(background);
             updated = updated with { ProfileBackground = background };
@@ -100,7 +100,7 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
 
         if (update.HasChanges)
         {
-            await files.StoreClaimedAsync(claimed, async () =>
+            await files.ReleaseIfFailsAsync(claimed, async () =>
                 await users.UpdateProfileAsync(actor.Id, update, cancellationToken) ? true : throw StoatException.NotFound());
             // What the edit replaced or removed is no longer used.
             await files.ReleaseAsync([
