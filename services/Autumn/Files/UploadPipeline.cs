@@ -70,7 +70,7 @@ public sealed class UploadPipeline(IOptions<AutumnOptions> options, IObjectStore
         var contentType = await SniffAsync(upload.Path, cancellationToken);
         if (Options.BlockedMimeTypes.Contains(contentType, StringComparer.OrdinalIgnoreCase)) throw AutumnErrors.FileTypeNotAllowed();
 
-        var image = contentType.StartsWith("image/", StringComparison.Ordinal) ? ImageProcessing.ReadHeader(upload.Path) : null;
+        var image = ImageProcessing.Types.Contains(contentType) ? ImageProcessing.ReadHeader(upload.Path) : null;
         if (tag.ImagesOnly && image is null) throw AutumnErrors.FileTypeNotAllowed();
         if (image is not null && !WithinPixelLimits(image)) throw AutumnErrors.FileTypeNotAllowed();
 
