@@ -103,7 +103,8 @@ var gateway = builder.AddProject<Projects.Spokes_Gateway>("gateway")
     // The Api's public REST only: its gRPC is for the services inside.
     .WithReference(api.GetEndpoint("http")).WaitFor(api)
     .WithReference(events).WaitFor(events)
-    .WithReference(autumn).WaitFor(autumn)
+    // Autumn's public routes only, as for the Api: its gRPC answers the Api.
+    .WithReference(autumn.GetEndpoint("http")).WaitFor(autumn)
     .WithReference(january).WaitFor(january)
     .WithReference(gifbox).WaitFor(gifbox)
     .WithReference(voiceIngress).WaitFor(voiceIngress)

@@ -45,6 +45,18 @@ public sealed class FileServingTests(AutumnFixture autumn)
     }
 
     [Fact]
+    public async Task An_avif_avatar_is_taken_and_previewed()
+    {
+        var avif = NetVips.Image.Gaussnoise(300, 200).Cast(NetVips.Enums.BandFormat.Uchar)
+            .HeifsaveBuffer(compression: NetVips.Enums.ForeignHeifCompression.Av1);
+        var id = await UploadClaimedAsync("avatars", avif, "me.avif", FileUseKind.UserAvatar);
+
+        using var response = await autumn.Client(null).GetAsync($"/avatars/{id}");
+
+        Assert.Equal("image/webp", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Stored_objects_are_ciphertext()
     {
         var marker = $"SPOKES-MARKER-{Guid.NewGuid():N}";

@@ -33,14 +33,17 @@ public sealed class FileEncryption
         _key = key;
     }
 
-    /// <summary>Ciphertext with its tag appended, and the nonce (base64).</summary>
-    public (byte[] Sealed, string Nonce) Encrypt(ReadOnlySpan<byte> plaintext)
+    /// <summary>
+    /// Encrypts the plaintext that fills <paramref name="buffer"/> but its last <see cref="TagSize"/> bytes, in place,
+    /// and appends the tag there: an upload is held in memory once, not twice. Returns the nonce (base64).
+    /// </summary>
+    public string SealInPlace(byte[] buffer)
     {
         var nonce = RandomNumberGenerator.GetBytes(NonceSize);
-        var sealedBytes = new byte[plaintext.Length + TagSize];
+        var length = buffer.Length - TagSize;
         using var aes = new AesGcm(_key, TagSize);
-        aes.Encrypt(nonce, plaintext, sealedBytes.AsSpan(0, plaintext.Length), sealedBytes.AsSpan(plaintext.Length));
-        return (sealedBytes, Convert.ToBase64String(nonce));
+        aes.Encrypt(nonce, buffer.AsSpan(0, length), buffer.AsSpan(0, length), buffer.AsSpan(length));
+        return Convert.ToBase64String(nonce);
     }
 
     public byte[] Decrypt(ReadOnlySpan<byte> sealedBytes, string nonce)

@@ -23,9 +23,16 @@ public static class ImageProcessing
         Cache.Max = 0;
     }
 
+    /// <summary>The types taken as images, as Stoat's (metadata.rs); others, HEIC among them, are files.</summary>
+    public static readonly IReadOnlySet<string> Types = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "image/avif", "image/bmp", "image/gif", "image/vnd.microsoft.icon", "image/jpeg", "image/png", "image/tiff", "image/webp",
+    };
+
     /// <summary>Formats whose metadata (EXIF with GPS, XMP, text chunks) is removed by writing the pixels anew,
-    /// upright, keeping only the colour profile. PNG is rewritten as Stoat does (CVE-2023-21036).</summary>
-    private static readonly HashSet<string> Rewritten = ["image/jpeg", "image/png", "image/webp", "image/tiff"];
+    /// upright, keeping only the colour profile. PNG is rewritten as Stoat does (CVE-2023-21036). GIF and BMP carry
+    /// no EXIF: they are only decoded to prove them whole.</summary>
+    private static readonly HashSet<string> Rewritten = ["image/jpeg", "image/png", "image/webp", "image/tiff", "image/avif"];
 
     /// <summary>The header, or null when libvips cannot read the file as an image.</summary>
     public static ImageHeader? ReadHeader(string path)
@@ -82,6 +89,7 @@ public static class ImageProcessing
                 "image/jpeg" => upright.JpegsaveBuffer(q: 90, keep: Enums.ForeignKeep.Icc),
                 "image/png" => upright.PngsaveBuffer(keep: Enums.ForeignKeep.Icc),
                 "image/webp" => upright.WebpsaveBuffer(q: 90, keep: Enums.ForeignKeep.Icc),
+                "image/avif" => upright.HeifsaveBuffer(q: 80, compression: Enums.ForeignHeifCompression.Av1, keep: Enums.ForeignKeep.Icc),
                 _ => upright.TiffsaveBuffer(keep: Enums.ForeignKeep.Icc),
             };
             return (data, header with { Width = upright.Width, Height = header.Animated ? header.Height : upright.Height });

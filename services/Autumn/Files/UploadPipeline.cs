@@ -70,7 +70,7 @@ public sealed class UploadPipeline(IOptions<AutumnOptions> options, IObjectStore
         var contentType = await SniffAsync(upload.Path, cancellationToken);
         if (Options.BlockedMimeTypes.Contains(contentType, StringComparer.OrdinalIgnoreCase)) throw AutumnErrors.FileTypeNotAllowed();
 
-        var image = contentType.StartsWith("image/", StringComparison.Ordinal) ? ImageProcessing.ReadHeader(upload.Path) : null;
+        var image = ImageProcessing.Types.Contains(contentType) ? ImageProcessing.ReadHeader(upload.Path) : null;
         if (tag.ImagesOnly && image is null) throw AutumnErrors.FileTypeNotAllowed();
         if (image is not null && !WithinPixelLimits(image)) throw AutumnErrors.FileTypeNotAllowed();
 
@@ -79,10 +79,11 @@ public sealed class UploadPipeline(IOptions<AutumnOptions> options, IObjectStore
         {
             if (await records.GetObjectAsync(upload.Hash, cancellationToken) is null)
             {
-                var (data, metadata) = await ProcessAsync(upload, contentType, image, cancellationToken);
-                var (sealedBytes, nonce) = encryption.Encrypt(data);
-                await objects.PutAsync(upload.Hash, sealedBytes, cancellationToken);
-                await records.AddObjectAsync(new StoredObject(upload.Hash, nonce, contentType, data.Length, metadata, time.GetUtcNow()), cancellationToken);
+                var (buffer, metadata) = await ProcessAsync(upload, contentType, image, cancellationToken);
+                var nonce = encryption.SealInPlace(buffer);
+                await objects.PutAsync(upload.Hash, buffer, cancellationToken);
+                await records.AddObjectAsync(new StoredObject(upload.Hash, nonce, contentType, buffer.Length - FileEncryption.TagSize, metadata, time.GetUtcNow()),
+                    cancellationToken);
             }
             await records.AddFileAsync(new FileRecord(id, tag.Name, upload.Filename, upload.Hash, uploaderId, time.GetUtcNow()), cancellationToken);
         }
@@ -101,16 +102,25 @@ public sealed class UploadPipeline(IOptions<AutumnOptions> options, IObjectStore
         return MimeSniffer.Sniff(head.AsSpan(0, length));
     }
 
-    // Images are decoded in full (a truncated one is refused) and written anew without their metadata.
-    private static async Task<(byte[] Data, FileMetadata Metadata)> ProcessAsync(ReceivedFile upload, string contentType, ImageHeader? image,
+    /// <summary>
+    /// The bytes to store, in a buffer with room for the encryption tag at its end, and their metadata. Images are
+    /// decoded in full (a truncated one is refused) and written anew without their metadata.
+    /// </summary>
+    private static async Task<(byte[] Buffer, FileMetadata Metadata)> ProcessAsync(ReceivedFile upload, string contentType, ImageHeader? image,
         CancellationToken cancellationToken)
     {
         if (image is not null)
         {
             var sanitised = ImageProcessing.Sanitise(upload.Path, contentType, image) ?? throw AutumnErrors.FileTypeNotAllowed();
-            return (sanitised.Data, FileMetadata.Image(sanitised.Header.Width, sanitised.Header.Height));
+            var buffer = new byte[sanitised.Data.Length + FileEncryption.TagSize];
+            sanitised.Data.CopyTo(buffer, 0);
+            return (buffer, FileMetadata.Image(sanitised.Header.Width, sanitised.Header.Height));
         }
-        var data = await File.ReadAllBytesAsync(upload.Path, cancellationToken);
+        var data = new byte[upload.Length + FileEncryption.TagSize];
+        await using (var file = File.OpenRead(upload.Path))
+        {
+            await file.ReadExactlyAsync(data.AsMemory(0, (int)upload.Length), cancellationToken);
+        }
         if (contentType.StartsWith("video/", StringComparison.Ordinal))
         {
             return (data, await VideoProbe.SizeAsync(upload.Path, cancellationToken) is { } size ? new FileMetadata("Video", size.Width, size.Height) : FileMetadata.File);
