@@ -95,20 +95,23 @@ public sealed class FakeAutumn : Contracts.Files.V1.Files.FilesBase, IAsyncDispo
 
     public override Task<ReleaseReply> Release(ReleaseRequest request, ServerCallContext context)
     {
-        Authenticate(context);
-        lock (_lock)
-            foreach (var id in request.Ids)
-                if (_uploads.TryGetValue(id, out var upload)) upload.Deleted = true;
+        Mark(request.Ids, context, upload => upload.Deleted = true);
         return Task.FromResult(new ReleaseReply());
     }
 
     public override Task<MarkReportedReply> MarkReported(MarkReportedRequest request, ServerCallContext context)
     {
+        Mark(request.Ids, context, upload => upload.Reported = true);
+        return Task.FromResult(new MarkReportedReply());
+    }
+
+    /// <summary>Changes each known file of <paramref name="ids"/>; unknown ids are ignored, as Autumn ignores them.</summary>
+    private void Mark(IEnumerable<string> ids, ServerCallContext context, Action<UploadedFile> change)
+    {
         Authenticate(context);
         lock (_lock)
-            foreach (var id in request.Ids)
-                if (_uploads.TryGetValue(id, out var upload)) upload.Reported = true;
-        return Task.FromResult(new MarkReportedReply());
+            foreach (var id in ids)
+                if (_uploads.TryGetValue(id, out var upload)) change(upload);
     }
 
     private static void Authenticate(ServerCallContext context)
