@@ -10,11 +10,15 @@ var mongo = suite.AddChatDatabase("mongo");
 var redis = suite.AddRedis("redis");
 var rabbitmq = suite.AddRabbitMQ("rabbitmq");
 var s3 = suite.AddFileStorage("s3");
+// Autumn's file records: a SQLite file of its own locally, its own collections in the chat database otherwise.
+var fileRecords = suite.AddFileRecords("files-db", mongo);
 var livekit = suite.AddLiveKit("livekit"); // null: voice off
 var vapidPublicKey = suite.AddVapidKeys("vapid");
 // Proves a call between services comes from inside the suite (the Events service's gRPC calls to the Api).
 var internalKey = suite.AddSecret("internal-key");
 // The tunnels' public domain (DNS: a wildcard record to the edge); *.localhost names resolve to this machine.
+// Files at rest are AES-256-GCM under this key (base64 of 32 bytes): losing it loses every file.
+var fileKey = suite.AddSecret("autumn-encryption-key", () => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
 var tunnelDomain = suite.AddSetting("tunnel-domain", "tunnels.localhost");
 // The services that fetch URLs users chose reach public addresses only; the operator may name private host:port
 // pairs they may reach too (a page server on loopback in tests, an intranet in a private deployment).
@@ -40,7 +44,16 @@ var events = builder.AddProject<Projects.Spokes_Events>("events")
 
 var autumn = builder.AddProject<Projects.Spokes_Autumn>("autumn")
     .WithServiceDefaults(suite)
-    .WithReference(s3).WaitFor(s3);
+    .WithGrpcEndpoint(suite)
+    .WithReference(s3).WaitFor(s3)
+    .WithReference(fileRecords, "files-db").WaitFor(fileRecords)
+    .WithReference(rabbitmq).WaitFor(rabbitmq)
+    // The Api's internal gRPC: uploads are authenticated by its Sessions service.
+    .WithReference(api.GetEndpoint("grpc")).WaitFor(api)
+    .WithEnvironment("Internal__Key", internalKey)
+    .WithEnvironment("Autumn__EncryptionKey", fileKey);
+// The Api claims and releases files through Autumn's gRPC (files.proto).
+api.WithReference(autumn.GetEndpoint("grpc"));
 
 var january = builder.AddProject<Projects.Spokes_January>("january")
     .WithServiceDefaults(suite)
@@ -99,7 +112,8 @@ var gateway = builder.AddProject<Projects.Spokes_Gateway>("gateway")
     // The Api's public REST only: its gRPC is for the services inside.
     .WithReference(api.GetEndpoint("http")).WaitFor(api)
     .WithReference(events).WaitFor(events)
-    .WithReference(autumn).WaitFor(autumn)
+    // Autumn's public routes only, as for the Api: its gRPC answers the Api.
+    .WithReference(autumn.GetEndpoint("http")).WaitFor(autumn)
     .WithReference(january).WaitFor(january)
     .WithReference(gifbox).WaitFor(gifbox)
     .WithReference(voiceIngress).WaitFor(voiceIngress)

@@ -45,6 +45,11 @@ public static class Infrastructure
             ? suite.Builder.AddFileFolder(name, suite.ResourceFolder("files"))
             : suite.Builder.AddMinio(name, suite.AddSecret($"{name}-secret-key"), suite.IsPublishing ? null : suite.ResourceFolder(name));
 
+    /// <summary>Autumn's file records: a SQLite file of its own, or the chat database (Autumn keeps its own collections there).</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddFileRecords(this SpokesSuite suite, string name,
+        IResourceBuilder<IResourceWithConnectionString> chatDatabase) =>
+        suite.Profile == Profile.Local ? suite.Builder.AddSqliteDatabase(name, suite.ResourceFolder("sqlite"), "autumn") : chatDatabase;
+
     /// <summary>Voice: a LiveKit container, or in the local profile the LiveKit server the operator configured; null when voice is off.</summary>
     public static LiveKit? AddLiveKit(this SpokesSuite suite, string name) =>
         suite.Profile == Profile.Local

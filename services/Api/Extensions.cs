@@ -1,6 +1,7 @@
 using Spokes.Api.Identity;
 using Spokes.Api.Storage;
 using Spokes.Api.Configuration;
+using Spokes.Api.Files;
 
 namespace Spokes.Api;
 
@@ -49,6 +50,7 @@ internal static class Extensions
         builder.Services.AddScoped<Community.EmojiService>();
         builder.Services.AddSingleton<Messaging.OutboxSignal>();
         builder.AddChatStorage();
+        builder.AddFileClaims();
         // After the storage, whose schema is brought up to date as the first hosted service.
         builder.Services.AddHostedService<EmailKeyUpgrade>();
         builder.Services.AddHostedService<Messaging.OutboxRelay>();

@@ -1,27 +1,121 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Minio;
+using MongoDB.Driver;
+using Spokes.Autumn.Api;
+using Spokes.Autumn.Cleanup;
+using Spokes.Autumn.Files;
+using Spokes.Autumn.Grpc;
+using Spokes.Autumn.Objects;
+using Spokes.Autumn.Records;
+using Spokes.Contracts.Internal;
+using Spokes.Contracts.Sessions.V1;
 using Spokes.ServiceDefaults;
 
 namespace Spokes.Autumn;
 
 internal static class Extensions
 {
+    public static IHostApplicationBuilder AddAutumnServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AutumnOptions>().BindConfiguration(AutumnOptions.SectionName);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new FileEncryption(sp.GetRequiredService<IOptions<AutumnOptions>>().Value.EncryptionKey));
+        builder.Services.AddSingleton<KeyedLocks>();
+        builder.Services.AddSingleton<UploadPipeline>();
+        builder.Services.AddSingleton<FileReader>();
+        builder.Services.AddSingleton<FileCleanup>();
+        builder.AddObjectStore();
+        builder.AddFileRecords();
+
+        // Uploads are authenticated by the Api's gRPC Sessions service, with the suite's internal key.
+        var key = builder.Configuration[InternalCalls.KeySetting] is { Length: > 0 } configured ? configured
+            : throw new InvalidOperationException("Autumn needs the suite's internal key: set Internal__Key (the AppHost injects it).");
+        builder.Services.AddGrpcClient<Sessions.SessionsClient>(o => o.Address = ApiAddress(builder.Configuration))
+            .AddCallCredentials((_, metadata) =>
+            {
+                metadata.Add(InternalCalls.Header, key);
+                return Task.CompletedTask;
+            })
+            .ConfigureChannel(channel => channel.UnsafeUseInsecureChannelCallCredentials = true);
+        builder.Services.AddSingleton<ISessionAuthenticator, ApiSessionAuthenticator>();
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<InternalCallCheck>());
+
+        builder.AddMessageBus("rabbitmq", bus =>
+        {
+            bus.AddConsumer<PruneDanglingFilesConsumer>();
+            bus.AddConsumer<DeleteMarkedFilesConsumer>();
+        });
+        return builder;
+    }
+
     /// <summary>
-    /// Files live in S3 (containers, cluster: <c>Endpoint=…;AccessKey=…;SecretKey=…</c>) or in a folder
+    /// Objects live in S3 (containers, cluster: <c>Endpoint=…;AccessKey=…;SecretKey=…</c>) or in a folder
     /// (local profile: <c>Folder=/path</c>), both given as the <c>s3</c> resource's connection string.
     /// </summary>
-    public static IHostApplicationBuilder AddAutumnServices(this IHostApplicationBuilder builder)
+    private static void AddObjectStore(this IHostApplicationBuilder builder)
     {
         var connectionString = ConnectionStrings.GetRequired(builder.Configuration, "s3");
         if (ConnectionStrings.ParseKeyValues(connectionString).TryGetValue("Folder", out var folder))
         {
             var path = Path.GetFullPath(folder);
+            builder.Services.AddSingleton<IObjectStore>(new FolderObjectStore(path));
             builder.Services.AddHealthChecks().AddCheck("s3", () => FileFolderHealth.Check(path), [ServiceDefaultsExtensions.ReadyTag]);
         }
         else
         {
             builder.AddS3Client("s3");
+            builder.Services.AddSingleton<IObjectStore>(sp => new S3ObjectStore(sp.GetRequiredService<IMinioClient>(),
+                sp.GetRequiredService<IOptions<AutumnOptions>>().Value.Bucket));
         }
-        return builder;
+    }
+
+    /// <summary>
+    /// File records in the <c>files-db</c> resource: MongoDB (Autumn's own collections) for a <c>mongodb://</c>
+    /// connection string, a SQLite file of Autumn's own for <c>Data Source=…</c> (the local profile).
+    /// </summary>
+    private static void AddFileRecords(this IHostApplicationBuilder builder)
+    {
+        const string resource = "files-db";
+        var connectionString = ConnectionStrings.GetRequired(builder.Configuration, resource);
+        if (connectionString.StartsWith("mongodb://", StringComparison.Ordinal) || connectionString.StartsWith("mongodb+srv://", StringComparison.Ordinal))
+        {
+            builder.AddMongoClient(resource);
+            builder.Services.AddSingleton(sp => new MongoFileRecordStore(sp.GetRequiredService<IMongoDatabase>()));
+            builder.Services.AddSingleton<IFileRecordStore>(sp => sp.GetRequiredService<MongoFileRecordStore>());
+            builder.Services.AddHostedService(sp => new RecordsInitializer(sp.GetRequiredService<MongoFileRecordStore>().EnsureIndexesAsync));
+        }
+        else
+        {
+            var store = new SqliteFileRecordStore(connectionString);
+            builder.Services.AddSingleton<IFileRecordStore>(store);
+            builder.Services.AddHostedService(_ => new RecordsInitializer(store.MigrateAsync));
+        }
+    }
+
+    /// <summary>The Api's gRPC endpoint, as the AppHost injects it (<c>services__api__grpc__0</c>).</summary>
+    private static Uri ApiAddress(IConfiguration configuration) =>
+        Uri.TryCreate(configuration["services:api:grpc:0"], UriKind.Absolute, out var address) ? address
+            : throw new InvalidOperationException("Autumn needs the Api's gRPC endpoint: set services__api__grpc__0 (the AppHost injects it), e.g. http://127.0.0.1:5001.");
+
+    /// <summary>Autumn's gRPC (files.proto), on its own listener when the AppHost gives it one.</summary>
+    public static WebApplication MapFilesGrpc(this WebApplication app)
+    {
+        var files = app.MapGrpcService<FilesService>();
+        var url = app.Configuration["Kestrel:Endpoints:grpc:Url"];
+        // Kestrel's wildcard hosts are not URI hosts.
+        if (!string.IsNullOrEmpty(url) && Uri.TryCreate(url.Replace("://+", "://any").Replace("://*", "://any"), UriKind.Absolute, out var uri))
+        {
+            files.RequireHost($"*:{uri.Port}");
+        }
+        return app;
+    }
+
+    private sealed class RecordsInitializer(Func<CancellationToken, Task> initialize) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => initialize(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
 

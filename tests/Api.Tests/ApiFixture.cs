@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Spokes.Api.Identity;
 using Spokes.TestSupport;
@@ -16,6 +17,9 @@ public sealed class ApiFixture : IAsyncLifetime
     private readonly TemporaryFolder _data = new("spokes-api");
 
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+
+    /// <summary>Autumn's file claims, as the Api calls them over gRPC.</summary>
+    public FakeAutumn Autumn { get; } = new();
 
     /// <summary>The Redis the Api publishes its events to.</summary>
     public string RedisConnectionString => _redis.ConnectionString;
@@ -41,7 +45,11 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Task.WhenAll(_redis.InitializeAsync(), _rabbitmq.InitializeAsync());
-        Factory = Create(_redis.ConnectionString, _rabbitmq.ConnectionString, _data.Path);
+        await Autumn.StartAsync();
+        Factory = Create(_redis.ConnectionString, _rabbitmq.ConnectionString, _data.Path).WithWebHostBuilder(web => web
+            .UseSetting("services:autumn:grpc:0", "http://autumn.test")
+            .UseSetting("Internal:Key", FakeAutumn.InternalKey)
+            .ConfigureTestServices(services => services.AddGrpcClient<Contracts.Files.V1.Files.FilesClient>().ConfigurePrimaryHttpMessageHandler(Autumn.CreateHandler)));
     }
 
     /// <summary>An Api on the given Redis and RabbitMQ with its SQLite database in <paramref name="dataFolder"/>.</summary>
@@ -59,6 +67,7 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Factory.DisposeAsync();
+        await Autumn.DisposeAsync();
         await Task.WhenAll(_redis.DisposeAsync(), _rabbitmq.DisposeAsync());
         _data.Dispose();
     }

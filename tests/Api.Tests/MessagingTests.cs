@@ -317,7 +317,7 @@ public class MessagingTests(ApiFixture api) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Reports_reach_moderators_and_emojis_wait_for_Autumn()
+    public async Task Reports_reach_moderators_and_emojis_need_a_claimable_upload()
     {
         var (owner, member, server, channel) = await ServerWithMemberAsync();
         var rude = await SendAsync(member, channel, new { content = "something rude" });

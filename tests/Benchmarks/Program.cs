@@ -7,6 +7,16 @@ if (args is ["serve-bare", var port, var insertDatabase, var readDatabase]) retu
 // `serve-bare-ws PORT REDIS` is the fan-out ceiling for the Events benchmark.
 if (args is ["serve-bare-ws", var wsPort, var redis]) return await BareBroadcast.RunAsync(int.Parse(wsPort), redis);
 
+// `serve-bare-files PORT FOLDER` is the upload ceiling for the Autumn benchmark.
+if (args is ["serve-bare-files", var filesPort, var folder]) return await AutumnBenchmark.ServeBareAsync(int.Parse(filesPort), folder);
+
+// `autumn`: uploads against the bare ceiling, previews of a 12 MP JPEG, and Autumn's peak memory.
+if (args is ["autumn"])
+{
+    await AutumnBenchmark.RunAsync();
+    return 0;
+}
+
 // `events`: one Events node's fan-out and idle memory.
 if (args is ["events"])
 {

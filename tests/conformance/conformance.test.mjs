@@ -6,6 +6,7 @@ import "./communities.mjs";
 import "./messaging.mjs";
 import "./events.mjs";
 import "./voice.mjs";
+import "./files.mjs";
 import "./coverage.mjs";
 import "./coverage-accounts.mjs";
 

@@ -10,7 +10,7 @@ globalThis.WebSocket ??= WebSocket;
 const ViewChannel = 1 << 20;
 
 /** The first `name` event of `emitter` whose arguments pass `accept`, or a failure after `ms`. */
-function next(emitter, name, accept = () => true, ms = 10_000) {
+export function next(emitter, name, accept = () => true, ms = 10_000) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       emitter.off(name, listener);
@@ -27,7 +27,7 @@ function next(emitter, name, accept = () => true, ms = 10_000) {
 }
 
 /** Connects a client and resolves with the raw Ready payload once stoat.js has taken it in. */
-async function connect(client) {
+export async function connect(client) {
   const readyPayload = next(client.events, "event", (e) => e.type === "Ready");
   const ready = next(client, "ready");
   client.connect();
@@ -35,7 +35,7 @@ async function connect(client) {
   return payload;
 }
 
-function hangUp(client) {
+export function hangUp(client) {
   client.options.autoReconnect = false;
   client.events.disconnect();
 }

@@ -3,9 +3,11 @@ using Microsoft.Extensions.Options;
 using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
 using Spokes.Api.Events;
+using Spokes.Api.Files;
 using Spokes.Api.Identity;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
+using Spokes.Contracts.Files.V1;
 using Spokes.Permissions;
 
 namespace Spokes.Api.Community;
@@ -18,6 +20,7 @@ public sealed class ChannelService(
     IUserStore users,
     EventPublisher events,
     Messaging.MessagePoster poster,
+    IFileClaims files,
     IOptionsMonitor<ApiOptions> options)
 {
     private static readonly string[] RemovableFields = ["Description", "Icon", "DefaultPermissions", "Voice"];
@@ -28,82 +31,118 @@ public sealed class ChannelService(
     public async Task<Channel> FetchAsync(User actor, string channelId, CancellationToken cancellationToken) =>
         (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ViewChannel).Channel;
 
-    /// <summary>Edits the channel; only the fields given are written.</summary>
-    public Task<Channel> EditAsync(User actor, string channelId, EditChannelRequest request, CancellationToken cancellationToken) =>
-        OptimisticWrite.RetryAsync<Channel>(async () =>
+    /// <summary>
+    /// Edits the channel; only the fields given are written. A new icon is claimed once, after every check of the
+    /// first attempt, kept for the attempts after it, and released if the edit is refused.
+    /// </summary>
+    public async Task<Channel> EditAsync(User actor, string channelId, EditChannelRequest request, CancellationToken cancellationToken)
+    {
+        AutumnFile? icon = null;
+        var written = false;
+        try
         {
-            var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManageChannel);
-            var remove = Validation.Removals(request.Remove, RemovableFields);
-            Validation.Length(request.Name, "name", 1, 32);
-            Validation.Length(request.Description, "description", 0, 1024);
-            // Icons are files claimed from Autumn, which holds none yet.
-            if (request.Icon is not null) throw StoatException.UnknownAttachment();
-            if (request.Voice?.MaxUsers is < 1) throw StoatException.FailedValidation("voice.max_users must be at least 1");
-            if (request.Slowmode is < 0 or > MaxSlowmode) throw StoatException.FailedValidation($"slowmode must be 0–{MaxSlowmode} seconds");
+            return await OptimisticWrite.RetryAsync<Channel>(async () =>
+            {
+                var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManageChannel);
+                var remove = Validation.Removals(request.Remove, RemovableFields);
+                Validation.Length(request.Name, "name", 1, 32);
+                Validation.Length(request.Description, "description", 0, 1024);
+                if (request.Voice?.MaxUsers is < 1) throw StoatException.FailedValidation("voice.max_users must be at least 1");
+                if (request.Slowmode is < 0 or > MaxSlowmode) throw StoatException.FailedValidation($"slowmode must be 0–{MaxSlowmode} seconds");
 
-            var update = new FieldUpdate();
-            foreach (var field in remove) update.Unset(JsonNamingPolicy.SnakeCaseLower.ConvertName(field));
-            var data = new Dictionary<string, object?>();
-            void Change<T>(string field, T value)
-            {
-                data[field] = value;
-                update.Set(field, value);
-            }
-            Channel updated;
-            switch (at.Channel)
-            {
-                case Group group:
-                    if (request.Voice is not null || request.Slowmode is not null || remove.Contains("DefaultPermissions") || remove.Contains("Voice"))
-                        throw StoatException.InvalidOperation();
-                    var editedGroup = group with { Description = remove.Contains("Description") ? null : group.Description };
-                    if (request.Name is { } groupName) Change("name", (editedGroup = editedGroup with { Name = groupName }).Name);
-                    if (request.Description is { } groupDescription) Change("description", (editedGroup = editedGroup with { Description = groupDescription }).Description);
-                    if (request.Nsfw is { } groupNsfw) Change("nsfw", (editedGroup = editedGroup with { Nsfw = groupNsfw }).Nsfw);
-                    if (request.Owner is { } owner)
-                    {
-                        // Handing the group over is the owner's alone, and only to someone in it: as read, and still so when written.
-                        if (group.Owner != actor.Id) throw StoatException.NotOwner();
-                        if (!group.Recipients.Contains(owner)) throw StoatException.NotInGroup();
-                        Change("owner", (editedGroup = editedGroup with { Owner = owner }).Owner);
-                        update.Expect("owner", group.Owner).Expect("recipients", group.Recipients);
-                    }
-                    updated = editedGroup;
-                    break;
-                case TextChannel text:
-                    if (request.Owner is not null) throw StoatException.InvalidOperation();
-                    var editedText = text with
-                    {
-                        Description = remove.Contains("Description") ? null : text.Description,
-                        DefaultPermissions = remove.Contains("DefaultPermissions") ? null : text.DefaultPermissions,
-                        Voice = remove.Contains("Voice") ? null : text.Voice,
-                    };
-                    if (request.Name is { } name) Change("name", (editedText = editedText with { Name = name }).Name);
-                    if (request.Description is { } description) Change("description", (editedText = editedText with { Description = description }).Description);
-                    if (request.Nsfw is { } nsfw) Change("nsfw", (editedText = editedText with { Nsfw = nsfw }).Nsfw);
-                    if (request.Voice is { } voice) Change("voice", (editedText = editedText with { Voice = voice }).Voice);
-                    if (request.Slowmode is { } slowmode) Change("slowmode", (editedText = editedText with { Slowmode = slowmode }).Slowmode);
-                    updated = editedText;
-                    break;
-                default:
-                    throw StoatException.InvalidOperation();
-            }
-            // `archived` is accepted as Stoat accepts it; channels have no archived state to keep.
-
-            if (update.HasChanges)
-            {
-                if (!await channels.UpdateAsync(updated.Id, update, cancellationToken)) return null;
-                await events.PublishAsync(updated.Id, new ChannelUpdateEvent(updated.Id, data, remove));
-                // As in Stoat, changes to a group are told in the group itself.
-                if (updated is Group)
+                var update = new FieldUpdate();
+                foreach (var field in remove) update.Unset(JsonNamingPolicy.SnakeCaseLower.ConvertName(field));
+                var data = new Dictionary<string, object?>();
+                void Change<T>(string field, T value)
                 {
-                    if (request.Name is not null) await poster.PostSystemAsync(updated, new ChannelRenamed(request.Name, actor.Id), cancellationToken);
-                    if (request.Description is not null || remove.Contains("Description"))
-                        await poster.PostSystemAsync(updated, new ChannelDescriptionChanged(actor.Id), cancellationToken);
-                    if (request.Owner is { } newOwner) await poster.PostSystemAsync(updated, new ChannelOwnershipChanged(actor.Id, newOwner), cancellationToken);
+                    data[field] = value;
+                    update.Set(field, value);
                 }
-            }
-            return updated;
-        });
+                Channel updated;
+                switch (at.Channel)
+                {
+                    case Group group:
+                        if (request.Voice is not null || request.Slowmode is not null || remove.Contains("DefaultPermissions") || remove.Contains("Voice"))
+                            throw StoatException.InvalidOperation();
+                        var editedGroup = group with
+                        {
+                            Description = remove.Contains("Description") ? null : group.Description,
+                            Icon = remove.Contains("Icon") ? null : group.Icon,
+                        };
+                        if (request.Name is { } groupName) Change("name", (editedGroup = editedGroup with { Name = groupName }).Name);
+                        if (request.Description is { } groupDescription) Change("description", (editedGroup = editedGroup with { Description = groupDescription }).Description);
+                        if (request.Nsfw is { } groupNsfw) Change("nsfw", (editedGroup = editedGroup with { Nsfw = groupNsfw }).Nsfw);
+                        if (request.Owner is { } owner)
+                        {
+                            // Handing the group over is the owner's alone, and only to someone in it: as read, and still so when written.
+                            if (group.Owner != actor.Id) throw StoatException.NotOwner();
+                            if (!group.Recipients.Contains(owner)) throw StoatException.NotInGroup();
+                            Change("owner", (editedGroup = editedGroup with { Owner = owner }).Owner);
+                            update.Expect("owner", group.Owner).Expect("recipients", group.Recipients);
+                        }
+                        updated = editedGroup;
+                        break;
+                    case TextChannel text:
+                        if (request.Owner is not null) throw StoatException.InvalidOperation();
+                        var editedText = text with
+                        {
+                            Description = remove.Contains("Description") ? null : text.Description,
+                            DefaultPermissions = remove.Contains("DefaultPermissions") ? null : text.DefaultPermissions,
+                            Voice = remove.Contains("Voice") ? null : text.Voice,
+                            Icon = remove.Contains("Icon") ? null : text.Icon,
+                        };
+                        if (request.Name is { } name) Change("name", (editedText = editedText with { Name = name }).Name);
+                        if (request.Description is { } description) Change("description", (editedText = editedText with { Description = description }).Description);
+                        if (request.Nsfw is { } nsfw) Change("nsfw", (editedText = editedText with { Nsfw = nsfw }).Nsfw);
+                        if (request.Voice is { } voice) Change("voice", (editedText = editedText with { Voice = voice }).Voice);
+                        if (request.Slowmode is { } slowmode) Change("slowmode", (editedText = editedText with { Slowmode = slowmode }).Slowmode);
+                        updated = editedText;
+                        break;
+                    default:
+                        throw StoatException.InvalidOperation();
+                }
+                // `archived` is accepted as Stoat accepts it; channels have no archived state to keep.
+
+                if (request.Icon is { } iconId)
+                {
+                    icon ??= await files.ClaimOneAsync(iconId, FileTags.Icons, actor.Id,
+                        new FileUse { Kind = FileUseKind.ChannelIcon, Id = at.Channel.Id, ServerId = (at.Channel as TextChannel)?.Server ?? "" }, cancellationToken);
+                    updated = updated switch
+                    {
+                        Group group => group with { Icon = icon },
+                        TextChannel text => text with { Icon = icon },
+                        _ => updated,
+                    };
+                    Change("icon", icon);
+                }
+                // The icon released below is the one this write replaces.
+                if (updated.IconFile != at.Channel.IconFile) update.Expect("icon._id", at.Channel.IconFile?.Id);
+
+                if (update.HasChanges)
+                {
+                    if (!await channels.UpdateAsync(updated.Id, update, cancellationToken)) return null;
+                    written = true;
+                    if (updated.IconFile != at.Channel.IconFile) await files.ReleaseAsync([at.Channel.IconFile], cancellationToken);
+                    await events.PublishAsync(updated.Id, new ChannelUpdateEvent(updated.Id, data, remove));
+                    // As in Stoat, changes to a group are told in the group itself.
+                    if (updated is Group)
+                    {
+                        if (request.Name is not null) await poster.PostSystemAsync(updated, new ChannelRenamed(request.Name, actor.Id), cancellationToken);
+                        if (request.Description is not null || remove.Contains("Description"))
+                            await poster.PostSystemAsync(updated, new ChannelDescriptionChanged(actor.Id), cancellationToken);
+                        if (request.Owner is { } newOwner) await poster.PostSystemAsync(updated, new ChannelOwnershipChanged(actor.Id, newOwner), cancellationToken);
+                        if (request.Icon is not null) await poster.PostSystemAsync(updated, new ChannelIconChanged(actor.Id), cancellationToken);
+                    }
+                }
+                return updated;
+            });
+        }
+        catch when (icon is not null && !written)
+        {
+            await files.ReleaseAsync([icon.Id], CancellationToken.None);
+            throw;
+        }
+    }
 
     /// <summary>Deletes a server channel, closes a DM, or leaves a group (which ends with its last member).</summary>
     public async Task DeleteAsync(User actor, string channelId, bool silently, CancellationToken cancellationToken)
@@ -126,6 +165,7 @@ public sealed class ChannelService(
                 at.Require(ChannelPermission.ManageChannel);
                 await channels.DeleteAsync(text.Id, cancellationToken);
                 await servers.RemoveChannelAsync(text.Server, text.Id, cancellationToken);
+                await files.ReleaseAsync([text.Icon], cancellationToken);
                 await events.PublishAsync(text.Id, new ChannelDeleteEvent(text.Id));
                 return;
         }
@@ -141,6 +181,7 @@ public sealed class ChannelService(
         if (left.Recipients.Count == 0)
         {
             await channels.DeleteAsync(group.Id, cancellationToken);
+            await files.ReleaseAsync([left.Icon], cancellationToken);
             await events.PublishAsync(group.Id, new ChannelDeleteEvent(group.Id));
             return;
         }
@@ -157,7 +198,6 @@ public sealed class ChannelService(
     {
         var name = Validation.Required(request.Name, "name", 1, 32);
         var description = Validation.Length(request.Description, "description", 0, 1024);
-        if (request.Icon is not null) throw StoatException.UnknownAttachment();
         var invited = (request.Users ?? []).Where(id => id != actor.Id).Distinct().ToList();
         var max = options.CurrentValue.Limits.Global.GroupSize;
         if (invited.Count + 1 > max) throw StoatException.GroupTooLarge(max);
@@ -169,8 +209,16 @@ public sealed class ChannelService(
             if (relationships.GetValueOrDefault(id) != RelationshipStatus.Friend) throw StoatException.NotFriends();
         }
 
-        var group = new Group(SecureTokens.NewId(), name, actor.Id, description, [actor.Id, .. invited], null, null, request.Nsfw ?? false);
-        await channels.CreateAsync(group, cancellationToken);
+        var groupId = SecureTokens.NewId();
+        var icon = request.Icon is { } iconId
+            ? await files.ClaimOneAsync(iconId, FileTags.Icons, actor.Id, new FileUse { Kind = FileUseKind.ChannelIcon, Id = groupId }, cancellationToken)
+            : null;
+        var group = new Group(groupId, name, actor.Id, description, [actor.Id, .. invited], null, null, request.Nsfw ?? false, icon);
+        await files.ReleaseIfFailsAsync(icon is null ? [] : [icon], async () =>
+        {
+            await channels.CreateAsync(group, cancellationToken);
+            return group;
+        });
         foreach (var recipient in group.Recipients) await events.PublishAsync(EventPublisher.PrivateTopic(recipient), new ChannelCreateEvent(group));
         return group;
     }

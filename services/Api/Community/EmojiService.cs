@@ -3,14 +3,17 @@ using System.Text.RegularExpressions;
 using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
 using Spokes.Api.Events;
+using Spokes.Api.Files;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
+using Spokes.Contracts.Files.V1;
 using Spokes.Permissions;
 
 namespace Spokes.Api.Community;
 
 /// <summary>Stoat's custom emojis: a server's own images, made from files uploaded to Autumn.</summary>
-public sealed partial class EmojiService(CommunityAccess access, IEmojiStore emojis, EventPublisher events, IOptionsMonitor<ApiOptions> options)
+public sealed partial class EmojiService(CommunityAccess access, IEmojiStore emojis, EventPublisher events, IFileClaims files,
+    IOptionsMonitor<ApiOptions> options)
 {
     [GeneratedRegex("^[a-z0-9_]{1,32}$", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex EmojiName();
@@ -25,8 +28,17 @@ public sealed partial class EmojiService(CommunityAccess access, IEmojiStore emo
         var max = options.CurrentValue.Limits.Global.ServerEmoji;
         if ((await emojis.ListByServerAsync(at.Server.Id, cancellationToken)).Count >= max) throw StoatException.TooManyEmoji(max);
         if (await emojis.GetAsync(fileId, cancellationToken) is not null) throw StoatException.InvalidOperation();
-        // The image is a file claimed from Autumn (tag "emojis"), which holds none yet.
-        throw StoatException.UnknownAttachment();
+        // The emoji's id is its image's: a file the actor uploaded under "emojis", claimed last of all.
+        var image = await files.ClaimOneAsync(fileId, FileTags.Emojis, actor.Id,
+            new FileUse { Kind = FileUseKind.Emoji, Id = fileId, ServerId = at.Server.Id }, cancellationToken);
+        var emoji = new Emoji(image.Id, new ServerEmojiParent(at.Server.Id), actor.Id, name, Animated: image.ContentType == "image/gif", Nsfw: request.Nsfw ?? false);
+        await files.ReleaseIfFailsAsync([image], async () =>
+        {
+            await emojis.CreateAsync(emoji, cancellationToken);
+            return emoji;
+        });
+        await events.PublishAsync(at.Server.Id, new EmojiCreateEvent(emoji));
+        return emoji;
     }
 
     public async Task<Emoji> FetchAsync(string emojiId, CancellationToken cancellationToken) =>

@@ -3,8 +3,10 @@ using Microsoft.Extensions.Options;
 using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
 using Spokes.Api.Events;
+using Spokes.Api.Files;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
+using Spokes.Contracts.Files.V1;
 using Spokes.Permissions;
 
 namespace Spokes.Api.Community;
@@ -18,6 +20,7 @@ public sealed class MemberService(
     IUserStore users,
     EventPublisher events,
     Messaging.MessagePoster poster,
+    IFileClaims files,
     IOptionsMonitor<ApiOptions> options,
     Contracts.Voice.VoiceStates voice)
 {
@@ -115,82 +118,112 @@ public sealed class MemberService(
     /// <summary>
     /// Edits a member; only the fields given are written. Whether the actor may act on the member, and which roles
     /// they hand out or take away, is decided from the member's roles as read, so the write expects those unchanged.
+    /// A new avatar is claimed once, after every check of the first attempt, and released if the edit is refused.
     /// </summary>
-    public Task<Member> EditAsync(User actor, string serverId, string userId, EditMemberRequest request, CancellationToken cancellationToken) =>
-        OptimisticWrite.RetryAsync(async () =>
+    public async Task<Member> EditAsync(User actor, string serverId, string userId, EditMemberRequest request, CancellationToken cancellationToken)
+    {
+        AutumnFile? avatar = null;
+        var written = false;
+        try
         {
-            var at = await access.InServerAsync(actor, serverId, cancellationToken);
-            if (at.Member is null && !actor.Privileged) throw StoatException.NotFound();
-            var target = await MemberAsync(at.Server.Id, userId == "@me" ? actor.Id : userId, cancellationToken);
-            var self = target.Id.User == actor.Id;
-            var remove = Validation.Removals(request.Remove, RemovableFields);
+            return await OptimisticWrite.RetryAsync(async () =>
+            {
+                var at = await access.InServerAsync(actor, serverId, cancellationToken);
+                if (at.Member is null && !actor.Privileged) throw StoatException.NotFound();
+                var target = await MemberAsync(at.Server.Id, userId == "@me" ? actor.Id : userId, cancellationToken);
+                var self = target.Id.User == actor.Id;
+                var remove = Validation.Removals(request.Remove, RemovableFields);
 
-            // Acting on someone else needs a higher rank than theirs, as in Stoat.
-            if (!self) at.RequireAbove(target.Id.User, target);
-            if (request.Nickname is not null || remove.Contains("Nickname"))
-                at.Require(self ? ChannelPermission.ChangeNickname : ChannelPermission.ManageNicknames);
-            if (request.Avatar is not null) throw self ? StoatException.UnknownAttachment() : StoatException.InvalidOperation();
-            if (remove.Contains("Avatar")) at.Require(self ? ChannelPermission.ChangeAvatar : ChannelPermission.RemoveAvatars);
-            if (request.Roles is not null || remove.Contains("Roles")) RequireCanAssign(at, target, request.Roles ?? []);
-            if (request.Timeout is not null || remove.Contains("Timeout"))
+                // Acting on someone else needs a higher rank than theirs, as in Stoat.
+                if (!self) at.RequireAbove(target.Id.User, target);
+                if (request.Nickname is not null || remove.Contains("Nickname"))
+                    at.Require(self ? ChannelPermission.ChangeNickname : ChannelPermission.ManageNicknames);
+                // Only members change their own avatar.
+                if (request.Avatar is not null)
             {
-                if (self && request.Timeout is not null) throw StoatException.CannotTimeoutYourself();
-                at.Require(ChannelPermission.TimeoutMembers);
+                if (!self) throw StoatException.InvalidOperation();
+                at.Require(ChannelPermission.ChangeAvatar);
             }
-            if (request.CanPublish is not null || remove.Contains("CanPublish")) at.Require(ChannelPermission.MuteMembers);
-            if (request.CanReceive is not null || remove.Contains("CanReceive")) at.Require(ChannelPermission.DeafenMembers);
-            // Moving between voice channels applies to members in a call; Spokes has no voice sessions yet.
-            if (request.VoiceChannel is not null) throw new StoatException("NotConnected", System.Net.HttpStatusCode.BadRequest);
-            Validation.Length(request.Nickname, "nickname", 1, 32);
+                if (remove.Contains("Avatar")) at.Require(self ? ChannelPermission.ChangeAvatar : ChannelPermission.RemoveAvatars);
+                if (request.Roles is not null || remove.Contains("Roles")) RequireCanAssign(at, target, request.Roles ?? []);
+                if (request.Timeout is not null || remove.Contains("Timeout"))
+                {
+                    if (self && request.Timeout is not null) throw StoatException.CannotTimeoutYourself();
+                    at.Require(ChannelPermission.TimeoutMembers);
+                }
+                if (request.CanPublish is not null || remove.Contains("CanPublish")) at.Require(ChannelPermission.MuteMembers);
+                if (request.CanReceive is not null || remove.Contains("CanReceive")) at.Require(ChannelPermission.DeafenMembers);
+                // Moving between voice channels applies to members in a call; Spokes has no voice sessions yet.
+                if (request.VoiceChannel is not null) throw new StoatException("NotConnected", System.Net.HttpStatusCode.BadRequest);
+                Validation.Length(request.Nickname, "nickname", 1, 32);
 
-            var update = new FieldUpdate();
-            if (!self || request.Roles is not null || remove.Contains("Roles")) update.Expect("roles", target.Roles);
-            foreach (var field in remove) update.Unset(JsonNamingPolicy.SnakeCaseLower.ConvertName(field));
-            var updated = target with
-            {
-                Nickname = remove.Contains("Nickname") ? null : target.Nickname,
-                Roles = remove.Contains("Roles") ? null : target.Roles,
-                Timeout = remove.Contains("Timeout") ? null : target.Timeout,
-                CanPublish = remove.Contains("CanPublish") ? null : target.CanPublish,
-                CanReceive = remove.Contains("CanReceive") ? null : target.CanReceive,
-            };
-            var data = new Dictionary<string, object?>();
-            if (request.Nickname is { } nickname)
-            {
-                data["nickname"] = nickname;
-                update.Set("nickname", (updated = updated with { Nickname = nickname }).Nickname);
-            }
-            if (request.Roles is { } roles)
-            {
-                var distinct = roles.Distinct().ToList();
-                data["roles"] = distinct;
-                updated = updated with { Roles = distinct.Count == 0 ? null : distinct };
-                update.Set("roles", updated.Roles);
-            }
-            if (request.Timeout is { } timeout)
-            {
-                data["timeout"] = timeout;
-                update.Set("timeout", (updated = updated with { Timeout = timeout }).Timeout);
-            }
-            // The voice flags are stored only when false: true is their default.
-            if (request.CanPublish is { } canPublish)
-            {
-                data["can_publish"] = canPublish;
-                update.Set("can_publish", (updated = updated with { CanPublish = canPublish ? null : false }).CanPublish);
-            }
-            if (request.CanReceive is { } canReceive)
-            {
-                data["can_receive"] = canReceive;
-                update.Set("can_receive", (updated = updated with { CanReceive = canReceive ? null : false }).CanReceive);
-            }
+                var update = new FieldUpdate();
+                if (!self || request.Roles is not null || remove.Contains("Roles")) update.Expect("roles", target.Roles);
+                foreach (var field in remove) update.Unset(JsonNamingPolicy.SnakeCaseLower.ConvertName(field));
+                var updated = target with
+                {
+                    Nickname = remove.Contains("Nickname") ? null : target.Nickname,
+                    Roles = remove.Contains("Roles") ? null : target.Roles,
+                    Timeout = remove.Contains("Timeout") ? null : target.Timeout,
+                    CanPublish = remove.Contains("CanPublish") ? null : target.CanPublish,
+                    CanReceive = remove.Contains("CanReceive") ? null : target.CanReceive,
+                    Avatar = remove.Contains("Avatar") ? null : target.Avatar,
+                };
+                var data = new Dictionary<string, object?>();
+                if (request.Nickname is { } nickname)
+                {
+                    data["nickname"] = nickname;
+                    update.Set("nickname", (updated = updated with { Nickname = nickname }).Nickname);
+                }
+                if (request.Roles is { } roles)
+                {
+                    var distinct = roles.Distinct().ToList();
+                    data["roles"] = distinct;
+                    updated = updated with { Roles = distinct.Count == 0 ? null : distinct };
+                    update.Set("roles", updated.Roles);
+                }
+                if (request.Timeout is { } timeout)
+                {
+                    data["timeout"] = timeout;
+                    update.Set("timeout", (updated = updated with { Timeout = timeout }).Timeout);
+                }
+                // The voice flags are stored only when false: true is their default.
+                if (request.CanPublish is { } canPublish)
+                {
+                    data["can_publish"] = canPublish;
+                    update.Set("can_publish", (updated = updated with { CanPublish = canPublish ? null : false }).CanPublish);
+                }
+                if (request.CanReceive is { } canReceive)
+                {
+                    data["can_receive"] = canReceive;
+                    update.Set("can_receive", (updated = updated with { CanReceive = canReceive ? null : false }).CanReceive);
+                }
+                if (request.Avatar is { } avatarId)
+                {
+                    avatar ??= await files.ClaimOneAsync(avatarId, FileTags.Avatars, actor.Id,
+                        new FileUse { Kind = FileUseKind.MemberAvatar, Id = actor.Id, ServerId = at.Server.Id }, cancellationToken);
+                    data["avatar"] = avatar;
+                    update.Set("avatar", (updated = updated with { Avatar = avatar }).Avatar);
+                }
+                // The avatar released below is the one this write replaces.
+                if (updated.Avatar != target.Avatar) update.Expect("avatar._id", target.Avatar?.Id);
 
-            if (update.HasChanges)
-            {
-                if (!await members.UpdateAsync(target.Id.Server, target.Id.User, update, cancellationToken)) return null;
-                await events.PublishAsync(at.Server.Id, new ServerMemberUpdateEvent(updated.Id, data, remove));
-            }
-            return updated;
-        });
+                if (update.HasChanges)
+                {
+                    if (!await members.UpdateAsync(target.Id.Server, target.Id.User, update, cancellationToken)) return null;
+                    written = true;
+                    if (updated.Avatar != target.Avatar) await files.ReleaseAsync([target.Avatar], cancellationToken);
+                    await events.PublishAsync(at.Server.Id, new ServerMemberUpdateEvent(updated.Id, data, remove));
+                }
+                return updated;
+            });
+        }
+        catch when (avatar is not null && !written)
+        {
+            await files.ReleaseAsync([avatar.Id], CancellationToken.None);
+            throw;
+        }
+    }
 
     /// <summary>Every role added or taken away must exist and rank below the actor.</summary>
     private static void RequireCanAssign(ServerAccess at, Member target, IReadOnlyCollection<string> next)

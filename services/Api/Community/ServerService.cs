@@ -3,9 +3,11 @@ using Microsoft.Extensions.Options;
 using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
 using Spokes.Api.Events;
+using Spokes.Api.Files;
 using Spokes.Api.Identity;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
+using Spokes.Contracts.Files.V1;
 using Spokes.Permissions;
 
 namespace Spokes.Api.Community;
@@ -21,6 +23,7 @@ public sealed class ServerService(
     IUnreadStore unreads,
     MfaService mfa,
     EventPublisher events,
+    IFileClaims files,
     IOptionsMonitor<ApiOptions> options)
 {
     private static readonly string[] RemovableFields = ["Description", "Categories", "SystemMessages", "Icon", "Banner"];
@@ -60,13 +63,11 @@ public sealed class ServerService(
             if (!actor.Privileged) throw StoatException.NotPrivileged();
         }
         if (request.Name is not null || request.Description is not null || request.Categories is not null || request.SystemMessages is not null
-            || request.Analytics is not null || remove.Count > 0)
+            || request.Analytics is not null || request.Icon is not null || request.Banner is not null || remove.Count > 0)
         {
             at.Require(ChannelPermission.ManageServer);
         }
         if (request.Owner is not null && at.Server.Owner != actor.Id && !actor.Privileged) throw StoatException.NotOwner();
-        // Icons and banners are files claimed from Autumn, which holds none yet.
-        if (request.Icon is not null || request.Banner is not null) throw StoatException.UnknownAttachment();
         Validation.Length(request.Name, "name", 1, 32);
         Validation.Length(request.Description, "description", 0, 1024);
         var server = at.Server;
@@ -84,6 +85,8 @@ public sealed class ServerService(
                 "Description" => updated with { Description = null },
                 "Categories" => updated with { Categories = null },
                 "SystemMessages" => updated with { SystemMessages = null },
+                "Icon" => updated with { Icon = null },
+                "Banner" => updated with { Banner = null },
                 _ => updated,
             };
         }
@@ -108,9 +111,31 @@ public sealed class ServerService(
             await UseValidatedTicketAsync(actor, mfaTicket, cancellationToken);
         }
 
+        // The files last of all, so a refused edit claims nothing; the write then expects the files it replaces.
+        var claimed = new List<AutumnFile>();
+        if (request.Icon is { } iconId)
+        {
+            var icon = await files.ClaimOneAsync(iconId, FileTags.Icons, actor.Id,
+                new FileUse { Kind = FileUseKind.ServerIcon, Id = server.Id, ServerId = server.Id }, cancellationToken);
+            claimed.Add(icon);
+            Change("icon", (updated = updated with { Icon = icon }).Icon);
+        }
+        if (request.Banner is { } bannerId)
+        {
+            var banner = await files.ReleaseIfFailsAsync(claimed, () => files.ClaimOneAsync(bannerId, FileTags.Banners, actor.Id,
+                new FileUse { Kind = FileUseKind.ServerBanner, Id = server.Id, ServerId = server.Id }, cancellationToken));
+            claimed.Add(banner);
+            Change("banner", (updated = updated with { Banner = banner }).Banner);
+        }
+        if (updated.Icon != server.Icon) update.Expect("icon._id", server.Icon?.Id);
+        if (updated.Banner != server.Banner) update.Expect("banner._id", server.Banner?.Id);
+
         if (update.HasChanges)
         {
-            if (!await servers.UpdateAsync(server.Id, update, cancellationToken)) throw request.Owner is null ? StoatException.NotFound() : StoatException.NotOwner();
+            await files.ReleaseIfFailsAsync(claimed, async () => await servers.UpdateAsync(server.Id, update, cancellationToken)
+                ? true
+                : throw (request.Owner is null ? StoatException.NotFound() : StoatException.NotOwner()));
+            await files.ReleaseAsync([updated.Icon != server.Icon ? server.Icon : null, updated.Banner != server.Banner ? server.Banner : null], cancellationToken);
             await events.PublishAsync(server.Id, new ServerUpdateEvent(server.Id, data, remove));
         }
         return updated;
@@ -152,7 +177,9 @@ public sealed class ServerService(
         var server = await access.ServerAsync(serverId, cancellationToken);
         if (server.Owner == actor.Id)
         {
+            var serverChannels = await channels.ListByServerAsync(server.Id, cancellationToken);
             await servers.DeleteAsync(server.Id, cancellationToken);
+            await files.ReleaseAsync([server.Icon, server.Banner, .. serverChannels.Select(c => c.IconFile)], cancellationToken);
             await events.PublishAsync(server.Id, new ServerDeleteEvent(server.Id));
             return;
         }

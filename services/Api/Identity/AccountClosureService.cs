@@ -1,5 +1,6 @@
 using Spokes.Api.Errors;
 using Spokes.Api.Events;
+using Spokes.Api.Files;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
 using Spokes.Permissions;
@@ -19,6 +20,7 @@ public sealed class AccountClosureService(
     AccountMailer mailer,
     UserUpdatePublisher userUpdates,
     TimeProvider clock,
+    IFileClaims files,
     ILogger<AccountClosureService> logger)
 {
     /// <summary>Time to change one's mind: the account stays disabled, not gone, until then.</summary>
@@ -105,8 +107,13 @@ public sealed class AccountClosureService(
     {
         foreach (var other in (await users.GetRelationshipsAsync(user.Id, cancellationToken)).Keys)
             await users.SetRelationshipAsync(user.Id, other, RelationshipStatus.None, RelationshipStatus.None, cancellationToken);
-        var anonymous = user with { DisplayName = null, StatusText = null, StatusPresence = null, ProfileContent = null, Flags = user.Flags | DeletedFlag };
+        var anonymous = user with
+        {
+            DisplayName = null, StatusText = null, StatusPresence = null, ProfileContent = null, Avatar = null, ProfileBackground = null,
+            Flags = user.Flags | DeletedFlag,
+        };
         await users.UpdateProfileAsync(anonymous, cancellationToken);
+        await files.ReleaseAsync([user.Avatar, user.ProfileBackground], cancellationToken);
         var data = new Dictionary<string, object?> { ["flags"] = anonymous.Flags };
         // Keep the old name only in the unlikely case that every "Deleted User" discriminator is taken.
         if (AccountRules.PickDiscriminator(await users.DiscriminatorsInUseAsync(DeletedUsername, cancellationToken)) is { } discriminator)
@@ -122,7 +129,8 @@ public sealed class AccountClosureService(
                 logger.LogWarning("User {UserId} keeps their username: the picked discriminator was taken meanwhile", user.Id);
             }
         }
-        await userUpdates.PublishAsync(new UserUpdateEvent(user.Id, data, ["DisplayName", "StatusText", "StatusPresence", "ProfileContent"], SecureTokens.NewId()),
+        await userUpdates.PublishAsync(new UserUpdateEvent(user.Id, data,
+            ["DisplayName", "StatusText", "StatusPresence", "ProfileContent", "Avatar", "ProfileBackground"], SecureTokens.NewId()),
             cancellationToken);
     }
 }

@@ -3,9 +3,11 @@ using Spokes.Api.Community;
 using Spokes.Api.Configuration;
 using Spokes.Api.Errors;
 using Spokes.Api.Events;
+using Spokes.Api.Files;
 using Spokes.Api.Identity;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
+using Spokes.Contracts.Files.V1;
 using Spokes.Permissions;
 using StackExchange.Redis;
 
@@ -22,6 +24,7 @@ public sealed class MessageService(
     Users.PresenceReader presence,
     IConnectionMultiplexer redis,
     IOptionsMonitor<ApiOptions> options,
+    IFileClaims files,
     ILogger<MessageService> logger)
 {
     private const ChannelPermission ReadHistory = ChannelPermission.ViewChannel | ChannelPermission.ReadMessageHistory;
@@ -48,7 +51,7 @@ public sealed class MessageService(
         var server = channel is TextChannel text ? await access.ServerAsync(text.Server, cancellationToken) : null;
         var permissions = (ChannelPermission)webhook.Permissions;
         PermissionCalculator.Require(permissions, ChannelPermission.SendMessage);
-        var sender = new MessageSender(webhook.Id, webhook.Name, options.CurrentValue.Limits.Default, null, null, new MessageWebhook(webhook.Name, webhook.Avatar));
+        var sender = new MessageSender(webhook.Id, webhook.Name, options.CurrentValue.Limits.Default, null, null, new MessageWebhook(webhook.Name, webhook.Avatar?.Id));
         return await ComposeAndPostAsync(sender, channel, server, permissions, request, idempotencyKey, cancellationToken);
     }
 
@@ -78,12 +81,7 @@ public sealed class MessageService(
 
         if (embeds.Count > 0) Require(ChannelPermission.SendEmbeds);
         var textEmbeds = embeds.Select(MessageRules.ToEmbed).ToList();
-        if (attachments.Count > 0)
-        {
-            Require(ChannelPermission.UploadFiles);
-            // Attachments are files claimed from Autumn, which holds none yet.
-            throw StoatException.UnknownAttachment();
-        }
+        if (attachments.Count > 0) Require(ChannelPermission.UploadFiles);
         if (request.Masquerade is { } masquerade)
         {
             MessageRules.RequireMasquerade(masquerade);
@@ -152,20 +150,29 @@ public sealed class MessageService(
             }
         }
 
-        var message = new Message(SecureTokens.NewId(), channel.Id, sender.AuthorId,
-            Nonce: request.Nonce,
-            Webhook: sender.Webhook,
-            Content: content,
-            Embeds: textEmbeds.Count == 0 ? null : textEmbeds,
-            Mentions: mentions.Count == 0 ? null : mentions,
-            RoleMentions: roleMentions.Count == 0 ? null : roleMentions,
-            Replies: replyIds.Count == 0 ? null : replyIds,
-            Interactions: request.Interactions is { Reactions.Count: > 0 } ? request.Interactions : null,
-            Masquerade: request.Masquerade,
-            Flags: (int)flags);
+        var messageId = SecureTokens.NewId();
         try
         {
-            await poster.PostAsync(message, channel, request.Masquerade?.Name ?? sender.Name, sender.User, sender.Member, cancellationToken);
+            // The attachments are claimed last of all, and released if the message is not stored, so a refused message uses no file.
+            IReadOnlyList<AutumnFile> claimed = attachments.Count == 0 ? [] : await files.ClaimAsync(attachments, FileTags.Attachments, sender.AuthorId,
+                new FileUse { Kind = FileUseKind.Message, Id = messageId, ServerId = server?.Id ?? "" }, cancellationToken);
+            var message = new Message(messageId, channel.Id, sender.AuthorId,
+                Nonce: request.Nonce,
+                Webhook: sender.Webhook,
+                Content: content,
+                Attachments: claimed.Count == 0 ? null : claimed,
+                Embeds: textEmbeds.Count == 0 ? null : textEmbeds,
+                Mentions: mentions.Count == 0 ? null : mentions,
+                RoleMentions: roleMentions.Count == 0 ? null : roleMentions,
+                Replies: replyIds.Count == 0 ? null : replyIds,
+                Interactions: request.Interactions is { Reactions.Count: > 0 } ? request.Interactions : null,
+                Masquerade: request.Masquerade,
+                Flags: (int)flags);
+            return await files.ReleaseIfFailsAsync(claimed, async () =>
+            {
+                await poster.PostAsync(message, channel, request.Masquerade?.Name ?? sender.Name, sender.User, sender.Member, cancellationToken);
+                return message;
+            });
         }
         catch when (key is not null)
         {
@@ -173,7 +180,6 @@ public sealed class MessageService(
             await ReleaseIdempotencyKeyAsync(sender.AuthorId, key);
             throw;
         }
-        return message;
     }
 
     public async Task<Message> FetchAsync(User actor, string channelId, string messageId, CancellationToken cancellationToken)
@@ -295,6 +301,7 @@ public sealed class MessageService(
     private async Task DeleteAsync(Message message, CancellationToken cancellationToken)
     {
         await messages.DeleteAsync(message.Channel, [message.Id], cancellationToken);
+        await files.ReleaseAsync(message.Attachments ?? [], cancellationToken);
         await events.PublishAsync(message.Channel, new MessageDeleteEvent(message.Id, message.Channel));
     }
 
@@ -310,6 +317,7 @@ public sealed class MessageService(
         var found = await messages.GetManyAsync(channelId, ids, cancellationToken);
         if (found.Count != ids.Count) throw StoatException.UnknownMessage();
         await messages.DeleteAsync(channelId, ids, cancellationToken);
+        await files.ReleaseAsync(found.SelectMany(m => m.Attachments ?? []), cancellationToken);
         await events.PublishAsync(channelId, new BulkMessageDeleteEvent(channelId, ids));
     }
 

@@ -10,7 +10,7 @@ namespace Spokes.Api.Messaging;
 
 /// <summary>Stoat's safety reports: a user reports a message, server or user to the instance's moderators.</summary>
 public sealed class SafetyService(CommunityAccess access, IMessageStore messages, IChannelStore channels, IUserStore users, IReportStore reports,
-    EventPublisher events)
+    EventPublisher events, Files.IFileClaims files)
 {
     private static readonly HashSet<string> ContentReasons =
     [
@@ -28,11 +28,12 @@ public sealed class SafetyService(CommunityAccess access, IMessageStore messages
         var reasons = content.Type == "User" ? UserReasons : ContentReasons;
         if (!reasons.Contains(content.ReportReason)) throw StoatException.FailedValidation($"report_reason must be one of {string.Join(", ", reasons)}");
         if (content.Type != "User" && content.MessageId is not null) throw StoatException.FailedValidation("message_id goes with a user report only");
+        Message? reported = null;
         switch (content.Type)
         {
             case "Message":
-                var message = await VisibleMessageAsync(actor, content.Id, cancellationToken);
-                if (message.Author == actor.Id) throw StoatException.CannotReportYourself();
+                reported = await VisibleMessageAsync(actor, content.Id, cancellationToken);
+                if (reported.Author == actor.Id) throw StoatException.CannotReportYourself();
                 break;
             case "Server":
                 if ((await access.ServerAsync(content.Id, cancellationToken)).Owner == actor.Id) throw StoatException.CannotReportYourself();
@@ -46,6 +47,8 @@ public sealed class SafetyService(CommunityAccess access, IMessageStore messages
         }
         var report = new Report(SecureTokens.NewId(), actor.Id, content, context, new ReportStatus("Created"), "");
         await reports.CreateAsync(report, cancellationToken);
+        // The reported message's files are evidence: Autumn keeps them even if the message is deleted.
+        if (reported?.Attachments is { Count: > 0 } attachments) await files.MarkReportedAsync(attachments.Select(a => a.Id).ToList(), cancellationToken);
         await events.PublishAsync(EventPublisher.ModerationTopic, new ReportCreateEvent(report));
         return report;
     }

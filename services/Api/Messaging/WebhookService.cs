@@ -3,9 +3,11 @@ using System.Text;
 using Spokes.Api.Community;
 using Spokes.Api.Errors;
 using Spokes.Api.Events;
+using Spokes.Api.Files;
 using Spokes.Api.Identity;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
+using Spokes.Contracts.Files.V1;
 using Spokes.Permissions;
 
 namespace Spokes.Api.Messaging;
@@ -15,7 +17,8 @@ namespace Spokes.Api.Messaging;
 /// Stoat's, a webhook never holds more than its maker: an editor gives only permissions they hold in the channel,
 /// the token alone can only take permissions away, and a post carries no more than the maker may still do there.
 /// </summary>
-public sealed class WebhookService(CommunityAccess access, IWebhookStore webhooks, IUserStore users, MessageService messages, EventPublisher events)
+public sealed class WebhookService(CommunityAccess access, IWebhookStore webhooks, IUserStore users, MessageService messages, EventPublisher events,
+    IFileClaims files)
 {
     private static readonly string[] RemovableFields = ["Avatar"];
 
@@ -24,10 +27,14 @@ public sealed class WebhookService(CommunityAccess access, IWebhookStore webhook
         var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ManageWebhooks);
         if (at.Channel is not (TextChannel or Group)) throw StoatException.InvalidOperation();
         var name = Validation.Required(request.Name, "name", 1, 32);
-        // Avatars are files claimed from Autumn, which holds none yet.
-        if (request.Avatar is not null) throw StoatException.UnknownAttachment();
-        var webhook = new Webhook(SecureTokens.NewId(), name, null, actor.Id, channelId, (ulong)DefaultPermissions.Webhook, SecureTokens.NewToken());
-        await webhooks.CreateAsync(webhook, cancellationToken);
+        var id = SecureTokens.NewId();
+        var avatar = request.Avatar is { } avatarId ? await ClaimAvatarAsync(avatarId, actor.Id, id, cancellationToken) : null;
+        var webhook = new Webhook(id, name, avatar, actor.Id, channelId, (ulong)DefaultPermissions.Webhook, SecureTokens.NewToken());
+        await files.ReleaseIfFailsAsync(avatar is null ? [] : [avatar], async () =>
+        {
+            await webhooks.CreateAsync(webhook, cancellationToken);
+            return webhook;
+        });
         await events.PublishAsync(channelId, new WebhookCreateEvent(webhook));
         return webhook;
     }
@@ -47,14 +54,14 @@ public sealed class WebhookService(CommunityAccess access, IWebhookStore webhook
     public async Task<Webhook> EditAsync(User actor, string webhookId, EditWebhookRequest request, CancellationToken cancellationToken)
     {
         var (webhook, editor) = await ManagedAsync(actor, webhookId, cancellationToken);
-        return await EditAsync(webhook, editor, request, cancellationToken);
+        return await EditAsync(webhook, editor, actor.Id, request, cancellationToken);
     }
 
     /// <summary>The token holder may lower the webhook's permissions, never raise them: it holds no more than the webhook.</summary>
     public async Task<Webhook> EditWithTokenAsync(string webhookId, string token, EditWebhookRequest request, CancellationToken cancellationToken)
     {
         var webhook = await WithTokenAsync(webhookId, token, cancellationToken);
-        return await EditAsync(webhook, (ChannelPermission)webhook.Permissions, request, cancellationToken);
+        return await EditAsync(webhook, (ChannelPermission)webhook.Permissions, webhook.CreatorId, request, cancellationToken);
     }
 
     public async Task DeleteAsync(User actor, string webhookId, CancellationToken cancellationToken) =>
@@ -84,28 +91,39 @@ public sealed class WebhookService(CommunityAccess access, IWebhookStore webhook
         await messages.DeleteAsWebhookAsync(await WithTokenAsync(webhookId, token, cancellationToken), messageId, cancellationToken);
 
     /// <param name="held">What the editor holds: every permission newly given to the webhook must be among them.</param>
-    private async Task<Webhook> EditAsync(Webhook webhook, ChannelPermission held, EditWebhookRequest request, CancellationToken cancellationToken)
+    /// <param name="uploaderId">Who uploaded a new avatar: the editing user, or the webhook's maker when its token edits it.</param>
+    private async Task<Webhook> EditAsync(Webhook webhook, ChannelPermission held, string uploaderId, EditWebhookRequest request, CancellationToken cancellationToken)
     {
         var remove = Validation.Removals(request.Remove, RemovableFields);
         Validation.Length(request.Name, "name", 1, 32);
-        if (request.Avatar is not null) throw StoatException.UnknownAttachment();
         if (request.Permissions is { } requested)
             PermissionCalculator.RequireCanGive(held, (ChannelPermission)webhook.Permissions, (ChannelPermission)requested);
         var data = new Dictionary<string, object?>();
         var edited = webhook with { Avatar = remove.Contains("Avatar") ? null : webhook.Avatar };
         if (request.Name is { } name) data["name"] = (edited = edited with { Name = name }).Name;
         if (request.Permissions is { } permissions) data["permissions"] = (edited = edited with { Permissions = permissions }).Permissions;
+        if (request.Avatar is { } avatarId) data["avatar"] = (edited = edited with { Avatar = await ClaimAvatarAsync(avatarId, uploaderId, webhook.Id, cancellationToken) }).Avatar;
         if (data.Count > 0 || remove.Count > 0)
         {
-            await webhooks.UpdateAsync(edited, cancellationToken);
+            await files.ReleaseIfFailsAsync(request.Avatar is null ? [] : [edited.Avatar!], async () =>
+            {
+                await webhooks.UpdateAsync(edited, cancellationToken);
+                return edited;
+            });
+            if (edited.Avatar != webhook.Avatar) await files.ReleaseAsync([webhook.Avatar], cancellationToken);
             await events.PublishAsync(webhook.ChannelId, new WebhookUpdateEvent(webhook.Id, data, remove));
         }
         return edited;
     }
 
+    /// <summary>Claims a webhook's avatar: an image its uploader sent to Autumn under "avatars".</summary>
+    private Task<AutumnFile> ClaimAvatarAsync(string fileId, string uploaderId, string webhookId, CancellationToken cancellationToken) =>
+        files.ClaimOneAsync(fileId, FileTags.Avatars, uploaderId, new FileUse { Kind = FileUseKind.WebhookAvatar, Id = webhookId }, cancellationToken);
+
     private async Task DeleteAsync(Webhook webhook, CancellationToken cancellationToken)
     {
         await webhooks.DeleteAsync(webhook.Id, cancellationToken);
+        await files.ReleaseAsync([webhook.Avatar], cancellationToken);
         await events.PublishAsync(webhook.ChannelId, new WebhookDeleteEvent(webhook.Id));
     }
 

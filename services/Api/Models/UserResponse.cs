@@ -16,7 +16,8 @@ public sealed record UserResponse(
     bool? Privileged,
     string Relationship,
     bool Online,
-    BotInformation? Bot = null)
+    BotInformation? Bot = null,
+    AutumnFile? Avatar = null)
 {
     /// <summary>A user as they see themselves; <paramref name="connected"/> says whether they have a live socket.</summary>
     public static UserResponse Self(User user, bool connected) => Seen(user, RelationshipStatus.User, Users.PresenceVisibility.ToSelf(user, connected));
@@ -33,7 +34,8 @@ public sealed record UserResponse(
         user.Privileged ? true : null,
         relationship.ToString(),
         online,
-        user.BotOwner is { } owner ? new BotInformation(owner) : null);
+        user.BotOwner is { } owner ? new BotInformation(owner) : null,
+        user.Avatar);
 }
 
 /// <summary>Marks a bot's user, naming who owns it.</summary>
@@ -45,7 +47,10 @@ public sealed record UserStatusResponse(string? Text, string? Presence)
         user.StatusText is null && user.StatusPresence is null ? null : new(user.StatusText, user.StatusPresence);
 }
 
-public sealed record ProfileResponse(string? Content);
+public sealed record ProfileResponse(string? Content, AutumnFile? Background)
+{
+    public static ProfileResponse Of(User user) => new(user.ProfileContent, user.ProfileBackground);
+}
 
 public sealed record FlagResponse(int Flags);
 

@@ -45,7 +45,9 @@ public sealed record Server(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Flags = 0,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Nsfw = false,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Analytics = false,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Discoverable = false)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Discoverable = false,
+    AutumnFile? Icon = null,
+    AutumnFile? Banner = null)
 {
     public ServerInfo ToPermissions() => new(
         Owner,
@@ -63,6 +65,14 @@ public sealed record VoiceInformation(int? MaxUsers);
 [JsonDerivedType(typeof(TextChannel), "TextChannel")]
 public abstract record Channel([property: JsonPropertyName("_id")] string Id)
 {
+    /// <summary>The channel's icon, which only groups and server channels have.</summary>
+    [JsonIgnore] public AutumnFile? IconFile => this switch
+    {
+        Group group => group.Icon,
+        TextChannel text => text.Icon,
+        _ => null,
+    };
+
     /// <summary>Users who hold this channel without a server: its owner, or the users of a DM or group.</summary>
     public IReadOnlyList<string> PrivateUsers() => this switch
     {
@@ -85,7 +95,8 @@ public sealed record Group(
     IReadOnlyList<string> Recipients,
     string? LastMessageId,
     long? Permissions,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Nsfw) : Channel(Id);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Nsfw,
+    AutumnFile? Icon = null) : Channel(Id);
 
 /// <summary>
 /// A server channel; with <see cref="Voice"/> it is also a voice channel. <see cref="Slowmode"/> is how many
@@ -101,7 +112,8 @@ public sealed record TextChannel(
     IReadOnlyDictionary<string, OverrideField>? RolePermissions,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Nsfw,
     VoiceInformation? Voice,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Slowmode = 0) : Channel(Id)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Slowmode = 0,
+    AutumnFile? Icon = null) : Channel(Id)
 {
     public ServerChannel ToPermissions() => new(
         DefaultPermissions?.ToOverride(),
@@ -118,7 +130,8 @@ public sealed record Member(
     IReadOnlyList<string>? Roles,
     DateTimeOffset? Timeout,
     bool? CanPublish,
-    bool? CanReceive)
+    bool? CanReceive,
+    AutumnFile? Avatar = null)
 {
     public MemberInfo ToPermissions() => new(Roles ?? [], Timeout, CanPublish ?? true, CanReceive ?? true);
 

@@ -23,6 +23,7 @@ public sealed record Message(
     MessageWebhook? Webhook = null,
     string? Content = null,
     SystemMessage? System = null,
+    IReadOnlyList<AutumnFile>? Attachments = null,
     IReadOnlyList<TextEmbed>? Embeds = null,
     IReadOnlyList<string>? Mentions = null,
     IReadOnlyList<string>? RoleMentions = null,
@@ -123,7 +124,7 @@ public sealed record Bot(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Flags = 0);
 
 /// <summary>Stoat's <c>Webhook</c>: posts into one channel with its secret token, under its own name.</summary>
-public sealed record Webhook(string Id, string Name, string? Avatar, string CreatorId, string ChannelId, ulong Permissions, string Token);
+public sealed record Webhook(string Id, string Name, AutumnFile? Avatar, string CreatorId, string ChannelId, ulong Permissions, string Token);
 
 /// <summary>What owns a custom emoji: a server, or nobody once its server is gone (Stoat's <c>EmojiParent</c>).</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]

@@ -86,7 +86,9 @@ public sealed record User(
     string? StatusText = null,
     string? StatusPresence = null,
     string? ProfileContent = null,
-    string? BotOwner = null)
+    string? BotOwner = null,
+    AutumnFile? Avatar = null,
+    AutumnFile? ProfileBackground = null)
 {
     public bool IsBot => BotOwner is not null;
 }

@@ -1,23 +1,26 @@
 using System.Text.RegularExpressions;
 using Spokes.Api.Errors;
 using Spokes.Api.Events;
+using Spokes.Api.Files;
 using Spokes.Api.Identity;
 using Spokes.Api.Models;
 using Spokes.Api.Storage;
+using Spokes.Contracts.Files.V1;
 
 namespace Spokes.Api.Users;
 
 /// <summary>What users change of themselves (Stoat's <c>PATCH /users/@me</c>), told to everyone watching them as <c>UserUpdate</c>.</summary>
 public sealed partial class ProfileService(IUserStore users, IAccountStore accounts, IPasswordHasher hasher, UserUpdatePublisher userUpdates,
-    PresenceReader presence)
+    PresenceReader presence, IFileClaims files)
 {
     private static readonly HashSet<string> Presences = ["Online", "Idle", "Focus", "Busy", "Invisible"];
     private static readonly HashSet<string> RemovableFields = ["Avatar", "StatusText", "StatusPresence", "ProfileContent", "ProfileBackground", "DisplayName"];
 
-    /// <summary>Where each removable field is kept in Stoat's user document; avatars and backgrounds are not kept yet.</summary>
+    /// <summary>Where each removable field is kept in Stoat's user document.</summary>
     private static readonly Dictionary<string, string> StoredFields = new()
     {
         ["DisplayName"] = "display_name", ["StatusText"] = "status.text", ["StatusPresence"] = "status.presence", ["ProfileContent"] = "profile.content",
+        ["Avatar"] = "avatar", ["ProfileBackground"] = "profile.background",
     };
 
     [GeneratedRegex("^[^\u200B\n\r]+$", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
@@ -30,8 +33,6 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
         var remove = request.Remove ?? [];
         if (remove.FirstOrDefault(f => !RemovableFields.Contains(f)) is { } unknown) throw StoatException.FailedValidation($"cannot remove '{unknown}'");
         if ((request.Badges is not null || request.Flags is not null) && !actor.Privileged) throw StoatException.NotPrivileged();
-        // Avatars and backgrounds are files claimed from Autumn, which holds none yet.
-        if (request.Avatar is not null || request.Profile?.Background is not null) throw StoatException.UnknownAttachment();
         Validate(request);
 
         var updated = actor with
@@ -40,6 +41,8 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
             StatusText = remove.Contains("StatusText") ? null : actor.StatusText,
             StatusPresence = remove.Contains("StatusPresence") ? null : actor.StatusPresence,
             ProfileContent = remove.Contains("ProfileContent") ? null : actor.ProfileContent,
+            Avatar = remove.Contains("Avatar") ? null : actor.Avatar,
+            ProfileBackground = remove.Contains("ProfileBackground") ? null : actor.ProfileBackground,
         };
         // Only the fields named are written, so two edits at once (say, from two devices) both hold.
         var update = new FieldUpdate();
@@ -76,9 +79,34 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
             data["flags"] = flags;
         }
 
+        // The files last, once everything else is known to be valid, so a refused edit claims nothing.
+        var claimed = new List<AutumnFile>();
+        if (request.Avatar is { } avatarId)
+        {
+            var avatar = await files.ClaimOneAsync(avatarId, FileTags.Avatars, actor.Id, new FileUse { Kind = FileUseKind.UserAvatar, Id = actor.Id }, cancellationToken);
+            claimed.Add(avatar);
+            updated = updated with { Avatar = avatar };
+            update.Set("avatar", avatar);
+            data["avatar"] = avatar;
+        }
+        if (request.Profile?.Background is { } backgroundId)
+        {
+            var background = await files.ReleaseIfFailsAsync(claimed, () => files.ClaimOneAsync(backgroundId, FileTags.Backgrounds, actor.Id,
+                new FileUse { Kind = FileUseKind.UserBackground, Id = actor.Id }, cancellationToken));
+            claimed.Add(background);
+            updated = updated with { ProfileBackground = background };
+            update.Set("profile.background", background);
+        }
+
         if (update.HasChanges)
         {
-            await users.UpdateProfileAsync(actor.Id, update, cancellationToken);
+            await files.ReleaseIfFailsAsync(claimed, async () =>
+                await users.UpdateProfileAsync(actor.Id, update, cancellationToken) ? true : throw StoatException.NotFound());
+            // What the edit replaced or removed is no longer used.
+            await files.ReleaseAsync([
+                actor.Avatar == updated.Avatar ? null : actor.Avatar,
+                actor.ProfileBackground == updated.ProfileBackground ? null : actor.ProfileBackground,
+            ], cancellationToken);
             await userUpdates.PublishAsync(new UserUpdateEvent(actor.Id, data, remove, SecureTokens.NewId()), cancellationToken);
         }
         return UserResponse.Self(updated, await presence.IsConnectedAsync(actor.Id));

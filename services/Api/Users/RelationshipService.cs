@@ -31,10 +31,10 @@ public sealed class RelationshipService(IUserStore users, CommunityAccess access
     /// <summary>A profile is for those who may see it: the user, friends, and those sharing a server or group.</summary>
     public async Task<ProfileResponse> FetchProfileAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
-        if (targetId == actor.Id) return new ProfileResponse(actor.ProfileContent);
+        if (targetId == actor.Id) return ProfileResponse.Of(actor);
         var target = await TargetAsync(targetId, cancellationToken);
         await RequireTowardsAsync(actor, target, UserPermission.ViewProfile, cancellationToken);
-        return new ProfileResponse(target.ProfileContent);
+        return ProfileResponse.Of(target);
     }
 
     /// <summary>Friends, servers and groups both users have.</summary>

@@ -301,6 +301,63 @@ public abstract class StoreContractTests
         Assert.Empty(await stores.Users.GetRelationshipsAsync(alice));
     }
 
+    private static AutumnFile NewFile(string tag) => new(Id(), tag, "picture.png", new FileMetadata("Image", 640, 480), "image/png", 123_456);
+
+    [SkippableFact]
+    public async Task A_users_avatar_and_background_are_kept_as_Stoats_File_and_cleared()
+    {
+        var stores = await CreateStoresAsync();
+        var user = new User(Id(), "pictured" + Guid.NewGuid().ToString("N")[..6], "0001", null, 0, 0, false, Now);
+        await stores.Users.CreateAsync(user);
+        var avatar = NewFile("avatars") with { UserId = user.Id };
+        var background = NewFile("backgrounds") with { UserId = user.Id };
+
+        Assert.True(await stores.Users.UpdateProfileAsync(user.Id, new FieldUpdate().Set("avatar", avatar).Set("profile.background", background)));
+        Assert.Equal(user with { Avatar = avatar, ProfileBackground = background }, await stores.Users.GetAsync(user.Id));
+        Assert.True(await stores.Users.UpdateProfileAsync(user.Id, new FieldUpdate().Unset("avatar").Set("profile.content", "hi")));
+        Assert.Equal(user with { ProfileBackground = background, ProfileContent = "hi" }, await stores.Users.GetAsync(user.Id));
+
+        // The whole-profile write keeps the files it is given, and clears those it is not.
+        await stores.Users.UpdateProfileAsync(user with { Avatar = avatar });
+        Assert.Equal(user with { Avatar = avatar }, await stores.Users.GetAsync(user.Id));
+    }
+
+    [SkippableFact]
+    public async Task Icons_banners_member_avatars_and_attachments_are_kept_as_Stoats_File()
+    {
+        var stores = await CreateStoresAsync();
+        var server = NewServer(Id(), Id());
+        await stores.Servers.CreateAsync(server);
+        var icon = NewFile("icons") with { ServerId = server.Id };
+        var banner = NewFile("banners") with { ServerId = server.Id };
+
+        // A file is replaced only if the one read is still there.
+        Assert.True(await stores.Servers.UpdateAsync(server.Id, new FieldUpdate().Set("icon", icon).Set("banner", banner).Expect<string?>("icon._id", null)));
+        Assert.False(await stores.Servers.UpdateAsync(server.Id, new FieldUpdate().Set("icon", NewFile("icons")).Expect<string?>("icon._id", null)));
+        Assert.Equal(Json(server with { Icon = icon, Banner = banner }), Json(await stores.Servers.GetAsync(server.Id)));
+        Assert.True(await stores.Servers.UpdateAsync(server.Id, new FieldUpdate().Unset("icon").Expect("icon._id", icon.Id)));
+        Assert.Equal(Json(server with { Banner = banner }), Json(await stores.Servers.GetAsync(server.Id)));
+
+        var channel = new TextChannel(Id(), server.Id, "pictures", null, null, null, null, false, null, Icon: NewFile("icons"));
+        await stores.Channels.CreateAsync(channel);
+        Assert.Equal(Json<Channel>(channel), Json(await stores.Channels.GetAsync(channel.Id)));
+
+        var member = new Member(new MemberKey(server.Id, Id()), Now, null, null, null, null, null);
+        await stores.Members.CreateAsync(member);
+        var avatar = NewFile("avatars") with { ObjectId = member.Id.User };
+        Assert.True(await stores.Members.UpdateAsync(server.Id, member.Id.User, new FieldUpdate().Set("avatar", avatar)));
+        Assert.Equal(member with { Avatar = avatar }, await stores.Members.GetAsync(server.Id, member.Id.User));
+
+        var messageId = Id();
+        var message = new Message(messageId, channel.Id, Id(), Attachments:
+        [
+            NewFile("attachments") with { MessageId = messageId },
+            new AutumnFile(Id(), "attachments", "notes.txt", new FileMetadata("Text"), "text/plain", 12, MessageId: messageId),
+        ]);
+        await stores.Messages.InsertAsync(message, []);
+        Assert.Equal(Json(message), Json(await stores.Messages.GetAsync(channel.Id, messageId)));
+    }
+
     private static Server NewServer(string owner, string channel) => new(
         Id(), owner, "Club", null, [channel], null, new SystemMessageChannels(channel, null, null, null),
         new Dictionary<string, ServerRole> { [Id()] = new("Mods", new OverrideField(1 << 20, unchecked((long)0x8000_0000_0000_0000UL)), "#ff0000", true, 0) },

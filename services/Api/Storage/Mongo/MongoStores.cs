@@ -303,7 +303,8 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
         var update = Builders<BsonDocument>.Update
             .Set("display_name", Nullable(user.DisplayName))
             .Set("status", new BsonDocument { ["text"] = Nullable(user.StatusText), ["presence"] = Nullable(user.StatusPresence) })
-            .Set("profile", new BsonDocument { ["content"] = Nullable(user.ProfileContent) })
+            .Set("profile", new BsonDocument { ["content"] = Nullable(user.ProfileContent), ["background"] = FileValue(user.ProfileBackground) })
+            .Set("avatar", FileValue(user.Avatar))
             .Set("badges", user.Badges)
             .Set("flags", user.Flags);
         await schema.Users.UpdateOneAsync(MongoSchema.Is("_id", user.Id), update, cancellationToken: cancellationToken);
@@ -327,6 +328,11 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
     }
 
     private static BsonValue Nullable(string? value) => value is null ? BsonNull.Value : value;
+
+    private static BsonValue FileValue(AutumnFile? file) => file is null ? BsonNull.Value : Documents.Write(file);
+
+    private static AutumnFile? ReadFile(BsonDocument document, string name) =>
+        document.TryGetValue(name, out var value) && value.IsBsonDocument ? Documents.Read<AutumnFile>(value.AsBsonDocument) : null;
 
     private static string? Text(BsonDocument document, string name, string field) =>
         document.TryGetValue(name, out var nested) && nested.IsBsonDocument && nested.AsBsonDocument.TryGetValue(field, out var value) && !value.IsBsonNull
@@ -380,7 +386,8 @@ public sealed class MongoUserStore(MongoSchema schema) : IUserStore
             d["_id"].AsString, d["username"].AsString, d["discriminator"].AsString,
             d.TryGetValue("display_name", out var displayName) && !displayName.IsBsonNull ? displayName.AsString : null,
             d["badges"].AsInt32, d["flags"].AsInt32, d["privileged"].AsBoolean, new DateTimeOffset(d["created_at"].ToUniversalTime()),
-            Text(d, "status", "text"), Text(d, "status", "presence"), Text(d, "profile", "content"), Text(d, "bot", "owner"));
+            Text(d, "status", "text"), Text(d, "status", "presence"), Text(d, "profile", "content"), Text(d, "bot", "owner"), ReadFile(d, "avatar"),
+            d.TryGetValue("profile", out var profile) && profile.IsBsonDocument ? ReadFile(profile.AsBsonDocument, "background") : null);
 
     public async Task<IReadOnlySet<string>> DiscriminatorsInUseAsync(string username, CancellationToken cancellationToken = default) =>
         (await schema.Users.Find(MongoSchema.Is("username_lower", username.ToLowerInvariant()))

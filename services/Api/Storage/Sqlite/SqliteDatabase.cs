@@ -202,6 +202,10 @@ public sealed class SqliteDatabase
         """
         ALTER TABLE sessions ADD COLUMN subscription TEXT;
         """,
+        """
+        ALTER TABLE users ADD COLUMN avatar TEXT;
+        ALTER TABLE users ADD COLUMN profile_background TEXT;
+        """,
     ];
 
     public SqliteDatabase(string connectionString)

@@ -225,18 +225,26 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
 
     public Task UpdateProfileAsync(User user, CancellationToken cancellationToken = default) => database.ExecuteAsync(
         "UPDATE users SET display_name = $display, status_text = $text, status_presence = $presence, profile_content = $content, " +
-        "badges = $badges, flags = $flags WHERE id = $id",
+        "badges = $badges, flags = $flags, avatar = $avatar, profile_background = $background WHERE id = $id",
         new Dictionary<string, object?>
         {
             ["id"] = user.Id, ["display"] = user.DisplayName, ["text"] = user.StatusText, ["presence"] = user.StatusPresence,
             ["content"] = user.ProfileContent, ["badges"] = user.Badges, ["flags"] = user.Flags,
+            ["avatar"] = FileColumn(user.Avatar), ["background"] = FileColumn(user.ProfileBackground),
         }, cancellationToken);
+
+    /// <summary>A file the user uses, kept as Stoat's <c>File</c> JSON.</summary>
+    private static string? FileColumn(AutumnFile? file) => file is null ? null : Documents.Write(file);
+
+    private static AutumnFile? ReadFile(SqliteDataReader r, string column) =>
+        SqliteValues.NullableText(r, column) is { } json ? JsonSerializer.Deserialize<AutumnFile>(json, StoatJson.Options) : null;
 
     /// <summary>The column of each profile field, by its path in Stoat's user document.</summary>
     private static readonly Dictionary<string, string> ProfileColumns = new()
     {
         ["display_name"] = "display_name", ["status.text"] = "status_text", ["status.presence"] = "status_presence",
-        ["profile.content"] = "profile_content", ["badges"] = "badges", ["flags"] = "flags",
+        ["profile.content"] = "profile_content", ["badges"] = "badges", ["flags"] = "flags", ["avatar"] = "avatar",
+        ["profile.background"] = "profile_background",
     };
 
     public async Task<bool> UpdateProfileAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default)
@@ -256,11 +264,12 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
         return await database.ExecuteAsync($"UPDATE users SET {string.Join(", ", sets)} WHERE id = $id{string.Concat(conditions)}", parameters, cancellationToken) == 1;
     }
 
-    /// <summary>A JSON text or number as the column holds it.</summary>
+    /// <summary>A JSON text or number as the column holds it; a file stays JSON.</summary>
     private static object? Scalar(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement switch
     {
         { ValueKind: JsonValueKind.String } text => text.GetString(),
         { ValueKind: JsonValueKind.Number } number => number.GetInt64(),
+        { ValueKind: JsonValueKind.Object } => json,
         var other => throw new ArgumentException($"{other.ValueKind} is not a profile value"),
     };
 
@@ -294,5 +303,5 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
         SqliteValues.Text(r, "id"), SqliteValues.Text(r, "username"), SqliteValues.Text(r, "discriminator"), SqliteValues.NullableText(r, "display_name"),
         (int)SqliteValues.Number(r, "badges"), (int)SqliteValues.Number(r, "flags"), SqliteValues.Number(r, "privileged") != 0,
         SqliteValues.Time(r, "created_at"), SqliteValues.NullableText(r, "status_text"), SqliteValues.NullableText(r, "status_presence"),
-        SqliteValues.NullableText(r, "profile_content"), SqliteValues.NullableText(r, "bot_owner"));
+        SqliteValues.NullableText(r, "profile_content"), SqliteValues.NullableText(r, "bot_owner"), ReadFile(r, "avatar"), ReadFile(r, "profile_background"));
 }
