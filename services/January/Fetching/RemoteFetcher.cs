@@ -22,7 +22,10 @@ public sealed class RemoteFetcher(IHttpClientFactory clients)
     public static Uri ParseLink(string? url)
     {
         if (string.IsNullOrWhiteSpace(url) || url.Length > 2048) throw JanuaryException.FailedValidation("url must be an address of 1 to 2048 characters");
-        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri)) throw JanuaryException.FailedValidation("url is not an absolute address");
+        // .NET reads a rooted path ("/etc") as a file address on Unix: a link names its scheme itself.
+        var text = url.Trim();
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || !text.StartsWith(uri.Scheme + ":", StringComparison.OrdinalIgnoreCase))
+            throw JanuaryException.FailedValidation("url is not an absolute address");
         if (uri.Scheme is not ("http" or "https")) throw JanuaryException.Refused();
         return uri;
     }
