@@ -56,7 +56,11 @@ internal static class Extensions
         builder.Services.ConfigureHttpJsonOptions(options => StoatJson.Configure(options.SerializerOptions));
 
         builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
-        builder.AddMessageBus("rabbitmq", bus => bus.AddConsumer<DeleteDueAccountsConsumer>());
+        builder.AddMessageBus("rabbitmq", bus =>
+        {
+            bus.AddConsumer<DeleteDueAccountsConsumer>();
+            bus.AddConsumer<Messaging.AppendMessageEmbedsConsumer>();
+        });
         return builder;
     }
 }
