@@ -58,10 +58,20 @@ api.WithReference(autumn.GetEndpoint("grpc"));
 var january = builder.AddProject<Projects.Spokes_January>("january")
     .WithServiceDefaults(suite)
     .WithReference(redis).WaitFor(redis)
+    // Messages' links arrive from the Api, and their embeds go back to it, over RabbitMQ.
+    .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithEnvironment("Egress__Allow", egressAllow);
 
+// GIF search: the provider (tenor or klipy) and its API key; without a key Gifbox answers FeatureDisabled.
 var gifbox = builder.AddProject<Projects.Spokes_Gifbox>("gifbox")
     .WithServiceDefaults(suite)
+    .WithReference(redis).WaitFor(redis)
+    // Tokens are checked by the Api's internal gRPC.
+    .WithReference(api.GetEndpoint("grpc")).WaitFor(api)
+    .WithEnvironment("Internal__Key", internalKey)
+    .WithEnvironment("Gifbox__Provider", suite.AddSetting("gifbox-provider", "klipy"))
+    .WithEnvironment("Gifbox__Tenor__Key", suite.AddSecret("gifbox-tenor-key", () => ""))
+    .WithEnvironment("Gifbox__Klipy__Key", suite.AddSecret("gifbox-klipy-key", () => ""))
     .WithEnvironment("Egress__Allow", egressAllow);
 
 builder.AddProject<Projects.Spokes_Crond>("crond")

@@ -63,6 +63,7 @@ internal static class Extensions
         {
             bus.AddConsumer<DeleteDueAccountsConsumer>();
             bus.AddConsumer<Voice.CallMessages>();
+            bus.AddConsumer<Messaging.AppendMessageEmbedsConsumer>();
         });
         return builder;
     }

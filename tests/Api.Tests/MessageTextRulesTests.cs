@@ -37,14 +37,28 @@ public class MessageTextRulesTests
     [InlineData("see https://example.com/a.", "https://example.com/a")]
     [InlineData("(https://example.com/b)", "https://example.com/b")]
     [InlineData("<https://hidden.example> and http://b.example/x?y=1).", "http://b.example/x?y=1")]
-    [InlineData("<http://x.example/http://y.example", "http://y.example")]
-    [InlineData("`https://a.example`", "https://a.example")]
+    // The second address is part of the first link's path, which the bracket asked not to embed.
+    [InlineData("<http://x.example/http://y.example", "")]
     [InlineData("\"https://q.example/\"", "https://q.example/")]
     [InlineData("xhttps://glued.example", "")]
     [InlineData("https://", "")]
     [InlineData("http://a.example,http://b.example", "http://a.example,http://b.example")]
     [InlineData("one http://a.example two https://b.example/ three http://a.example", "http://a.example|https://b.example/")]
     public void Links_to_embed_skip_bracketed_ones_and_trailing_punctuation(string content, string expected)
+    {
+        Assert.Equal(expected.Length == 0 ? [] : expected.Split('|'), MessageRules.FindLinks(content));
+    }
+
+    [Theory]
+    [InlineData("`https://a.example` and https://b.example", "https://b.example")]
+    [InlineData("```\nhttps://a.example\n``` https://b.example", "https://b.example")]
+    [InlineData("``https://a.example`` https://b.example", "https://b.example")]
+    [InlineData("> https://quoted.example\nhttps://b.example", "https://b.example")]
+    [InlineData("not a quote > https://b.example", "https://b.example")]
+    [InlineData("<https://a.example> <https://b.example> https://c.example", "https://c.example")]
+    [InlineData("https://a.example/page#part and https://a.example/page#other", "https://a.example/page")]
+    [InlineData("an unclosed `https://a.example", "https://a.example")]
+    public void Links_in_code_quotes_and_brackets_are_not_embedded_and_fragments_are_dropped(string content, string expected)
     {
         Assert.Equal(expected.Length == 0 ? [] : expected.Split('|'), MessageRules.FindLinks(content));
     }

@@ -114,14 +114,14 @@ public class PublishTests
             .SelectMany(rule => rule.FromProperty?.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]) ?? ["anyone"])
             .Order().ToArray();
         Assert.Equal(["gateway"], Admitted("api", 8080));
-        // The Api's internal gRPC serves Events and Autumn; Autumn's serves the Api (file claims).
-        Assert.Equal(["autumn", "events"], Admitted("api", 8081));
+        // The Api's internal gRPC serves Events, Autumn and Gifbox; Autumn's serves the Api (file claims).
+        Assert.Equal(["autumn", "events", "gifbox"], Admitted("api", 8081));
         Assert.Equal(["api"], Admitted("autumn", 8081));
         Assert.Equal(["gateway"], Admitted("events", 8080));
         Assert.Equal(["anyone"], Admitted("gateway", 8080));
-        Assert.Equal(["api", "events", "january", "voice-ingress"], Admitted("redis", 6379));
+        Assert.Equal(["api", "events", "gifbox", "january", "voice-ingress"], Admitted("redis", 6379));
         Assert.Equal(["api", "autumn", "mongo", "mongo-init-replica-set"], Admitted("mongo", 27017));
-        Assert.Equal(["api", "autumn", "crond", "pushd"], Admitted("rabbitmq", 5672));
+        Assert.Equal(["api", "autumn", "crond", "january", "pushd"], Admitted("rabbitmq", 5672));
         // Services believe forwarded headers from the cluster's network; the Gateway from nobody, unless told.
         string Variable(V1Container container, string name) => container.Env.Single(e => e.Name == name).Value;
         var apiContainer = objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "api").Spec.Template.Spec.Containers[0];

@@ -24,6 +24,13 @@ if (args is ["events"])
     return 0;
 }
 
+// `embed [SECONDS]`: January's /embed on a cache miss and hit next to a bare fetch, and its memory under 20 MB bodies.
+if (args is ["embed", ..])
+{
+    await EmbedBenchmark.RunAsync(TimeSpan.FromSeconds(args is [_, var embedSeconds] ? double.Parse(embedSeconds, System.Globalization.CultureInfo.InvariantCulture) : 5));
+    return 0;
+}
+
 // `tunnel [memory]`: TCP and HTTP through the tunnel edge against direct, and the edge's memory with 100 idle tunnels.
 if (args is ["tunnel", ..])
 {

@@ -11,7 +11,8 @@ namespace Spokes.Api.Messaging;
 /// mentioned users' unreads, and — through the outbox, in the same write — Pushd and January.
 /// Every kind of message (users', bots', webhooks', system messages) is posted through here.
 /// </summary>
-public sealed class MessagePoster(IMessageStore messages, IUnreadStore unreads, IChannelStore channels, EventPublisher events, OutboxSignal outboxSignal)
+public sealed class MessagePoster(IMessageStore messages, IUnreadStore unreads, IChannelStore channels, EventPublisher events, OutboxSignal outboxSignal,
+    MassTransit.IPublishEndpoint bus, ILogger<MessagePoster> logger)
 {
     public async Task PostAsync(Message message, Channel channel, string authorName, UserResponse? user, Member? member, CancellationToken cancellationToken)
     {
@@ -31,6 +32,23 @@ public sealed class MessagePoster(IMessageStore messages, IUnreadStore unreads, 
         if (message.Mentions is { Count: > 0 } mentions)
             await unreads.AddMentionAsync(mentions.Where(m => m != message.Author).ToList(), channel.Id, message.Id, cancellationToken);
         await events.PublishAsync(channel.Id, new MessageEvent(message, user, member));
+    }
+
+    /// <summary>
+    /// Asks January for the embeds of an edited message's links. Published straight to RabbitMQ, not through the
+    /// outbox, as the edit is stored by a plain update: should RabbitMQ be away, the edit stands without embeds.
+    /// </summary>
+    public async Task RequestEmbedsAsync(Message message, CancellationToken cancellationToken)
+    {
+        if (MessageRules.FindLinks(message.Content) is not { Count: > 0 } links) return;
+        try
+        {
+            await bus.Publish(new MessageLinksPosted { MessageId = message.Id, ChannelId = message.Channel, Urls = links }, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "The links of edited message {Message} were not sent to January", message.Id);
+        }
     }
 
     /// <summary>Posts what happened in a channel as a message of Stoat's system author.</summary>

@@ -38,11 +38,6 @@ public static partial class MessageRules
     [GeneratedRegex(@"(?:^|[^\w`])@(everyone|online)\b", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex MassMention();
 
-    // A link inside <angle brackets> is one the author asked not to embed, as in Discord and Stoat's clients.
-    // The character before is matched as in MassMention; an earlier link runs on up to a space, quote or bracket.
-    [GeneratedRegex(@"(?:^|[^\w<])(?<link>https?://[^\s<>""'`]+[^\s<>""'`.,;:!?)\]])", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
-    private static partial Regex Link();
-
     public static MessageMentions FindMentions(string? content) => content is null
         ? new MessageMentions([], [], false, false)
         : new MessageMentions(
@@ -52,9 +47,7 @@ public static partial class MessageRules
             MassMention().Matches(content).Any(m => m.Groups[1].Value == "online"));
 
     /// <summary>The distinct http(s) links of the content that January should embed, at most <see cref="MaxEmbeddedLinks"/>.</summary>
-    public static IReadOnlyList<string> FindLinks(string? content) => content is null
-        ? []
-        : Link().Matches(content).Select(m => m.Groups["link"].Value).Distinct().Take(MaxEmbeddedLinks).ToList();
+    public static IReadOnlyList<string> FindLinks(string? content) => content is null ? [] : LinkScanner.Find(content, MaxEmbeddedLinks);
 
     /// <summary>Text and embed text count together against the length limit, as in Stoat.</summary>
     public static void RequireLength(string? content, IReadOnlyList<SendableEmbed>? embeds, int maxLength)

@@ -263,21 +263,27 @@ public sealed class MessageService(
         MessageRules.RequireLength(request.Content ?? message.Content, request.Embeds, limits.MessageLength);
         var textEmbeds = request.Embeds?.Select(MessageRules.ToEmbed).ToList();
 
+        // As in Stoat, an edit drops the embeds January made from the old text and keeps (or replaces) the author's.
+        var dropsRemote = request.Embeds is null && message.Embeds?.Any(e => e is RemoteEmbed) == true;
+        var kept = request.Embeds is null ? message.Embeds?.OfType<TextEmbed>().ToList() : textEmbeds;
         var edited = message with
         {
             Content = request.Content ?? message.Content,
-            Embeds = request.Embeds is null ? message.Embeds : textEmbeds!.Count == 0 ? null : textEmbeds,
+            Embeds = kept is { Count: > 0 } ? kept : null,
             Edited = access.Now,
         };
         var update = new FieldUpdate().Set("edited", edited.Edited);
         if (request.Content is not null) update.Set("content", edited.Content);
         else update.Expect("content", message.Content);
         if (request.Embeds is not null) update.Set("embeds", edited.Embeds);
+        // Rewritten from the embeds as read: an edit of them meanwhile (which sets edited too) makes this one read again.
+        if (dropsRemote) update.Set("embeds", edited.Embeds).Expect("edited", message.Edited);
         if (!await messages.UpdateAsync(channelId, messageId, update, cancellationToken)) return null;
         var data = new Dictionary<string, object?> { ["edited"] = edited.Edited };
         if (request.Content is not null) data["content"] = edited.Content;
-        if (request.Embeds is not null) data["embeds"] = edited.Embeds ?? [];
+        if (request.Embeds is not null || dropsRemote) data["embeds"] = edited.Embeds ?? [];
         await events.PublishAsync(channelId, new MessageUpdateEvent(edited.Id, channelId, data, []));
+        if (request.Content is not null && permissions.HasFlag(ChannelPermission.SendEmbeds)) await poster.RequestEmbedsAsync(edited, cancellationToken);
         return edited;
     });
 

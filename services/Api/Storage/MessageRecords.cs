@@ -24,7 +24,7 @@ public sealed record Message(
     string? Content = null,
     SystemMessage? System = null,
     IReadOnlyList<AutumnFile>? Attachments = null,
-    IReadOnlyList<TextEmbed>? Embeds = null,
+    IReadOnlyList<MessageEmbed>? Embeds = null,
     IReadOnlyList<string>? Mentions = null,
     IReadOnlyList<string>? RoleMentions = null,
     IReadOnlyList<string>? Replies = null,
@@ -50,7 +50,7 @@ public sealed record Interactions(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool RestrictReactions);
 
 /// <summary>A custom embed as sent out: Stoat's <c>Text</c> embed.</summary>
-public sealed record TextEmbed(string? IconUrl, string? Url, string? Title, string? Description, string? Colour)
+public sealed record TextEmbed(string? IconUrl, string? Url, string? Title, string? Description, string? Colour) : MessageEmbed
 {
     [JsonPropertyOrder(-1)] public string Type => "Text";
 }
