@@ -29,6 +29,7 @@ internal static class Extensions
         builder.Services.AddSingleton<CaptchaVerifier>();
         builder.Services.AddHttpClient(CaptchaVerifier.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.AddScoped<Users.RelationshipService>();
+        builder.Services.AddScoped<Push.FriendRequestNotifier>();
         builder.Services.AddScoped<Users.ProfileService>();
         builder.Services.AddScoped<Community.CommunityAccess>();
         builder.Services.AddScoped<Community.ServerService>();
@@ -56,7 +57,12 @@ internal static class Extensions
         builder.Services.ConfigureHttpJsonOptions(options => StoatJson.Configure(options.SerializerOptions));
 
         builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
-        builder.AddMessageBus("rabbitmq", bus => bus.AddConsumer<DeleteDueAccountsConsumer>());
+        builder.AddMessageBus("rabbitmq", bus =>
+        {
+            bus.AddConsumer<DeleteDueAccountsConsumer>();
+            bus.AddConsumer<Push.RemovePushSubscriptionConsumer>();
+            bus.AddConsumer<Push.PruneExpiredMfaTicketsConsumer>();
+        });
         return builder;
     }
 }
