@@ -11,7 +11,7 @@ var redis = suite.AddRedis("redis");
 var rabbitmq = suite.AddRabbitMQ("rabbitmq");
 var s3 = suite.AddFileStorage("s3");
 var livekit = suite.AddLiveKit("livekit"); // null: voice off
-var vapidPublicKey = suite.AddVapidKeys("vapid");
+var (vapidPublicKey, vapidPrivateKey) = suite.AddVapidKeys("vapid");
 // Proves a call between services comes from inside the suite (the Events service's gRPC calls to the Api).
 var internalKey = suite.AddSecret("internal-key");
 // The tunnels' public domain (DNS: a wildcard record to the edge); *.localhost names resolve to this machine.
@@ -46,13 +46,30 @@ var january = builder.AddProject<Projects.Spokes_January>("january")
 var gifbox = builder.AddProject<Projects.Spokes_Gifbox>("gifbox")
     .WithServiceDefaults(suite);
 
+// Crond only schedules: its replicas agree in Redis which one sends each period's command.
 builder.AddProject<Projects.Spokes_Crond>("crond")
     .WithServiceDefaults(suite)
+    .WithReference(redis).WaitFor(redis)
     .WithReference(rabbitmq).WaitFor(rabbitmq);
 
+// Push notifications: Web Push always (the VAPID pair); FCM and APNs when their credentials are given
+// (Parameters__fcm-service-account: Google's key file; Parameters__apns-private-key: the .p8 key, with its ids).
 builder.AddProject<Projects.Spokes_Pushd>("pushd")
     .WithServiceDefaults(suite)
-    .WithReference(rabbitmq).WaitFor(rabbitmq);
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(rabbitmq).WaitFor(rabbitmq)
+    // The Api's internal gRPC: recipients, subscriptions and names.
+    .WithReference(api.GetEndpoint("grpc")).WaitFor(api)
+    .WithEnvironment("Internal__Key", internalKey)
+    .WithEnvironment("Pushd__PublicUrl", suite.PublicUrl)
+    .WithEnvironment("Pushd__VapidPublicKey", vapidPublicKey)
+    .WithEnvironment("Pushd__VapidPrivateKey", vapidPrivateKey)
+    .WithEnvironment("Pushd__Fcm__ServiceAccountJson", suite.AddSecret("fcm-service-account", () => ""))
+    .WithEnvironment("Pushd__Apns__PrivateKey", suite.AddSecret("apns-private-key", () => ""))
+    .WithEnvironment("Pushd__Apns__KeyId", suite.AddSetting("apns-key-id", ""))
+    .WithEnvironment("Pushd__Apns__TeamId", suite.AddSetting("apns-team-id", ""))
+    .WithEnvironment("Pushd__Apns__Topic", suite.AddSetting("apns-topic", "chat.revolt.app"))
+    .WithEnvironment("Pushd__Apns__Sandbox", suite.AddSetting("apns-sandbox", "false"));
 
 var voiceIngress = builder.AddProject<Projects.Spokes_VoiceIngress>("voice-ingress")
     .WithServiceDefaults(suite)

@@ -114,10 +114,10 @@ public class PublishTests
             .SelectMany(rule => rule.FromProperty?.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]) ?? ["anyone"])
             .Order().ToArray();
         Assert.Equal(["gateway"], Admitted("api", 8080));
-        Assert.Equal(["events"], Admitted("api", 8081));
+        Assert.Equal(["events", "pushd"], Admitted("api", 8081));
         Assert.Equal(["gateway"], Admitted("events", 8080));
         Assert.Equal(["anyone"], Admitted("gateway", 8080));
-        Assert.Equal(["api", "events", "january", "voice-ingress"], Admitted("redis", 6379));
+        Assert.Equal(["api", "crond", "events", "january", "pushd", "voice-ingress"], Admitted("redis", 6379));
         Assert.Equal(["api", "mongo", "mongo-init-replica-set"], Admitted("mongo", 27017));
         Assert.Equal(["api", "crond", "pushd"], Admitted("rabbitmq", 5672));
         // Services believe forwarded headers from the cluster's network; the Gateway from nobody, unless told.
