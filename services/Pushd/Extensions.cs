@@ -30,6 +30,8 @@ internal static class Extensions
         builder.Services.AddSingleton<IDeliveryLedger, RedisDeliveryLedger>();
         builder.Services.AddSingleton(new RetryPolicy());
         builder.Services.AddScoped<PushDispatcher>();
+        builder.Services.AddScoped<ISubscriptionRemover, BusSubscriptionRemover>();
+        builder.Services.AddScoped<MessageNotifier>();
 
         if (options.VapidPrivateKey.Length > 0)
         {

@@ -7,6 +7,17 @@ using Spokes.Pushd.Notifications;
 
 namespace Spokes.Pushd.Delivery;
 
+/// <summary>Asks the Api, which keeps sessions, to drop a subscription its push service no longer knows.</summary>
+public interface ISubscriptionRemover
+{
+    Task RemoveAsync(RemovePushSubscription command, CancellationToken cancellationToken);
+}
+
+public sealed class BusSubscriptionRemover(IPublishEndpoint publisher) : ISubscriptionRemover
+{
+    public Task RemoveAsync(RemovePushSubscription command, CancellationToken cancellationToken) => publisher.Publish(command, cancellationToken);
+}
+
 /// <summary>
 /// Delivers one event's notification to users: asks the Api for their subscriptions and settings, a chunk at a time,
 /// keeps those the settings let through, and sends to each subscription at most once per event, several at a time.
@@ -16,7 +27,7 @@ public sealed class PushDispatcher(
     PushTargets.PushTargetsClient api,
     IEnumerable<IPushSender> senders,
     IDeliveryLedger ledger,
-    IPublishEndpoint publisher,
+    ISubscriptionRemover remover,
     PushMetrics metrics,
     IOptions<PushdOptions> options,
     ILogger<PushDispatcher> logger)
@@ -65,7 +76,12 @@ public sealed class PushDispatcher(
         {
             outcome = await sender.SendAsync(target, notification, cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            await ledger.ReleaseAsync(eventId, target.SessionId);
+            throw;
+        }
+        catch (Exception e)
         {
             logger.LogWarning(e, "{Service} delivery to session {Session} failed", target.Service, target.SessionId);
             outcome = DeliveryOutcome.Failed;
@@ -74,7 +90,7 @@ public sealed class PushDispatcher(
         if (outcome == DeliveryOutcome.Gone)
         {
             logger.LogInformation("{Service} subscription of session {Session} is gone; removing it", target.Service, target.SessionId);
-            await publisher.Publish(new RemovePushSubscription(target.UserId, target.SessionId, target.Endpoint, target.Auth), cancellationToken);
+            await remover.RemoveAsync(new RemovePushSubscription(target.UserId, target.SessionId, target.Endpoint, target.Auth), cancellationToken);
         }
     }
 }

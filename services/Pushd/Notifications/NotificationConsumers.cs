@@ -14,20 +14,18 @@ namespace Spokes.Pushd.Notifications;
 /// mention everyone or roles — the members the mass mention reaches who can see the channel and are offline.
 /// Nobody is told of a message sent with <c>SuppressNotifications</c>, nor of their own.
 /// </summary>
-public sealed class MessageSentConsumer(
+public sealed class MessageNotifier(
     NotificationRenderer renderer,
     PushDispatcher dispatcher,
     IDeliveryLedger ledger,
     PushTargets.PushTargetsClient api,
     IConnectionMultiplexer redis,
-    IOptions<PushdOptions> options) : IConsumer<MessageSent>
+    IOptions<PushdOptions> options)
 {
-    public async Task Consume(ConsumeContext<MessageSent> context)
+    public async Task NotifyAsync(MessageSent sent, CancellationToken cancellationToken)
     {
-        var sent = context.Message;
         if (sent.SuppressNotifications || sent.Kind == ConversationKind.SavedMessages) return;
         if (await ledger.IsCompleteAsync(sent.Id)) return;
-        var cancellationToken = context.CancellationToken;
 
         var notification = await renderer.RenderAsync(sent, cancellationToken);
         var mentioned = sent.Mentions.ToHashSet(StringComparer.Ordinal);
@@ -63,6 +61,11 @@ public sealed class MessageSentConsumer(
         var online = await Task.WhenAll(userIds.Select(u => database.KeyExistsAsync(PresenceKeys.User(u))));
         return userIds.Where((_, i) => !online[i]).ToList();
     }
+}
+
+public sealed class MessageSentConsumer(MessageNotifier notifier) : IConsumer<MessageSent>
+{
+    public Task Consume(ConsumeContext<MessageSent> context) => notifier.NotifyAsync(context.Message, context.CancellationToken);
 }
 
 public sealed class FriendRequestReceivedConsumer(NotificationRenderer renderer, PushDispatcher dispatcher) : IConsumer<FriendRequestReceived>
