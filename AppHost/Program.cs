@@ -16,6 +16,9 @@ var (vapidPublicKey, vapidPrivateKey) = suite.AddVapidKeys("vapid");
 var internalKey = suite.AddSecret("internal-key");
 // The tunnels' public domain (DNS: a wildcard record to the edge); *.localhost names resolve to this machine.
 var tunnelDomain = suite.AddSetting("tunnel-domain", "tunnels.localhost");
+// The services that fetch URLs users chose reach public addresses only; the operator may name private host:port
+// pairs they may reach too (a page server on loopback in tests, an intranet in a private deployment).
+var egressAllow = suite.AddSetting("egress-allow", Environment.GetEnvironmentVariable("SPOKES_EGRESS_ALLOW") ?? "");
 
 // Services
 var api = builder.AddProject<Projects.Spokes_Api>("api")
@@ -41,10 +44,12 @@ var autumn = builder.AddProject<Projects.Spokes_Autumn>("autumn")
 
 var january = builder.AddProject<Projects.Spokes_January>("january")
     .WithServiceDefaults(suite)
-    .WithReference(redis).WaitFor(redis);
+    .WithReference(redis).WaitFor(redis)
+    .WithEnvironment("Egress__Allow", egressAllow);
 
 var gifbox = builder.AddProject<Projects.Spokes_Gifbox>("gifbox")
-    .WithServiceDefaults(suite);
+    .WithServiceDefaults(suite)
+    .WithEnvironment("Egress__Allow", egressAllow);
 
 // Crond only schedules: its replicas agree in Redis which one sends each period's command.
 builder.AddProject<Projects.Spokes_Crond>("crond")
@@ -69,7 +74,9 @@ builder.AddProject<Projects.Spokes_Pushd>("pushd")
     .WithEnvironment("Pushd__Apns__KeyId", suite.AddSetting("apns-key-id", ""))
     .WithEnvironment("Pushd__Apns__TeamId", suite.AddSetting("apns-team-id", ""))
     .WithEnvironment("Pushd__Apns__Topic", suite.AddSetting("apns-topic", "chat.revolt.app"))
-    .WithEnvironment("Pushd__Apns__Sandbox", suite.AddSetting("apns-sandbox", "false"));
+    .WithEnvironment("Pushd__Apns__Sandbox", suite.AddSetting("apns-sandbox", "false"))
+    // Web Push endpoints are URLs users gave: public addresses only, but for the hosts the operator allows.
+    .WithEnvironment("Egress__Allow", egressAllow);
 
 var voiceIngress = builder.AddProject<Projects.Spokes_VoiceIngress>("voice-ingress")
     .WithServiceDefaults(suite)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Spokes.Contracts.Internal;
 using Spokes.Contracts.Push.V1;
+using Spokes.Egress;
 using Spokes.Pushd.Delivery;
 using Spokes.Pushd.Notifications;
 
@@ -37,7 +38,8 @@ internal static class Extensions
         {
             builder.Services.AddSingleton(sp => new VapidSigner(options.VapidPublicKey, options.VapidPrivateKey, options.VapidSubject,
                 sp.GetRequiredService<TimeProvider>()));
-            builder.Services.AddHttpClient(WebPushSender.HttpClientName);
+            // Push endpoints are URLs users gave: the egress rules decide where they may lead, and a redirect is a failure.
+            builder.Services.AddEgressHttpClient(WebPushSender.HttpClientName, client => client.FollowRedirects = false);
             builder.Services.AddSingleton<IPushSender, WebPushSender>();
         }
         if (options.Fcm.Enabled)

@@ -58,6 +58,11 @@ public sealed class WebPushSender(IHttpClientFactory httpClients, VapidSigner va
                 }
                 retryAfter = response.Headers.RetryAfter;
             }
+            catch (HttpRequestException e) when (Egress.EgressRefusedException.IsRefusal(e))
+            {
+                logger.LogWarning("Web Push endpoint {Host} is not a public address; not sent", endpoint.Host);
+                return DeliveryOutcome.Failed;
+            }
             catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 logger.LogInformation("Web Push to {Host} failed: {Reason}", endpoint.Host, e.Message);
