@@ -33,23 +33,19 @@ public sealed class NotificationRenderer(PushTargets.PushTargetsClient api, IMem
         };
     }
 
-    public Notification Render(FriendRequestReceived received) => new()
-    {
-        Kind = NotificationKind.FriendRequestReceived,
-        Title = received.FromName,
-        Body = $"{received.FromName} sent you a friend request",
-        Icon = $"{PublicUrl}/api/users/{received.FromUserId}/default_avatar",
-        UserId = received.FromUserId,
-        Timestamp = clock.GetUtcNow().ToUnixTimeSeconds(),
-    };
+    public Notification Render(FriendRequestReceived received) =>
+        Friend(NotificationKind.FriendRequestReceived, received.FromUserId, received.FromName, "sent you a friend request");
 
-    public Notification Render(FriendRequestAccepted accepted) => new()
+    public Notification Render(FriendRequestAccepted accepted) =>
+        Friend(NotificationKind.FriendRequestAccepted, accepted.AcceptedById, accepted.AcceptedByName, "accepted your friend request");
+
+    private Notification Friend(NotificationKind kind, string friendId, string friendName, string what) => new()
     {
-        Kind = NotificationKind.FriendRequestAccepted,
-        Title = accepted.AcceptedByName,
-        Body = $"{accepted.AcceptedByName} accepted your friend request",
-        Icon = $"{PublicUrl}/api/users/{accepted.AcceptedById}/default_avatar",
-        UserId = accepted.AcceptedById,
+        Kind = kind,
+        Title = friendName,
+        Body = $"{friendName} {what}",
+        Icon = $"{PublicUrl}/api/users/{friendId}/default_avatar",
+        UserId = friendId,
         Timestamp = clock.GetUtcNow().ToUnixTimeSeconds(),
     };
 
