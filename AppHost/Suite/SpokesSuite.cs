@@ -75,6 +75,16 @@ public sealed class SpokesSuite
         return (Builder.AddParameter($"{name}-public-key"), privateKey);
     }
 
+    /// <summary>
+    /// A secret that may stay empty (credentials for an optional feature, such as FCM or APNs): empty unless given as
+    /// <c>Parameters__NAME</c>, so the suite starts without it instead of waiting for a value.
+    /// </summary>
+    public IResourceBuilder<ParameterResource> AddOptionalSecret(string name)
+    {
+        ProvideParameter(name, () => "");
+        return Builder.AddParameter(name, new ConstantDefault(""), secret: true);
+    }
+
     /// <summary>A plain setting with a default, overridable as <c>Parameters__NAME</c> (and in a deployment).</summary>
     public IResourceBuilder<ParameterResource> AddSetting(string name, string defaultValue)
     {
