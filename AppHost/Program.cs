@@ -13,7 +13,7 @@ var s3 = suite.AddFileStorage("s3");
 // Autumn's file records: a SQLite file of its own locally, its own collections in the chat database otherwise.
 var fileRecords = suite.AddFileRecords("files-db", mongo);
 var livekit = suite.AddLiveKit("livekit"); // null: voice off
-var vapidPublicKey = suite.AddVapidKeys("vapid");
+var (vapidPublicKey, vapidPrivateKey) = suite.AddVapidKeys("vapid");
 // Proves a call between services comes from inside the suite (the Events service's gRPC calls to the Api).
 var internalKey = suite.AddSecret("internal-key");
 // The tunnels' public domain (DNS: a wildcard record to the edge); *.localhost names resolve to this machine.
@@ -74,13 +74,31 @@ var gifbox = builder.AddProject<Projects.Spokes_Gifbox>("gifbox")
     .WithEnvironment("Gifbox__Klipy__Key", suite.AddSecret("gifbox-klipy-key", () => ""))
     .WithEnvironment("Egress__Allow", egressAllow);
 
+// Crond only schedules: its replicas agree in Redis which one sends each period's command.
 builder.AddProject<Projects.Spokes_Crond>("crond")
     .WithServiceDefaults(suite)
+    .WithReference(redis).WaitFor(redis)
     .WithReference(rabbitmq).WaitFor(rabbitmq);
 
+// Push notifications: Web Push always (the VAPID pair); FCM and APNs when their credentials are given
+// (Parameters__fcm-service-account: Google's key file; Parameters__apns-private-key: the .p8 key, with its ids).
 builder.AddProject<Projects.Spokes_Pushd>("pushd")
     .WithServiceDefaults(suite)
+    .WithReference(redis).WaitFor(redis)
     .WithReference(rabbitmq).WaitFor(rabbitmq)
+    // The Api's internal gRPC: recipients, subscriptions and names.
+    .WithReference(api.GetEndpoint("grpc")).WaitFor(api)
+    .WithEnvironment("Internal__Key", internalKey)
+    .WithEnvironment("Pushd__PublicUrl", suite.PublicUrl)
+    .WithEnvironment("Pushd__VapidPublicKey", vapidPublicKey)
+    .WithEnvironment("Pushd__VapidPrivateKey", vapidPrivateKey)
+    .WithEnvironment("Pushd__Fcm__ServiceAccountJson", suite.AddOptionalSecret("fcm-service-account"))
+    .WithEnvironment("Pushd__Apns__PrivateKey", suite.AddOptionalSecret("apns-private-key"))
+    .WithEnvironment("Pushd__Apns__KeyId", suite.AddSetting("apns-key-id", ""))
+    .WithEnvironment("Pushd__Apns__TeamId", suite.AddSetting("apns-team-id", ""))
+    .WithEnvironment("Pushd__Apns__Topic", suite.AddSetting("apns-topic", "chat.revolt.app"))
+    .WithEnvironment("Pushd__Apns__Sandbox", suite.AddSetting("apns-sandbox", "false"))
+    // Web Push endpoints are URLs users gave: public addresses only, but for the hosts the operator allows.
     .WithEnvironment("Egress__Allow", egressAllow);
 
 // LiveKit's webhooks → voice state in Redis, events, and the Api's CallStarted messages (commands on RabbitMQ).

@@ -65,14 +65,24 @@ public sealed class SpokesSuite
 
     /// <summary>
     /// A Web Push VAPID key pair, generated together and kept: changing it would void every push subscription.
-    /// Returns the public key; the private one is <c>NAME-private-key</c>.
+    /// The public key is announced by the Api; the private one (<c>NAME-private-key</c>, secret) signs Pushd's requests.
     /// </summary>
-    public IResourceBuilder<ParameterResource> AddVapidKeys(string name)
+    public (IResourceBuilder<ParameterResource> PublicKey, IResourceBuilder<ParameterResource> PrivateKey) AddVapidKeys(string name)
     {
         var pair = new Lazy<(string PublicKey, string PrivateKey)>(SecretStore.NewVapidKeyPair);
-        AddSecret($"{name}-private-key", () => pair.Value.PrivateKey, publishAsGenerated: false);
+        var privateKey = AddSecret($"{name}-private-key", () => pair.Value.PrivateKey, publishAsGenerated: false);
         ProvideParameter($"{name}-public-key", () => _secrets!.GetOrCreate($"{name}-public-key", () => pair.Value.PublicKey));
-        return Builder.AddParameter($"{name}-public-key");
+        return (Builder.AddParameter($"{name}-public-key"), privateKey);
+    }
+
+    /// <summary>
+    /// A secret that may stay empty (credentials for an optional feature, such as FCM or APNs): empty unless given as
+    /// <c>Parameters__NAME</c>, so the suite starts without it instead of waiting for a value.
+    /// </summary>
+    public IResourceBuilder<ParameterResource> AddOptionalSecret(string name)
+    {
+        ProvideParameter(name, () => "");
+        return Builder.AddParameter(name, new ConstantDefault(""), secret: true);
     }
 
     /// <summary>A plain setting with a default, overridable as <c>Parameters__NAME</c> (and in a deployment).</summary>

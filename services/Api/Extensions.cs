@@ -31,6 +31,7 @@ internal static class Extensions
         builder.Services.AddSingleton<CaptchaVerifier>();
         builder.Services.AddHttpClient(CaptchaVerifier.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.AddScoped<Users.RelationshipService>();
+        builder.Services.AddScoped<Push.FriendRequestNotifier>();
         builder.Services.AddScoped<Users.ProfileService>();
         builder.Services.AddScoped<Community.CommunityAccess>();
         builder.Services.AddScoped<Community.ServerService>();
@@ -64,6 +65,8 @@ internal static class Extensions
             bus.AddConsumer<DeleteDueAccountsConsumer>();
             bus.AddConsumer<Voice.CallMessages>();
             bus.AddConsumer<Messaging.AppendMessageEmbedsConsumer>();
+            bus.AddConsumer<Push.RemovePushSubscriptionConsumer>();
+            bus.AddConsumer<Push.PruneExpiredMfaTicketsConsumer>();
         });
         return builder;
     }

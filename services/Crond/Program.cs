@@ -4,8 +4,13 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddMessageBus("rabbitmq");
+builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddHostedService<ScheduledTasks>();
+builder.Services.AddMetrics();
+builder.Services.AddSingleton<CrondMetrics>();
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(CrondMetrics.MeterName));
+builder.Services.AddSingleton<JobLease>();
+builder.Services.AddHostedService<JobScheduler>();
 
 var app = builder.Build();
 

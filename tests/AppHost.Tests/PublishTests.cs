@@ -114,12 +114,12 @@ public class PublishTests
             .SelectMany(rule => rule.FromProperty?.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]) ?? ["anyone"])
             .Order().ToArray();
         Assert.Equal(["gateway"], Admitted("api", 8080));
-        // The Api's internal gRPC serves Events, Autumn and Gifbox; Autumn's serves the Api (file claims).
-        Assert.Equal(["autumn", "events", "gifbox"], Admitted("api", 8081));
+        // The Api's internal gRPC serves Events, Autumn, Gifbox and Pushd; Autumn's serves the Api (file claims).
+        Assert.Equal(["autumn", "events", "gifbox", "pushd"], Admitted("api", 8081));
         Assert.Equal(["api"], Admitted("autumn", 8081));
         Assert.Equal(["gateway"], Admitted("events", 8080));
         Assert.Equal(["anyone"], Admitted("gateway", 8080));
-        Assert.Equal(["api", "events", "gifbox", "january", "voice-ingress"], Admitted("redis", 6379));
+        Assert.Equal(["api", "crond", "events", "gifbox", "january", "pushd", "voice-ingress"], Admitted("redis", 6379));
         Assert.Equal(["api", "autumn", "mongo", "mongo-init-replica-set"], Admitted("mongo", 27017));
         Assert.Equal(["api", "autumn", "crond", "january", "pushd"], Admitted("rabbitmq", 5672));
         // Services believe forwarded headers from the cluster's network; the Gateway from nobody, unless told.

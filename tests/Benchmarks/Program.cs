@@ -31,6 +31,13 @@ if (args is ["embed", ..])
     return 0;
 }
 
+// `push`: Pushd's Web Push deliveries per second to 1 000 recipients, against bare POSTs of the same size.
+if (args is ["push"])
+{
+    await PushBenchmark.RunAsync();
+    return 0;
+}
+
 // `tunnel [memory]`: TCP and HTTP through the tunnel edge against direct, and the edge's memory with 100 idle tunnels.
 if (args is ["tunnel", ..])
 {

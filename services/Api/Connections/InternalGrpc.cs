@@ -12,10 +12,12 @@ public static class InternalGrpc
         var port = Port(app.Configuration);
         var sessions = app.MapGrpcService<SessionsGrpc>();
         var connections = app.MapGrpcService<ConnectionsGrpc>();
+        var pushTargets = app.MapGrpcService<Push.PushTargetsGrpc>();
         if (port is not null)
         {
             sessions.RequireHost($"*:{port}");
             connections.RequireHost($"*:{port}");
+            pushTargets.RequireHost($"*:{port}");
         }
         return app;
     }

@@ -48,6 +48,9 @@ public interface IMfaTicketStore
 
     /// <summary>Removes every ticket of the account (on password reset, disable and deletion).</summary>
     Task DeleteAllAsync(string accountId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes every ticket whose id (a ULID, which records its creation time) is older than <paramref name="cutoff"/>; returns how many.</summary>
+    Task<long> DeleteCreatedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);
 }
 
 public interface ISignupInviteStore

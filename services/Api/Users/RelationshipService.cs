@@ -16,7 +16,7 @@ namespace Spokes.Api.Users;
 /// private topic.
 /// </summary>
 public sealed class RelationshipService(IUserStore users, CommunityAccess access, PresenceReader presence, EventPublisher events,
-    IOptionsMonitor<ApiOptions> options, TimeProvider clock)
+    IOptionsMonitor<ApiOptions> options, TimeProvider clock, Push.FriendRequestNotifier pushes)
 {
     public async Task<UserResponse> FetchAsync(User actor, string targetId, CancellationToken cancellationToken)
     {
@@ -73,12 +73,16 @@ public sealed class RelationshipService(IUserStore users, CommunityAccess access
             case Blocked: throw StoatException.Blocked();
             case BlockedOther: throw StoatException.BlockedByOther();
             case Incoming:
-                return await SetAsync(actor, target, Friend, Friend, cancellationToken);
+                var befriended = await SetAsync(actor, target, Friend, Friend, cancellationToken);
+                await pushes.RequestAcceptedAsync(actor, target);
+                return befriended;
             default:
                 var limits = options.CurrentValue.Limits.For(actor.CreatedAt, clock.GetUtcNow());
                 if (relationships.Values.Count(s => s == Outgoing) >= limits.OutgoingFriendRequests)
                     throw StoatException.TooManyPendingFriendRequests(limits.OutgoingFriendRequests);
-                return await SetAsync(actor, target, Outgoing, Incoming, cancellationToken);
+                var requested = await SetAsync(actor, target, Outgoing, Incoming, cancellationToken);
+                await pushes.RequestSentAsync(actor, target);
+                return requested;
         }
     }
 

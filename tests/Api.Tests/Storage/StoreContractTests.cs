@@ -85,6 +85,22 @@ public abstract class StoreContractTests
     }
 
     [SkippableFact]
+    public async Task Tickets_created_before_a_moment_go_together_and_later_ones_stay()
+    {
+        var stores = await CreateStoresAsync();
+        var cutoff = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(5);
+        var old = new MfaTicket(Ulid.NewUlid(cutoff - TimeSpan.FromSeconds(1)).ToString(), Id(), "t-" + Id(), true, false, cutoff);
+        var fresh = new MfaTicket(Ulid.NewUlid(cutoff + TimeSpan.FromSeconds(1)).ToString(), Id(), "t-" + Id(), true, false, cutoff);
+        await stores.Tickets.CreateAsync(old);
+        await stores.Tickets.CreateAsync(fresh);
+
+        Assert.True(await stores.Tickets.DeleteCreatedBeforeAsync(cutoff) >= 1);
+
+        Assert.Null(await stores.Tickets.FindByTokenAsync(old.Token));
+        Assert.Equal(fresh, await stores.Tickets.FindByTokenAsync(fresh.Token));
+    }
+
+    [SkippableFact]
     public async Task A_signup_invite_is_claimed_once()
     {
         var stores = await CreateStoresAsync();

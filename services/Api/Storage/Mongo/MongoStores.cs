@@ -187,6 +187,9 @@ public sealed class MongoMfaTicketStore(MongoSchema schema) : IMfaTicketStore
 
     public Task DeleteAllAsync(string accountId, CancellationToken cancellationToken = default) =>
         schema.MfaTickets.DeleteManyAsync(MongoSchema.Is("account_id", accountId), cancellationToken);
+
+    public async Task<long> DeleteCreatedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
+        (await schema.MfaTickets.DeleteManyAsync(Builders<BsonDocument>.Filter.Lt("_id", UlidBound.Before(cutoff)), cancellationToken)).DeletedCount;
 }
 
 public sealed class MongoSignupInviteStore(MongoSchema schema) : ISignupInviteStore

@@ -109,6 +109,9 @@ public sealed class SqliteMfaTicketStore(SqliteDatabase database) : IMfaTicketSt
 
     public Task DeleteAllAsync(string accountId, CancellationToken cancellationToken = default) =>
         database.ExecuteAsync("DELETE FROM mfa_tickets WHERE account_id = $account", Documents.Parameters(("account", accountId)), cancellationToken);
+
+    public async Task<long> DeleteCreatedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
+        await database.ExecuteAsync("DELETE FROM mfa_tickets WHERE id < $bound", Documents.Parameters(("bound", UlidBound.Before(cutoff))), cancellationToken);
 }
 
 public sealed class SqliteSignupInviteStore(SqliteDatabase database) : ISignupInviteStore
