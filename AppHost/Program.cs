@@ -16,9 +16,9 @@ var livekit = suite.AddLiveKit("livekit"); // null: voice off
 var (vapidPublicKey, vapidPrivateKey) = suite.AddVapidKeys("vapid");
 // Proves a call between services comes from inside the suite (the Events service's gRPC calls to the Api).
 var internalKey = suite.AddSecret("internal-key");
-// The tunnels' public domain (DNS: a wildcard record to the edge); *.localhost names resolve to this machine.
 // Files at rest are AES-256-GCM under this key (base64 of 32 bytes): losing it loses every file.
 var fileKey = suite.AddSecret("autumn-encryption-key", () => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+// The tunnels' public domain (DNS: a wildcard record to the edge); *.localhost names resolve to this machine.
 var tunnelDomain = suite.AddSetting("tunnel-domain", "tunnels.localhost");
 // The services that fetch URLs users chose reach public addresses only; the operator may name private host:port
 // pairs they may reach too (a page server on loopback in tests, an intranet in a private deployment).

@@ -121,7 +121,7 @@ public class PublishTests
         Assert.Equal(["anyone"], Admitted("gateway", 8080));
         Assert.Equal(["api", "crond", "events", "gifbox", "january", "pushd", "voice-ingress"], Admitted("redis", 6379));
         Assert.Equal(["api", "autumn", "mongo", "mongo-init-replica-set"], Admitted("mongo", 27017));
-        Assert.Equal(["api", "autumn", "crond", "january", "pushd"], Admitted("rabbitmq", 5672));
+        Assert.Equal(["api", "autumn", "crond", "january", "pushd", "voice-ingress"], Admitted("rabbitmq", 5672));
         // Services believe forwarded headers from the cluster's network; the Gateway from nobody, unless told.
         string Variable(V1Container container, string name) => container.Env.Single(e => e.Name == name).Value;
         var apiContainer = objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "api").Spec.Template.Spec.Containers[0];
