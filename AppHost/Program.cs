@@ -70,8 +70,8 @@ var gifbox = builder.AddProject<Projects.Spokes_Gifbox>("gifbox")
     .WithReference(api.GetEndpoint("grpc")).WaitFor(api)
     .WithEnvironment("Internal__Key", internalKey)
     .WithEnvironment("Gifbox__Provider", suite.AddSetting("gifbox-provider", "klipy"))
-    .WithEnvironment("Gifbox__Tenor__Key", suite.AddSecret("gifbox-tenor-key", () => ""))
-    .WithEnvironment("Gifbox__Klipy__Key", suite.AddSecret("gifbox-klipy-key", () => ""))
+    .WithEnvironment("Gifbox__Tenor__Key", suite.AddOptionalSecret("gifbox-tenor-key"))
+    .WithEnvironment("Gifbox__Klipy__Key", suite.AddOptionalSecret("gifbox-klipy-key"))
     .WithEnvironment("Egress__Allow", egressAllow);
 
 // Crond only schedules: its replicas agree in Redis which one sends each period's command.
@@ -151,9 +151,17 @@ var gateway = builder.AddProject<Projects.Spokes_Gateway>("gateway")
 if (livekit is not null)
 {
     livekit.SendWebhooksTo(voiceIngress);
-    api.WithReference(livekit.Server).WaitFor(livekit.Server);
-    voiceIngress.WithReference(livekit.Server).WaitFor(livekit.Server);
-    gateway.WithEnvironment("services__livekit__http__0", livekit.HttpUrl).WaitFor(livekit.Server);
+    api.WithReference(livekit.Server);
+    voiceIngress.WithReference(livekit.Server);
+    gateway.WithEnvironment("services__livekit__http__0", livekit.HttpUrl);
+    // The suite's own LiveKit container is waited for. An operator's LiveKit that is down leaves calls, not chat,
+    // unavailable: its probe and the Api's node health check show it on the dashboard.
+    if (livekit.Container is not null)
+    {
+        api.WaitFor(livekit.Server);
+        voiceIngress.WaitFor(livekit.Server);
+        gateway.WaitFor(livekit.Server);
+    }
 }
 
 builder.Build().Run();

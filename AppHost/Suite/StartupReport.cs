@@ -36,7 +36,7 @@ public sealed class StartupReport(
             {
                 var name = change.Resource.Name;
                 // Read as it goes: Aspire adds the dashboard resource while it starts.
-                var expected = model.Resources.Where(r => r is not ParameterResource && !r.IsHiddenHelper()).Select(r => r.Name).ToHashSet();
+                var expected = model.Resources.Where(r => r is not ParameterResource && !r.IsHiddenHelper() && r.IsAwaitedAtStartup()).Select(r => r.Name).ToHashSet();
                 if (!expected.Contains(name) || lifetime.ApplicationStopping.IsCancellationRequested) continue;
                 var state = change.Snapshot.State?.Text;
                 var elapsed = SinceProcessStart + clock.Elapsed;

@@ -32,7 +32,9 @@ public static class VoiceExtensions
         {
             foreach (var node in nodes.All)
             {
-                options.Registrations.Add(new HealthCheckRegistration($"livekit-{node.Name}", _ => new NodeHealth(node, rooms), HealthStatus.Degraded, ["livekit"]));
+                // Bounded: a node that does not answer must not hold up the Api's health report (the suite's start waits on it).
+                options.Registrations.Add(new HealthCheckRegistration($"livekit-{node.Name}", _ => new NodeHealth(node, rooms), HealthStatus.Degraded,
+                    ["livekit"], timeout: TimeSpan.FromSeconds(3)));
             }
         }
     }
