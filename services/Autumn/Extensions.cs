@@ -22,6 +22,7 @@ internal static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new FileEncryption(sp.GetRequiredService<IOptions<AutumnOptions>>().Value.EncryptionKey));
         builder.Services.AddSingleton<KeyedLocks>();
+        builder.Services.Configure<RouteOptions>(routes => routes.ConstraintMap[FileTagRouteConstraint.Name] = typeof(FileTagRouteConstraint));
         builder.Services.AddSingleton<UploadPipeline>();
         builder.Services.AddSingleton<FileReader>();
         builder.Services.AddSingleton<FileCleanup>();

@@ -139,6 +139,16 @@ public sealed class FileServingTests(AutumnFixture autumn)
         AssertServedHeaders(ranged);
     }
 
+    [Theory]
+    [InlineData("/no/such/route")]
+    [InlineData("/wallpapers/some-id")]
+    public async Task A_path_outside_stoats_tags_is_an_unknown_route(string path)
+    {
+        using var response = await autumn.Client(null).GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("\"type\":\"NotFound\"", await response.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task Errors_carry_the_served_headers_too()
     {

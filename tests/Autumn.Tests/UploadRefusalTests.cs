@@ -36,9 +36,9 @@ public sealed class UploadRefusalTests(AutumnFixture autumn)
             HttpStatusCode.Unauthorized, "InvalidSession");
 
     [Fact]
-    public Task An_unknown_tag_is_refused() =>
+    public Task An_unknown_tag_is_not_found() =>
         RefusedAndNothingStoredAsync(() => AutumnFixture.UploadAsync(autumn.Client(), "wallpapers", TestFiles.Png()),
-            HttpStatusCode.BadRequest, "FailedValidation");
+            HttpStatusCode.NotFound, "NotFound");
 
     [Fact]
     public Task A_pdf_is_not_an_avatar() =>

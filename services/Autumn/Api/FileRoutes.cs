@@ -23,10 +23,10 @@ public static class FileRoutes
 
     public static IEndpointRouteBuilder MapFileRoutes(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/{tag}", Upload).WithName("autumn_upload").WithSummary("Upload a file").DisableAntiforgery();
-        app.MapGet("/{tag}/{id}", FetchPreview).WithName("autumn_preview").WithSummary("Fetch a file's preview");
-        app.MapGet("/{tag}/{id}/{filename}", FetchOriginal).WithName("autumn_original").WithSummary("Fetch the original file");
-        app.MapGet("/mod/{tag}/{id}/{filename}", FetchForModerator).WithName("autumn_moderator_original")
+        app.MapPost("/{tag:autumnTag}", Upload).WithName("autumn_upload").WithSummary("Upload a file").DisableAntiforgery();
+        app.MapGet("/{tag:autumnTag}/{id}", FetchPreview).WithName("autumn_preview").WithSummary("Fetch a file's preview");
+        app.MapGet("/{tag:autumnTag}/{id}/{filename}", FetchOriginal).WithName("autumn_original").WithSummary("Fetch the original file");
+        app.MapGet("/mod/{tag:autumnTag}/{id}/{filename}", FetchForModerator).WithName("autumn_moderator_original")
             .WithSummary("Fetch the original file (operators, X-Admin-Token)");
         return app;
     }
@@ -114,6 +114,18 @@ public static class FileRoutes
             return Results.Bytes(data, contentType, enableRangeProcessing: true).ExecuteAsync(httpContext);
         }
     }
+}
+
+/// <summary>
+/// Routes exist for Stoat's tags only (<c>{tag:autumnTag}</c>): any other path is an unknown route, <c>NotFound</c>,
+/// as for every service behind the Gateway.
+/// </summary>
+public sealed class FileTagRouteConstraint : IRouteConstraint
+{
+    public const string Name = "autumnTag";
+
+    public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection) =>
+        values.TryGetValue(routeKey, out var value) && value is string tag && FileTag.All.ContainsKey(tag);
 }
 
 /// <summary>

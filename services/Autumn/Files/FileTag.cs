@@ -16,7 +16,6 @@ public sealed record FileTag(string Name, int PreviewWidth, int PreviewHeight, b
         new FileTag("emojis", 128, 128, ImagesOnly: true, StillPreview: false),
     }.ToDictionary(tag => tag.Name, StringComparer.Ordinal);
 
-    /// <summary>The tag named in a path, or <c>FailedValidation</c> as Stoat's router refuses an unknown one.</summary>
-    public static FileTag Parse(string name) =>
-        All.TryGetValue(name, out var tag) ? tag : throw AutumnErrors.FailedValidation($"Unknown tag '{name}'.");
+    /// <summary>The tag named in a path; routes take only known tags, so any other is not found.</summary>
+    public static FileTag Parse(string name) => All.TryGetValue(name, out var tag) ? tag : throw AutumnErrors.NotFound();
 }
