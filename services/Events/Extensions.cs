@@ -42,15 +42,6 @@ internal static class Extensions
             ? key
             : throw new InvalidOperationException("The Events service needs the suite's internal key for its calls to the Api: set Internal__Key (the AppHost injects it).");
 
-    private sealed class InternalKeyHandler(string key) : DelegatingHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Headers.Add(InternalCalls.Header, key);
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
-
     /// <summary>The Api's gRPC endpoint, as the AppHost injects it (<c>services__api__grpc__0</c>).</summary>
     private static Uri ApiAddress(IConfiguration configuration)
     {

@@ -27,13 +27,4 @@ public static class GifboxExtensions
             .AddHttpMessageHandler(() => new InternalKeyHandler(key));
         return builder;
     }
-
-    private sealed class InternalKeyHandler(string key) : DelegatingHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Headers.Add(InternalCalls.Header, key);
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
 }

@@ -55,15 +55,6 @@ internal static class Extensions
         return builder;
     }
 
-    private sealed class InternalKeyHandler(string key) : DelegatingHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Headers.Add(InternalCalls.Header, key);
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
-
     /// <summary>The Api's gRPC endpoint, as the AppHost injects it (<c>services__api__grpc__0</c>).</summary>
     private static Uri ApiAddress(IConfiguration configuration) =>
         Uri.TryCreate(configuration["services:api:grpc:0"], UriKind.Absolute, out var address)

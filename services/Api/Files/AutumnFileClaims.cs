@@ -90,13 +90,4 @@ public static class FileClaimsRegistration
         builder.Services.AddScoped<IFileClaims, AutumnFileClaims>();
         return builder;
     }
-
-    private sealed class InternalKeyHandler(string key) : DelegatingHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Headers.Add(InternalCalls.Header, key);
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
 }

@@ -20,3 +20,13 @@ public static class InternalCalls
         !string.IsNullOrEmpty(presented) && !string.IsNullOrEmpty(expected)
         && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
 }
+
+/// <summary>Puts the suite's internal key on every call a service's gRPC client makes to another service.</summary>
+public sealed class InternalKeyHandler(string key) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.Add(InternalCalls.Header, key);
+        return base.SendAsync(request, cancellationToken);
+    }
+}
