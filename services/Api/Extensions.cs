@@ -20,7 +20,7 @@ internal static class Extensions
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<SessionRevocation>();
         builder.Services.AddScoped<Connections.ConnectionViews>();
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<Connections.InternalCallAuthentication>());
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<Contracts.Internal.InternalCallAuthentication>());
         builder.Services.AddScoped<MfaService>();
         builder.Services.AddSingleton<IPasswordHasher, PasswordHasher>();
         builder.Services.AddSingleton<LoginLockout>();

@@ -30,17 +30,9 @@ internal static class Extensions
         builder.AddFileRecords();
 
         // Uploads are authenticated by the Api's gRPC Sessions service, with the suite's internal key.
-        var key = builder.Configuration[InternalCalls.KeySetting] is { Length: > 0 } configured ? configured
-            : throw new InvalidOperationException("Autumn needs the suite's internal key: set Internal__Key (the AppHost injects it).");
-        builder.Services.AddGrpcClient<Sessions.SessionsClient>(o => o.Address = ApiAddress(builder.Configuration))
-            .AddCallCredentials((_, metadata) =>
-            {
-                metadata.Add(InternalCalls.Header, key);
-                return Task.CompletedTask;
-            })
-            .ConfigureChannel(channel => channel.UnsafeUseInsecureChannelCallCredentials = true);
+        builder.AddInternalGrpcClient<Sessions.SessionsClient>("api");
         builder.Services.AddSingleton<ISessionAuthenticator, ApiSessionAuthenticator>();
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<InternalCallCheck>());
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<InternalCallAuthentication>());
 
         builder.AddMessageBus("rabbitmq", bus =>
         {
@@ -93,11 +85,6 @@ internal static class Extensions
             builder.Services.AddHostedService(_ => new RecordsInitializer(store.MigrateAsync));
         }
     }
-
-    /// <summary>The Api's gRPC endpoint, as the AppHost injects it (<c>services__api__grpc__0</c>).</summary>
-    private static Uri ApiAddress(IConfiguration configuration) =>
-        Uri.TryCreate(configuration["services:api:grpc:0"], UriKind.Absolute, out var address) ? address
-            : throw new InvalidOperationException("Autumn needs the Api's gRPC endpoint: set services__api__grpc__0 (the AppHost injects it), e.g. http://127.0.0.1:5001.");
 
     /// <summary>Autumn's gRPC (files.proto), on its own listener when the AppHost gives it one.</summary>
     public static WebApplication MapFilesGrpc(this WebApplication app)

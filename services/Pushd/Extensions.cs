@@ -21,11 +21,7 @@ internal static class Extensions
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(PushMetrics.MeterName));
 
         // Recipients, subscriptions and names come from the Api's gRPC endpoint, with the suite's internal key.
-        var key = builder.Configuration[InternalCalls.KeySetting] is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException("Pushd needs the suite's internal key for its calls to the Api: set Internal__Key (the AppHost injects it).");
-        builder.Services.AddGrpcClient<PushTargets.PushTargetsClient>(o => o.Address = ApiAddress(builder.Configuration))
-            .AddHttpMessageHandler(() => new InternalKeyHandler(key));
+        builder.AddInternalGrpcClient<PushTargets.PushTargetsClient>("api");
 
         builder.Services.AddSingleton<NotificationRenderer>();
         builder.Services.AddSingleton<IDeliveryLedger, RedisDeliveryLedger>();
@@ -54,10 +50,4 @@ internal static class Extensions
         }
         return builder;
     }
-
-    /// <summary>The Api's gRPC endpoint, as the AppHost injects it (<c>services__api__grpc__0</c>).</summary>
-    private static Uri ApiAddress(IConfiguration configuration) =>
-        Uri.TryCreate(configuration["services:api:grpc:0"], UriKind.Absolute, out var address)
-            ? address
-            : throw new InvalidOperationException("Pushd needs the Api's gRPC endpoint: set services__api__grpc__0 (the AppHost injects it).");
 }

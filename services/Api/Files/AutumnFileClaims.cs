@@ -77,16 +77,12 @@ public static class FileClaimsRegistration
     /// </summary>
     public static IHostApplicationBuilder AddFileClaims(this IHostApplicationBuilder builder)
     {
-        if (!Uri.TryCreate(builder.Configuration["services:autumn:grpc:0"], UriKind.Absolute, out var autumn))
+        if (InternalClients.FindGrpcEndpoint(builder.Configuration, "autumn") is not { } autumn)
         {
             builder.Services.AddSingleton<IFileClaims, NoFileClaims>();
             return builder;
         }
-        var key = builder.Configuration[InternalCalls.KeySetting] is { Length: > 0 } configured
-            ? configured
-            : throw new InvalidOperationException("The Api needs the suite's internal key for its calls to Autumn: set Internal__Key (the AppHost injects it).");
-        builder.Services.AddGrpcClient<Contracts.Files.V1.Files.FilesClient>(o => o.Address = autumn)
-            .AddHttpMessageHandler(() => new InternalKeyHandler(key));
+        builder.AddInternalGrpcClient<Contracts.Files.V1.Files.FilesClient>(autumn);
         builder.Services.AddScoped<IFileClaims, AutumnFileClaims>();
         return builder;
     }

@@ -1,12 +1,13 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Spokes.Contracts.Internal;
+using Microsoft.Extensions.Configuration;
 
-namespace Spokes.Api.Connections;
+namespace Spokes.Contracts.Internal;
 
 /// <summary>
-/// The Api's gRPC services answer only callers that present the suite's internal key: they hand out any user's
-/// session, relationships and server views. Without a key configured, every call is refused.
+/// A service's gRPC endpoint answers only callers that present the suite's internal key: the Api's hands out any
+/// user's session, relationships and server views, Autumn's changes who may see a file. Without a key configured,
+/// every call is refused.
 /// </summary>
 public sealed class InternalCallAuthentication(IConfiguration configuration) : Interceptor
 {
@@ -44,7 +45,7 @@ public sealed class InternalCallAuthentication(IConfiguration configuration) : I
     {
         if (!InternalCalls.IsValid(context.RequestHeaders.GetValue(InternalCalls.Header), _key))
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "This is the Spokes Api's internal API: callers present the suite's internal key."));
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "This is an internal API of the Spokes suite: callers present the suite's internal key."));
         }
     }
 }
