@@ -1,6 +1,7 @@
 using Spokes.Egress;
 using Spokes.January.Embeds;
 using Spokes.January.Fetching;
+using Spokes.January.Media;
 using Spokes.January.Messages;
 
 namespace Spokes.January;
@@ -16,6 +17,7 @@ public static class JanuaryExtensions
         builder.Services.AddSingleton<EmbedGenerator>();
         builder.Services.AddSingleton<EmbedCache>();
         builder.Services.AddSingleton<EmbedService>();
+        builder.Services.AddSingleton<ProxyCache>();
         // Messages' links arrive over RabbitMQ, and their embeds go back to the Api the same way.
         builder.AddMessageBus("rabbitmq", bus => bus.AddConsumer<MessageLinksPostedConsumer>());
         return builder;

@@ -26,8 +26,14 @@ public sealed class JanuaryOptions
     /// <summary>How long one embed may take to fetch, redirects and probes included (Stoat's 10 s).</summary>
     public TimeSpan FetchTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long an embed (or the lack of one) is kept in Redis.</summary>
+    /// <summary>How long an embed (or the lack of one), or a proxied picture, is kept in Redis.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The largest answer of <c>/proxy</c> kept in Redis (a re-encoded image is far smaller; a GIF may not be).
+    /// Videos are streamed and never kept.
+    /// </summary>
+    public int ProxyCacheMaxEntryBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>YouTube's oEmbed endpoint, whence Stoat builds YouTube embeds.</summary>
     public Uri YouTubeOEmbed { get; set; } = new("https://www.youtube.com/oembed");

@@ -8,8 +8,8 @@ using Spokes.TestSupport;
 namespace Spokes.Api.Tests;
 
 /// <summary>
-/// Integration events survive RabbitMQ going away: messages sent while the broker is down are stored with
-/// their events, which reach consumers once it is back — each exactly once.
+/// Integration events survive RabbitMQ going away: messages sent or edited while the broker is down are stored
+/// with their events, which reach consumers once it is back — each exactly once.
 /// </summary>
 public sealed class OutboxDurabilityTests : IAsyncLifetime
 {
@@ -17,6 +17,7 @@ public sealed class OutboxDurabilityTests : IAsyncLifetime
     private readonly RabbitMqServer _rabbitmq = new();
     private readonly TemporaryFolder _data = new("spokes-outbox");
     private readonly ConcurrentDictionary<string, int> _delivered = new();
+    private readonly ConcurrentQueue<MessageLinksPosted> _linksPosted = new();
     private WebApplicationFactory<Program> _api = null!;
     private IBusControl _consumer = null!;
 
@@ -33,6 +34,11 @@ public sealed class OutboxDurabilityTests : IAsyncLifetime
                 // stopped comes again flagged as redelivered: that is the broker's at-least-once contract with
                 // this consumer, not a second publish (which would arrive unflagged).
                 if (!context.ReceiveContext.Redelivered) _delivered.AddOrUpdate(context.Message.MessageId, 1, (_, count) => count + 1);
+                return Task.CompletedTask;
+            }));
+            rabbit.ReceiveEndpoint("test-links-posted", endpoint => endpoint.Handler<MessageLinksPosted>(context =>
+            {
+                _linksPosted.Enqueue(context.Message);
                 return Task.CompletedTask;
             }));
         });
@@ -87,5 +93,30 @@ public sealed class OutboxDurabilityTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.All(sent, id => Assert.Equal(1, _delivered[id]));
         Assert.Equal(sent.Order(), _delivered.Keys.Where(sent.Contains).Order());
+    }
+
+    [Fact]
+    public async Task The_links_of_a_message_edited_while_RabbitMQ_is_down_reach_January_once_it_is_back()
+    {
+        var author = await OnboardedUser.CreateAsync(_api, "editor");
+        var created = await author.Client.PostAsync("/servers/create", "/servers/create", new { name = "Edits" });
+        var channel = created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!;
+        var sent = await author.Client.PostAsync($"/channels/{channel}/messages", "/channels/{target}/messages", new { content = "no links yet" });
+        var id = sent.Body.GetProperty("_id").GetString()!;
+        await WaitForDeliveriesAsync([id], TimeSpan.FromSeconds(30));
+
+        await _rabbitmq.StopAsync();
+        var edited = await author.Client.PatchAsync($"/channels/{channel}/messages/{id}", "/channels/{target}/messages/{msg}",
+            new { content = "now https://b.example/" });
+        Assert.Equal(HttpStatusCode.OK, edited.Status);
+        await _rabbitmq.StartAgainAsync();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!_linksPosted.Any(p => p.MessageId == id))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(120)) throw new Xunit.Sdk.XunitException("the edit's MessageLinksPosted never arrived");
+            await Task.Delay(100);
+        }
+        Assert.Equal(["https://b.example/"], Assert.Single(_linksPosted, p => p.MessageId == id).Urls);
     }
 }

@@ -7,6 +7,7 @@ import "./messaging.mjs";
 import "./events.mjs";
 import "./voice.mjs";
 import "./files.mjs";
+import "./embeds.mjs";
 import "./coverage.mjs";
 import "./coverage-accounts.mjs";
 

@@ -44,6 +44,12 @@ function validatorFor(schema) {
   return validators.get(text);
 }
 
+/** Why `value` breaks Stoat's schema `component` (e.g. "Embed"), or null when it conforms: for event payloads, which no operation describes. */
+export function componentErrors(component, value) {
+  const validate = validatorFor({ $ref: `#/components/schemas/${component}` });
+  return validate(value) ? null : ajv.errorsText(validate.errors);
+}
+
 /**
  * The spec path of a request: among the paths that have this method and whose segments match (a
  * `{parameter}` matches any segment), the one with the most literal segments (/users/friend over

@@ -11,8 +11,7 @@ namespace Spokes.Api.Messaging;
 /// mentioned users' unreads, and — through the outbox, in the same write — Pushd and January.
 /// Every kind of message (users', bots', webhooks', system messages) is posted through here.
 /// </summary>
-public sealed class MessagePoster(IMessageStore messages, IUnreadStore unreads, IChannelStore channels, EventPublisher events, OutboxSignal outboxSignal,
-    MassTransit.IPublishEndpoint bus, ILogger<MessagePoster> logger)
+public sealed class MessagePoster(IMessageStore messages, IUnreadStore unreads, IChannelStore channels, EventPublisher events, OutboxSignal outboxSignal)
 {
     public async Task PostAsync(Message message, Channel channel, string authorName, UserResponse? user, Member? member, CancellationToken cancellationToken)
     {
@@ -23,9 +22,7 @@ public sealed class MessagePoster(IMessageStore messages, IUnreadStore unreads, 
             await events.PublishAsync(direct.Id, new ChannelUpdateEvent(direct.Id, new Dictionary<string, object?> { ["active"] = true }, []));
         }
 
-        var outbox = new List<OutboxEntry> { Outbox.Entry(Sent(message, channel, authorName)) };
-        if (MessageRules.FindLinks(message.Content) is { Count: > 0 } links)
-            outbox.Add(Outbox.Entry(new MessageLinksPosted { MessageId = message.Id, ChannelId = channel.Id, Urls = links }));
+        List<OutboxEntry> outbox = [Outbox.Entry(Sent(message, channel, authorName)), .. EmbedsRequest(message)];
         await messages.InsertAsync(message, outbox, cancellationToken);
         outboxSignal.Notify();
 
@@ -35,21 +32,13 @@ public sealed class MessagePoster(IMessageStore messages, IUnreadStore unreads, 
     }
 
     /// <summary>
-    /// Asks January for the embeds of an edited message's links. Published straight to RabbitMQ, not through the
-    /// outbox, as the edit is stored by a plain update: should RabbitMQ be away, the edit stands without embeds.
+    /// January's request for the embeds of the message's links (none when it has none), for the outbox of the write
+    /// that stores its text — a new message's or an edit's — so RabbitMQ being away loses none.
     /// </summary>
-    public async Task RequestEmbedsAsync(Message message, CancellationToken cancellationToken)
-    {
-        if (MessageRules.FindLinks(message.Content) is not { Count: > 0 } links) return;
-        try
-        {
-            await bus.Publish(new MessageLinksPosted { MessageId = message.Id, ChannelId = message.Channel, Urls = links }, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "The links of edited message {Message} were not sent to January", message.Id);
-        }
-    }
+    public static IReadOnlyList<OutboxEntry> EmbedsRequest(Message message) =>
+        MessageRules.FindLinks(message.Content) is { Count: > 0 } links
+            ? [Outbox.Entry(new MessageLinksPosted { MessageId = message.Id, ChannelId = message.Channel, Urls = links })]
+            : [];
 
     /// <summary>Posts what happened in a channel as a message of Stoat's system author.</summary>
     public Task PostSystemAsync(Channel channel, SystemMessage system, CancellationToken cancellationToken) =>

@@ -20,6 +20,7 @@ public sealed class MessageService(
     IMemberStore members,
     IEmojiStore emojis,
     MessagePoster poster,
+    OutboxSignal outboxSignal,
     EventPublisher events,
     Users.PresenceReader presence,
     IConnectionMultiplexer redis,
@@ -278,12 +279,14 @@ public sealed class MessageService(
         if (request.Embeds is not null) update.Set("embeds", edited.Embeds);
         // Rewritten from the embeds as read: an edit of them meanwhile (which sets edited too) makes this one read again.
         if (dropsRemote) update.Set("embeds", edited.Embeds).Expect("edited", message.Edited);
-        if (!await messages.UpdateAsync(channelId, messageId, update, cancellationToken)) return null;
+        // January is asked for the new text's links in the same write, through the outbox, as for a new message.
+        var embedsRequest = request.Content is not null && permissions.HasFlag(ChannelPermission.SendEmbeds) ? MessagePoster.EmbedsRequest(edited) : [];
+        if (!await messages.UpdateAsync(channelId, messageId, update, embedsRequest, cancellationToken)) return null;
         var data = new Dictionary<string, object?> { ["edited"] = edited.Edited };
         if (request.Content is not null) data["content"] = edited.Content;
         if (request.Embeds is not null || dropsRemote) data["embeds"] = edited.Embeds ?? [];
         await events.PublishAsync(channelId, new MessageUpdateEvent(edited.Id, channelId, data, []));
-        if (request.Content is not null && permissions.HasFlag(ChannelPermission.SendEmbeds)) await poster.RequestEmbedsAsync(edited, cancellationToken);
+        if (embedsRequest.Count > 0) outboxSignal.Notify();
         return edited;
     });
 

@@ -61,6 +61,12 @@ public interface IMessageStore
     /// </summary>
     Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="UpdateAsync(string, string, FieldUpdate, CancellationToken)"/>, queueing <paramref name="outbox"/> in the
+    /// same write (an edit's request for embeds): both or neither.
+    /// </summary>
+    Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, IReadOnlyList<OutboxEntry> outbox, CancellationToken cancellationToken = default);
+
     /// <summary>Applies the change and returns the message as it now is; null when the message is gone.</summary>
     Task<Message?> ChangeReactionsAsync(string channelId, string id, ReactionChange change, CancellationToken cancellationToken = default);
 

@@ -10,7 +10,9 @@ namespace Spokes.January.Embeds;
 public static partial class SpecialEmbeds
 {
     private const RegexOptions Options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
-    private const int TimeoutMilliseconds = 200;
+    // A backstop only: the match is linear in a link of at most a few KB. The engine builds its states during a pattern's
+    // first matches, which took over 200 ms on a busy machine and lost a message's every embed with it.
+    private const int TimeoutMilliseconds = 2000;
 
     [GeneratedRegex(@"^(?:https?://)?(?:www\.)?streamable\.com/([\w-]+)", Options, TimeoutMilliseconds)]
     private static partial Regex Streamable();

@@ -8,7 +8,7 @@ namespace Spokes.January.Media;
 /// <summary>
 /// Stoat's <c>GET /proxy</c>: an image re-encoded to WebP no larger than Stoat's attachment preview, a GIF or a video
 /// checked and passed through, anything else <c>FileTypeNotAllowed</c>. Bodies are capped; a video is streamed, so a
-/// large one never sits in memory.
+/// large one never sits in memory. Pictures are answered from <see cref="ProxyCache"/> when it has them.
 /// </summary>
 public static class ProxyApi
 {
@@ -22,26 +22,33 @@ public static class ProxyApi
         return app;
     }
 
-    private static async Task Proxy(string? url, HttpContext context, RemoteFetcher fetcher, IOptions<JanuaryOptions> options, CancellationToken cancellationToken)
+    private static async Task Proxy(string? url, HttpContext context, RemoteFetcher fetcher, ProxyCache cache, IOptions<JanuaryOptions> options,
+        CancellationToken cancellationToken)
     {
+        var link = RemoteFetcher.ParseLink(url);
+        if (await cache.GetAsync(link) is { } cached)
+        {
+            await WriteAsync(context, cached, cancellationToken);
+            return;
+        }
         var limits = options.Value;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limits.FetchTimeout);
         try
         {
-            using var response = await fetcher.GetAsync(RemoteFetcher.ParseLink(url), timeout.Token);
+            using var response = await fetcher.GetAsync(link, timeout.Token);
             var mediaType = response.Content.Headers.ContentType?.MediaType?.ToLowerInvariant() ?? "";
             if (mediaType == "image/gif")
             {
                 var gif = await ReadWholeAsync(response.Content, limits.MaxImageBytes, timeout.Token);
                 if (!ImageCodec.IsValidGif(gif, limits.MaxImagePixels)) throw JanuaryException.FileTypeNotAllowed();
-                await WriteAsync(context, "image/gif", gif, cancellationToken);
+                await WriteAsync(context, await CachedAsync(cache, link, new ProxyCache.Entry("image/gif", gif)), cancellationToken);
             }
             else if (mediaType.StartsWith("image/", StringComparison.Ordinal))
             {
                 var image = await ReadWholeAsync(response.Content, limits.MaxImageBytes, timeout.Token);
                 var webp = ImageCodec.ToWebp(image, limits.ProxyImageMaxSide, limits.MaxImagePixels) ?? throw JanuaryException.FileTypeNotAllowed();
-                await WriteAsync(context, "image/webp", webp, cancellationToken);
+                await WriteAsync(context, await CachedAsync(cache, link, new ProxyCache.Entry("image/webp", webp)), cancellationToken);
             }
             else if (mediaType.StartsWith("video/", StringComparison.Ordinal))
             {
@@ -97,11 +104,17 @@ public static class ProxyApi
 
     private static JanuaryException TooLarge(long maxBytes) => new("FileTooLarge", new Dictionary<string, object> { ["max"] = maxBytes });
 
-    private static async Task WriteAsync(HttpContext context, string contentType, byte[] body, CancellationToken cancellationToken)
+    private static async Task<ProxyCache.Entry> CachedAsync(ProxyCache cache, Uri link, ProxyCache.Entry entry)
     {
-        SetHeaders(context, contentType);
-        context.Response.ContentLength = body.Length;
-        await context.Response.Body.WriteAsync(body, cancellationToken);
+        await cache.SetAsync(link, entry);
+        return entry;
+    }
+
+    private static async Task WriteAsync(HttpContext context, ProxyCache.Entry entry, CancellationToken cancellationToken)
+    {
+        SetHeaders(context, entry.ContentType);
+        context.Response.ContentLength = entry.Body.Length;
+        await context.Response.Body.WriteAsync(entry.Body, cancellationToken);
     }
 
     private static void SetHeaders(HttpContext context, string contentType)

@@ -559,6 +559,26 @@ public abstract class StoreContractTests
     }
 
     [SkippableFact]
+    public async Task An_update_queues_its_outbox_entries_only_when_it_applies()
+    {
+        var stores = await CreateStoresAsync();
+        var message = new Message(Id(), Id(), Id(), Content: "x");
+        await stores.Messages.InsertAsync(message, []);
+
+        var refused = new OutboxEntry(Guid.CreateVersion7(), "Spokes.Contracts.IntegrationEvents.MessageLinksPosted", "{\"a\":1}", Now);
+        Assert.False(await stores.Messages.UpdateAsync(message.Channel, message.Id, new FieldUpdate().Set("content", "y").Expect("content", "not x"), [refused]));
+        Assert.False(await stores.Messages.UpdateAsync(message.Channel, Id(), new FieldUpdate().Set("content", "y"), [refused]));
+        Assert.Empty(await stores.Outbox.PendingAsync(10));
+
+        var queued = new OutboxEntry(Guid.CreateVersion7(), "Spokes.Contracts.IntegrationEvents.MessageLinksPosted", "{\"b\":2}", Now);
+        Assert.True(await stores.Messages.UpdateAsync(message.Channel, message.Id, new FieldUpdate().Set("content", "y"), [queued]));
+        Assert.Equal([queued], await stores.Outbox.PendingAsync(10));
+        Assert.Equal("y", (await stores.Messages.GetAsync(message.Channel, message.Id))!.Content);
+        await stores.Outbox.CompleteAsync(queued.Id);
+        Assert.Empty(await stores.Outbox.PendingAsync(10));
+    }
+
+    [SkippableFact]
     public async Task Settings_keep_the_newest_value_by_timestamp()
     {
         var stores = await CreateStoresAsync();

@@ -18,11 +18,7 @@ public sealed class MongoMessageStore(MongoSchema schema) : IMessageStore, IOutb
     public async Task InsertAsync(Message message, IReadOnlyList<OutboxEntry> outbox, CancellationToken cancellationToken = default)
     {
         var document = Documents.Write(message);
-        if (outbox.Count > 0)
-            document[Outbox] = new BsonArray(outbox.Select(e => new BsonDocument
-            {
-                ["id"] = e.Id.ToString(), ["type"] = e.MessageType, ["body"] = e.Body, ["created_at"] = e.CreatedAt.UtcDateTime,
-            }));
+        if (outbox.Count > 0) document[Outbox] = new BsonArray(outbox.Select(OutboxDocument));
         await MongoSchema.InsertAsync(schema.Messages, document, cancellationToken);
         await schema.Channels.UpdateOneAsync(
             MongoSchema.And(MongoSchema.Is("_id", message.Channel), Builders<BsonDocument>.Filter.Ne("channel_type", "SavedMessages")),
@@ -58,6 +54,16 @@ public sealed class MongoMessageStore(MongoSchema schema) : IMessageStore, IOutb
 
     public Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, CancellationToken cancellationToken = default) =>
         MongoFieldUpdates.ApplyAsync(schema.Messages, ById(channelId, id), update, cancellationToken);
+
+    /// <summary>The entries are pushed onto the message's own outbox in the same single-document update.</summary>
+    public async Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, IReadOnlyList<OutboxEntry> outbox, CancellationToken cancellationToken = default)
+    {
+        if (outbox.Count == 0) return await UpdateAsync(channelId, id, update, cancellationToken);
+        var operation = Builders<BsonDocument>.Update.Combine(MongoFieldUpdates.Update(update.RequireChanges()),
+            Builders<BsonDocument>.Update.PushEach(Outbox, outbox.Select(OutboxDocument)));
+        return (await schema.Messages.UpdateOneAsync(MongoFieldUpdates.Where(ById(channelId, id), update), operation, cancellationToken: cancellationToken))
+            .MatchedCount == 1;
+    }
 
     public async Task<Message?> ChangeReactionsAsync(string channelId, string id, ReactionChange change, CancellationToken cancellationToken = default)
     {
@@ -103,6 +109,11 @@ public sealed class MongoMessageStore(MongoSchema schema) : IMessageStore, IOutb
             await schema.Messages.UpdateOneAsync(MongoSchema.And(MongoSchema.Is("_id", message["_id"]), Builders<BsonDocument>.Filter.Size(Outbox, 0)),
                 Builders<BsonDocument>.Update.Unset(Outbox), cancellationToken: cancellationToken);
     }
+
+    private static BsonDocument OutboxDocument(OutboxEntry entry) => new()
+    {
+        ["id"] = entry.Id.ToString(), ["type"] = entry.MessageType, ["body"] = entry.Body, ["created_at"] = entry.CreatedAt.UtcDateTime,
+    };
 
     private static List<Message> ReadAll(IEnumerable<BsonDocument> documents) => documents.Select(d => Documents.Read<Message>(d)!).ToList();
 }

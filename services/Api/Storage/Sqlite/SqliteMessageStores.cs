@@ -22,10 +22,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
             await SqliteDatabase.RunAsync(connection, transaction,
                 "UPDATE channels SET document = json_set(document, '$.last_message_id', $id) WHERE id = $channel AND channel_type <> 'SavedMessages'",
                 Documents.Parameters(("id", message.Id), ("channel", message.Channel)), cancellationToken);
-            foreach (var entry in outbox)
-                await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO outbox (id, message_type, body, created_at) VALUES ($id, $type, $body, $created)",
-                    Documents.Parameters(("id", entry.Id.ToString()), ("type", entry.MessageType), ("body", entry.Body),
-                        ("created", SqliteValues.Time(entry.CreatedAt))), cancellationToken);
+            await QueueAsync(connection, transaction, outbox, cancellationToken);
             return true;
         }, cancellationToken);
 
@@ -87,8 +84,11 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
     [GeneratedRegex("\"(?<phrase>[^\"]+)\"|(?<word>[^\\s\"]+)", RegexLimits.UserInput, RegexLimits.MatchTimeoutMilliseconds)]
     private static partial Regex SearchTerm();
 
-    /// <summary>The pinned column and the search index follow the document in the same transaction.</summary>
     public Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, CancellationToken cancellationToken = default) =>
+        UpdateAsync(channelId, id, update, [], cancellationToken);
+
+    /// <summary>The pinned column, the search index and the outbox follow the document in the same transaction.</summary>
+    public Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, IReadOnlyList<OutboxEntry> outbox, CancellationToken cancellationToken = default) =>
         database.WriteTransactionAsync(async (connection, transaction) =>
         {
             var parameters = Documents.Parameters(("channel", channelId), ("id", id));
@@ -100,6 +100,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
                 "UPDATE messages SET pinned = coalesce(json_extract(document, '$.pinned'), 0) WHERE channel_id = $channel AND id = $id", parameters, cancellationToken);
             if (update.Changes.ContainsKey("content") && await ReadAsync(connection, transaction, channelId, id, cancellationToken) is { } stored)
                 await IndexAsync(connection, transaction, stored.Message, stored.Seq, cancellationToken);
+            await QueueAsync(connection, transaction, outbox, cancellationToken);
             return true;
         }, cancellationToken);
 
@@ -143,6 +144,14 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         if (message.Content is { Length: > 0 } content)
             await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO message_search (rowid, content) VALUES ($seq, $content)",
                 Documents.Parameters(("seq", seq), ("content", content)), cancellationToken);
+    }
+
+    private static async Task QueueAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<OutboxEntry> outbox, CancellationToken cancellationToken)
+    {
+        foreach (var entry in outbox)
+            await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO outbox (id, message_type, body, created_at) VALUES ($id, $type, $body, $created)",
+                Documents.Parameters(("id", entry.Id.ToString()), ("type", entry.MessageType), ("body", entry.Body),
+                    ("created", SqliteValues.Time(entry.CreatedAt))), cancellationToken);
     }
 
     private static Dictionary<string, object?> Row(Message message) => Documents.Parameters(
