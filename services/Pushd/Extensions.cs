@@ -33,6 +33,7 @@ internal static class Extensions
         builder.Services.AddScoped<PushDispatcher>();
         builder.Services.AddScoped<ISubscriptionRemover, BusSubscriptionRemover>();
         builder.Services.AddScoped<MessageNotifier>();
+        builder.Services.AddScoped<CallRinger>();
 
         if (options.VapidPrivateKey.Length > 0)
         {
