@@ -93,10 +93,13 @@ fi
 # it, through its Gateway; every response is checked against Stoat's OpenAPI schema.
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 port=$(free_port); dashboard_port=$(free_port); smtp_port=$(free_port); pages_port=$(free_port)
+# Voice: the suite's LiveKit node is the RoomService stand-in tests/conformance/voice.mjs starts on livekit_port.
+livekit_port=$(free_port); livekit_key=spokes-conformance; livekit_secret=$(node -e "console.log(require('crypto').randomBytes(24).toString('hex'))")
 # Webhooks are off by default, as in Stoat; the conformance tests use them. The Api mails its links to the
 # conformance tests, which listen on smtp_port (tests/conformance/mailbox.mjs). January and Gifbox may reach the
 # conformance tests' page server on pages_port, and nothing else private (tests/conformance/embeds.mjs).
 SPOKES_APPHOST_DATA="$run_dir/suite" SPOKES_EGRESS_ALLOW="127.0.0.1:$pages_port" Api__WebhooksEnabled=true Api__SmtpHost=127.0.0.1 Api__SmtpPort="$smtp_port" Api__SmtpUseTls=false \
+  LiveKit__Url="http://127.0.0.1:$livekit_port" LiveKit__ApiKey="$livekit_key" LiveKit__ApiSecret="$livekit_secret" \
   dotnet artifacts/bin/AppHost/debug/Spokes.AppHost.dll --profile local --data "$run_dir/suite" \
   --port "$port" --dashboard-port "$dashboard_port" > "$run_dir/suite.log" 2>&1 &
 apphost=$!
@@ -108,7 +111,9 @@ for _ in $(seq 1 180); do
 done
 if [ "$suite_up" = 1 ]; then
   # A test that leaves a handle open keeps Node running after the last test: that is a failure, not a hang.
-  (cd tests/conformance && SPOKES_URL="http://127.0.0.1:$port" SPOKES_SMTP_PORT="$smtp_port" SPOKES_TEST_PAGES_PORT="$pages_port" SPOKES_TEST_STRICT=1 timeout 900 node --test --test-reporter=tap) > "$run_dir/conformance.tap" 2>&1
+  (cd tests/conformance && SPOKES_URL="http://127.0.0.1:$port" SPOKES_SMTP_PORT="$smtp_port" SPOKES_TEST_PAGES_PORT="$pages_port" SPOKES_TEST_STRICT=1 \
+    SPOKES_TEST_LIVEKIT_PORT="$livekit_port" SPOKES_LIVEKIT_API_KEY="$livekit_key" SPOKES_LIVEKIT_API_SECRET="$livekit_secret" \
+    timeout 900 node --test --test-reporter=tap) > "$run_dir/conformance.tap" 2>&1
   conformance_status=$?
   grep -E '^(not )?ok |^# (operations|pass|fail)' "$run_dir/conformance.tap"
   # The run folder is deleted at exit: show why each failing test failed.

@@ -29,6 +29,7 @@ internal static class Extensions
         builder.Services.AddScoped<PushDispatcher>();
         builder.Services.AddScoped<ISubscriptionRemover, BusSubscriptionRemover>();
         builder.Services.AddScoped<MessageNotifier>();
+        builder.Services.AddScoped<CallRinger>();
 
         if (options.VapidPrivateKey.Length > 0)
         {

@@ -14,6 +14,7 @@ builder.AddMessageBus("rabbitmq", bus =>
     bus.AddConsumer<FriendRequestReceivedConsumer>((_, c) => c.UseMessageRetry(Retry));
     bus.AddConsumer<FriendRequestAcceptedConsumer>((_, c) => c.UseMessageRetry(Retry));
     bus.AddConsumer<NotificationRequestedConsumer>((_, c) => c.UseMessageRetry(Retry));
+    bus.AddConsumer<CallRingConsumer>((_, c) => c.UseMessageRetry(Retry));
 });
 
 var app = builder.Build();

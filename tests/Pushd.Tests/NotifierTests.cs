@@ -7,6 +7,7 @@ using Spokes.Contracts.Commands;
 using Spokes.Contracts.IntegrationEvents;
 using Spokes.Contracts.Presence;
 using Spokes.Contracts.Push.V1;
+using Spokes.Contracts.Voice;
 using Spokes.Pushd.Delivery;
 using Spokes.Pushd.Notifications;
 using Spokes.TestSupport;
@@ -134,6 +135,43 @@ public sealed class NotifierTests(RedisServer redisServer) : IClassFixture<Redis
         Assert.Equal(new RemovePushSubscription(Bob, "bob-phone", "https://push.example/bob-phone", "auth-bob-phone"), removal);
     }
 
+    [Fact]
+    public async Task A_call_rings_its_recipients_devices_once_never_the_callers_and_its_end_reaches_them_as_ended()
+    {
+        _api.Subscribe(Bob, "bob-phone");
+        _api.Subscribe(Carol, "carol-phone");
+        _api.Subscribe(Author, "alice-phone");
+        _api.UserNames[Author] = "Alice";
+        var started = DateTimeOffset.UtcNow;
+        var ring = new CallRing(Guid.NewGuid(), Channel, Author, "Trio", [Bob, Carol, Author], started, started.AddSeconds(30));
+
+        await Ringer().RingAsync(ring, CancellationToken.None);
+        await Ringer().RingAsync(ring, CancellationToken.None);
+
+        Assert.Equal(["bob-phone", "carol-phone"], _sender.Sent.Select(s => s.Target.SessionId).Order());
+        var rung = _sender.Sent.First().Notification;
+        Assert.Equal((NotificationKind.Call, "Alice is calling your group, Trio", Channel), (rung.Kind, rung.Body, rung.Tag));
+        var data = rung.FcmData();
+        Assert.Equal(("push.dm.call", Author, Channel, "false", "30"), (data["type"], data["initiator_id"], data["channel_id"], data["ended"], data["duration"]));
+        Assert.Equal("Alice is calling you", (await Renderer().RenderAsync(ring with { GroupName = null }, CancellationToken.None)).Body);
+
+        _sender.Sent.Clear();
+        await Ringer().StopAsync(new CallRingEnded(Guid.NewGuid(), Channel, Author, [Bob]), CancellationToken.None);
+        Assert.Equal(["bob-phone"], _sender.Sent.Select(s => s.Target.SessionId).Order());
+        Assert.All(_sender.Sent, s => Assert.Equal("true", s.Notification.FcmData()["ended"]));
+        var apns = ApnsSender.Payload(_sender.Sent.First().Notification);
+        Assert.Equal((Channel, true), (apns["channel_id"]!.GetValue<string>(), apns["ended"]!.GetValue<bool>()));
+    }
+
+    [Fact]
+    public async Task A_ring_that_arrives_after_it_ran_out_is_not_sent()
+    {
+        _api.Subscribe(Bob, "bob-phone");
+        var started = DateTimeOffset.UtcNow.AddMinutes(-5);
+        await Ringer().RingAsync(new CallRing(Guid.NewGuid(), Channel, Author, null, [Bob], started, started.AddSeconds(30)), CancellationToken.None);
+        Assert.Empty(_sender.Sent);
+    }
+
     private MessageSent Sent(ConversationKind kind, IReadOnlyList<string> recipients, string content, IReadOnlyList<string>? mentions = null) => new()
     {
         Id = Guid.NewGuid(),
@@ -147,6 +185,17 @@ public sealed class NotifierTests(RedisServer redisServer) : IClassFixture<Redis
         Recipients = recipients,
         Mentions = mentions ?? [],
     };
+
+    private CallRinger Ringer()
+    {
+        var options = Options.Create(new PushdOptions { PublicUrl = "https://chat.example" });
+        var dispatcher = new PushDispatcher(_api, [_sender], new RedisDeliveryLedger(_redis, options), _remover, new PushMetrics(new TestMeterFactory()), options,
+            NullLogger<PushDispatcher>.Instance);
+        return new CallRinger(Renderer(), dispatcher, TimeProvider.System);
+    }
+
+    private NotificationRenderer Renderer() =>
+        new(_api, new MemoryCache(new MemoryCacheOptions()), Options.Create(new PushdOptions { PublicUrl = "https://chat.example" }), TimeProvider.System);
 
     private MessageNotifier Notifier(int concurrency = 8, int chunkSize = 200)
     {

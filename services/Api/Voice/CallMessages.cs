@@ -35,7 +35,8 @@ public sealed class CallMessages(
 
         var rung = (await db.SetMembersAsync(VoiceKeys.Ring(channelId))).Select(v => v.ToString()).ToList();
         if (rung.Count > 0)
-            await bus.Publish(new CallRing(channelId, userId, rung, at + CallService.RingDuration), context.CancellationToken);
+            await bus.Publish(new CallRing(Guid.CreateVersion7(), channelId, userId, (channel as Group)?.Name, rung, at, at + CallService.RingDuration),
+                context.CancellationToken);
     }
 
     public async Task Consume(ConsumeContext<CallEnded> context)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MassTransit;
 using Microsoft.Extensions.Options;
 using Spokes.Api.Community;
 using Spokes.Api.Configuration;
@@ -32,7 +33,9 @@ public sealed class CallService(
     RoomServiceClient rooms,
     EventPublisher events,
     IConnectionMultiplexer redis,
-    IOptionsMonitor<ApiOptions> options)
+    IPublishEndpoint bus,
+    IOptionsMonitor<ApiOptions> options,
+    ILogger<CallService> logger)
 {
     /// <summary>LiveKit tokens are for connecting at once: Stoat's live ten seconds.</summary>
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromSeconds(10);
@@ -88,9 +91,16 @@ public sealed class CallService(
         {
             inRoom = await rooms.CreateRoomAsync(node, channelId, (at.Channel as TextChannel)?.Server, cancellationToken);
         }
-        catch (Exception e) when (e is LiveKitException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (LiveKitException e)
         {
+            logger.LogError(e, "LiveKit node '{Node}' refused to create the room of channel {Channel}", node.Name, channelId);
             throw new StoatException("InternalError", HttpStatusCode.InternalServerError);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // Unreachable or silent: the call cannot happen now, which the client is told as Stoat tells "no voice".
+            logger.LogWarning(e, "LiveKit node '{Node}' did not answer at {Url}", node.Name, node.Url);
+            throw Error("LiveKitUnavailable");
         }
         await states.ClaimNodeAsync(channelId, node.Name);
 
@@ -108,6 +118,21 @@ public sealed class CallService(
             }
         }
         return new JoinCallResponse(token, node.PublicUrl);
+    }
+
+    /// <summary>
+    /// Stoat's <c>end_ring</c>: someone in a DM or group call stops ringing one of the channel's other users, who is
+    /// not rung if the call has not rung yet, and whose devices are told to stop if it has.
+    /// </summary>
+    public async Task StopRingAsync(User actor, string channelId, string targetUserId, CancellationToken cancellationToken)
+    {
+        if (!nodes.Enabled) throw Error("LiveKitUnavailable");
+        var at = await access.InChannelAsync(actor, channelId, cancellationToken);
+        if (at.Channel is not (DirectMessage or Group)) throw Error("NoEffect");
+        if (await states.GetAsync(channelId, actor.Id) is null) throw Error("NotConnected");
+        if (targetUserId == actor.Id || !at.Channel.PrivateUsers().Contains(targetUserId)) throw StoatException.NotFound();
+        await redis.GetDatabase().SetRemoveAsync(VoiceKeys.Ring(channelId), targetUserId);
+        await bus.Publish(new CallRingEnded(Guid.CreateVersion7(), channelId, actor.Id, [targetUserId]), cancellationToken);
     }
 
     /// <summary>Takes the user out of the channel's call: on LiveKit if it still answers, in the voice state in any case.</summary>

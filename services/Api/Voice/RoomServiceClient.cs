@@ -13,6 +13,12 @@ public sealed class RoomServiceClient(IHttpClientFactory httpClients, TimeProvid
 {
     public const string HttpClientName = "livekit-rooms";
 
+    /// <summary>Stoat's LiveKit client waits ten seconds for an answer.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>A node whose port does not even open is down.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
+
     /// <summary>Stoat's rooms close five minutes after their last participant leaves.</summary>
     public const int EmptyTimeoutSeconds = 5 * 60;
 

@@ -11,8 +11,18 @@ public sealed record CallStarted(string ChannelId, string UserId, DateTimeOffset
 public sealed record CallEnded(string ChannelId, DateTimeOffset At);
 
 /// <summary>
-/// The Api to Pushd: ring <paramref name="Recipients"/> about the call <paramref name="CallerId"/> started in the DM
-/// or group <paramref name="ChannelId"/> (Stoat's <c>dm_call</c> push), until <paramref name="ExpiresAt"/>. The
-/// recipients are also recorded in Redis (<see cref="VoiceKeys.Ring"/>) for as long as the ring lasts.
+/// The Api to Pushd: ring <paramref name="Recipients"/> about the call <paramref name="CallerId"/> started at
+/// <paramref name="StartedAt"/> in the DM or group <paramref name="ChannelId"/> (Stoat's <c>dm_call</c> push; a
+/// group's calls name it, <paramref name="GroupName"/>), until <paramref name="ExpiresAt"/>. The recipients are also
+/// recorded in Redis (<see cref="VoiceKeys.Ring"/>) for as long as the ring lasts. <paramref name="Id"/> makes
+/// delivery happen once per device, however often the command arrives.
 /// </summary>
-public sealed record CallRing(string ChannelId, string CallerId, IReadOnlyList<string> Recipients, DateTimeOffset ExpiresAt);
+public sealed record CallRing(
+    Guid Id, string ChannelId, string CallerId, string? GroupName, IReadOnlyList<string> Recipients, DateTimeOffset StartedAt, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// The Api to Pushd: <paramref name="CallerId"/> stopped ringing <paramref name="Recipients"/> in
+/// <paramref name="ChannelId"/>'s call (Stoat's <c>end_ring</c>, a <c>dm_call</c> push with <c>ended</c>), so
+/// their devices stop ringing.
+/// </summary>
+public sealed record CallRingEnded(Guid Id, string ChannelId, string CallerId, IReadOnlyList<string> Recipients);

@@ -52,6 +52,18 @@ public sealed class ApnsSender : IPushSender, IDisposable
     /// <summary>The notification as Apple shows it (Stoat's alert, localised keys for friend requests).</summary>
     public static JsonObject Payload(Notification notification)
     {
+        if (notification.Kind == NotificationKind.Call)
+        {
+            // Stoat's CallStartStopPayload: no alert; the app rings, or stops ringing, from the fields.
+            return new JsonObject
+            {
+                ["aps"] = new JsonObject { ["mutable-content"] = 1 },
+                ["initiator_id"] = notification.UserId,
+                ["channel_id"] = notification.ChannelId,
+                ["started_at"] = notification.Call?.StartedAt ?? "",
+                ["ended"] = notification.Call?.Ended == true,
+            };
+        }
         var alert = notification.Kind switch
         {
             NotificationKind.FriendRequestReceived => new JsonObject { ["loc-key"] = "push.fr.received", ["loc-args"] = new JsonArray(notification.Title) },

@@ -42,7 +42,7 @@ public sealed class WebPushSender(IHttpClientFactory httpClients, VapidSigner va
             request.Content.Headers.ContentEncoding.Add("aes128gcm");
             request.Headers.TryAddWithoutValidation("Authorization", vapid.AuthorizationFor(endpoint));
             request.Headers.Add("TTL", ((int)TimeToLive.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            request.Headers.Add("Urgency", notification.Kind == NotificationKind.Message ? "high" : "normal");
+            request.Headers.Add("Urgency", notification.Kind is NotificationKind.Message or NotificationKind.Call ? "high" : "normal");
             if (notification.Tag is { Length: > 0 and <= 32 } tag) request.Headers.Add("Topic", tag);
 
             RetryConditionHeaderValue? retryAfter = null;

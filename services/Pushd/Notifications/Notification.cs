@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Spokes.Pushd.Notifications;
 
-public enum NotificationKind { Message, FriendRequestReceived, FriendRequestAccepted, Generic }
+public enum NotificationKind { Message, FriendRequestReceived, FriendRequestAccepted, Generic, Call }
 
 /// <summary>
 /// What one event tells a user's devices, rendered once for every recipient. Each push service shapes it its own
@@ -33,8 +33,11 @@ public sealed record Notification
 
     public string? ChannelId { get; init; }
 
-    /// <summary>The message's author or the friend.</summary>
+    /// <summary>The message's author, the friend, or the caller.</summary>
     public string? UserId { get; init; }
+
+    /// <summary>A call's ring: when the call started (ISO 8601), whether the ring is over, how many seconds it rings.</summary>
+    public CallRinging? Call { get; init; }
 
     public long Timestamp { get; init; }
 
@@ -71,6 +74,11 @@ public sealed record Notification
         },
         NotificationKind.FriendRequestReceived => new() { ["type"] = "push.fr.receive", ["id"] = UserId ?? "", ["username"] = Title },
         NotificationKind.FriendRequestAccepted => new() { ["type"] = "push.fr.accept", ["id"] = UserId ?? "", ["username"] = Title },
+        NotificationKind.Call => new()
+        {
+            ["type"] = "push.dm.call", ["initiator_id"] = UserId ?? "", ["channel_id"] = ChannelId ?? "", ["started_at"] = Call?.StartedAt ?? "",
+            ["ended"] = Call?.Ended == true ? "true" : "false", ["duration"] = (Call?.DurationSeconds ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        },
         _ => new() { ["type"] = "push.generic", ["title"] = Title, ["body"] = Body, ["image"] = Icon },
     };
 
@@ -78,6 +86,9 @@ public sealed record Notification
 
     private sealed record WebPushMessageRef([property: JsonPropertyName("_id")] string Id, string Channel, string Author, string? Content);
 }
+
+/// <summary>Stoat's <c>DmCallPayload</c> as its push services send it, with the ring's length (<c>call_ring_duration</c>).</summary>
+public sealed record CallRinging(string StartedAt, bool Ended, int DurationSeconds);
 
 internal static class PayloadJson
 {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Spokes.Contracts.IntegrationEvents;
 using Spokes.Contracts.Presence;
 using Spokes.Contracts.Push.V1;
+using Spokes.Contracts.Voice;
 using Spokes.Pushd.Delivery;
 using StackExchange.Redis;
 
@@ -84,4 +85,31 @@ public sealed class NotificationRequestedConsumer(NotificationRenderer renderer,
 {
     public Task Consume(ConsumeContext<NotificationRequested> context) =>
         dispatcher.DeliverToUserOnceAsync(context.Message.Id, renderer.Render(context.Message), context.Message.UserId, context.CancellationToken);
+}
+
+/// <summary>
+/// A DM or group call rings its recipients' devices (Stoat's <c>dm_call</c> consumer), and stops ringing when the
+/// caller ends the ring. The caller is never rung; a ring that arrives after it ran out (RabbitMQ was away) is not sent.
+/// </summary>
+public sealed class CallRinger(NotificationRenderer renderer, PushDispatcher dispatcher, TimeProvider clock)
+{
+    public async Task RingAsync(CallRing ring, CancellationToken cancellationToken)
+    {
+        if (clock.GetUtcNow() >= ring.ExpiresAt) return;
+        var notification = await renderer.RenderAsync(ring, cancellationToken);
+        await dispatcher.DeliverAsync(ring.Id, notification, ring.Recipients.Where(u => u != ring.CallerId).ToList(), null, cancellationToken);
+    }
+
+    public async Task StopAsync(CallRingEnded ended, CancellationToken cancellationToken)
+    {
+        var notification = await renderer.RenderAsync(ended, cancellationToken);
+        await dispatcher.DeliverAsync(ended.Id, notification, ended.Recipients.Where(u => u != ended.CallerId).ToList(), null, cancellationToken);
+    }
+}
+
+public sealed class CallRingConsumer(CallRinger ringer) : IConsumer<CallRing>, IConsumer<CallRingEnded>
+{
+    public Task Consume(ConsumeContext<CallRing> context) => ringer.RingAsync(context.Message, context.CancellationToken);
+
+    public Task Consume(ConsumeContext<CallRingEnded> context) => ringer.StopAsync(context.Message, context.CancellationToken);
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Spokes.Contracts.IntegrationEvents;
 using Spokes.Contracts.Push.V1;
+using Spokes.Contracts.Voice;
 
 namespace Spokes.Pushd.Notifications;
 
@@ -57,6 +58,50 @@ public sealed class NotificationRenderer(PushTargets.PushTargetsClient api, IMem
         Icon = requested.Icon ?? $"{PublicUrl}/assets/logo.png",
         Timestamp = clock.GetUtcNow().ToUnixTimeSeconds(),
     };
+
+    /// <summary>A DM or group call ringing (Stoat's <c>dm_call</c>): "… is calling you", or "… is calling your group, …".</summary>
+    public async Task<Notification> RenderAsync(CallRing ring, CancellationToken cancellationToken)
+    {
+        var caller = await UserNameAsync(ring.CallerId, cancellationToken);
+        return Call(ring.ChannelId, ring.CallerId, caller,
+            ring.GroupName is { } group ? $"{caller} is calling your group, {group}" : $"{caller} is calling you",
+            new CallRinging(ring.StartedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture), false,
+                (int)Math.Max(0, (ring.ExpiresAt - ring.StartedAt).TotalSeconds)));
+    }
+
+    /// <summary>The ring stopped for these recipients (Stoat's <c>end_ring</c>): the same call, <c>ended</c>.</summary>
+    public async Task<Notification> RenderAsync(CallRingEnded ended, CancellationToken cancellationToken)
+    {
+        var caller = await UserNameAsync(ended.CallerId, cancellationToken);
+        return Call(ended.ChannelId, ended.CallerId, caller, $"{caller} stopped calling you", new CallRinging("", true, 0));
+    }
+
+    private Notification Call(string channelId, string callerId, string caller, string body, CallRinging ringing) => new()
+    {
+        Kind = NotificationKind.Call,
+        Title = caller,
+        Body = body,
+        Icon = $"{PublicUrl}/api/users/{callerId}/default_avatar",
+        // One notification per call on the device: the ended ring replaces the ringing one.
+        Tag = channelId,
+        Url = $"{PublicUrl}/channel/{channelId}",
+        ChannelId = channelId,
+        UserId = callerId,
+        Call = ringing,
+        Timestamp = clock.GetUtcNow().ToUnixTimeSeconds(),
+    };
+
+    private async Task<string> UserNameAsync(string userId, CancellationToken cancellationToken)
+    {
+        var key = $"pushd:name:user::{userId}";
+        if (cache.TryGetValue(key, out string? cached)) return cached!;
+        var request = new NamesRequest();
+        request.UserIds.Add(userId);
+        var reply = await api.NamesAsync(request, cancellationToken: cancellationToken);
+        if (!reply.Users.TryGetValue(userId, out var name)) return "Someone";
+        cache.Set(key, name, _options.NameCacheTime);
+        return name;
+    }
 
     private string PublicUrl => _options.PublicUrl.TrimEnd('/');
 

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -10,6 +12,7 @@ using Spokes.Api.Connections;
 using Spokes.Contracts.Voice;
 using Spokes.Permissions;
 using Spokes.TestSupport;
+using StackExchange.Redis;
 
 namespace Spokes.Api.Tests.Voice;
 
@@ -26,13 +29,15 @@ public class JoinCallTests(ApiFixture api) : IAsyncLifetime
 
     private VoiceStates States => _voiceApi.Services.GetRequiredService<VoiceStates>();
 
+    private WebApplicationFactory<Program> WithNode(string url) => api.Factory.WithWebHostBuilder(web => web
+        .UseSetting("LiveKit:Url", url)
+        .UseSetting("LiveKit:ApiKey", RoomServiceStandIn.ApiKey)
+        .UseSetting("LiveKit:ApiSecret", RoomServiceStandIn.ApiSecret));
+
     public async Task InitializeAsync()
     {
         _rooms = await RoomServiceStandIn.StartAsync();
-        _voiceApi = api.Factory.WithWebHostBuilder(web => web
-            .UseSetting("LiveKit:Url", _rooms.Url)
-            .UseSetting("LiveKit:ApiKey", RoomServiceStandIn.ApiKey)
-            .UseSetting("LiveKit:ApiSecret", RoomServiceStandIn.ApiSecret));
+        _voiceApi = WithNode(_rooms.Url);
         _events = await PublishedEvents.SubscribeAsync(api);
     }
 
@@ -45,10 +50,10 @@ public class JoinCallTests(ApiFixture api) : IAsyncLifetime
 
     private sealed record Club(OnboardedUser Owner, OnboardedUser Member, string Server, string General, string Voice);
 
-    private async Task<Club> ClubAsync(int? maxUsers = null)
+    private async Task<Club> ClubAsync(int? maxUsers = null, WebApplicationFactory<Program>? on = null)
     {
-        var owner = await OnboardedUser.CreateAsync(_voiceApi, "caller");
-        var member = await OnboardedUser.CreateAsync(_voiceApi, "listener");
+        var owner = await OnboardedUser.CreateAsync(on ?? _voiceApi, "caller");
+        var member = await OnboardedUser.CreateAsync(on ?? _voiceApi, "listener");
         var created = await owner.Client.PostAsync("/servers/create", "/servers/create", new { name = "Voice Club" });
         var server = created.Body.GetProperty("server").GetProperty("_id").GetString()!;
         var general = created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!;
@@ -60,14 +65,22 @@ public class JoinCallTests(ApiFixture api) : IAsyncLifetime
     }
 
     /// <summary>join_call is newer than the Stoat OpenAPI the sessions check against, so it is called directly.</summary>
-    private async Task<(HttpStatusCode Status, JsonElement Body)> JoinAsync(OnboardedUser user, string channel, object? body = null)
+    private Task<(HttpStatusCode Status, JsonElement Body)> JoinAsync(OnboardedUser user, string channel, object? body = null) =>
+        SendAsync(_voiceApi, HttpMethod.Post, user, $"/channels/{channel}/join_call", body ?? new { });
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(WebApplicationFactory<Program> on, HttpMethod method, OnboardedUser user,
+        string path, object? body)
     {
-        using var client = _voiceApi.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/channels/{channel}/join_call") { Content = JsonContent.Create(body ?? new { }) };
+        using var client = on.CreateClient();
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         request.Headers.Add("X-Session-Token", user.Client.Token);
         using var response = await client.SendAsync(request);
-        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
+
+    private Task<(HttpStatusCode Status, JsonElement Body)> StopRingAsync(OnboardedUser user, string channel, string target) =>
+        SendAsync(_voiceApi, HttpMethod.Put, user, $"/channels/{channel}/end_ring/{target}", null);
 
     private static async Task DenyAsync(Club club, string channel, ChannelPermission deny) =>
         Assert.Equal(HttpStatusCode.OK, (await club.Owner.Client.PutAsync($"/channels/{channel}/permissions/default", "/channels/{target}/permissions/default",
@@ -237,6 +250,68 @@ public class JoinCallTests(ApiFixture api) : IAsyncLifetime
         Assert.True(closed.GetProperty("data").GetProperty("system").TryGetProperty("finished_at", out _));
         var messages = await club.Owner.Client.GetAsync($"/channels/{club.Voice}/messages", "/channels/{target}/messages");
         Assert.Single(messages.Body.EnumerateArray(), m => m.TryGetProperty("system", out _));
+    }
+
+    [Fact]
+    public async Task A_node_that_is_down_fails_join_call_at_once_with_LiveKitUnavailable_and_changes_nothing()
+    {
+        // A port nobody listens on: every connection is refused.
+        var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        await using var down = WithNode($"http://127.0.0.1:{port}");
+        var club = await ClubAsync(on: down);
+
+        var clock = Stopwatch.StartNew();
+        var (status, error) = await SendAsync(down, HttpMethod.Post, club.Owner, $"/channels/{club.Voice}/join_call", new { });
+        Assert.Equal((HttpStatusCode.BadRequest, "LiveKitUnavailable"), (status, error.GetProperty("type").GetString()));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"join_call took {clock.Elapsed} to give up on a node that refuses connections");
+        Assert.Null(await States.NodeAsync(club.Voice));
+    }
+
+    [Fact]
+    public async Task A_node_that_accepts_connections_but_never_answers_leaves_the_health_report_prompt_and_degraded()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        await using var down = WithNode($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}");
+        using var client = down.CreateClient();
+        // The first report also starts the host's checks and their connections; the second shows what each report costs.
+        (await client.GetAsync("/health")).Dispose();
+
+        var clock = Stopwatch.StartNew();
+        using var health = await client.GetAsync("/health");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"/health took {clock.Elapsed} with a silent LiveKit node");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Stop_ring_takes_a_rung_user_off_the_ring_of_a_DM_call_its_caller_is_in_and_refuses_anything_else()
+    {
+        var club = await ClubAsync();
+        await club.Owner.Client.PostAsync("/users/friend", "/users/friend", new { username = club.Member.Tag });
+        await club.Member.Client.PutAsync($"/users/{club.Owner.Id}/friend", "/users/{target}/friend");
+        var dm = (await club.Owner.Client.GetAsync($"/users/{club.Member.Id}/dm", "/users/{target}/dm")).Body.GetProperty("_id").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await JoinAsync(club.Owner, dm, new { recipients = new[] { club.Member.Id } })).Status);
+        var redis = _voiceApi.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        Assert.True(await redis.SetContainsAsync(VoiceKeys.Ring(dm), club.Member.Id));
+
+        // Not in the call yet (its webhook has not come): nothing changes.
+        var (status, error) = await StopRingAsync(club.Owner, dm, club.Member.Id);
+        Assert.Equal((HttpStatusCode.BadRequest, "NotConnected"), (status, error.GetProperty("type").GetString()));
+        Assert.True(await redis.SetContainsAsync(VoiceKeys.Ring(dm), club.Member.Id));
+
+        await States.AddAsync(dm, InCall(club.Owner.Id));
+        (status, error) = await StopRingAsync(club.Owner, dm, "01AAAAAAAAAAAAAAAAAAAAAAAA");
+        Assert.Equal((HttpStatusCode.NotFound, "NotFound"), (status, error.GetProperty("type").GetString()));
+        (status, error) = await StopRingAsync(club.Owner, club.Voice, club.Member.Id);
+        Assert.Equal((HttpStatusCode.BadRequest, "NoEffect"), (status, error.GetProperty("type").GetString()));
+        Assert.True(await redis.SetContainsAsync(VoiceKeys.Ring(dm), club.Member.Id));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await StopRingAsync(club.Owner, dm, club.Member.Id)).Status);
+        Assert.False(await redis.SetContainsAsync(VoiceKeys.Ring(dm), club.Member.Id));
     }
 
     [Fact]
