@@ -94,8 +94,9 @@ fi
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 port=$(free_port); dashboard_port=$(free_port); smtp_port=$(free_port)
 # Webhooks are off by default, as in Stoat; the conformance tests use them. The Api mails its links to the
-# conformance tests, which listen on smtp_port (tests/conformance/mailbox.mjs).
-SPOKES_APPHOST_DATA="$run_dir/suite" Api__WebhooksEnabled=true Api__SmtpHost=127.0.0.1 Api__SmtpPort="$smtp_port" Api__SmtpUseTls=false \
+# conformance tests, which listen on smtp_port (tests/conformance/mailbox.mjs). Setup is answered by a file, as
+# an automated deployment answers it, so that sign-up is open from the start.
+SPOKES_SETUP_FILE="$PWD/tests/suite-setup.json" SPOKES_APPHOST_DATA="$run_dir/suite" Api__WebhooksEnabled=true Api__SmtpHost=127.0.0.1 Api__SmtpPort="$smtp_port" Api__SmtpUseTls=false \
   dotnet artifacts/bin/AppHost/debug/Spokes.AppHost.dll --profile local --data "$run_dir/suite" \
   --port "$port" --dashboard-port "$dashboard_port" > "$run_dir/suite.log" 2>&1 &
 apphost=$!

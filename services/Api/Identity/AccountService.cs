@@ -22,6 +22,7 @@ public sealed class AccountService(
     CaptchaVerifier captcha,
     IOptionsMonitor<ApiOptions> options,
     TimeProvider clock,
+    Setup.SetupState setup,
     ILogger<AccountService> logger)
 {
     private const int MaxSessionNameLength = 72;
@@ -38,6 +39,8 @@ public sealed class AccountService(
     /// </summary>
     public async Task CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken)
     {
+        // Before setup is done, and where the operator switched built-in accounts off for an external provider.
+        if (!setup.SignupsOpen) throw StoatException.OperationFailed();
         await captcha.RequireAsync(request.Captcha, cancellationToken);
         var (email, normalised) = AccountRules.ValidateEmail(request.Email);
         AccountRules.ValidatePassword(request.Password);
@@ -97,6 +100,7 @@ public sealed class AccountService(
         else
         {
             if (request.Email is null || request.Password is null) throw StoatException.FailedValidation("email and password are required");
+            if (!setup.PasswordLoginsOpen) throw StoatException.OperationFailed();
             var found = await accounts.FindByAddressAsync(request.Email, cancellationToken);
             // An address without an account is counted and locked as one with, so the lock gives nothing away.
             var subject = found?.EmailNormalised ?? AccountRules.NormaliseEmail(request.Email);
