@@ -55,7 +55,7 @@ internal static class Extensions
         builder.Services.AddOptions<Setup.SetupOptions>().BindConfiguration(Setup.SetupOptions.SectionName);
         builder.Services.AddSingleton<Setup.SetupState>();
         builder.Services.AddSingleton<Setup.Branding>();
-        builder.Services.AddScoped<Setup.SetupAccounts>();
+        builder.Services.AddSingleton<Setup.SetupAccounts>();
         // After the storage is brought up to date: the setup file makes the administrators' accounts.
         builder.Services.AddSingleton<Setup.SetupFile>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Setup.SetupFile>());

@@ -100,13 +100,14 @@ public sealed class AccountService(
         else
         {
             if (request.Email is null || request.Password is null) throw StoatException.FailedValidation("email and password are required");
-            if (!setup.PasswordLoginsOpen) throw StoatException.OperationFailed();
             var found = await accounts.FindByAddressAsync(request.Email, cancellationToken);
             // An address without an account is counted and locked as one with, so the lock gives nothing away.
             var subject = found?.EmailNormalised ?? AccountRules.NormaliseEmail(request.Email);
             var right = await lockout.CheckAsync(LoginFactor.Password, subject, address,
                 () => Task.FromResult(hasher.Verify(request.Password, found?.PasswordHash) && found is not null));
             account = right ? found! : throw StoatException.InvalidCredentials();
+            // With built-in accounts switched off, only the administrators named at setup keep their password (the admin page's way in).
+            if (!setup.PasswordLoginsOpen && !setup.Current.Admins.Any(a => a.AccountId == account.Id)) throw StoatException.OperationFailed();
             if (!account.Disabled && account.Verified && account.Mfa.Enabled)
             {
                 var ticket = await mfa.IssueAsync(account.Id, validated: false, authorised: false, cancellationToken);

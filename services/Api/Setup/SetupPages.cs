@@ -48,7 +48,7 @@ public static class SetupPages
         return Results.Bytes(image.Bytes, image.MediaType);
     }
 
-    public static IResult Show(HttpContext context, SetupState state, IOptions<ApiOptions> api, int? step = null, string? error = null)
+    public static IResult Show(HttpContext context, SetupState state, IOptions<ApiOptions> api, int? step = null)
     {
         if (!state.Required) return Results.NotFound();
         if (state.Completed) return Redirect(context, "/admin");
@@ -56,7 +56,7 @@ public static class SetupPages
         if (!state.IsClaimedBy(browser)) return CodeForm(context, state.CodeClaimed ? "Setup has been started from another browser." : null);
         var settings = state.Current;
         var current = step is { } asked && asked >= 0 && asked <= settings.Step && asked < SetupSteps.Done ? asked : Math.Min(settings.Step, SetupSteps.Admins);
-        return StepPage(context, settings, current, browser!, api.Value, error);
+        return StepPage(context, settings, current, browser!, api.Value, null);
     }
 
     private static IResult CodeForm(HttpContext context, string? error, int status = StatusCodes.Status200OK) => Html(context, "Set up Spokes",
@@ -151,7 +151,7 @@ public static class SetupPages
                     return Redirect(context, "/setup?step=" + SetupSteps.Admins);
             }
         }
-        catch (SetupAnswerException e)
+        catch (Exception e) when (e is SetupAnswerException or OidcLoginException)
         {
             return StepPage(context, state.Current, index, browser!, api.Value, e.Message, status: StatusCodes.Status400BadRequest);
         }
