@@ -34,6 +34,8 @@ var api = builder.AddProject<Projects.Spokes_Api>("api")
     .WithEnvironment("Api__PublicUrl", suite.PublicUrl)
     .WithEnvironment("Api__VapidPublicKey", vapidPublicKey)
     .WithEnvironment("Internal__Key", internalKey);
+// The first start's setup wizard, or the answers of SPOKES_SETUP_FILE: until then nobody can sign up.
+suite.RequireSetup(api);
 
 var events = builder.AddProject<Projects.Spokes_Events>("events")
     .WithServiceDefaults(suite)

@@ -39,6 +39,25 @@ public sealed class SpokesSuite
 
     public string PublicUrl => Options.EffectivePublicUrl;
 
+    /// <summary>The first start's setup, when the suite runs (a publish leaves setup to the deployment).</summary>
+    public FirstStartSetup? Setup { get; private set; }
+
+    /// <summary>
+    /// The Api serves the setup wizard until it is done (or answers it from <c>SPOKES_SETUP_FILE</c>) and refuses
+    /// sign-ups until then; licence files are verified with the key of the <c>license-verifying-key</c> setting.
+    /// </summary>
+    public IResourceBuilder<ProjectResource> RequireSetup(IResourceBuilder<ProjectResource> api)
+    {
+        if (IsPublishing) return api;
+        Setup = FirstStartSetup.For(this);
+        api.WithEnvironment("Setup__Required", "true")
+            .WithEnvironment("Setup__DataFolder", Setup.Folder)
+            .WithEnvironment("Setup__LicenseVerifyingKey", AddSetting("license-verifying-key", ""));
+        if (Setup.Code is { } code) api.WithEnvironment("Setup__Code", code);
+        if (Setup.File is { } file) api.WithEnvironment("Setup__File", file);
+        return api;
+    }
+
     /// <summary>A folder of <paramref name="resource"/>'s own under the data folder (created).</summary>
     public string ResourceFolder(string resource, params string[] more)
     {

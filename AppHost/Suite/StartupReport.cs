@@ -63,6 +63,7 @@ public sealed class StartupReport(
                 {
                     var dashboard = expected.Contains(DashboardResource) ? $", dashboard {Dashboard.LoginUrl(configuration)}" : "";
                     Console.WriteLine($"Spokes is up in {elapsed.TotalSeconds:F1} s: {suite.PublicUrl} (gateway on 127.0.0.1:{suite.Options.Port}){dashboard}. Ctrl+C stops it.");
+                    if (suite.Setup?.ReportLine(suite.PublicUrl) is { } setup) Console.WriteLine(setup);
                     // From here on CrashRecovery reports and restarts what dies.
                     return;
                 }

@@ -52,6 +52,16 @@ internal static class Extensions
         builder.Services.AddSingleton<Messaging.OutboxSignal>();
         builder.AddChatStorage();
         builder.AddFileClaims();
+        builder.Services.AddOptions<Setup.SetupOptions>().BindConfiguration(Setup.SetupOptions.SectionName);
+        builder.Services.AddSingleton<Setup.SetupState>();
+        builder.Services.AddSingleton<Setup.Branding>();
+        builder.Services.AddSingleton<Setup.SetupAccounts>();
+        // After the storage is brought up to date: the setup file makes the administrators' accounts.
+        builder.Services.AddSingleton<Setup.SetupFile>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Setup.SetupFile>());
+        builder.Services.AddSingleton<Oidc.OidcClient>();
+        builder.Services.AddScoped<Oidc.OidcLogin>();
+        builder.Services.AddHttpClient(Oidc.OidcClient.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         // After the storage, whose schema is brought up to date as the first hosted service.
         builder.Services.AddHostedService<EmailKeyUpgrade>();
         builder.Services.AddHostedService<Messaging.OutboxRelay>();

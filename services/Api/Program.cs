@@ -4,7 +4,9 @@ using Spokes.Api.Connections;
 using Spokes.Api.Errors;
 using Spokes.Api.Http;
 using Spokes.Api.Identity;
+using Spokes.Api.Oidc;
 using Spokes.Api.RateLimits;
+using Spokes.Api.Setup;
 using Spokes.Api.Voice;
 
 if (args is [SignupInviteCommand.Name, .. var command])
@@ -39,6 +41,10 @@ app.MapSyncApi();
 app.MapBotsApi();
 app.MapSafetyApi();
 app.MapPushApi();
+// The first-start wizard, the admin page and external login: small server-rendered pages.
+app.MapSetupPages();
+app.MapAdminPages();
+app.MapOidcApi();
 // As in Stoat, webhooks exist only where the operator turned them on.
 if (app.Configuration.GetValue<bool>("Api:WebhooksEnabled")) app.MapWebhooksApi();
 // For the Events service: session auth, Ready and server views, on the Api's HTTP/2 listener.

@@ -24,6 +24,19 @@ public static class GatewayRoutes
         new("/livekit", "livekit", Required: false),
     ];
 
+    /// <summary>
+    /// The Api's web pages (setup wizard, admin page, external login, the server's logo), served at their own paths
+    /// outside <c>/api</c>; <c>/</c> is the Api's <c>/home</c>, which leads to the wizard until setup is done.
+    /// </summary>
+    public static readonly IReadOnlyList<(string RouteId, string Match, string? PathSet)> ApiPages =
+    [
+        ("api-home", "/", "/home"),
+        ("api-setup", "/setup/{**rest}", null),
+        ("api-admin", "/admin/{**rest}", null),
+        ("api-oidc", "/auth/oidc/{**rest}", null),
+        ("api-branding", "/branding/{**rest}", null),
+    ];
+
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration configuration)
     {
         var routes = new List<RouteConfig>();
@@ -58,6 +71,22 @@ public static class GatewayRoutes
                     new Dictionary<string, string> { ["RequestHeader"] = "X-Forwarded-Prefix", ["Set"] = route.Prefix },
                 ],
             });
+        }
+
+        if (clusters.Any(c => c.ClusterId == "api"))
+        {
+            foreach (var (routeId, match, pathSet) in ApiPages)
+            {
+                routes.Add(new RouteConfig
+                {
+                    RouteId = routeId,
+                    ClusterId = "api",
+                    Match = new RouteMatch { Path = match },
+                    Transforms = pathSet is null
+                        ? [new Dictionary<string, string> { ["X-Forwarded"] = "Set" }]
+                        : [new Dictionary<string, string> { ["PathSet"] = pathSet }, new Dictionary<string, string> { ["X-Forwarded"] = "Set" }],
+                });
+            }
         }
 
         if (missing.Count > 0)

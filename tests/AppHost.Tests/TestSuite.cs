@@ -29,10 +29,15 @@ public sealed class TestSuite : IAsyncDisposable
 
     public HttpClient Gateway { get; }
 
+    /// <summary>The answers that complete setup at start (tests/suite-setup.json), so that sign-up is open at once.</summary>
+    public static string SetupFile => Path.Combine(BuildLayout.RepositoryRoot, "tests", "suite-setup.json");
+
     public static async Task<TestSuite> StartAsync(string dataFolder)
     {
         // DCP, and through it every process of the suite, inherits this test's environment: the mark finds them.
         Environment.SetEnvironmentVariable(ManagedProcess.OwnerVariable, dataFolder);
+        // Read by the AppHost, which runs in this process.
+        Environment.SetEnvironmentVariable("SPOKES_SETUP_FILE", SetupFile);
         var port = Ports.Free();
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(

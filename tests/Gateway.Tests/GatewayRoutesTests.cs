@@ -22,6 +22,21 @@ public class GatewayRoutesTests
     }
 
     [Fact]
+    public void The_api_web_pages_keep_their_paths_and_the_root_is_the_api_home_page()
+    {
+        var (routes, _) = GatewayRoutes.Build(Services(RequiredServices));
+        var home = routes.Single(r => r.Match.Path == "/");
+        Assert.Equal("api", home.ClusterId);
+        Assert.Contains(home.Transforms!, t => t.TryGetValue("PathSet", out var path) && path == "/home");
+        foreach (var path in new[] { "/setup/{**rest}", "/admin/{**rest}", "/auth/oidc/{**rest}", "/branding/{**rest}" })
+        {
+            var route = routes.Single(r => r.Match.Path == path);
+            Assert.Equal("api", route.ClusterId);
+            Assert.DoesNotContain(route.Transforms!, t => t.ContainsKey("PathRemovePrefix"));
+        }
+    }
+
+    [Fact]
     public void Livekit_is_routed_only_when_it_is_configured()
     {
         Assert.DoesNotContain(GatewayRoutes.Build(Services(RequiredServices)).Routes, r => r.RouteId == "livekit");

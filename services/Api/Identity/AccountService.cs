@@ -22,6 +22,7 @@ public sealed class AccountService(
     CaptchaVerifier captcha,
     IOptionsMonitor<ApiOptions> options,
     TimeProvider clock,
+    Setup.SetupState setup,
     ILogger<AccountService> logger)
 {
     private const int MaxSessionNameLength = 72;
@@ -38,6 +39,8 @@ public sealed class AccountService(
     /// </summary>
     public async Task CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken)
     {
+        // Before setup is done, and where the operator switched built-in accounts off for an external provider.
+        if (!setup.SignupsOpen) throw StoatException.OperationFailed();
         await captcha.RequireAsync(request.Captcha, cancellationToken);
         var (email, normalised) = AccountRules.ValidateEmail(request.Email);
         AccountRules.ValidatePassword(request.Password);
@@ -103,6 +106,8 @@ public sealed class AccountService(
             var right = await lockout.CheckAsync(LoginFactor.Password, subject, address,
                 () => Task.FromResult(hasher.Verify(request.Password, found?.PasswordHash) && found is not null));
             account = right ? found! : throw StoatException.InvalidCredentials();
+            // With built-in accounts switched off, only the administrators named at setup keep their password (the admin page's way in).
+            if (!setup.PasswordLoginsOpen && !setup.Current.Admins.Any(a => a.AccountId == account.Id)) throw StoatException.OperationFailed();
             if (!account.Disabled && account.Verified && account.Mfa.Enabled)
             {
                 var ticket = await mfa.IssueAsync(account.Id, validated: false, authorised: false, cancellationToken);

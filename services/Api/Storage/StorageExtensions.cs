@@ -30,6 +30,7 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IInviteStore, MongoInviteStore>();
             builder.Services.AddSingleton<IMfaTicketStore, MongoMfaTicketStore>();
             builder.Services.AddSingleton<ISignupInviteStore, MongoSignupInviteStore>();
+            builder.Services.AddSingleton<IExternalIdentityStore, MongoExternalIdentityStore>();
             builder.Services.AddSingleton<IUnreadStore, MongoUnreadStore>();
             builder.Services.AddSingleton<MongoMessageStore>();
             builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<MongoMessageStore>());
@@ -55,6 +56,7 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IInviteStore, SqliteInviteStore>();
             builder.Services.AddSingleton<IMfaTicketStore, SqliteMfaTicketStore>();
             builder.Services.AddSingleton<ISignupInviteStore, SqliteSignupInviteStore>();
+            builder.Services.AddSingleton<IExternalIdentityStore, SqliteExternalIdentityStore>();
             builder.Services.AddSingleton<IUnreadStore, SqliteUnreadStore>();
             builder.Services.AddSingleton<IMessageStore, SqliteMessageStore>();
             builder.Services.AddSingleton<IOutboxStore, SqliteOutboxStore>();

@@ -66,6 +66,15 @@ public interface ISignupInviteStore
     Task<IReadOnlyList<SignupInvite>> ListAsync(CancellationToken cancellationToken = default);
 }
 
+/// <summary>Accounts made by an external OpenID provider, found by (issuer, subject) and never by e-mail.</summary>
+public interface IExternalIdentityStore
+{
+    Task<string?> FindAccountAsync(string issuer, string subject, CancellationToken cancellationToken = default);
+
+    /// <summary>Links the identity to the account; false when the identity is linked already (to whatever account).</summary>
+    Task<bool> LinkAsync(string issuer, string subject, string accountId, CancellationToken cancellationToken = default);
+}
+
 public interface IUnreadStore
 {
     /// <summary>Marks the channels read up to <paramref name="messageId"/> for the user and clears their mentions there.</summary>

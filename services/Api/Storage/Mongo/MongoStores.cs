@@ -21,6 +21,7 @@ public sealed class MongoSchema(IMongoDatabase database)
     public IMongoCollection<BsonDocument> Invites { get; } = database.GetCollection<BsonDocument>("channel_invites");
     public IMongoCollection<BsonDocument> MfaTickets { get; } = database.GetCollection<BsonDocument>("mfa_tickets");
     public IMongoCollection<BsonDocument> SignupInvites { get; } = database.GetCollection<BsonDocument>("invites");
+    public IMongoCollection<BsonDocument> ExternalIdentities { get; } = database.GetCollection<BsonDocument>("external_identities");
     public IMongoCollection<BsonDocument> Unreads { get; } = database.GetCollection<BsonDocument>("channel_unreads");
     public IMongoCollection<BsonDocument> Messages { get; } = database.GetCollection<BsonDocument>("messages");
     public IMongoCollection<BsonDocument> Settings { get; } = database.GetCollection<BsonDocument>("user_settings");
@@ -190,6 +191,30 @@ public sealed class MongoMfaTicketStore(MongoSchema schema) : IMfaTicketStore
 
     public async Task<long> DeleteCreatedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
         (await schema.MfaTickets.DeleteManyAsync(Builders<BsonDocument>.Filter.Lt("_id", UlidBound.Before(cutoff)), cancellationToken)).DeletedCount;
+}
+
+public sealed class MongoExternalIdentityStore(MongoSchema schema) : IExternalIdentityStore
+{
+    public async Task<string?> FindAccountAsync(string issuer, string subject, CancellationToken cancellationToken = default) =>
+        (await schema.ExternalIdentities.Find(MongoSchema.Is("_id", Key(issuer, subject))).FirstOrDefaultAsync(cancellationToken))?["account_id"].AsString;
+
+    public async Task<bool> LinkAsync(string issuer, string subject, string accountId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await MongoSchema.InsertAsync(schema.ExternalIdentities,
+                new BsonDocument { ["_id"] = Key(issuer, subject), ["issuer"] = issuer, ["subject"] = subject, ["account_id"] = accountId },
+                cancellationToken, idRule: "identity");
+            return true;
+        }
+        catch (DuplicateKeyException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>One key for the pair: an issuer is a URL, which holds no space, so the first space separates them.</summary>
+    private static string Key(string issuer, string subject) => issuer + " " + subject;
 }
 
 public sealed class MongoSignupInviteStore(MongoSchema schema) : ISignupInviteStore

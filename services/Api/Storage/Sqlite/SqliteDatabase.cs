@@ -206,6 +206,14 @@ public sealed class SqliteDatabase
         ALTER TABLE users ADD COLUMN avatar TEXT;
         ALTER TABLE users ADD COLUMN profile_background TEXT;
         """,
+        """
+        CREATE TABLE external_identities (
+            issuer TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            PRIMARY KEY (issuer, subject)
+        );
+        """,
     ];
 
     public SqliteDatabase(string connectionString)

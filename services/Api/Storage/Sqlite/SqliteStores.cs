@@ -134,6 +134,17 @@ public sealed class SqliteSignupInviteStore(SqliteDatabase database) : ISignupIn
     private static SignupInvite Read(SqliteDataReader r) => new(SqliteValues.Text(r, "code"), SqliteValues.NullableText(r, "claimed_by"));
 }
 
+public sealed class SqliteExternalIdentityStore(SqliteDatabase database) : IExternalIdentityStore
+{
+    public async Task<string?> FindAccountAsync(string issuer, string subject, CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT account_id FROM external_identities WHERE issuer = $issuer AND subject = $subject",
+            Documents.Parameters(("issuer", issuer), ("subject", subject)), r => SqliteValues.Text(r, "account_id"), cancellationToken)).SingleOrDefault();
+
+    public async Task<bool> LinkAsync(string issuer, string subject, string accountId, CancellationToken cancellationToken = default) =>
+        await database.ExecuteAsync("INSERT INTO external_identities (issuer, subject, account_id) VALUES ($issuer, $subject, $account) ON CONFLICT DO NOTHING",
+            Documents.Parameters(("issuer", issuer), ("subject", subject), ("account", accountId)), cancellationToken) == 1;
+}
+
 public sealed class SqliteUnreadStore(SqliteDatabase database) : IUnreadStore
 {
     public Task AckAsync(string userId, IReadOnlyCollection<string> channelIds, string messageId, CancellationToken cancellationToken = default) =>

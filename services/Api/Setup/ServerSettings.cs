@@ -1,0 +1,55 @@
+namespace Spokes.Api.Setup;
+
+/// <summary>What the wizard asks and the admin page changes later, kept in the data folder.</summary>
+public sealed record ServerSettings
+{
+    public bool Completed { get; init; }
+    public bool EulaAccepted { get; init; }
+    public string ServerName { get; init; } = "Spokes";
+    public string? LogoFile { get; init; }
+    public string? IconFile { get; init; }
+
+    /// <summary>The verified licence; none is demo mode.</summary>
+    public LicenseInfo? License { get; init; }
+
+    public NetworkSettings Network { get; init; } = new();
+    public IdentitySettings Identity { get; init; } = new();
+    public IReadOnlyList<AdminEntry> Admins { get; init; } = [];
+
+    /// <summary>The browser that entered the current setup code: SHA-256 of the code and of the browser's cookie.</summary>
+    public SetupClaim? Claim { get; init; }
+
+    /// <summary>The wizard's furthest step, so a reload resumes there.</summary>
+    public int Step { get; init; }
+}
+
+public sealed record SetupClaim(string CodeHash, string BrowserHash);
+
+public sealed record NetworkSettings
+{
+    public string? PublicUrl { get; init; }
+    public int LiveKitTcpPort { get; init; } = 7881;
+    public int LiveKitUdpStart { get; init; } = 50000;
+    public int LiveKitUdpEnd { get; init; } = 60000;
+}
+
+public enum IdentityMode { Builtin, Oidc }
+
+public sealed record IdentitySettings
+{
+    public IdentityMode Mode { get; init; } = IdentityMode.Builtin;
+
+    /// <summary>Whether e-mail and password accounts may sign up and log in; only an OIDC instance may switch them off.</summary>
+    public bool BuiltinAccounts { get; init; } = true;
+
+    public OidcProvider? Oidc { get; init; }
+}
+
+/// <summary>An external OpenID provider, chosen by the operator.</summary>
+public sealed record OidcProvider(string Issuer, string ClientId, string ClientSecret);
+
+public enum AdminRole { Global, Organisation }
+
+public sealed record AdminEntry(string AccountId, string Email, AdminRole Role);
+
+public sealed record LicenseInfo(string Licensee, string Edition, int Seats, DateOnly Expires);
