@@ -33,6 +33,8 @@ public sealed class TestSuite : IAsyncDisposable
     {
         // DCP, and through it every process of the suite, inherits this test's environment: the mark finds them.
         Environment.SetEnvironmentVariable(ManagedProcess.OwnerVariable, dataFolder);
+        // Given, so the AppHost does not generate one into the user's secrets.
+        Environment.SetEnvironmentVariable(AppHostProcess.MasterPasswordVariable, AppHostProcess.MasterPassword);
         var port = Ports.Free();
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(

@@ -206,6 +206,12 @@ public sealed class SqliteDatabase
         ALTER TABLE users ADD COLUMN avatar TEXT;
         ALTER TABLE users ADD COLUMN profile_background TEXT;
         """,
+        """
+        CREATE TABLE keyring (
+            id TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
     ];
 
     public SqliteDatabase(string connectionString)
