@@ -20,7 +20,10 @@ public sealed class MasterPassword
     public const string ParameterName = "master-password";
     public const string CheckFileName = "master-key.json";
 
-    /// <summary>The AppHost's user-secrets id, as in AppHost.csproj: <c>dotnet user-secrets list --project AppHost</c> shows the password.</summary>
+    /// <summary>
+    /// The user-secrets id the password is kept under (<c>dotnet user-secrets list --id spokes-apphost</c>). Not the
+    /// project's own UserSecretsId: with one, Aspire would write its own keys there on every run, tests' runs included.
+    /// </summary>
     public const string UserSecretsId = "spokes-apphost";
 
     private MasterPassword(string value, bool fromUserSecrets)

@@ -46,7 +46,7 @@ public sealed class MasterPasswordTests
         blocker.Start();
         var port = ((System.Net.IPEndPoint)blocker.LocalEndpoint).Port;
         await using var apphost = AppHostProcess.Start(["--profile", "local", "--data", data.Path, "--port", port.ToString()], owner: data.Path,
-            environment: new() { [AppHostProcess.MasterPasswordVariable] = "", ["HOME"] = home.Path, ["APPDATA"] = "" });
+            environment: new() { [AppHostProcess.MasterPasswordVariable] = "", ["HOME"] = home.Path });
         Assert.Equal(1, await apphost.WaitForExitAsync(ExitTimeout));
 
         var secrets = Path.Combine(home.Path, ".microsoft", "usersecrets", "spokes-apphost", "secrets.json");
