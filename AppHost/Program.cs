@@ -16,6 +16,8 @@ var livekit = suite.AddLiveKit("livekit"); // null: voice off
 var (vapidPublicKey, vapidPrivateKey) = suite.AddVapidKeys("vapid");
 // Proves a call between services comes from inside the suite (the Events service's gRPC calls to the Api).
 var internalKey = suite.AddSecret("internal-key");
+// The chat content is encrypted under it (AES-256-GCM, keys wrapped by its Argon2id key); it never enters the data folder.
+var masterPassword = suite.AddMasterPassword();
 // Files at rest are AES-256-GCM under this key (base64 of 32 bytes): losing it loses every file.
 var fileKey = suite.AddSecret("autumn-encryption-key", () => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
 // The tunnels' public domain (DNS: a wildcard record to the edge); *.localhost names resolve to this machine.
@@ -33,7 +35,8 @@ var api = builder.AddProject<Projects.Spokes_Api>("api")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithEnvironment("Api__PublicUrl", suite.PublicUrl)
     .WithEnvironment("Api__VapidPublicKey", vapidPublicKey)
-    .WithEnvironment("Internal__Key", internalKey);
+    .WithEnvironment("Internal__Key", internalKey)
+    .WithEnvironment("Api__MasterPassword", masterPassword);
 // The first start's setup wizard, or the answers of SPOKES_SETUP_FILE: until then nobody can sign up.
 suite.RequireSetup(api);
 

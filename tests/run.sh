@@ -35,6 +35,8 @@ fi
 # Every server a test starts lives under this folder, so what is left afterwards can be found.
 run_dir=$(mktemp -d /tmp/spokes-tests.XXXXXX)
 export TMPDIR="$run_dir"
+# Every suite a test starts is given its master password, so none generates one into this user's secrets.
+export SPOKES_MASTER_PASSWORD="spokes tests master password"
 trap 'rm -rf "$run_dir"' EXIT
 
 if ! dotnet build Spokes.sln -nologo -v quiet -clp:ErrorsOnly; then

@@ -87,6 +87,20 @@ public static class ServiceProjects
     public static IResourceBuilder<ProjectResource> WithHostPortRange(this IResourceBuilder<ProjectResource> project, string range) =>
         project.WithAnnotation(new HostPortRangeAnnotation(range));
 
+    /// <summary>A service's built program run once as a command (the Api's <c>rotate-master-password</c>), its output passed through; its exit code.</summary>
+    public static async Task<int> RunBuiltProgramAsync(string name, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var folder = Path.Combine(ArtifactsBin, name, Configuration);
+        var program = Path.Combine(folder, name);
+        if (!File.Exists(program)) throw new SetupException($"{program} is not built: build Spokes first (dotnet build).");
+        var start = new System.Diagnostics.ProcessStartInfo(program) { WorkingDirectory = folder };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (variable, value) in environment) start.Environment[variable] = value;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
     private static void RunBuiltProgram(IResourceBuilder<ProjectResource> project)
     {
         var name = Path.GetFileNameWithoutExtension(project.Resource.GetProjectMetadata().ProjectPath);

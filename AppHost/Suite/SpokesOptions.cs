@@ -27,11 +27,16 @@ public sealed record SpokesOptions
     /// <summary>Image registry prefix for the published Kubernetes YAML, e.g. <c>ghcr.io/acme</c>.</summary>
     public string ImageRegistry { get; init; } = "spokes";
 
+    /// <summary><c>rotate-master-password</c>: re-wrap the data folder's keys under a new master password, and start nothing.</summary>
+    public bool RotateMasterPassword { get; init; }
+
     public string EffectivePublicUrl => (PublicUrl ?? $"http://localhost:{Port}").TrimEnd('/');
 
     public const string Usage = """
         Usage: dotnet run --project AppHost [-- OPTIONS]
                dotnet run --project AppHost -- --publisher manifest|kubernetes --output-path DIR [OPTIONS]
+               dotnet run --project AppHost -- rotate-master-password [--data DIR]   (the suite stopped;
+                                       the new password from SPOKES_NEW_MASTER_PASSWORD, else generated)
 
           --profile local|containers   how to run MongoDB, Redis, RabbitMQ, S3, LiveKit (default: containers
                                        when a Docker/Podman engine answers, else local)
@@ -41,6 +46,9 @@ public sealed record SpokesOptions
           --dashboard-port N           the Aspire dashboard's port (default 18888; another free one if taken)
           --registry PREFIX            image prefix in the Kubernetes YAML (default spokes)
           --voice-ports FIRST-LAST     LiveKit's UDP media ports (default 50000-50499; TCP 7881 is its fallback)
+
+        The chat content is encrypted under SPOKES_MASTER_PASSWORD; without it a local run generates one into the
+        user's secrets on a data folder's first start. A wrong one stops the AppHost before anything starts.
         """;
 
     /// <summary>Aspire's own switches (each may take a value) and the host's; Aspire reads them itself.</summary>
@@ -92,6 +100,7 @@ public sealed record SpokesOptions
                 "--voice-ports" => options with { VoicePorts = PortRange.Parse(name, Value()) },
                 // Earlier versions wrote `-- publish --publisher …`; the verb is now implied by --publisher.
                 "publish" when i == 0 => options,
+                "rotate-master-password" when i == 0 => options with { RotateMasterPassword = true },
                 _ when name.StartsWith("--", StringComparison.Ordinal) => throw new SetupException($"Unknown option '{name}'. See --help.", 2),
                 _ => throw new SetupException($"Unexpected argument '{name}'. See --help.", 2),
             };

@@ -13,8 +13,9 @@ namespace Spokes.AppHost.Suite;
 public sealed class SpokesSuite
 {
     private readonly SecretStore? _secrets;
+    private readonly MasterPassword? _masterPassword;
 
-    private SpokesSuite(IDistributedApplicationBuilder builder, SpokesOptions options, Profile profile)
+    private SpokesSuite(IDistributedApplicationBuilder builder, SpokesOptions options, Profile profile, MasterPassword? masterPassword = null)
     {
         Builder = builder;
         Options = options;
@@ -23,6 +24,8 @@ public sealed class SpokesSuite
         {
             Directory.CreateDirectory(options.DataFolder);
             _secrets = new SecretStore(Path.Combine(options.DataFolder, "secrets.json"));
+            _masterPassword = masterPassword;
+            masterPassword?.KeepCheck(options.DataFolder);
         }
     }
 
@@ -95,6 +98,16 @@ public sealed class SpokesSuite
     }
 
     /// <summary>
+    /// The master password the Api encrypts the chat content under, a secret parameter: checked against the data
+    /// folder before anything started (see <see cref="Suite.MasterPassword"/>); a publish asks the deployment for it.
+    /// </summary>
+    public IResourceBuilder<ParameterResource> AddMasterPassword()
+    {
+        if (Builder.ExecutionContext.IsRunMode) Builder.Configuration[$"Parameters:{Suite.MasterPassword.ParameterName}"] = _masterPassword!.Value;
+        return Builder.AddParameter(Suite.MasterPassword.ParameterName, secret: true);
+    }
+
+    /// <summary>
     /// A secret that may stay empty (credentials for an optional feature, such as FCM or APNs): empty unless given as
     /// <c>Parameters__NAME</c>, so the suite starts without it instead of waiting for a value.
     /// </summary>
@@ -160,6 +173,11 @@ public sealed class SpokesSuite
         }
 
         var options = SpokesOptions.Parse(args);
+        var configuredPassword = builder.Configuration[$"Parameters:{MasterPassword.ParameterName}"];
+        if (options.RotateMasterPassword)
+        {
+            Environment.Exit(MasterPassword.RotateAsync(options, configuredPassword).GetAwaiter().GetResult());
+        }
         if (builder.ExecutionContext.IsPublishMode)
         {
             ConfigurePublisher(builder, options);
@@ -174,7 +192,9 @@ public sealed class SpokesSuite
                 ?? throw new SetupException("--profile containers needs a Docker or Podman engine, and none answers: start one, or use --profile local.");
         }
 
-        var suite = new SpokesSuite(builder, options, profile);
+        // Before anything is made or started: a wrong password leaves the data folder as it was.
+        var masterPassword = MasterPassword.Resolve(options.DataFolder, configuredPassword);
+        var suite = new SpokesSuite(builder, options, profile, masterPassword);
         // Held until the application is disposed: the container disposes what a factory made once it is resolved.
         var folderLock = DataFolderLock.Acquire(options.DataFolder);
         builder.Services.AddSingleton(_ => folderLock);

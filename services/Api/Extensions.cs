@@ -1,3 +1,4 @@
+using Spokes.Api.Encryption;
 using Spokes.Api.Identity;
 using Spokes.Api.Storage;
 using Spokes.Api.Configuration;
@@ -51,6 +52,8 @@ internal static class Extensions
         builder.Services.AddScoped<Community.EmojiService>();
         builder.Services.AddSingleton<Messaging.OutboxSignal>();
         builder.AddChatStorage();
+        // Right after the schema: the content stores open nothing until the master password has opened their keys.
+        builder.AddMasterPassword();
         builder.AddFileClaims();
         builder.Services.AddOptions<Setup.SetupOptions>().BindConfiguration(Setup.SetupOptions.SectionName);
         builder.Services.AddSingleton<Setup.SetupState>();

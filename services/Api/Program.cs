@@ -1,6 +1,7 @@
 using Spokes.Api;
 using Spokes.Api.Apis;
 using Spokes.Api.Connections;
+using Spokes.Api.Encryption;
 using Spokes.Api.Errors;
 using Spokes.Api.Http;
 using Spokes.Api.Identity;
@@ -12,6 +13,11 @@ using Spokes.Api.Voice;
 if (args is [SignupInviteCommand.Name, .. var command])
 {
     Environment.ExitCode = await SignupInviteCommand.RunAsync(command);
+    return;
+}
+if (args is [MasterPasswordCommand.Name, .. var rotation])
+{
+    Environment.ExitCode = await MasterPasswordCommand.RunAsync(rotation);
     return;
 }
 

@@ -12,6 +12,9 @@ public sealed class ApiFixture : IAsyncLifetime
 {
     public const string PublicUrl = "https://chat.example.com";
 
+    /// <summary>What the Api's content is encrypted under in the tests (the AppHost passes SPOKES_MASTER_PASSWORD).</summary>
+    public const string MasterPassword = "api tests master password";
+
     private readonly RedisServer _redis = new();
     private readonly RabbitMqServer _rabbitmq = new();
     private readonly TemporaryFolder _data = new("spokes-api");
@@ -60,6 +63,7 @@ public sealed class ApiFixture : IAsyncLifetime
             .UseSetting("ConnectionStrings:mongo", $"Data Source={Path.Combine(dataFolder, "spokes.db")}")
             .UseSetting("Api:PublicUrl", PublicUrl)
             .UseSetting("Api:VapidPublicKey", "BExampleVapidKey")
+            .UseSetting("Api:MasterPassword", MasterPassword)
             // The route tests send far more sign-ups per second than Stoat allows one address; the limits
             // have their own tests.
             .UseSetting("Api:RateLimit:Enabled", "false"));

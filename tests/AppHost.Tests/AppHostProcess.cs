@@ -32,7 +32,14 @@ public sealed class AppHostProcess : IAsyncDisposable
     /// </summary>
     public static AppHostProcess Start(IReadOnlyList<string> arguments, string? workingDirectory = null, string? owner = null,
         Dictionary<string, string>? environment = null) =>
-        new(arguments, workingDirectory ?? Environment.CurrentDirectory, owner ?? workingDirectory ?? "apphost-test", environment ?? []);
+        new(arguments, workingDirectory ?? Environment.CurrentDirectory, owner ?? workingDirectory ?? "apphost-test",
+            new Dictionary<string, string> { [MasterPasswordVariable] = MasterPassword }.Concat(environment ?? [])
+                .GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+
+    public const string MasterPasswordVariable = "SPOKES_MASTER_PASSWORD";
+
+    /// <summary>Given to every AppHost a test starts (unless the test gives its own), so none writes one into the user's secrets.</summary>
+    public const string MasterPassword = "apphost tests master password";
 
     public string Owner { get; }
 

@@ -50,7 +50,7 @@ public class PublishTests
         Assert.Equal("http2", resources.GetProperty("api").GetProperty("bindings").GetProperty("grpc").GetProperty("transport").GetString());
 
         // Secrets are inputs the deployment supplies (passwords it may generate); none has a value here.
-        foreach (var secret in new[] { "redis-password", "rabbitmq-password", "s3-secret-key", "livekit-api-secret", "vapid-private-key" })
+        foreach (var secret in new[] { "redis-password", "rabbitmq-password", "s3-secret-key", "livekit-api-secret", "vapid-private-key", "master-password" })
         {
             var input = resources.GetProperty(secret).GetProperty("inputs").GetProperty("value");
             Assert.True(input.GetProperty("secret").GetBoolean(), $"{secret} is not secret");

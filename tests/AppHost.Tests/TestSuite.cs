@@ -38,6 +38,8 @@ public sealed class TestSuite : IAsyncDisposable
         Environment.SetEnvironmentVariable(ManagedProcess.OwnerVariable, dataFolder);
         // Read by the AppHost, which runs in this process.
         Environment.SetEnvironmentVariable("SPOKES_SETUP_FILE", SetupFile);
+        // Given, so the AppHost does not generate one into the user's secrets.
+        Environment.SetEnvironmentVariable(AppHostProcess.MasterPasswordVariable, AppHostProcess.MasterPassword);
         var port = Ports.Free();
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(

@@ -13,6 +13,9 @@ namespace Spokes.Benchmarks;
 /// </summary>
 public static class ApiBenchmark
 {
+    /// <summary>The Api's master password here; the history seed opens the channel's key with it.</summary>
+    public const string MasterPassword = "benchmark master password";
+
     private const int Concurrency = 16;
     private const string Password = "correct horse battery staple";
 
@@ -35,6 +38,7 @@ public static class ApiBenchmark
             ["Api__PublicUrl"] = "http://localhost",
             ["Api__VapidPublicKey"] = "BBenchmark",
             ["Api__RateLimit__Enabled"] = "false",
+            ["Api__MasterPassword"] = MasterPassword,
             ["Logging__LogLevel__Default"] = "Warning",
         }, data.Path);
         try

@@ -44,6 +44,7 @@ public static class EventsBenchmark
             ["Api__PublicUrl"] = "http://localhost",
             ["Api__VapidPublicKey"] = "BBenchmark",
             ["Api__RateLimit__Enabled"] = "false",
+            ["Api__MasterPassword"] = "benchmark master password",
             ["Logging__LogLevel__Default"] = "Warning",
         }, data.Path);
         var events = Children.Start("Spokes.Events", [], new Dictionary<string, string>

@@ -1,6 +1,9 @@
+extern alias SpokesApi;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using SpokesApi::Spokes.Api.Encryption;
+using SpokesApi::Spokes.Api.Storage.Sqlite;
 
 namespace Spokes.Benchmarks;
 
@@ -61,10 +64,14 @@ public static class MessagingBenchmark
 
     /// <summary>
     /// Fills the channel with <see cref="HistorySize"/> messages written straight into the Api's database in one
-    /// transaction (rows as the Api's SQLite store writes them), since sending them one by one would take minutes.
+    /// transaction (rows as the Api's SQLite store writes them, sealed under the channel's key from the database's
+    /// keyring, opened with the Api's master password), since sending them one by one would take minutes.
     /// </summary>
     private static async Task<List<string>> SeedAsync(string apiDatabase, string channel)
     {
+        var keys = new ContentKeys(new SqliteKeyringStore(new SqliteDatabase($"Data Source={apiDatabase}")));
+        await keys.OpenAsync(ApiBenchmark.MasterPassword);
+        var key = await keys.ChannelKeyAsync(channel);
         var ids = new List<string>(HistorySize);
         var start = DateTimeOffset.UtcNow.AddDays(-1);
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = apiDatabase, DefaultTimeout = 60 }.ToString());
@@ -83,10 +90,13 @@ public static class MessagingBenchmark
             var messageId = Ulid.NewUlid(start.AddMilliseconds(i)).ToString();
             ids.Add(messageId);
             id.Value = messageId;
-            content.Value = $"history message number {i}";
+            var text = $"history message number {i}";
+            var search = BlindIndex.Tokens(BlindIndex.IndexKey(key), text)!;
+            content.Value = search;
             document.Value = JsonSerializer.Serialize(new Dictionary<string, string>
             {
-                ["_id"] = messageId, ["channel"] = channel, ["author"] = "01JBENCHMARKBENCHMARKBENCHM", ["content"] = (string)content.Value,
+                ["_id"] = messageId, ["channel"] = channel, ["author"] = "01JBENCHMARKBENCHMARKBENCHM",
+                ["content"] = SealedBox.SealText(key, text, SealedFields.MessageContent(channel, messageId)), ["search"] = search,
             });
             await insert.ExecuteNonQueryAsync();
         }

@@ -47,6 +47,13 @@ if (args is ["tunnel", ..])
     return 0;
 }
 
+// `encryption [SECONDS]`: message sends, history pages and search with encryption at rest on, next to off.
+if (args is ["encryption", ..])
+{
+    await EncryptionBenchmark.RunAsync(TimeSpan.FromSeconds(args is [_, var encryptionSeconds] ? double.Parse(encryptionSeconds, System.Globalization.CultureInfo.InvariantCulture) : 3));
+    return 0;
+}
+
 var duration = TimeSpan.FromSeconds(args is [var seconds, ..] ? double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture) : 5);
 await ApiBenchmark.RunAsync(duration);
 return 0;

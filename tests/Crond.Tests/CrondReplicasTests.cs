@@ -37,6 +37,7 @@ public sealed class CrondReplicasTests : IAsyncLifetime
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_apiPort}",
             ["Internal__Key"] = InternalKey,
             ["Api__PublicUrl"] = "http://127.0.0.1",
+            ["Api__MasterPassword"] = "tests master password",
             ["Api__VapidPublicKey"] = "BExampleVapidKey",
         }, _folder.Path);
         await _api.StartAsync();

@@ -40,6 +40,7 @@ public sealed class EventsCluster : IAsyncLifetime
             ["Api__PublicUrl"] = "http://127.0.0.1",
             ["Api__VapidPublicKey"] = "BExampleVapidKey",
             ["Api__RateLimit__Enabled"] = "false",
+            ["Api__MasterPassword"] = "events tests master password",
         }, _folder.Path);
         // Small enough that a client which stops reading overflows it quickly.
         _nodeA = EventsNode("events-a", _nodeAPort, ("Events__SendQueueLimit", "64"));

@@ -52,6 +52,7 @@ public sealed class PushSuite : IAsyncLifetime
             ["Kestrel__Endpoints__grpc__Protocols"] = "Http2",
             ["Internal__Key"] = InternalKey,
             ["Api__PublicUrl"] = "http://127.0.0.1",
+            ["Api__MasterPassword"] = "tests master password",
             ["Api__VapidPublicKey"] = vapidPublic,
             ["Api__RateLimit__Enabled"] = "false",
         }, _folder.Path);

@@ -33,8 +33,12 @@ public sealed record Message(
     Masquerade? Masquerade = null,
     DateTimeOffset? Edited = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Pinned = false,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Flags = 0)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Flags = 0,
+    string? Search = null)
 {
+    // Search: stored only, the blind index of the content's words (Encryption/BlindIndex.cs) that the store's
+    // full-text index reads; messages read back from the store and sent out never carry it.
+
     /// <summary>When it was sent, which its ULID id records.</summary>
     [JsonIgnore] public DateTimeOffset SentAt => Ulid.Parse(Id).Time;
 

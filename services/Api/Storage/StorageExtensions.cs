@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MongoDB.Driver;
+using Spokes.Api.Encryption;
 using Spokes.Api.Storage.Mongo;
 using Spokes.Api.Storage.Sqlite;
 using Spokes.ServiceDefaults;
@@ -24,7 +25,7 @@ public static class StorageExtensions
             builder.Services.AddSingleton<ISessionStore, MongoSessionStore>();
             builder.Services.AddSingleton<IUserStore, MongoUserStore>();
             builder.Services.AddSingleton<IServerStore, MongoServerStore>();
-            builder.Services.AddSingleton<IChannelStore, MongoChannelStore>();
+            builder.Services.AddSingleton<MongoChannelStore>();
             builder.Services.AddSingleton<IMemberStore, MongoMemberStore>();
             builder.Services.AddSingleton<IBanStore, MongoBanStore>();
             builder.Services.AddSingleton<IInviteStore, MongoInviteStore>();
@@ -33,8 +34,8 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IExternalIdentityStore, MongoExternalIdentityStore>();
             builder.Services.AddSingleton<IUnreadStore, MongoUnreadStore>();
             builder.Services.AddSingleton<MongoMessageStore>();
-            builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<MongoMessageStore>());
-            builder.Services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<MongoMessageStore>());
+            builder.Services.AddSingleton<IKeyringStore, MongoKeyringStore>();
+            builder.AddEncryptionAtRest<MongoMessageStore, MongoMessageStore, MongoChannelStore>();
             builder.Services.AddSingleton<ISettingsStore, MongoSettingsStore>();
             builder.Services.AddSingleton<IBotStore, MongoBotStore>();
             builder.Services.AddSingleton<IWebhookStore, MongoWebhookStore>();
@@ -50,7 +51,7 @@ public static class StorageExtensions
             builder.Services.AddSingleton<ISessionStore, SqliteSessionStore>();
             builder.Services.AddSingleton<IUserStore, SqliteUserStore>();
             builder.Services.AddSingleton<IServerStore, SqliteServerStore>();
-            builder.Services.AddSingleton<IChannelStore, SqliteChannelStore>();
+            builder.Services.AddSingleton<SqliteChannelStore>();
             builder.Services.AddSingleton<IMemberStore, SqliteMemberStore>();
             builder.Services.AddSingleton<IBanStore, SqliteBanStore>();
             builder.Services.AddSingleton<IInviteStore, SqliteInviteStore>();
@@ -58,8 +59,10 @@ public static class StorageExtensions
             builder.Services.AddSingleton<ISignupInviteStore, SqliteSignupInviteStore>();
             builder.Services.AddSingleton<IExternalIdentityStore, SqliteExternalIdentityStore>();
             builder.Services.AddSingleton<IUnreadStore, SqliteUnreadStore>();
-            builder.Services.AddSingleton<IMessageStore, SqliteMessageStore>();
-            builder.Services.AddSingleton<IOutboxStore, SqliteOutboxStore>();
+            builder.Services.AddSingleton<SqliteMessageStore>();
+            builder.Services.AddSingleton<SqliteOutboxStore>();
+            builder.Services.AddSingleton<IKeyringStore, SqliteKeyringStore>();
+            builder.AddEncryptionAtRest<SqliteMessageStore, SqliteOutboxStore, SqliteChannelStore>();
             builder.Services.AddSingleton<ISettingsStore, SqliteSettingsStore>();
             builder.Services.AddSingleton<IBotStore, SqliteBotStore>();
             builder.Services.AddSingleton<IWebhookStore, SqliteWebhookStore>();

@@ -1,4 +1,6 @@
+using System.Text;
 using MongoDB.Driver;
+using Spokes.Api.Encryption;
 using Spokes.Api.Storage;
 using Spokes.Api.Storage.Mongo;
 using Spokes.Api.Storage.Sqlite;
@@ -18,9 +20,31 @@ public abstract class StoreContractTests
         IAccountStore Accounts, ISessionStore Sessions, IUserStore Users,
         IServerStore Servers, IChannelStore Channels, IMemberStore Members, IBanStore Bans, IInviteStore Invites,
         IMfaTicketStore Tickets, ISignupInviteStore SignupInvites, IUnreadStore Unreads,
-        IMessageStore Messages, IOutboxStore Outbox, ISettingsStore Settings, IEmojiStore Emojis);
+        IMessageStore Messages, IOutboxStore Outbox, ISettingsStore Settings, IEmojiStore Emojis, IKeyringStore Keyring)
+    {
+        /// <summary>The provider's message store itself, which holds what the encryption layer sealed.</summary>
+        public IMessageStore PlainMessages { get; init; } = Messages;
+    }
 
     protected abstract Task<Stores> CreateStoresAsync();
+
+    /// <summary>Everything the provider has written, as text: the files' bytes, or the documents.</summary>
+    protected abstract Task<string> StoredTextAsync();
+
+    private const string MasterPassword = "store contract master password";
+
+    /// <summary>The stores as the Api uses them: message content, outbox and channel descriptions sealed by the encryption layer.</summary>
+    protected static async Task<Stores> EncryptedAsync(Stores plain)
+    {
+        var keys = new ContentKeys(plain.Keyring);
+        await keys.OpenAsync(MasterPassword);
+        return plain with
+        {
+            Messages = new EncryptedMessageStore(plain.Messages, keys),
+            Outbox = new EncryptedOutboxStore(plain.Outbox, keys),
+            Channels = new EncryptedChannelStore(plain.Channels, keys),
+        };
+    }
 
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
 
@@ -517,6 +541,76 @@ public abstract class StoreContractTests
     }
 
     [SkippableFact]
+    public async Task Stored_content_holds_none_of_its_words_and_is_still_found_by_them()
+    {
+        var stores = await CreateStoresAsync();
+        Assert.False(await stores.Keyring.HoldsChannelsAsync());
+        var channel = new TextChannel(Id(), Id(), "general", "marmoset lighthouse", null, null, null, false, null);
+        await stores.Channels.CreateAsync(channel);
+        Assert.True(await stores.Keyring.HoldsChannelsAsync());
+        var author = Id();
+        var first = new Message(Id(), channel.Id, author, Content: "Zephyr quokka, marmalade!",
+            Embeds: [new TextEmbed(null, null, "xylophone", "kumquat orchestra", null)]);
+        var second = new Message(Id(), channel.Id, author, Content: "a quokka eats pumpernickel");
+        var entry = new OutboxEntry(Guid.NewGuid(), "Test", """{"content":"albatross"}""", Now);
+        await stores.Messages.InsertAsync(first, [entry]);
+        await stores.Messages.InsertAsync(second, []);
+        Assert.True(await stores.Messages.UpdateAsync(channel.Id, second.Id, new FieldUpdate().Expect("content", second.Content).Set("content", "a quokka eats rhubarb")));
+        Assert.False(await stores.Messages.UpdateAsync(channel.Id, second.Id, new FieldUpdate().Expect("content", second.Content).Set("content", "lost")));
+        Assert.True(await stores.Channels.UpdateAsync(channel.Id, new FieldUpdate().Set("description", "marmoset harbour")));
+
+        Assert.Equal(Json(first), Json(await stores.Messages.GetAsync(channel.Id, first.Id)));
+        Assert.Equal("a quokka eats rhubarb", (await stores.Messages.FindAsync(second.Id))!.Content);
+        Assert.Equal("marmoset harbour", ((TextChannel)(await stores.Channels.GetAsync(channel.Id))!).Description);
+        Assert.Equal(entry, Assert.Single(await stores.Outbox.PendingAsync(10)));
+        Assert.Equal([second.Id, first.Id], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "QUOKKA"))).Select(m => m.Id));
+        Assert.Equal([first.Id], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "\"zephyr quokka\""))).Select(m => m.Id));
+        Assert.Equal([second.Id], (await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, MessageSort.Relevance, Text: "rhubarb"))).Select(m => m.Id));
+        Assert.Empty(await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "pumpernickel")));
+        Assert.Empty(await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "\"quokka zephyr\"")));
+        Assert.Empty(await stores.Messages.QueryAsync(new MessageQuery(channel.Id, 5, Text: "?!")));
+
+        var stored = await StoredTextAsync();
+        foreach (var word in new[] { "zephyr", "quokka", "marmalade", "xylophone", "kumquat", "orchestra", "pumpernickel", "rhubarb", "marmoset", "lighthouse", "harbour", "albatross" })
+            Assert.DoesNotContain(word, stored, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [SkippableFact]
+    public async Task A_keyring_entry_is_kept_as_first_written_until_replaced()
+    {
+        var stores = await CreateStoresAsync();
+        Assert.Equal("one", await stores.Keyring.AddAsync("test-entry", "one"));
+        Assert.Equal("one", await stores.Keyring.AddAsync("test-entry", "two"));
+        await stores.Keyring.ReplaceAsync(new Dictionary<string, string> { ["test-entry"] = "three", ["other-entry"] = "four" });
+        Assert.Equal("three", await stores.Keyring.GetAsync("test-entry"));
+        Assert.Equal("four", (await stores.Keyring.ListAsync())["other-entry"]);
+        Assert.Null(await stores.Keyring.GetAsync("missing-entry"));
+    }
+
+    [SkippableFact]
+    public async Task Rotation_rewraps_the_keys_under_the_new_password_without_rewriting_messages_and_the_old_one_opens_nothing()
+    {
+        var stores = await CreateStoresAsync();
+        var channel = Id();
+        var message = new Message(Id(), channel, Id(), Content: "kept through rotation");
+        await stores.Messages.InsertAsync(message, []);
+        var row = Json(await stores.PlainMessages.GetAsync(channel, message.Id));
+        var before = await stores.Keyring.ListAsync();
+
+        await Assert.ThrowsAsync<MasterPasswordException>(() => ContentKeys.RotateAsync(stores.Keyring, "not the password", "new password"));
+        Assert.Equal(before, await stores.Keyring.ListAsync());
+        await ContentKeys.RotateAsync(stores.Keyring, MasterPassword, "new password");
+
+        Assert.NotEqual(before[ContentKeys.ChannelScope(channel)], (await stores.Keyring.ListAsync())[ContentKeys.ChannelScope(channel)]);
+        Assert.Equal(row, Json(await stores.PlainMessages.GetAsync(channel, message.Id)));
+        await Assert.ThrowsAsync<MasterPasswordException>(() => new ContentKeys(stores.Keyring).OpenAsync(MasterPassword));
+        await Assert.ThrowsAsync<MasterPasswordException>(() => ContentKeys.RotateAsync(stores.Keyring, MasterPassword, "third password"));
+        var keys = new ContentKeys(stores.Keyring);
+        await keys.OpenAsync("new password");
+        Assert.Equal(message.Content, (await new EncryptedMessageStore(stores.PlainMessages, keys).GetAsync(channel, message.Id))!.Content);
+    }
+
+    [SkippableFact]
     public async Task Reactions_change_one_at_a_time_and_an_edit_keeps_them()
     {
         var stores = await CreateStoresAsync();
@@ -871,10 +965,25 @@ public sealed class SqliteStoreContractTests : StoreContractTests, IDisposable
         await database.MigrateAsync();
         // Migrating again must be harmless: every start runs it.
         await database.MigrateAsync();
-        return new Stores(new SqliteAccountStore(database), new SqliteSessionStore(database), new SqliteUserStore(database),
+        return await EncryptedAsync(new Stores(new SqliteAccountStore(database), new SqliteSessionStore(database), new SqliteUserStore(database),
             new SqliteServerStore(database), new SqliteChannelStore(database), new SqliteMemberStore(database), new SqliteBanStore(database),
             new SqliteInviteStore(database), new SqliteMfaTicketStore(database), new SqliteSignupInviteStore(database), new SqliteUnreadStore(database),
-            new SqliteMessageStore(database), new SqliteOutboxStore(database), new SqliteSettingsStore(database), new SqliteEmojiStore(database));
+            new SqliteMessageStore(database), new SqliteOutboxStore(database), new SqliteSettingsStore(database), new SqliteEmojiStore(database),
+            new SqliteKeyringStore(database)));
+    }
+
+    /// <summary>The database file and its write-ahead log, byte for byte, as a dump of the folder would hold them.</summary>
+    protected override async Task<string> StoredTextAsync()
+    {
+        var text = new StringBuilder();
+        foreach (var file in Directory.GetFiles(_folder.Path))
+        {
+            await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            await stream.CopyToAsync(copy);
+            text.Append(Encoding.Latin1.GetString(copy.ToArray()));
+        }
+        return text.ToString();
     }
 
     public void Dispose()
@@ -893,13 +1002,25 @@ public sealed class MongoStoreContractTests : StoreContractTests
             "SPOKES_TEST_MONGO is not set (no MongoDB server can be installed here): set it to mongodb://host:port/ to run the MongoDB provider's contract.");
         var url = MongoUrl.Create(connectionString);
         // A database per run, so runs never see each other's data.
-        var database = new MongoClient(url).GetDatabase($"spokes_contract_{Guid.NewGuid():N}");
-        var schema = new MongoSchema(database);
+        _database = new MongoClient(url).GetDatabase($"spokes_contract_{Guid.NewGuid():N}");
+        var schema = new MongoSchema(_database);
         await schema.EnsureIndexesAsync();
         var messages = new MongoMessageStore(schema);
-        return new Stores(new MongoAccountStore(schema), new MongoSessionStore(schema), new MongoUserStore(schema),
+        return await EncryptedAsync(new Stores(new MongoAccountStore(schema), new MongoSessionStore(schema), new MongoUserStore(schema),
             new MongoServerStore(schema), new MongoChannelStore(schema), new MongoMemberStore(schema), new MongoBanStore(schema),
             new MongoInviteStore(schema), new MongoMfaTicketStore(schema), new MongoSignupInviteStore(schema), new MongoUnreadStore(schema),
-            messages, messages, new MongoSettingsStore(schema), new MongoEmojiStore(schema));
+            messages, messages, new MongoSettingsStore(schema), new MongoEmojiStore(schema), new MongoKeyringStore(schema)));
+    }
+
+    private IMongoDatabase? _database;
+
+    /// <summary>Every document of the test's database, as JSON.</summary>
+    protected override async Task<string> StoredTextAsync()
+    {
+        var text = new StringBuilder();
+        foreach (var name in await (await _database!.ListCollectionNamesAsync()).ToListAsync())
+        foreach (var document in await _database.GetCollection<MongoDB.Bson.BsonDocument>(name).Find(FilterDefinition<MongoDB.Bson.BsonDocument>.Empty).ToListAsync())
+            text.Append(document.ToString());
+        return text.ToString();
     }
 }

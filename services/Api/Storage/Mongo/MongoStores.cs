@@ -29,6 +29,7 @@ public sealed class MongoSchema(IMongoDatabase database)
     public IMongoCollection<BsonDocument> Webhooks { get; } = database.GetCollection<BsonDocument>("webhooks");
     public IMongoCollection<BsonDocument> Emojis { get; } = database.GetCollection<BsonDocument>("emojis");
     public IMongoCollection<BsonDocument> Reports { get; } = database.GetCollection<BsonDocument>("safety_reports");
+    public IMongoCollection<BsonDocument> Keyring { get; } = database.GetCollection<BsonDocument>("keyring");
 
     public async Task EnsureIndexesAsync(CancellationToken cancellationToken = default)
     {
@@ -62,7 +63,12 @@ public sealed class MongoSchema(IMongoDatabase database)
         await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("channel").Descending("_id"), named("channel")), cancellationToken: cancellationToken);
         await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("channel").Ascending("pinned").Descending("_id"),
             new CreateIndexOptions<BsonDocument> { Name = "pinned", PartialFilterExpression = Is("pinned", true) }), cancellationToken: cancellationToken);
-        await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Text("content"), named("content")), cancellationToken: cancellationToken);
+        // Search reads the blind index (Encryption/BlindIndex.cs): tokens, which no language's stemming or stop words apply to.
+        // A collection has one text index: the one on content from before encryption at rest makes way.
+        if ((await (await Messages.Indexes.ListAsync(cancellationToken)).ToListAsync(cancellationToken)).Any(i => i["name"] == "content"))
+            await Messages.Indexes.DropOneAsync("content", cancellationToken);
+        await Messages.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Text("search"), new CreateIndexOptions { Name = "search", DefaultLanguage = "none" }),
+            cancellationToken: cancellationToken);
         await Bots.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("token"), unique("token")), cancellationToken: cancellationToken);
         await Bots.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("owner"), named("owner")), cancellationToken: cancellationToken);
         await Webhooks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys.Ascending("channel_id"), named("channel")), cancellationToken: cancellationToken);

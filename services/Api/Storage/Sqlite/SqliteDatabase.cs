@@ -214,6 +214,12 @@ public sealed class SqliteDatabase
             PRIMARY KEY (issuer, subject)
         );
         """,
+        """
+        CREATE TABLE keyring (
+            id TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
     ];
 
     public SqliteDatabase(string connectionString)

@@ -6,8 +6,9 @@ using Microsoft.Data.Sqlite;
 namespace Spokes.Api.Storage.Sqlite;
 
 /// <summary>
-/// Messages as documents with their channel, id and pin state pulled out and indexed; their text is also
-/// kept in an FTS5 index (<c>message_search</c>, rowid = the message's <c>seq</c>) for search.
+/// Messages as documents with their channel, id and pin state pulled out and indexed; the blind index of their
+/// text (<see cref="Message.Search"/>) is also kept in an FTS5 index (<c>message_search</c>, rowid = the message's
+/// <c>seq</c>) for search.
 /// </summary>
 public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessageStore
 {
@@ -16,9 +17,9 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         {
             await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO messages (id, channel_id, pinned, document) VALUES ($id, $channel, $pinned, $document)",
                 Row(message), cancellationToken);
-            if (message.Content is { Length: > 0 } content)
+            if (message.Search is { Length: > 0 } search)
                 await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO message_search (rowid, content) VALUES (last_insert_rowid(), $content)",
-                    Documents.Parameters(("content", content)), cancellationToken);
+                    Documents.Parameters(("content", search)), cancellationToken);
             await SqliteDatabase.RunAsync(connection, transaction,
                 "UPDATE channels SET document = json_set(document, '$.last_message_id', $id) WHERE id = $channel AND channel_type <> 'SavedMessages'",
                 Documents.Parameters(("id", message.Id), ("channel", message.Channel)), cancellationToken);
@@ -98,7 +99,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
                 return false;
             await SqliteDatabase.RunAsync(connection, transaction,
                 "UPDATE messages SET pinned = coalesce(json_extract(document, '$.pinned'), 0) WHERE channel_id = $channel AND id = $id", parameters, cancellationToken);
-            if (update.Changes.ContainsKey("content") && await ReadAsync(connection, transaction, channelId, id, cancellationToken) is { } stored)
+            if (update.Changes.ContainsKey("search") && await ReadAsync(connection, transaction, channelId, id, cancellationToken) is { } stored)
                 await IndexAsync(connection, transaction, stored.Message, stored.Seq, cancellationToken);
             await QueueAsync(connection, transaction, outbox, cancellationToken);
             return true;
@@ -137,13 +138,13 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         return await reader.ReadAsync(cancellationToken) ? (Documents.Read<Message>(reader), reader.GetInt64(0)) : null;
     }
 
-    /// <summary>Indexes the message's content for search in place of what it said before.</summary>
+    /// <summary>Indexes the message's blind index for search in place of the one before.</summary>
     private static async Task IndexAsync(SqliteConnection connection, SqliteTransaction transaction, Message message, long seq, CancellationToken cancellationToken)
     {
         await SqliteDatabase.RunAsync(connection, transaction, "DELETE FROM message_search WHERE rowid = $seq", Documents.Parameters(("seq", seq)), cancellationToken);
-        if (message.Content is { Length: > 0 } content)
+        if (message.Search is { Length: > 0 } search)
             await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO message_search (rowid, content) VALUES ($seq, $content)",
-                Documents.Parameters(("seq", seq), ("content", content)), cancellationToken);
+                Documents.Parameters(("seq", seq), ("content", search)), cancellationToken);
     }
 
     private static async Task QueueAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<OutboxEntry> outbox, CancellationToken cancellationToken)

@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Spokes.Api.Encryption;
+
+/// <summary>
+/// AES-256-GCM as stored: <c>[version 1][nonce 12][ciphertext][tag 16]</c>, written as base64 where a text field
+/// holds it. The associated data names the record and field the value belongs to (see <see cref="SealedFields"/>),
+/// so a value copied into another row or field does not open there.
+/// </summary>
+internal static class SealedBox
+{
+    public const byte Version = 1;
+    private const int NonceBytes = 12;
+    private const int TagBytes = 16;
+    public const int Overhead = 1 + NonceBytes + TagBytes;
+
+    public static byte[] Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plaintext, string associatedData)
+    {
+        var box = new byte[Overhead + plaintext.Length];
+        box[0] = Version;
+        var nonce = box.AsSpan(1, NonceBytes);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(key, TagBytes);
+        aes.Encrypt(nonce, plaintext, box.AsSpan(1 + NonceBytes, plaintext.Length), box.AsSpan(box.Length - TagBytes), Encoding.UTF8.GetBytes(associatedData));
+        return box;
+    }
+
+    /// <summary>The plaintext; throws <see cref="CryptographicException"/> for a wrong key, another record's value, a changed byte or an unknown version.</summary>
+    public static byte[] Open(ReadOnlySpan<byte> key, ReadOnlySpan<byte> box, string associatedData)
+    {
+        if (box.Length < Overhead || box[0] != Version) throw new CryptographicException("Not a sealed value of a known version.");
+        var plaintext = new byte[box.Length - Overhead];
+        using var aes = new AesGcm(key, TagBytes);
+        aes.Decrypt(box.Slice(1, NonceBytes), box.Slice(1 + NonceBytes, plaintext.Length), box[^TagBytes..], plaintext, Encoding.UTF8.GetBytes(associatedData));
+        return plaintext;
+    }
+
+    public static string SealText(ReadOnlySpan<byte> key, string plaintext, string associatedData) =>
+        Convert.ToBase64String(Seal(key, Encoding.UTF8.GetBytes(plaintext), associatedData));
+
+    public static string OpenText(ReadOnlySpan<byte> key, string box, string associatedData) =>
+        Encoding.UTF8.GetString(Open(key, Convert.FromBase64String(box), associatedData));
+
+    /// <summary>False when <paramref name="box"/> is not a value sealed under this key for this record (plain text from before encryption, say).</summary>
+    public static bool TryOpenText(ReadOnlySpan<byte> key, string box, string associatedData, out string plaintext)
+    {
+        try
+        {
+            plaintext = OpenText(key, box, associatedData);
+            return true;
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException)
+        {
+            plaintext = "";
+            return false;
+        }
+    }
+}
+
+/// <summary>The associated data of each encrypted field: what it is and which record it belongs to.</summary>
+internal static class SealedFields
+{
+    public static string MessageContent(string channelId, string messageId) => $"spokes/message/content/{channelId}/{messageId}";
+
+    public static string MessageEmbed(string channelId, string messageId) => $"spokes/message/embed/{channelId}/{messageId}";
+
+    public static string ChannelDescription(string channelId) => $"spokes/channel/description/{channelId}";
+
+    public static string OutboxBody(Guid entryId) => $"spokes/outbox/body/{entryId}";
+
+    public static string DataKey(string scope) => $"spokes/key/{scope}";
+}
