@@ -43,7 +43,17 @@ public sealed class EncryptedMessageStore(IMessageStore inner, ContentKeys keys)
     /// Seals the content and embeds the update writes, with the content's blind index. An expectation on the content
     /// (an edit racing January's embeds) is checked against the stored ciphertext: unchanged ciphertext, unchanged text.
     /// </summary>
-    public async Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, CancellationToken cancellationToken = default)
+    public async Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, CancellationToken cancellationToken = default) =>
+        await SealUpdateAsync(channelId, id, update, cancellationToken) is { } sealedUpdate
+        && await inner.UpdateAsync(channelId, id, sealedUpdate, cancellationToken);
+
+    public async Task<bool> UpdateAsync(string channelId, string id, FieldUpdate update, IReadOnlyList<OutboxEntry> outbox,
+        CancellationToken cancellationToken = default) =>
+        await SealUpdateAsync(channelId, id, update, cancellationToken) is { } sealedUpdate
+        && await inner.UpdateAsync(channelId, id, sealedUpdate, await EncryptedOutboxStore.SealAsync(keys, outbox, cancellationToken), cancellationToken);
+
+    /// <summary>The update as stored, or null when an expectation on the content already fails.</summary>
+    private async Task<FieldUpdate?> SealUpdateAsync(string channelId, string id, FieldUpdate update, CancellationToken cancellationToken)
     {
         var key = await keys.ChannelKeyAsync(channelId, cancellationToken);
         var sealedUpdate = new FieldUpdate();
@@ -74,9 +84,9 @@ public sealed class EncryptedMessageStore(IMessageStore inner, ContentKeys keys)
             if (expectation is { Path: "content", Present: false })
             {
                 var stored = await inner.GetAsync(channelId, id, cancellationToken);
-                if (stored is null) return false;
+                if (stored is null) return null;
                 var expected = expectation.Json is null ? null : JsonSerializer.Deserialize<string>(expectation.Json);
-                if (OpenContent(key, stored) != expected) return false;
+                if (OpenContent(key, stored) != expected) return null;
                 sealedUpdate.Expect("content", stored.Content);
             }
             else if (expectation.Present)
@@ -88,7 +98,7 @@ public sealed class EncryptedMessageStore(IMessageStore inner, ContentKeys keys)
                 sealedUpdate.Expect(expectation.Path, expectation.Json is null ? (JsonElement?)null : JsonSerializer.Deserialize<JsonElement>(expectation.Json));
             }
         }
-        return await inner.UpdateAsync(channelId, id, sealedUpdate, cancellationToken);
+        return sealedUpdate;
     }
 
     public async Task<Message?> ChangeReactionsAsync(string channelId, string id, ReactionChange change, CancellationToken cancellationToken = default) =>
