@@ -17,6 +17,7 @@ public sealed class ContentKeys(IKeyringStore keyring)
     public const string HeaderId = "master";
     private const string NextHeaderId = "master-next";
     private const string OutboxScope = "outbox";
+    private const int MaxUnwrappedKeys = 10_000;
 
     private readonly ConcurrentDictionary<string, byte[]> _keys = new();
     private MasterKey? _master;
@@ -24,8 +25,9 @@ public sealed class ContentKeys(IKeyringStore keyring)
     public static string ChannelScope(string channelId) => "channel:" + channelId;
 
     /// <summary>
-    /// Opens the store's keys with <paramref name="password"/>; a store that has none gets its header now. Throws
-    /// <see cref="MasterPasswordException"/> for a wrong password, and for a store written before encryption.
+    /// Opens the store's keys with <paramref name="password"/>; a store that has none gets its header now, and one
+    /// written before encryption at rest the mark of <see cref="PlaintextMigration"/>, which seals it next. Throws
+    /// <see cref="MasterPasswordException"/> for a wrong password.
     /// </summary>
     public async Task OpenAsync(string password, CancellationToken cancellationToken = default)
     {
@@ -36,9 +38,10 @@ public sealed class ContentKeys(IKeyringStore keyring)
                 ?? throw new MasterPasswordException("The master password does not open this data: start with the one it was created with.");
             return;
         }
-        // Refused rather than mixed: a store with plain messages would keep them readable beside sealed ones.
+        // A store written before encryption at rest is sealed by PlaintextMigration once the header exists. Its marker
+        // goes first: a start cut short before the header leaves the store as it was, one cut short after it resumes.
         if (await keyring.HoldsChannelsAsync(cancellationToken))
-            throw new MasterPasswordException("This database was written before encryption at rest and holds plain messages: it cannot be opened by this version.");
+            await keyring.AddAsync(PlaintextMigration.MarkerId, PlaintextMigration.FirstStage, cancellationToken);
         var (master, header) = MasterKey.Create(password);
         var kept = await keyring.AddAsync(HeaderId, header.ToJson(), cancellationToken);
         // Another replica made the header first: its salt is the one to use.
@@ -56,6 +59,8 @@ public sealed class ContentKeys(IKeyringStore keyring)
         var master = _master ?? throw new InvalidOperationException("The content keys are used before the master password opened them.");
         var wrapped = await keyring.GetAsync(scope, cancellationToken)
             ?? await keyring.AddAsync(scope, master.Wrap(scope, RandomNumberGenerator.GetBytes(32)), cancellationToken);
+        // Bounded: past it, the keys are unwrapped again as channels are used (one AES-GCM open each).
+        if (_keys.Count >= MaxUnwrappedKeys) _keys.Clear();
         return _keys.GetOrAdd(scope, master.Unwrap(scope, wrapped));
     }
 

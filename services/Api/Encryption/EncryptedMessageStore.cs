@@ -124,7 +124,7 @@ public sealed class EncryptedMessageStore(IMessageStore inner, ContentKeys keys)
         };
     }
 
-    private static IReadOnlyList<MessageEmbed> SealEmbeds(byte[] key, string channelId, string messageId, IReadOnlyList<MessageEmbed> embeds) =>
+    internal static IReadOnlyList<MessageEmbed> SealEmbeds(byte[] key, string channelId, string messageId, IReadOnlyList<MessageEmbed> embeds) =>
         embeds.Select(embed => (MessageEmbed)new RemoteEmbed(JsonSerializer.SerializeToElement(new Dictionary<string, string>
         {
             ["type"] = SealedEmbedType,
@@ -151,8 +151,12 @@ public sealed class EncryptedMessageStore(IMessageStore inner, ContentKeys keys)
     private static string? OpenContent(byte[] key, Message stored) =>
         stored.Content is null ? null : SealedBox.OpenText(key, stored.Content, SealedFields.MessageContent(stored.Channel, stored.Id));
 
+    /// <summary>Whether <paramref name="embed"/> is held sealed: an embed's own types (Website, Image, Text…) are never <c>Sealed</c>.</summary>
+    internal static bool IsSealed(MessageEmbed embed) =>
+        embed is RemoteEmbed { Json: var json } && json.TryGetProperty("type", out var type) && type.ValueEquals(SealedEmbedType);
+
     private static MessageEmbed OpenEmbed(byte[] key, Message stored, MessageEmbed embed) =>
-        embed is RemoteEmbed { Json: var json } && json.TryGetProperty("type", out var type) && type.ValueEquals(SealedEmbedType)
+        embed is RemoteEmbed { Json: var json } && IsSealed(embed)
             ? JsonSerializer.Deserialize<MessageEmbed>(
                 SealedBox.OpenText(key, json.GetProperty("data").GetString()!, SealedFields.MessageEmbed(stored.Channel, stored.Id)), StoatJson.Options)!
             : throw new System.Security.Cryptography.CryptographicException($"Message {stored.Id} holds an embed that is not sealed.");

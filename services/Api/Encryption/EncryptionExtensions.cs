@@ -9,6 +9,8 @@ public static class EncryptionExtensions
         where TMessages : class, IMessageStore where TOutbox : class, IOutboxStore where TChannels : class, IChannelStore
     {
         builder.Services.AddSingleton<ContentKeys>();
+        builder.Services.AddSingleton(sp => new PlaintextMigration(sp.GetRequiredService<IPlaintextContentStore>(), sp.GetRequiredService<TMessages>(),
+            sp.GetRequiredService<TChannels>(), sp.GetRequiredService<IKeyringStore>(), sp.GetRequiredService<ContentKeys>(), sp.GetRequiredService<ILogger<PlaintextMigration>>()));
         builder.Services.AddSingleton<IMessageStore>(sp => new EncryptedMessageStore(sp.GetRequiredService<TMessages>(), sp.GetRequiredService<ContentKeys>()));
         builder.Services.AddSingleton<IOutboxStore>(sp => new EncryptedOutboxStore(sp.GetRequiredService<TOutbox>(), sp.GetRequiredService<ContentKeys>()));
         builder.Services.AddSingleton<IChannelStore>(sp => new EncryptedChannelStore(sp.GetRequiredService<TChannels>(), sp.GetRequiredService<ContentKeys>()));
@@ -16,17 +18,18 @@ public static class EncryptionExtensions
 
     /// <summary>
     /// Opens the content keys with <c>Api:MasterPassword</c> once the schema is up to date, before the Api takes a
-    /// request: a wrong password ends the start.
+    /// request: a wrong password ends the start. A database from before encryption at rest is sealed then.
     /// </summary>
     public static void AddMasterPassword(this IHostApplicationBuilder builder) => builder.Services.AddHostedService<MasterKeyOpener>();
 
-    private sealed class MasterKeyOpener(ContentKeys keys, IConfiguration configuration, ILogger<MasterKeyOpener> logger) : IHostedService
+    private sealed class MasterKeyOpener(ContentKeys keys, PlaintextMigration migration, IConfiguration configuration, ILogger<MasterKeyOpener> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             try
             {
                 await keys.OpenAsync(configuration["Api:MasterPassword"] ?? "", cancellationToken);
+                await migration.RunAsync(cancellationToken);
             }
             catch (MasterPasswordException e)
             {

@@ -21,8 +21,8 @@ internal static class SealedBox
         box[0] = Version;
         var nonce = box.AsSpan(1, NonceBytes);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(key, TagBytes);
-        aes.Encrypt(nonce, plaintext, box.AsSpan(1 + NonceBytes, plaintext.Length), box.AsSpan(box.Length - TagBytes), Encoding.UTF8.GetBytes(associatedData));
+        Span<byte> data = stackalloc byte[Encoding.UTF8.GetMaxByteCount(associatedData.Length)];
+        Cipher(key).Encrypt(nonce, plaintext, box.AsSpan(1 + NonceBytes, plaintext.Length), box.AsSpan(box.Length - TagBytes), data[..Encoding.UTF8.GetBytes(associatedData, data)]);
         return box;
     }
 
@@ -31,16 +31,37 @@ internal static class SealedBox
     {
         if (box.Length < Overhead || box[0] != Version) throw new CryptographicException("Not a sealed value of a known version.");
         var plaintext = new byte[box.Length - Overhead];
-        using var aes = new AesGcm(key, TagBytes);
-        aes.Decrypt(box.Slice(1, NonceBytes), box.Slice(1 + NonceBytes, plaintext.Length), box[^TagBytes..], plaintext, Encoding.UTF8.GetBytes(associatedData));
+        Span<byte> data = stackalloc byte[Encoding.UTF8.GetMaxByteCount(associatedData.Length)];
+        Cipher(key).Decrypt(box.Slice(1, NonceBytes), box.Slice(1 + NonceBytes, plaintext.Length), box[^TagBytes..], plaintext, data[..Encoding.UTF8.GetBytes(associatedData, data)]);
         return plaintext;
     }
+
+    /// <summary>
+    /// The AES-GCM instance of <paramref name="key"/> for this thread: made once per key and thread rather than per
+    /// value (a history page opens 50 values under one key), and never shared, because AesGcm is not thread-safe.
+    /// Encrypt and Decrypt run synchronously, so no other use on the same thread comes between.
+    /// </summary>
+    private static AesGcm Cipher(ReadOnlySpan<byte> key)
+    {
+        if (_cipher is { } cached && CryptographicOperations.FixedTimeEquals(key, _cipherKey)) return cached;
+        _cipher?.Dispose();
+        CryptographicOperations.ZeroMemory(_cipherKey);
+        _cipherKey = key.ToArray();
+        return _cipher = new AesGcm(key, TagBytes);
+    }
+
+    [ThreadStatic] private static AesGcm? _cipher;
+    [ThreadStatic] private static byte[]? _cipherKey;
 
     public static string SealText(ReadOnlySpan<byte> key, string plaintext, string associatedData) =>
         Convert.ToBase64String(Seal(key, Encoding.UTF8.GetBytes(plaintext), associatedData));
 
-    public static string OpenText(ReadOnlySpan<byte> key, string box, string associatedData) =>
-        Encoding.UTF8.GetString(Open(key, Convert.FromBase64String(box), associatedData));
+    public static string OpenText(ReadOnlySpan<byte> key, string box, string associatedData)
+    {
+        Span<byte> bytes = box.Length <= 1024 ? stackalloc byte[box.Length] : new byte[box.Length];
+        if (!Convert.TryFromBase64String(box, bytes, out var length)) throw new FormatException("A sealed value is not base64.");
+        return Encoding.UTF8.GetString(Open(key, bytes[..length], associatedData));
+    }
 
     /// <summary>False when <paramref name="box"/> is not a value sealed under this key for this record (plain text from before encryption, say).</summary>
     public static bool TryOpenText(ReadOnlySpan<byte> key, string box, string associatedData, out string plaintext)

@@ -19,3 +19,24 @@ public interface IKeyringStore
     /// <summary>Whether the store holds any channel: one that does, with no master key header, was written before encryption at rest.</summary>
     Task<bool> HoldsChannelsAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// The content of a store as the provider holds it, read in batches across every channel, for sealing a database
+/// written before encryption at rest (Encryption/PlaintextMigration.cs). Writes go through the provider's own stores.
+/// </summary>
+public interface IPlaintextContentStore
+{
+    /// <summary>Messages of every channel in id order, the first <paramref name="limit"/> after <paramref name="afterId"/> ("" for the start).</summary>
+    Task<IReadOnlyList<Message>> MessagesAfterAsync(string afterId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Channels of every kind in id order, the first <paramref name="limit"/> after <paramref name="afterId"/> ("" for the start).</summary>
+    Task<IReadOnlyList<Channel>> ChannelsAfterAsync(string afterId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Every outbox entry still waiting.</summary>
+    Task<IReadOnlyList<OutboxEntry>> OutboxAsync(CancellationToken cancellationToken = default);
+
+    Task ReplaceOutboxBodyAsync(Guid id, string body, CancellationToken cancellationToken = default);
+
+    /// <summary>Rewrites the files so that no overwritten value lingers in free pages, an old search index or a journal.</summary>
+    Task CompactAsync(CancellationToken cancellationToken = default);
+}

@@ -35,6 +35,7 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IUnreadStore, MongoUnreadStore>();
             builder.Services.AddSingleton<MongoMessageStore>();
             builder.Services.AddSingleton<IKeyringStore, MongoKeyringStore>();
+            builder.Services.AddSingleton<IPlaintextContentStore, MongoPlaintextContentStore>();
             builder.AddEncryptionAtRest<MongoMessageStore, MongoMessageStore, MongoChannelStore>();
             builder.Services.AddSingleton<ISettingsStore, MongoSettingsStore>();
             builder.Services.AddSingleton<IBotStore, MongoBotStore>();
@@ -62,6 +63,7 @@ public static class StorageExtensions
             builder.Services.AddSingleton<SqliteMessageStore>();
             builder.Services.AddSingleton<SqliteOutboxStore>();
             builder.Services.AddSingleton<IKeyringStore, SqliteKeyringStore>();
+            builder.Services.AddSingleton<IPlaintextContentStore, SqlitePlaintextContentStore>();
             builder.AddEncryptionAtRest<SqliteMessageStore, SqliteOutboxStore, SqliteChannelStore>();
             builder.Services.AddSingleton<ISettingsStore, SqliteSettingsStore>();
             builder.Services.AddSingleton<IBotStore, SqliteBotStore>();

@@ -36,3 +36,29 @@ public sealed class MongoKeyringStore(MongoSchema schema) : IKeyringStore
     public async Task<bool> HoldsChannelsAsync(CancellationToken cancellationToken = default) =>
         await schema.Channels.Find(FilterDefinition<BsonDocument>.Empty).Limit(1).AnyAsync(cancellationToken);
 }
+
+public sealed class MongoPlaintextContentStore(MongoSchema schema) : IPlaintextContentStore
+{
+    private static readonly SortDefinition<BsonDocument> ById = Builders<BsonDocument>.Sort.Ascending("_id");
+
+    public async Task<IReadOnlyList<Message>> MessagesAfterAsync(string afterId, int limit, CancellationToken cancellationToken = default) =>
+        (await schema.Messages.Find(Builders<BsonDocument>.Filter.Gt("_id", afterId)).Sort(ById).Limit(limit).ToListAsync(cancellationToken))
+        .Select(d => Documents.Read<Message>(d)!).ToList();
+
+    public async Task<IReadOnlyList<Channel>> ChannelsAfterAsync(string afterId, int limit, CancellationToken cancellationToken = default) =>
+        (await schema.Channels.Find(Builders<BsonDocument>.Filter.Gt("_id", afterId)).Sort(ById).Limit(limit).ToListAsync(cancellationToken))
+        .Select(d => Documents.Read<Channel>(d)!).ToList();
+
+    public Task<IReadOnlyList<OutboxEntry>> OutboxAsync(CancellationToken cancellationToken = default) =>
+        new MongoMessageStore(schema).PendingAsync(int.MaxValue, cancellationToken);
+
+    public Task ReplaceOutboxBodyAsync(Guid id, string body, CancellationToken cancellationToken = default) =>
+        schema.Messages.UpdateOneAsync(MongoSchema.Is("outbox.id", id.ToString()), Builders<BsonDocument>.Update.Set("outbox.$.body", body),
+            cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Nothing to do from here: WiredTiger reuses the space of rewritten documents, and only the server's own
+    /// <c>compact</c> (an operator's choice, it blocks) returns it; see README, Configuration.
+    /// </summary>
+    public Task CompactAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+}

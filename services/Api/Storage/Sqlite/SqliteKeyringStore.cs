@@ -26,3 +26,31 @@ public sealed class SqliteKeyringStore(SqliteDatabase database) : IKeyringStore
     public async Task<bool> HoldsChannelsAsync(CancellationToken cancellationToken = default) =>
         (await database.QueryAsync("SELECT EXISTS (SELECT 1 FROM channels)", Documents.Parameters(), r => r.GetInt64(0), cancellationToken)).Single() == 1;
 }
+
+public sealed class SqlitePlaintextContentStore(SqliteDatabase database) : IPlaintextContentStore
+{
+    public async Task<IReadOnlyList<Message>> MessagesAfterAsync(string afterId, int limit, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT document FROM messages WHERE id > $after ORDER BY id LIMIT $limit",
+            Documents.Parameters(("after", afterId), ("limit", limit)), Documents.Read<Message>, cancellationToken);
+
+    public async Task<IReadOnlyList<Channel>> ChannelsAfterAsync(string afterId, int limit, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync("SELECT document FROM channels WHERE id > $after ORDER BY id LIMIT $limit",
+            Documents.Parameters(("after", afterId), ("limit", limit)), Documents.Read<Channel>, cancellationToken);
+
+    public async Task<IReadOnlyList<OutboxEntry>> OutboxAsync(CancellationToken cancellationToken = default) =>
+        await new SqliteOutboxStore(database).PendingAsync(int.MaxValue, cancellationToken);
+
+    public Task ReplaceOutboxBodyAsync(Guid id, string body, CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("UPDATE outbox SET body = $body WHERE id = $id", Documents.Parameters(("id", id.ToString()), ("body", body)), cancellationToken);
+
+    /// <summary>
+    /// Merges the search index into one segment (deleted words linger in older segments until then), rebuilds the
+    /// file (VACUUM leaves no free page with old rows) and empties the WAL into it.
+    /// </summary>
+    public async Task CompactAsync(CancellationToken cancellationToken = default)
+    {
+        await database.ExecuteAsync("INSERT INTO message_search (message_search) VALUES ('optimize')", Documents.Parameters(), cancellationToken);
+        await database.ExecuteAsync("VACUUM", Documents.Parameters(), cancellationToken);
+        await database.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE)", Documents.Parameters(), cancellationToken);
+    }
+}
