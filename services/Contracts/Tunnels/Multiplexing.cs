@@ -424,14 +424,16 @@ public sealed class MuxStream : Stream
         }
         readable?.TrySetResult();
         writable?.TrySetResult();
-        if (reset) await SendResetAsync();
+        // Not awaited: disposing never waits for the connection's writers (HttpClient disposes its streams
+        // synchronously, possibly on a socket's completion thread, which those writers may need).
+        if (reset) _ = SendResetAsync();
         else _connection.Forget(this);
         await base.DisposeAsync();
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && Volatile.Read(ref _disposed) == 0) DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (disposing && Volatile.Read(ref _disposed) == 0) _ = DisposeAsync().AsTask();
         base.Dispose(disposing);
     }
 
