@@ -123,6 +123,12 @@ public sealed class TunOptions
     /// </summary>
     public bool Localtunnel { get; set; }
 
+    /// <summary>
+    /// Carries many visitors over each data connection (clients that can; see <c>ClientSession</c>), so a visitor
+    /// costs no TLS handshake; off, each visitor takes a data connection of its own, as before multiplexing.
+    /// </summary>
+    public bool Multiplex { get; set; } = true;
+
     /// <summary>The data connections a client opens when its session starts.</summary>
     public int InitialPoolSize => Math.Min(IdlePoolSize, MaxPoolSize);
 }

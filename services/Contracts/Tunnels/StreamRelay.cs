@@ -4,10 +4,16 @@ using System.Net.Sockets;
 
 namespace Spokes.Contracts.Tunnels;
 
-/// <summary>One side of a relay: its stream, and the socket under it for half-closing.</summary>
-public sealed class RelayEnd(Stream stream, Socket socket)
+/// <summary>One side of a relay: its stream, and the socket under it for half-closing (none under a multiplexed stream).</summary>
+public sealed class RelayEnd(Stream stream, Socket? socket) : IAsyncDisposable
 {
     public Stream Stream { get; } = stream;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Stream.DisposeAsync();
+        socket?.Dispose();
+    }
 
     /// <summary>
     /// Tells the peer "no more bytes from here" while still reading what it sends: a TLS close_notify and
@@ -17,8 +23,13 @@ public sealed class RelayEnd(Stream stream, Socket socket)
     {
         try
         {
+            if (Stream is MuxStream mux)
+            {
+                await mux.CloseWriteAsync();
+                return;
+            }
             if (Stream is SslStream ssl) await ssl.ShutdownAsync();
-            socket.Shutdown(SocketShutdown.Send);
+            socket?.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {

@@ -55,9 +55,9 @@ public sealed class TcpPortListener : IAsyncDisposable
         }
         try
         {
-            await using var data = await session.TakeDataConnectionAsync(new Start(null, _port), session.Ended);
+            await using var client = await session.OpenAsync(new Start(null, _port), session.Ended);
             await using var stream = new NetworkStream(visitor, ownsSocket: false);
-            await StreamRelay.RunAsync(new RelayEnd(stream, visitor), data.AsRelayEnd(), _counter.Add, session.Ended);
+            await StreamRelay.RunAsync(new RelayEnd(stream, visitor), client, _counter.Add, session.Ended);
         }
         catch (Exception e) when (e is TimeoutException or IOException or OperationCanceledException or ObjectDisposedException)
         {
