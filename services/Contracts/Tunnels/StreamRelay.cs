@@ -4,20 +4,26 @@ using System.Net.Sockets;
 
 namespace Spokes.Contracts.Tunnels;
 
-/// <summary>One side of a relay: its stream, and the socket under it for half-closing.</summary>
-public sealed class RelayEnd(Stream stream, Socket socket)
+/// <summary>One side of a relay: its stream, and how to half-close it (the socket under it, or the stream's own way).</summary>
+public sealed class RelayEnd(Stream stream, Func<Task> closeWrite)
 {
+    public RelayEnd(Stream stream, Socket socket) : this(stream, () => CloseWriteAsync(stream, socket))
+    {
+    }
+
     public Stream Stream { get; } = stream;
+
+    public Task CloseWriteAsync() => closeWrite();
 
     /// <summary>
     /// Tells the peer "no more bytes from here" while still reading what it sends: a TLS close_notify and
     /// a TCP FIN, as a visitor that shuts down its write side expects to see passed along.
     /// </summary>
-    public async Task CloseWriteAsync()
+    private static async Task CloseWriteAsync(Stream stream, Socket socket)
     {
         try
         {
-            if (Stream is SslStream ssl) await ssl.ShutdownAsync();
+            if (stream is SslStream ssl) await ssl.ShutdownAsync();
             socket.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)

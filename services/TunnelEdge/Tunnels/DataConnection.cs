@@ -5,20 +5,36 @@ namespace Spokes.TunnelEdge.Tunnels;
 
 /// <summary>
 /// One pooled connection from a client: idle until a visitor needs it, then carries that visitor's bytes only.
-/// Its stream is TLS, or the socket's own stream where the edge allows plaintext data connections.
+/// Its stream is TLS, or the socket's own stream where the edge allows plaintext data connections; or a stream
+/// with no socket of its own (an SSH channel) that half-closes its own way.
 /// </summary>
-public sealed class DataConnection(Socket socket, Stream stream) : IAsyncDisposable
+public sealed class DataConnection : IAsyncDisposable
 {
-    public Socket Socket { get; } = socket;
+    private readonly Func<Task>? _closeWrite;
 
-    public Stream Stream { get; } = stream;
+    public DataConnection(Socket socket, Stream stream)
+    {
+        Socket = socket;
+        Stream = stream;
+    }
 
-    public RelayEnd AsRelayEnd() => new(Stream, Socket);
+    public DataConnection(Stream stream, Func<Task> closeWrite)
+    {
+        Stream = stream;
+        _closeWrite = closeWrite;
+    }
+
+    /// <summary>The connection's socket; null for a stream carried inside another connection.</summary>
+    public Socket? Socket { get; }
+
+    public Stream Stream { get; }
+
+    public RelayEnd AsRelayEnd() => Socket is not null ? new(Stream, Socket) : new(Stream, _closeWrite!);
 
     public async ValueTask DisposeAsync()
     {
         await Stream.DisposeAsync();
-        Socket.Dispose();
+        Socket?.Dispose();
     }
 }
 

@@ -149,7 +149,7 @@ public abstract class TunnelSession : IAsyncDisposable
 
     /// <summary>A data connection for a visitor, told what the visitor wants.</summary>
     /// <exception cref="TimeoutException">The client opened none in time.</exception>
-    public async Task<DataConnection> TakeDataConnectionAsync(Start start, CancellationToken cancellationToken)
+    public virtual async Task<DataConnection> TakeDataConnectionAsync(Start start, CancellationToken cancellationToken)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Ended);
         wait.CancelAfter(_dataConnectionTimeout);
