@@ -147,6 +147,9 @@ public sealed class ListenOptions
     /// <summary>The admin gRPC API (cleartext HTTP/2, admin key): keep it private.</summary>
     public string Admin { get; set; } = "127.0.0.1:7101";
 
+    /// <summary>The SSH front door (<c>ssh -R</c> publishing without a client install); empty: off.</summary>
+    public string Ssh { get; set; } = "";
+
     /// <summary>The address the allocated TCP ports listen on.</summary>
     public string TcpAddress { get; set; } = "0.0.0.0";
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Spokes.TunnelEdge.Admin;
 using Spokes.TunnelEdge.Public;
+using Spokes.TunnelEdge.Ssh;
 using Spokes.TunnelEdge.Store;
 using Spokes.TunnelEdge.Tunnels;
 
@@ -56,6 +57,7 @@ public static class Extensions
         builder.Services.AddSingleton<Housekeeping>();
         builder.Services.AddHostedService(s => s.GetRequiredService<Housekeeping>());
         builder.Services.AddHostedService<TunnelListener>();
+        if (!string.IsNullOrEmpty(options.Listen.Ssh)) builder.Services.AddHostedService<SshFrontDoor>();
         builder.Services.AddHostedService<QuietMemoryTrim>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<AdminKeyInterceptor>());

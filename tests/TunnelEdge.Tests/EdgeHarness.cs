@@ -30,7 +30,7 @@ public sealed class EdgeHarness : IAsyncDisposable
     {
         _environment = environment;
         var port = Ports.Free();
-        (HttpPort, TunnelPort, AdminPort, HealthPort) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
+        (HttpPort, TunnelPort, AdminPort, HealthPort, SshPort) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
         PortRangeBegin = port;
         var config = new Dictionary<string, object>
         {
@@ -39,7 +39,7 @@ public sealed class EdgeHarness : IAsyncDisposable
             ["database"] = new { path = "spokes.db" },
             ["portRange"] = new { begin = port, end = port + 19 },
             ["tunOptions"] = new { maxPoolSize = 4, maxPorts = 3, maxConnections = 64 },
-            ["listen"] = new { http = $"127.0.0.1:{HttpPort}", https = "", tunnel = $"127.0.0.1:{TunnelPort}", admin = $"127.0.0.1:{AdminPort}", tcpAddress = "127.0.0.1" },
+            ["listen"] = new { http = $"127.0.0.1:{HttpPort}", https = "", tunnel = $"127.0.0.1:{TunnelPort}", admin = $"127.0.0.1:{AdminPort}", tcpAddress = "127.0.0.1", ssh = $"127.0.0.1:{SshPort}" },
             ["flushInterval"] = "00:00:01",
         };
         foreach (var (key, value) in settings) config[key] = value;
@@ -52,6 +52,7 @@ public sealed class EdgeHarness : IAsyncDisposable
     public int TunnelPort { get; }
     public int AdminPort { get; }
     public int HealthPort { get; }
+    public int SshPort { get; }
     public int PortRangeBegin { get; }
     public string ConfigFile { get; }
     public string Folder => _folder.Path;
