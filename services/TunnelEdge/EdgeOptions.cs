@@ -30,6 +30,8 @@ public sealed class EdgeOptions
 
     public LimitOptions Limits { get; set; } = new();
 
+    public Acme.AcmeOptions Acme { get; set; } = new();
+
     /// <summary>The admin API's key; when empty, one is made and kept in <c>DATAPATH/admin.key</c>.</summary>
     public string? AdminKey { get; set; }
 
@@ -57,8 +59,9 @@ public sealed class EdgeOptions
                 throw new InvalidOperationException($"TunnelEdge: {name} '{address}' is not an address:port.");
         }
         if (!IPAddress.TryParse(Listen.TcpAddress, out _)) throw new InvalidOperationException($"TunnelEdge: listen.tcpAddress '{Listen.TcpAddress}' is not an IP address.");
-        if (!string.IsNullOrEmpty(Listen.Https) && Tls.Certificates.Count == 0)
-            throw new InvalidOperationException("TunnelEdge: listen.https needs at least one certificate in tls.certificates.");
+        if (!string.IsNullOrEmpty(Listen.Https) && Tls.Certificates.Count == 0 && !Acme.Enabled)
+            throw new InvalidOperationException("TunnelEdge: listen.https needs acme.directory or at least one certificate in tls.certificates.");
+        Acme.Validate();
     }
 
     /// <summary>Parses <c>ADDRESS:PORT</c>, where ADDRESS may be <c>*</c> or <c>0.0.0.0</c> (every interface).</summary>

@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Spokes.TunnelEdge.Acme;
+using Spokes.TunnelEdge.Access;
 using Spokes.TunnelEdge.Admin;
 using Spokes.TunnelEdge.Public;
 using Spokes.TunnelEdge.Store;
@@ -47,6 +49,7 @@ public static class Extensions
         var certificates = new EdgeCertificates(options);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(await AccessStore.OpenAsync(options.DatabaseFile));
         builder.Services.AddSingleton(certificates);
         // Made (and written to dataPath) now, so the `spokes` command line finds it before the first admin call.
         builder.Services.AddSingleton(new AdminKey(options));
@@ -57,6 +60,13 @@ public static class Extensions
         builder.Services.AddHostedService(s => s.GetRequiredService<Housekeeping>());
         builder.Services.AddHostedService<TunnelListener>();
         builder.Services.AddHostedService<QuietMemoryTrim>();
+        builder.Services.AddSingleton<AcmeChallenges>();
+        if (options.Acme.Enabled)
+        {
+            builder.Services.AddSingleton<AcmeService>();
+            builder.Services.AddHostedService(s => s.GetRequiredService<AcmeService>());
+        }
+        builder.Services.AddSingleton(s => new PublicTls(certificates, s.GetRequiredService<AcmeChallenges>(), s.GetService<AcmeService>()));
         builder.Services.AddHttpForwarder();
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<AdminKeyInterceptor>());
         // Request lines carry localtunnel clients' tokens (/localtunnel/TOKEN/): tokens are never logged.
@@ -86,10 +96,7 @@ public static class Extensions
         if (Listening(options.Listen.Http) is { } http) kestrel.Listen(http);
         if (Listening(options.Listen.Https) is { } https)
         {
-            kestrel.Listen(https, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
-            {
-                ServerCertificateSelector = (_, serverName) => certificates.ForServerName(serverName),
-            }));
+            kestrel.Listen(https, listen => kestrel.ApplicationServices.GetRequiredService<PublicTls>().Configure(listen));
         }
         if (Listening(options.Listen.Admin) is { } admin) kestrel.Listen(admin, listen => listen.Protocols = HttpProtocols.Http2);
     }
@@ -117,7 +124,11 @@ public static class Extensions
     {
         var publicPorts = new[] { options.Listen.Http, options.Listen.Https }
             .Select(Listening).OfType<IPEndPoint>().Select(e => e.Port).ToHashSet();
-        app.MapWhen(context => publicPorts.Contains(context.Connection.LocalPort), edge => edge.Run(PublicHttp.HandleAsync));
+        app.MapWhen(context => publicPorts.Contains(context.Connection.LocalPort), edge =>
+        {
+            edge.Use(AcmeHttpChallenge.HandleAsync);
+            edge.Run(PublicHttp.HandleAsync);
+        });
         if (Listening(options.Listen.Admin) is { } admin) app.MapGrpcService<AdminGrpc>().RequireHost($"*:{admin.Port}");
     }
 }
