@@ -53,7 +53,7 @@ public sealed class EdgeOptions
         if (TunOptions.PoolIdleTimeout <= TimeSpan.Zero) throw new InvalidOperationException("TunnelEdge: tunOptions.poolIdleTimeout must be positive.");
         if (TunOptions.MaxPorts < 0) throw new InvalidOperationException("TunnelEdge: tunOptions.maxPorts must be 0 or more.");
         if (TunOptions.MaxConnections < 1) throw new InvalidOperationException("TunnelEdge: tunOptions.maxConnections must be 1 or more.");
-        foreach (var (name, address) in new[] { ("listen.http", Listen.Http), ("listen.https", Listen.Https), ("listen.tunnel", Listen.Tunnel), ("listen.admin", Listen.Admin) })
+        foreach (var (name, address) in new[] { ("listen.http", Listen.Http), ("listen.https", Listen.Https), ("listen.tunnel", Listen.Tunnel), ("listen.admin", Listen.Admin), ("listen.dashboard", Listen.Dashboard) })
         {
             if (!string.IsNullOrEmpty(address) && !TryParseEndPoint(address, out _))
                 throw new InvalidOperationException($"TunnelEdge: {name} '{address}' is not an address:port.");
@@ -143,6 +143,9 @@ public sealed class ListenOptions
 
     /// <summary>The admin gRPC API (cleartext HTTP/2, admin key): keep it private.</summary>
     public string Admin { get; set; } = "127.0.0.1:7101";
+
+    /// <summary>The operator's web page (HTTP, admin key to sign in): keep it private or behind TLS. Empty = off.</summary>
+    public string Dashboard { get; set; } = "";
 
     /// <summary>The address the allocated TCP ports listen on.</summary>
     public string TcpAddress { get; set; } = "0.0.0.0";

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Spokes.TunnelEdge.Acme;
 using Spokes.TunnelEdge.Access;
 using Spokes.TunnelEdge.Admin;
+using Spokes.TunnelEdge.Dashboard;
 using Spokes.TunnelEdge.Public;
 using Spokes.TunnelEdge.Store;
 using Spokes.TunnelEdge.Tunnels;
@@ -99,6 +100,7 @@ public static class Extensions
             kestrel.Listen(https, listen => kestrel.ApplicationServices.GetRequiredService<PublicTls>().Configure(listen));
         }
         if (Listening(options.Listen.Admin) is { } admin) kestrel.Listen(admin, listen => listen.Protocols = HttpProtocols.Http2);
+        if (Listening(options.Listen.Dashboard) is { } dashboard) kestrel.Listen(dashboard);
     }
 
     private static IPEndPoint? Listening(string address) =>
@@ -129,6 +131,8 @@ public static class Extensions
             edge.Use(AcmeHttpChallenge.HandleAsync);
             edge.Run(PublicHttp.HandleAsync);
         });
+        if (Listening(options.Listen.Dashboard) is { } dashboard)
+            app.MapWhen(context => context.Connection.LocalPort == dashboard.Port, page => page.Run(EdgeDashboard.HandleAsync));
         if (Listening(options.Listen.Admin) is { } admin) app.MapGrpcService<AdminGrpc>().RequireHost($"*:{admin.Port}");
     }
 }

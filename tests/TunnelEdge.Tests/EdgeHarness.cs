@@ -30,7 +30,7 @@ public sealed class EdgeHarness : IAsyncDisposable
     {
         _environment = environment;
         var port = Ports.Free();
-        (HttpPort, HttpsPort, TunnelPort, AdminPort, HealthPort) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
+        (HttpPort, HttpsPort, TunnelPort, AdminPort, HealthPort, DashboardPort) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
         PortRangeBegin = port;
         var config = new Dictionary<string, object>
         {
@@ -39,7 +39,7 @@ public sealed class EdgeHarness : IAsyncDisposable
             ["database"] = new { path = "spokes.db" },
             ["portRange"] = new { begin = port, end = port + 19 },
             ["tunOptions"] = new { maxPoolSize = 4, maxPorts = 3, maxConnections = 64 },
-            ["listen"] = new { http = $"127.0.0.1:{HttpPort}", https = settings.ContainsKey("acme") ? $"127.0.0.1:{HttpsPort}" : "", tunnel = $"127.0.0.1:{TunnelPort}", admin = $"127.0.0.1:{AdminPort}", tcpAddress = "127.0.0.1" },
+            ["listen"] = new { http = $"127.0.0.1:{HttpPort}", https = settings.ContainsKey("acme") ? $"127.0.0.1:{HttpsPort}" : "", tunnel = $"127.0.0.1:{TunnelPort}", admin = $"127.0.0.1:{AdminPort}", dashboard = $"127.0.0.1:{DashboardPort}", tcpAddress = "127.0.0.1" },
             ["flushInterval"] = "00:00:01",
         };
         foreach (var (key, value) in settings) config[key] = value;
@@ -53,6 +53,7 @@ public sealed class EdgeHarness : IAsyncDisposable
     /// <summary>Public HTTPS: listened on when the settings configure <c>acme</c>.</summary>
     public int HttpsPort { get; }
     public int TunnelPort { get; }
+    public int DashboardPort { get; }
     public int AdminPort { get; }
     public int HealthPort { get; }
     public int PortRangeBegin { get; }

@@ -37,7 +37,9 @@ public sealed record TunnelAccess(IReadOnlyList<IPNetwork> Allow, IReadOnlyList<
             network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
             return true;
         }
-        return IPNetwork.TryParse(text, out network);
+        // An address with bits past the prefix (10.0.0.1/8) is refused: it is likely a typo, not the network meant.
+        var slash = text.IndexOf('/');
+        return IPNetwork.TryParse(text, out network) && slash > 0 && IPAddress.TryParse(text.AsSpan(0, slash), out var given) && network.BaseAddress.Equals(given);
     }
 
     /// <summary>The stored form of a password: PBKDF2-SHA256 with a random salt.</summary>
