@@ -37,8 +37,7 @@ public static class ClientHello
         var end = Math.Min(reader.Position + extensionsLength, 5 + recordLength);
         while (reader.Position + 4 <= end)
         {
-            reader.UInt16(out var type);
-            reader.UInt16(out var length);
+            if (!reader.UInt16(out var type) || !reader.UInt16(out var length)) return protocols;
             if (type != 16)
             {
                 if (!reader.Skip(length)) return protocols;
