@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using Spokes.Contracts.Tunnels.V1;
 using Spokes.TestSupport;
 
@@ -185,5 +186,44 @@ public sealed class SshFrontDoorTests : IAsyncLifetime
         // The owner's own key still publishes it.
         var (ssh, output2) = StartSsh("owner", [$"owned:80:127.0.0.1:{_local.HttpPort}"], key: registered);
         Assert.Equal($"hello from owned.{EdgeHarness.Domain}", await PageWhenServedAsync($"owned.{EdgeHarness.Domain}", ssh, output2));
+    }
+
+    [Fact]
+    public async Task Visitor_controls_hold_for_the_visitors_of_a_tunnel_published_by_ssh()
+    {
+        var token = await TokenAsync("sshguarded");
+        var (ssh, output) = StartSsh(token, [$"sshguarded:80:127.0.0.1:{_local.HttpPort}", $"0:127.0.0.1:{_local.EchoPort}"]);
+        await PageWhenServedAsync($"sshguarded.{EdgeHarness.Domain}", ssh, output);
+        var allocated = output.Select(l => l.StartsWith("Allocated port ", StringComparison.Ordinal) ? int.Parse(l.Split(' ')[2]) : 0).Single(p => p != 0);
+        var tunnel = (await _edge.Admin.ListTunnelsAsync(new ListTunnelsRequest(), _edge.AdminHeaders)).Tunnels
+            .Single(t => t.Hostname == $"sshguarded.{EdgeHarness.Domain}").Id.ToString();
+
+        (await _edge.SpokesAsync("access", "set", "--tunnel", tunnel, "--deny", "127.0.0.1/32")).AssertSuccess();
+        using (var refused = await VisitAsync($"sshguarded.{EdgeHarness.Domain}")) Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Empty(await EchoOrNothingAsync(allocated, "ping"u8.ToArray()));
+
+        (await _edge.SpokesAsync("access", "set", "--tunnel", tunnel, "--clear-lists")).AssertSuccess();
+        using (var admitted = await VisitAsync($"sshguarded.{EdgeHarness.Domain}")) Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+        Assert.Equal("ping"u8.ToArray(), await EchoOrNothingAsync(allocated, "ping"u8.ToArray()));
+    }
+
+    /// <summary>What the echo behind the port sends back; nothing when the edge closes the visitor's connection.</summary>
+    private static async Task<byte[]> EchoOrNothingAsync(int port, byte[] payload)
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        var received = new MemoryStream();
+        try
+        {
+            await socket.SendAsync(payload);
+            socket.Shutdown(SocketShutdown.Send);
+            var buffer = new byte[4096];
+            int read;
+            while ((read = await socket.ReceiveAsync(buffer)) > 0) received.Write(buffer, 0, read);
+        }
+        catch (SocketException)
+        {
+        }
+        return received.ToArray();
     }
 }
