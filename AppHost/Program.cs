@@ -138,8 +138,9 @@ tunnelEdge
 var gateway = builder.AddProject<Projects.Spokes_Gateway>("gateway")
     .WithServiceDefaults(suite, port: suite.Options.Port)
     .WithExternalHttpEndpoints()
-    // Clients' own X-Forwarded-For is believed only from the proxies listed here (a reverse proxy, a tunnel client).
-    .WithEnvironment(ServiceProjects.TrustedProxiesVariable, suite.AddSetting("gateway-trusted-proxies", ""))
+    // Clients' own X-Forwarded-For is believed only from the proxies listed here (a reverse proxy, a tunnel client):
+    // with --tunnel, the suite's own tunnel client on loopback, which passes on the visitor the edge saw.
+    .WithEnvironment(ServiceProjects.TrustedProxiesVariable, suite.AddSetting("gateway-trusted-proxies", suite.Options.Tunnel is null ? "" : "127.0.0.0/8,::1/128"))
     // The origins whose pages may read the answers (a web client on a host of its own); empty, as in Stoat, any.
     .WithEnvironment("Gateway__AllowedOrigins", suite.AddSetting("gateway-allowed-origins", ""))
     // The Api's public REST only: its gRPC is for the services inside.
@@ -151,6 +152,9 @@ var gateway = builder.AddProject<Projects.Spokes_Gateway>("gateway")
     .WithReference(gifbox).WaitFor(gifbox)
     .WithReference(voiceIngress).WaitFor(voiceIngress)
     .WithEnvironment("Gateway__PublicUrl", suite.PublicUrl);
+
+// --tunnel: the Gateway published through a tunnel edge (a home server without port forwarding).
+suite.AddPublicTunnel(gateway);
 
 // Voice, when there is a LiveKit server: its keys for the Api and Voice-Ingress, its address for the Gateway.
 if (livekit is not null)

@@ -12,8 +12,12 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v swift-proxy-server >/dev/null || missing+=(swift swift-proxy swift-account swift-container swift-object)
 command -v memcached >/dev/null || missing+=(memcached)
 command -v npm >/dev/null || missing+=(npm)
+# The edge's SSH front door is tested with OpenSSH's own client (ssh, ssh-keygen).
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 # The Aspire dashboard is tested in a real browser: Playwright drives Debian's Chromium.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The tunnel edge's ACME client is tested against Let's Encrypt's test CA (pebble, with its test DNS server).
+command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null || missing+=(pebble)
 # The tunnel edge is published ahead-of-time (native code), which links with clang against zlib.
 command -v clang >/dev/null || missing+=(clang)
 compgen -G '/usr/lib/*/libz.so' >/dev/null || compgen -G '/usr/lib/libz.so' >/dev/null || missing+=(zlib1g-dev)

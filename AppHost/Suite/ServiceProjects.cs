@@ -101,11 +101,18 @@ public static class ServiceProjects
         return process.ExitCode;
     }
 
-    private static void RunBuiltProgram(IResourceBuilder<ProjectResource> project)
+    /// <summary>Runs a project whose program is named otherwise than the project (<c>spokes-tunnel</c>) from its build output.</summary>
+    public static IResourceBuilder<ProjectResource> WithBuiltProgram(this IResourceBuilder<ProjectResource> project, string programName)
+    {
+        RunBuiltProgram(project, programName);
+        return project;
+    }
+
+    private static void RunBuiltProgram(IResourceBuilder<ProjectResource> project, string? programName = null)
     {
         var name = Path.GetFileNameWithoutExtension(project.Resource.GetProjectMetadata().ProjectPath);
         var folder = Path.Combine(ArtifactsBin, name, Configuration);
-        var program = Path.Combine(folder, name);
+        var program = Path.Combine(folder, programName ?? name);
         if (File.Exists(program))
         {
             project.WithAnnotation(new ExecutableAnnotation { Command = program, WorkingDirectory = folder });

@@ -19,6 +19,9 @@ public sealed record SpokesOptions
     public string DataFolder { get; init; } = Path.GetFullPath(".spokes-data");
     public int Port { get; init; } = 8080;
     public string? PublicUrl { get; init; }
+
+    /// <summary>An edge that publishes the Gateway (<c>--tunnel</c>): the suite needs no port forwarding.</summary>
+    public TunnelOptions? Tunnel { get; init; }
     public int DashboardPort { get; init; } = 18888;
 
     /// <summary>LiveKit's UDP media ports (the containers profile and deployments publish them as they are).</summary>
@@ -30,7 +33,7 @@ public sealed record SpokesOptions
     /// <summary><c>rotate-master-password</c>: re-wrap the data folder's keys under a new master password, and start nothing.</summary>
     public bool RotateMasterPassword { get; init; }
 
-    public string EffectivePublicUrl => (PublicUrl ?? $"http://localhost:{Port}").TrimEnd('/');
+    public string EffectivePublicUrl => (PublicUrl ?? Tunnel?.PublicUrl ?? $"http://localhost:{Port}").TrimEnd('/');
 
     public const string Usage = """
         Usage: dotnet run --project AppHost [-- OPTIONS]
@@ -44,6 +47,13 @@ public sealed record SpokesOptions
           --port N                     the Gateway's port (default 8080)
           --public-url URL             the URL users reach the Gateway at (default http://localhost:PORT)
           --dashboard-port N           the Aspire dashboard's port (default 18888; another free one if taken)
+          --tunnel EDGE                publish the Gateway through a Spokes tunnel edge (HOST[:PORT], its tunnel
+                                       port, 8443 by default): no port forwarding needed
+          --tunnel-key TOKEN           the authentication token the edge's operator gave (with --tunnel)
+          --tunnel-hostname H          the public hostname to serve (the token's, or a name it may claim); a URL
+                                       (http://H:PORT) where the edge serves plain HTTP or another port. The public
+                                       URL is https://H unless --public-url says otherwise
+          --tunnel-pin SHA256          the edge certificate's fingerprint, when it is not signed by a known CA
           --registry PREFIX            image prefix in the Kubernetes YAML (default spokes)
           --voice-ports FIRST-LAST     LiveKit's UDP media ports (default 50000-50499; TCP 7881 is its fallback)
 
@@ -96,6 +106,10 @@ public sealed record SpokesOptions
                 "--port" => options with { Port = PortValue() },
                 "--dashboard-port" => options with { DashboardPort = PortValue() },
                 "--public-url" => options with { PublicUrl = ParsePublicUrl(Value()) },
+                "--tunnel" => options with { Tunnel = (options.Tunnel ?? new TunnelOptions()) with { Edge = Value() } },
+                "--tunnel-key" => options with { Tunnel = (options.Tunnel ?? new TunnelOptions()) with { Key = Value() } },
+                "--tunnel-hostname" => options with { Tunnel = (options.Tunnel ?? new TunnelOptions()) with { Hostname = TunnelOptions.ParseHostname(Value()) } },
+                "--tunnel-pin" => options with { Tunnel = (options.Tunnel ?? new TunnelOptions()) with { Pin = Value() } },
                 "--registry" => options with { ImageRegistry = Value().TrimEnd('/') },
                 "--voice-ports" => options with { VoicePorts = PortRange.Parse(name, Value()) },
                 // Earlier versions wrote `-- publish --publisher …`; the verb is now implied by --publisher.
@@ -105,6 +119,7 @@ public sealed record SpokesOptions
                 _ => throw new SetupException($"Unexpected argument '{name}'. See --help.", 2),
             };
         }
+        options.Tunnel?.Validate();
         return options;
     }
 
@@ -127,4 +142,35 @@ public sealed record PortRange(int First, int Last)
     }
 
     public override string ToString() => $"{First}-{Last}";
+}
+
+/// <summary>
+/// <c>--tunnel EDGE --tunnel-key TOKEN --tunnel-hostname H [--tunnel-pin SHA256]</c>: the Gateway served on the edge
+/// under <see cref="Hostname"/> by a <c>spokes-tunnel</c> resource.
+/// </summary>
+public sealed record TunnelOptions
+{
+    public string Edge { get; init; } = "";
+    public string Key { get; init; } = "";
+
+    /// <summary>The public URL's origin: https://H for a bare hostname, or the URL given.</summary>
+    public Uri? Hostname { get; init; }
+
+    public string? Pin { get; init; }
+
+    public string PublicUrl => Hostname!.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>A hostname (served over HTTPS on 443) or an http(s) URL with no path.</summary>
+    public static Uri ParseHostname(string value) =>
+        (value.Contains("://", StringComparison.Ordinal) ? value : $"https://{value}") is var text
+        && Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.AbsolutePath == "/"
+        && url.HostNameType == UriHostNameType.Dns
+            ? url
+            : throw new SetupException($"--tunnel-hostname must be a host name (chat.example.com) or an http(s) URL with no path, not '{value}'.", 2);
+
+    public void Validate()
+    {
+        if (Edge.Length == 0 || Key.Length == 0 || Hostname is null)
+            throw new SetupException("--tunnel needs --tunnel-key TOKEN and --tunnel-hostname H with it (each of them needs --tunnel).", 2);
+    }
 }

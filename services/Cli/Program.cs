@@ -95,6 +95,7 @@ clean.SetAction((parse, ct) => Run(parse, async admin =>
     Console.WriteLine(parse.GetValue(check) ? $"Issues Found (tunnels + ports): {reply.Issues.Count}" : $"Issues Fixed (tunnels + ports): {reply.Fixed}");
 }));
 root.Subcommands.Add(clean);
+EdgeCommands.Add(root, Run);
 
 return await root.Parse(args).InvokeAsync();
 

@@ -69,7 +69,7 @@ public sealed class TunnelAgent(ClientConfig config, Action<string> log)
         {
             var hello = new Hello(_token, typeof(TunnelAgent).Assembly.GetName().Version?.ToString() ?? "0", RuntimeInformation.OSDescription,
                 RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(), config.Https.Select(r => r.Domain).ToList(),
-                config.Ports.Where(p => p.Destination is not null).Select(p => p.Port).ToList());
+                config.Ports.Where(p => p.Destination is not null).Select(p => p.Port).ToList(), Multiplex: true);
             await TunnelFraming.WriteAsync(control, hello, cancellationToken);
             var welcome = await TunnelFraming.ReadAsync(control, cancellationToken) switch
             {
@@ -85,7 +85,11 @@ public sealed class TunnelAgent(ClientConfig config, Action<string> log)
             if (config.PlaintextData) log(welcome.PlaintextData ? "  data connections without TLS" : "  data connections with TLS (the edge does not allow plaintext)");
             Online?.Invoke(welcome);
 
-            for (var i = 0; i < welcome.PoolSize; i++) OpenDataConnection(welcome, session.Token);
+            for (var i = 0; i < welcome.PoolSize; i++)
+            {
+                if (welcome.Multiplex) OpenMultiplexedConnection(welcome, session.Token);
+                else OpenDataConnection(welcome, session.Token);
+            }
             var pinger = PingAsync(control, writing, session.Token);
             try
             {
@@ -99,6 +103,9 @@ public sealed class TunnelAgent(ClientConfig config, Action<string> log)
                             return true;
                         case Ping:
                             await SendAsync(control, writing, new Pong(), session.Token);
+                            break;
+                        case OpenData open when welcome.Multiplex:
+                            for (var i = 0; i < Math.Clamp(open.Count, 1, 100); i++) OpenMultiplexedConnection(welcome, session.Token);
                             break;
                         case OpenData open:
                             for (var i = 0; i < Math.Clamp(open.Count, 1, 100); i++) OpenDataConnection(welcome, session.Token);
@@ -147,14 +154,56 @@ public sealed class TunnelAgent(ClientConfig config, Action<string> log)
 
     private void OpenDataConnection(Welcome welcome, CancellationToken session) => _ = ServeDataConnectionAsync(welcome, session);
 
+    private void OpenMultiplexedConnection(Welcome welcome, CancellationToken session) => _ = ServeMultiplexedConnectionAsync(welcome, session);
+
+    private async Task<(Socket Socket, Stream Stream)> ConnectDataAsync(Welcome welcome, CancellationToken session)
+    {
+        if (welcome.PlaintextData && config.PlaintextData) return await EdgeConnection.OpenPlaintextAsync(_edge, session);
+        var (socket, stream) = await EdgeConnection.OpenAsync(_edge, config.ServerKey, session);
+        return (socket, stream);
+    }
+
+    /// <summary>
+    /// Opens a data connection that carries many visitors (<see cref="MuxConnection"/>) and serves the streams the
+    /// edge opens on it until it closes. The edge asks for another when it needs one; a broken one is not redialled here.
+    /// </summary>
+    private async Task ServeMultiplexedConnectionAsync(Welcome welcome, CancellationToken session)
+    {
+        try
+        {
+            var (socket, stream) = await ConnectDataAsync(welcome, session);
+            await using (stream)
+            using (socket)
+            {
+                await TunnelFraming.WriteAsync(stream, new Data(welcome.Session, welcome.Secret), session);
+                await using var connection = new MuxConnection(stream, visitor => ServeStreamAsync(visitor, session));
+                await connection.Completion.WaitAsync(session);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException
+                                      or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>One visitor's stream: what it wants, then the relay to its destination.</summary>
+    private async Task ServeStreamAsync(MuxStream visitor, CancellationToken session)
+    {
+        try
+        {
+            if (await TunnelFraming.ReadAsync(visitor, session) is Start start) await RelayAsync(start, new RelayEnd(visitor, null), session);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException or ObjectDisposedException)
+        {
+        }
+    }
+
     /// <summary>Opens a data connection, waits in the edge's pool for a visitor, and relays it to its destination.</summary>
     private async Task ServeDataConnectionAsync(Welcome welcome, CancellationToken session)
     {
         try
         {
-            var (socket, stream) = welcome.PlaintextData && config.PlaintextData
-                ? await EdgeConnection.OpenPlaintextAsync(_edge, session)
-                : await EdgeConnection.OpenAsync(_edge, config.ServerKey, session);
+            var (socket, stream) = await ConnectDataAsync(welcome, session);
             await using (stream)
             using (socket)
             {
@@ -197,7 +246,11 @@ public sealed class TunnelAgent(ClientConfig config, Action<string> log)
         catch (Exception e) when (e is SocketException or OperationCanceledException && !session.IsCancellationRequested)
         {
             log($"The destination {host}:{port} did not answer: {e.Message}");
-            if (isHttp) await edge.Stream.WriteAsync(BadGateway, session);
+            if (isHttp)
+            {
+                await edge.Stream.WriteAsync(BadGateway, session);
+                await edge.CloseWriteAsync();
+            }
             return;
         }
         await using var localStream = new NetworkStream(local, ownsSocket: false);

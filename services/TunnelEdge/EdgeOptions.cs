@@ -30,6 +30,8 @@ public sealed class EdgeOptions
 
     public LimitOptions Limits { get; set; } = new();
 
+    public Acme.AcmeOptions Acme { get; set; } = new();
+
     /// <summary>The admin API's key; when empty, one is made and kept in <c>DATAPATH/admin.key</c>.</summary>
     public string? AdminKey { get; set; }
 
@@ -51,14 +53,15 @@ public sealed class EdgeOptions
         if (TunOptions.PoolIdleTimeout <= TimeSpan.Zero) throw new InvalidOperationException("TunnelEdge: tunOptions.poolIdleTimeout must be positive.");
         if (TunOptions.MaxPorts < 0) throw new InvalidOperationException("TunnelEdge: tunOptions.maxPorts must be 0 or more.");
         if (TunOptions.MaxConnections < 1) throw new InvalidOperationException("TunnelEdge: tunOptions.maxConnections must be 1 or more.");
-        foreach (var (name, address) in new[] { ("listen.http", Listen.Http), ("listen.https", Listen.Https), ("listen.tunnel", Listen.Tunnel), ("listen.admin", Listen.Admin) })
+        foreach (var (name, address) in new[] { ("listen.http", Listen.Http), ("listen.https", Listen.Https), ("listen.tunnel", Listen.Tunnel), ("listen.admin", Listen.Admin), ("listen.dashboard", Listen.Dashboard) })
         {
             if (!string.IsNullOrEmpty(address) && !TryParseEndPoint(address, out _))
                 throw new InvalidOperationException($"TunnelEdge: {name} '{address}' is not an address:port.");
         }
         if (!IPAddress.TryParse(Listen.TcpAddress, out _)) throw new InvalidOperationException($"TunnelEdge: listen.tcpAddress '{Listen.TcpAddress}' is not an IP address.");
-        if (!string.IsNullOrEmpty(Listen.Https) && Tls.Certificates.Count == 0)
-            throw new InvalidOperationException("TunnelEdge: listen.https needs at least one certificate in tls.certificates.");
+        if (!string.IsNullOrEmpty(Listen.Https) && Tls.Certificates.Count == 0 && !Acme.Enabled)
+            throw new InvalidOperationException("TunnelEdge: listen.https needs acme.directory or at least one certificate in tls.certificates.");
+        Acme.Validate();
     }
 
     /// <summary>Parses <c>ADDRESS:PORT</c>, where ADDRESS may be <c>*</c> or <c>0.0.0.0</c> (every interface).</summary>
@@ -123,6 +126,12 @@ public sealed class TunOptions
     /// </summary>
     public bool Localtunnel { get; set; }
 
+    /// <summary>
+    /// Carries many visitors over each data connection (clients that can; see <c>ClientSession</c>), so a visitor
+    /// costs no TLS handshake; off, each visitor takes a data connection of its own, as before multiplexing.
+    /// </summary>
+    public bool Multiplex { get; set; } = true;
+
     /// <summary>The data connections a client opens when its session starts.</summary>
     public int InitialPoolSize => Math.Min(IdlePoolSize, MaxPoolSize);
 }
@@ -140,6 +149,12 @@ public sealed class ListenOptions
 
     /// <summary>The admin gRPC API (cleartext HTTP/2, admin key): keep it private.</summary>
     public string Admin { get; set; } = "127.0.0.1:7101";
+
+    /// <summary>The SSH front door (<c>ssh -R</c> publishing without a client install); empty: off.</summary>
+    public string Ssh { get; set; } = "";
+
+    /// <summary>The operator's web page (HTTP, admin key to sign in): keep it private or behind TLS. Empty = off.</summary>
+    public string Dashboard { get; set; } = "";
 
     /// <summary>The address the allocated TCP ports listen on.</summary>
     public string TcpAddress { get; set; } = "0.0.0.0";

@@ -1,8 +1,12 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Spokes.TunnelEdge.Acme;
+using Spokes.TunnelEdge.Access;
 using Spokes.TunnelEdge.Admin;
+using Spokes.TunnelEdge.Dashboard;
 using Spokes.TunnelEdge.Public;
+using Spokes.TunnelEdge.Ssh;
 using Spokes.TunnelEdge.Store;
 using Spokes.TunnelEdge.Tunnels;
 
@@ -47,6 +51,7 @@ public static class Extensions
         var certificates = new EdgeCertificates(options);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(await AccessStore.OpenAsync(options.DatabaseFile));
         builder.Services.AddSingleton(certificates);
         // Made (and written to dataPath) now, so the `spokes` command line finds it before the first admin call.
         builder.Services.AddSingleton(new AdminKey(options));
@@ -56,7 +61,15 @@ public static class Extensions
         builder.Services.AddSingleton<Housekeeping>();
         builder.Services.AddHostedService(s => s.GetRequiredService<Housekeeping>());
         builder.Services.AddHostedService<TunnelListener>();
+        if (!string.IsNullOrEmpty(options.Listen.Ssh)) builder.Services.AddHostedService<SshFrontDoor>();
         builder.Services.AddHostedService<QuietMemoryTrim>();
+        builder.Services.AddSingleton<AcmeChallenges>();
+        if (options.Acme.Enabled)
+        {
+            builder.Services.AddSingleton<AcmeService>();
+            builder.Services.AddHostedService(s => s.GetRequiredService<AcmeService>());
+        }
+        builder.Services.AddSingleton(s => new PublicTls(certificates, s.GetRequiredService<AcmeChallenges>(), s.GetService<AcmeService>()));
         builder.Services.AddHttpForwarder();
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<AdminKeyInterceptor>());
         // Request lines carry localtunnel clients' tokens (/localtunnel/TOKEN/): tokens are never logged.
@@ -86,12 +99,10 @@ public static class Extensions
         if (Listening(options.Listen.Http) is { } http) kestrel.Listen(http);
         if (Listening(options.Listen.Https) is { } https)
         {
-            kestrel.Listen(https, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
-            {
-                ServerCertificateSelector = (_, serverName) => certificates.ForServerName(serverName),
-            }));
+            kestrel.Listen(https, listen => kestrel.ApplicationServices.GetRequiredService<PublicTls>().Configure(listen));
         }
         if (Listening(options.Listen.Admin) is { } admin) kestrel.Listen(admin, listen => listen.Protocols = HttpProtocols.Http2);
+        if (Listening(options.Listen.Dashboard) is { } dashboard) kestrel.Listen(dashboard);
     }
 
     private static IPEndPoint? Listening(string address) =>
@@ -117,7 +128,13 @@ public static class Extensions
     {
         var publicPorts = new[] { options.Listen.Http, options.Listen.Https }
             .Select(Listening).OfType<IPEndPoint>().Select(e => e.Port).ToHashSet();
-        app.MapWhen(context => publicPorts.Contains(context.Connection.LocalPort), edge => edge.Run(PublicHttp.HandleAsync));
+        app.MapWhen(context => publicPorts.Contains(context.Connection.LocalPort), edge =>
+        {
+            edge.Use(AcmeHttpChallenge.HandleAsync);
+            edge.Run(PublicHttp.HandleAsync);
+        });
+        if (Listening(options.Listen.Dashboard) is { } dashboard)
+            app.MapWhen(context => context.Connection.LocalPort == dashboard.Port, page => page.Run(EdgeDashboard.HandleAsync));
         if (Listening(options.Listen.Admin) is { } admin) app.MapGrpcService<AdminGrpc>().RequireHost($"*:{admin.Port}");
     }
 }

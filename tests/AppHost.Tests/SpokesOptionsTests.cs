@@ -28,6 +28,30 @@ public class SpokesOptionsTests
     }
 
     [Fact]
+    public void A_tunnel_sets_the_public_url_to_its_hostname()
+    {
+        var tunnel = SpokesOptions.Parse(["--tunnel", "edge.example.net", "--tunnel-key", "abc", "--tunnel-hostname", "chat.example.net"]);
+        Assert.Equal("https://chat.example.net", tunnel.EffectivePublicUrl);
+        Assert.Equal("edge.example.net", tunnel.Tunnel!.Edge);
+        Assert.Equal("abc", tunnel.Tunnel.Key);
+        Assert.Null(tunnel.Tunnel.Pin);
+        // An edge serving plain HTTP on another port; --public-url still wins where given.
+        Assert.Equal("http://chat.tunnels.localhost:8090", SpokesOptions.Parse(["--tunnel", "127.0.0.1:8443", "--tunnel-key", "abc",
+            "--tunnel-hostname", "http://chat.tunnels.localhost:8090/", "--tunnel-pin", "AB12"]).EffectivePublicUrl);
+        Assert.Equal("https://chat.example.com", SpokesOptions.Parse(["--tunnel", "e", "--tunnel-key", "k", "--tunnel-hostname", "chat.example.net",
+            "--public-url", "https://chat.example.com"]).EffectivePublicUrl);
+    }
+
+    [Theory]
+    [InlineData("--tunnel", "edge.example.net")]
+    [InlineData("--tunnel-key", "abc")]
+    [InlineData("--tunnel", "edge.example.net", "--tunnel-key", "abc")]
+    [InlineData("--tunnel", "edge.example.net", "--tunnel-key", "abc", "--tunnel-hostname", "https://chat.example.net/path")]
+    [InlineData("--tunnel", "edge.example.net", "--tunnel-key", "abc", "--tunnel-hostname", "ftp://chat.example.net")]
+    public void A_tunnel_needs_its_edge_token_and_hostname(params string[] args) =>
+        Assert.Equal(2, Assert.Throws<SetupException>(() => SpokesOptions.Parse(args)).ExitCode);
+
+    [Fact]
     public void The_public_url_defaults_to_the_gateway_port() =>
         Assert.Equal("http://localhost:9000", SpokesOptions.Parse(["--port", "9000"]).EffectivePublicUrl);
 

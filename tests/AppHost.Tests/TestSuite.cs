@@ -32,7 +32,9 @@ public sealed class TestSuite : IAsyncDisposable
     /// <summary>The answers that complete setup at start (tests/suite-setup.json), so that sign-up is open at once.</summary>
     public static string SetupFile => Path.Combine(BuildLayout.RepositoryRoot, "tests", "suite-setup.json");
 
-    public static async Task<TestSuite> StartAsync(string dataFolder)
+
+    /// <param name="options">More of the AppHost's options (<c>--tunnel …</c>).</param>
+    public static async Task<TestSuite> StartAsync(string dataFolder, params string[] options)
     {
         // DCP, and through it every process of the suite, inherits this test's environment: the mark finds them.
         Environment.SetEnvironmentVariable(ManagedProcess.OwnerVariable, dataFolder);
@@ -43,7 +45,7 @@ public sealed class TestSuite : IAsyncDisposable
         var port = Ports.Free();
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            ["--profile", "local", "--data", dataFolder, "--port", port.ToString()], timeout.Token);
+            ["--profile", "local", "--data", dataFolder, "--port", port.ToString(), .. options], timeout.Token);
         // Each resource's output would otherwise be repeated into the test log; the data folder keeps it.
         builder.Services.AddLogging(logging => logging.AddFilter("Spokes.AppHost.Resources", LogLevel.Warning));
         var app = await builder.BuildAsync(timeout.Token);

@@ -57,8 +57,9 @@ public static class LoadGenerator
         {
             ok = await request(http);
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
+            // Refused, broken, or past HttpClient's timeout: a failed request, as vegeta counts it.
             ok = false;
         }
         return (Stopwatch.GetElapsedTime(started).TotalMilliseconds, ok);

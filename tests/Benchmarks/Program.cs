@@ -38,6 +38,14 @@ if (args is ["push"])
     return 0;
 }
 
+// `tunnel transports`: the multiplexed data plane against a data connection per visitor, TLS, and the open-loop test three times.
+if (args is ["tunnel", "transports"])
+{
+    SocketCompletions.RunInline();
+    await TunnelBenchmark.RunTransportsAsync();
+    return 0;
+}
+
 // `tunnel [memory]`: TCP and HTTP through the tunnel edge against direct, and the edge's memory with 100 idle tunnels.
 if (args is ["tunnel", ..])
 {

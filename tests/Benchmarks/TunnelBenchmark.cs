@@ -66,15 +66,49 @@ public static class TunnelBenchmark
         if (aot is not null) await MeasureFloorAsync(aot);
     }
 
-    private static async Task MeasureTrafficAsync(string folder, EdgeBuild build, TcpSink sink)
+    /// <summary>
+    /// `tunnel transports`: the data plane's two transports on the JIT edge with TLS data connections, in one run:
+    /// traffic against direct for each, then rathole's open-loop test three times in a row multiplexed (the
+    /// acceptance: no failed request) and once with a data connection per visitor, as before multiplexing.
+    /// The machine's load average is printed with each open-loop run: other builds share these two cores.
+    /// </summary>
+    public static async Task RunTransportsAsync()
+    {
+        using var data = new TemporaryFolder("spokes-bench-tunnel");
+        Console.WriteLine($"Tunnel data plane transports (loopback, {Environment.ProcessorCount} cores, JIT edge, TLS data connections); load average {LoadAverage()}");
+        var build = new EdgeBuild("JIT, as the AppHost runs it", null);
+        await using var sink = TcpSink.Start();
+        foreach (var multiplex in new[] { true, false })
+        {
+            Console.WriteLine($"{Transport(multiplex)}:");
+            await MeasureTrafficAsync(data.Path, build, sink, multiplex, tlsOnly: true);
+        }
+        for (var run = 1; run <= 3; run++)
+        {
+            Console.WriteLine($"{Transport(true)}, open-loop run {run} of 3:");
+            await MeasureMemoryUnderLoadAsync(data.Path, build, sink, multiplex: true, $"mux{run}");
+        }
+        Console.WriteLine($"{Transport(false)}, open-loop:");
+        await MeasureMemoryUnderLoadAsync(data.Path, build, sink, multiplex: false, "pervisitor");
+    }
+
+    private static string Transport(bool multiplex) =>
+        multiplex ? "Visitor streams multiplexed over the pool's data connections" : "A data connection per visitor (the previous transport, multiplex: false)";
+
+    /// <summary>The 1, 5 and 15 minute load averages of the machine.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private static async Task MeasureTrafficAsync(string folder, EdgeBuild build, TcpSink sink, bool multiplex = true, bool tlsOnly = false)
     {
         await using var app = await SmallPage.StartAsync();
 
-        var edge = await StartEdgeAsync(folder, "traffic", build);
+        var edge = await StartEdgeAsync(folder, multiplex ? "traffic" : "traffic-pervisitor", build, multiplex);
         try
         {
             var (tcpPort, httpPort) = await PrepareClientAsync(edge, folder, sink.Port, app.Port);
-            foreach (var (transport, flags) in new (string, string[])[] { ("TLS 1.3", []), ("plaintext (--plaintext-data)", ["--plaintext-data"]) })
+            (string, string[])[] transports = [("TLS 1.3", []), ("plaintext (--plaintext-data)", ["--plaintext-data"])];
+            foreach (var (transport, flags) in tlsOnly ? transports[..1] : transports)
             {
                 var client = Children.Start("Spokes.TunnelClient", "spokes-tunnel", ["start", "--config", Path.Combine(folder, "client.json"), .. flags],
                     new Dictionary<string, string>(), "bench");
@@ -139,10 +173,10 @@ public static class TunnelBenchmark
     /// Open-loop load opens a connection whenever all are busy, so the most visitor connections at once are
     /// shown too: each takes a data connection, that is one TLS handshake between client and edge.
     /// </summary>
-    private static async Task MeasureMemoryUnderLoadAsync(string folder, EdgeBuild build, TcpSink sink)
+    private static async Task MeasureMemoryUnderLoadAsync(string folder, EdgeBuild build, TcpSink sink, bool multiplex = true, string name = "load")
     {
         await using var app = await SmallPage.StartAsync();
-        var edge = await StartEdgeAsync(folder, "load", build);
+        var edge = await StartEdgeAsync(folder, name, build, multiplex);
         try
         {
             var (_, httpPort) = await PrepareClientAsync(edge, folder, sink.Port, app.Port);
@@ -152,15 +186,18 @@ public static class TunnelBenchmark
                 await WaitForPortAsync(httpPort, open: true);
                 var load = LoadGenerator.RunAtRateAsync("at rate", LoadRate, LoadDuration, http => GetAsync(http, $"http://127.0.0.1:{httpPort}/", null));
                 var peak = ProcessMemory.Of(edge.Process.Id);
-                var connections = 0;
+                var (connections, tunnelConnections) = (0, 0);
+                var loadBefore = LoadAverage();
                 while (!load.IsCompleted)
                 {
                     await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(1)));
                     if (ProcessMemory.Of(edge.Process.Id) is var now && now.Resident > peak.Resident) peak = now;
                     connections = Math.Max(connections, SocketTable.EstablishedTo(httpPort));
+                    tunnelConnections = Math.Max(tunnelConnections, SocketTable.EstablishedTo(edge.TunnelPort));
                 }
                 Console.WriteLine($"  {LoadRate} req/s through a TCP port for {LoadDuration.TotalSeconds:F0} s on a fresh edge: {Describe(await load)}, " +
-                                  $"at most {connections} visitor connections");
+                                  $"at most {connections} visitor connections and {tunnelConnections} client connections (control and data)");
+                Console.WriteLine($"    load average before {loadBefore}, after {LoadAverage()}");
                 Console.WriteLine($"    memory, peak: {peak} (rathole's published ≈ 8 MB, frp's ≈ 66 MB, measured alike)");
             }
             finally
@@ -271,7 +308,7 @@ public static class TunnelBenchmark
     }
 
     private static string Describe(LoadResult result) =>
-        $"{result.Throughput:F0} req/s (p50 {result.P50Milliseconds:F2} ms{(result.Failures > 0 ? $", {result.Failures} failed" : "")})";
+        $"{result.Throughput:F0} req/s (p50 {result.P50Milliseconds:F2} ms, p99 {result.P99Milliseconds:F2} ms, {result.Failures} of {result.Requests} failed)";
 
     /// <summary>Direct and through <paramref name="port"/> in turns, three times; the best of each.</summary>
     private static async Task<(double Direct, double Through)> BestOfThreeAsync(TcpSink sink, int port)
@@ -287,7 +324,7 @@ public static class TunnelBenchmark
 
     private sealed record Edge(ManagedProcess Process, int HttpPort, int TunnelPort, TunnelAdmin.TunnelAdminClient Admin, Metadata Headers, string Pin);
 
-    private static async Task<Edge> StartEdgeAsync(string folder, string name, EdgeBuild build)
+    private static async Task<Edge> StartEdgeAsync(string folder, string name, EdgeBuild build, bool multiplex = true)
     {
         var (health, http, tunnel, admin) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
         name = $"{name}-{(build.NativeProgram is null ? "jit" : "aot")}";
@@ -300,7 +337,7 @@ public static class TunnelBenchmark
             dataPath,
             portRange = new { begin = rangeBegin, end = rangeBegin + 9 },
             listen = new { http = $"127.0.0.1:{http}", tunnel = $"127.0.0.1:{tunnel}", admin = $"127.0.0.1:{admin}", tcpAddress = "127.0.0.1" },
-            tunOptions = new { plaintextData = true },
+            tunOptions = new { plaintextData = true, multiplex },
         }));
         var environment = new Dictionary<string, string>
         {

@@ -7,17 +7,20 @@ namespace Spokes.TunnelEdge.Tests;
 /// <summary>
 /// `tunOptions.idlePoolSize` and `poolIdleTimeout`: an idle tunnel holds its control connection and the idle
 /// size of data connections; the client replaces each data connection a visitor takes, so traffic grows the
-/// pool, and the surplus is closed once unused. Connections are counted from the kernel's table.
+/// pool, and the surplus is closed once unused. Connections are counted from the kernel's table. The same holds for
+/// multiplexed data connections (a visitor's stream needs one) and for one each per visitor (<c>multiplex: false</c>).
 /// </summary>
 public sealed class DataPoolTests
 {
-    [Fact]
-    public async Task A_tunnel_holds_its_idle_pool_size_and_the_surplus_a_visitor_leaves_is_closed_once_unused()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_tunnel_holds_its_idle_pool_size_and_the_surplus_a_visitor_leaves_is_closed_once_unused(bool multiplex)
     {
         await using var local = await LocalServices.StartAsync();
         await using var edge = await EdgeHarness.StartAsync(new Dictionary<string, object>
         {
-            ["tunOptions"] = new { maxPoolSize = 4, idlePoolSize = 0, poolIdleTimeout = "00:00:02", maxPorts = 3, maxConnections = 64 },
+            ["tunOptions"] = new { maxPoolSize = 4, idlePoolSize = 0, poolIdleTimeout = "00:00:02", maxPorts = 3, maxConnections = 64, multiplex },
         });
         var port = 0;
         await edge.StartClientAsync("pool", "pool", async client =>
@@ -31,7 +34,7 @@ public sealed class DataPoolTests
         using (await VisitAsync(port))
         {
         }
-        // The client replaced the connection the visitor took: the pool holds one more than its idle size ...
+        // The client replaced the connection the visitor took (multiplexed: the one asked for stays): one more than the idle size ...
         await WaitForTunnelConnectionsAsync(edge.TunnelPort, 2);
         // ... until it sat unused for poolIdleTimeout.
         await WaitForTunnelConnectionsAsync(edge.TunnelPort, 1);

@@ -30,7 +30,7 @@ public sealed class EdgeHarness : IAsyncDisposable
     {
         _environment = environment;
         var port = Ports.Free();
-        (HttpPort, TunnelPort, AdminPort, HealthPort) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
+        (HttpPort, HttpsPort, TunnelPort, AdminPort, HealthPort, DashboardPort, SshPort) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
         PortRangeBegin = port;
         var config = new Dictionary<string, object>
         {
@@ -39,7 +39,7 @@ public sealed class EdgeHarness : IAsyncDisposable
             ["database"] = new { path = "spokes.db" },
             ["portRange"] = new { begin = port, end = port + 19 },
             ["tunOptions"] = new { maxPoolSize = 4, maxPorts = 3, maxConnections = 64 },
-            ["listen"] = new { http = $"127.0.0.1:{HttpPort}", https = "", tunnel = $"127.0.0.1:{TunnelPort}", admin = $"127.0.0.1:{AdminPort}", tcpAddress = "127.0.0.1" },
+            ["listen"] = new { http = $"127.0.0.1:{HttpPort}", https = settings.ContainsKey("acme") ? $"127.0.0.1:{HttpsPort}" : "", tunnel = $"127.0.0.1:{TunnelPort}", admin = $"127.0.0.1:{AdminPort}", dashboard = $"127.0.0.1:{DashboardPort}", tcpAddress = "127.0.0.1", ssh = $"127.0.0.1:{SshPort}" },
             ["flushInterval"] = "00:00:01",
         };
         foreach (var (key, value) in settings) config[key] = value;
@@ -49,9 +49,14 @@ public sealed class EdgeHarness : IAsyncDisposable
     }
 
     public int HttpPort { get; }
+
+    /// <summary>Public HTTPS: listened on when the settings configure <c>acme</c>.</summary>
+    public int HttpsPort { get; }
     public int TunnelPort { get; }
+    public int DashboardPort { get; }
     public int AdminPort { get; }
     public int HealthPort { get; }
+    public int SshPort { get; }
     public int PortRangeBegin { get; }
     public string ConfigFile { get; }
     public string Folder => _folder.Path;
@@ -80,6 +85,9 @@ public sealed class EdgeHarness : IAsyncDisposable
         await harness.StartEdgeAsync();
         return harness;
     }
+
+    /// <summary>A harness whose edge is not started yet (<see cref="StartEdgeAsync"/>): for servers that need its ports first.</summary>
+    public static EdgeHarness Create(Dictionary<string, object> settings) => new(settings, []);
 
     /// <summary>The edge published ahead-of-time, as its image ships, when tests/run.sh runs these tests against it.</summary>
     private static readonly string? NativeEdge = Environment.GetEnvironmentVariable("SPOKES_TEST_EDGE_PROGRAM") is { Length: > 0 } program ? program : null;
@@ -246,7 +254,29 @@ public sealed class LocalServices : IAsyncDisposable
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
         var app = builder.Build();
+        app.UseWebSockets();
         app.MapGet("/", (HttpContext context) => Results.Text($"hello from {context.Request.Host}"));
+        app.Map("/ws", async (HttpContext context) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                return;
+            }
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    return;
+                }
+                var echo = System.Text.Encoding.UTF8.GetBytes("echo " + System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count));
+                await socket.SendAsync(echo, System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+            }
+        });
         app.MapGet("/headers", (HttpContext context) => Results.Json(new
         {
             host = context.Request.Host.Value,

@@ -4,10 +4,38 @@ using System.Net.Sockets;
 
 namespace Spokes.Contracts.Tunnels;
 
-/// <summary>One side of a relay: its stream, and the socket under it for half-closing.</summary>
-public sealed class RelayEnd(Stream stream, Socket socket)
+/// <summary>
+/// One side of a relay: its stream, and how to half-close it: through the socket under it, or the stream's own way
+/// (a multiplexed stream, an SSH channel).
+/// </summary>
+public sealed class RelayEnd : IAsyncDisposable
 {
-    public Stream Stream { get; } = stream;
+    private readonly Socket? _socket;
+    private readonly Func<Task>? _closeWrite;
+
+    /// <param name="socket">The socket under the stream; none under a multiplexed stream, which half-closes itself.</param>
+    public RelayEnd(Stream stream, Socket? socket)
+    {
+        Stream = stream;
+        _socket = socket;
+    }
+
+    private RelayEnd(Stream stream, Func<Task> closeWrite)
+    {
+        Stream = stream;
+        _closeWrite = closeWrite;
+    }
+
+    /// <summary>An end whose stream has no socket of its own and half-closes by <paramref name="closeWrite"/> (an SSH channel's EOF).</summary>
+    public static RelayEnd ClosingBy(Stream stream, Func<Task> closeWrite) => new(stream, closeWrite);
+
+    public Stream Stream { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Stream.DisposeAsync();
+        _socket?.Dispose();
+    }
 
     /// <summary>
     /// Tells the peer "no more bytes from here" while still reading what it sends: a TLS close_notify and
@@ -17,8 +45,18 @@ public sealed class RelayEnd(Stream stream, Socket socket)
     {
         try
         {
+            if (_closeWrite is not null)
+            {
+                await _closeWrite();
+                return;
+            }
+            if (Stream is MuxStream mux)
+            {
+                await mux.CloseWriteAsync();
+                return;
+            }
             if (Stream is SslStream ssl) await ssl.ShutdownAsync();
-            socket.Shutdown(SocketShutdown.Send);
+            _socket?.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {

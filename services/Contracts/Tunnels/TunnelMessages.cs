@@ -34,22 +34,28 @@ public sealed record Allocate(string Token) : TunnelMessage;
 
 public sealed record Allocated(int Port) : TunnelMessage;
 
-/// <summary>Opens the control connection: the token, the client's build, and the routes it serves.</summary>
-public sealed record Hello(string Token, string Version, string Os, string Arch, IReadOnlyList<string> Domains, IReadOnlyList<int> Ports)
-    : TunnelMessage;
+/// <summary>
+/// Opens the control connection: the token, the client's build, and the routes it serves. <see cref="Multiplex"/>:
+/// the client can carry many visitors per data connection (<see cref="MuxConnection"/>); older clients leave it false.
+/// </summary>
+public sealed record Hello(string Token, string Version, string Os, string Arch, IReadOnlyList<string> Domains, IReadOnlyList<int> Ports,
+    bool Multiplex = false) : TunnelMessage;
 
 /// <summary>
 /// The session's data connections present <see cref="Session"/> and <see cref="Secret"/>; the client opens
-/// <see cref="PoolSize"/> of them at once. With <see cref="PlaintextData"/> the edge also takes them without TLS.
+/// <see cref="PoolSize"/> of them at once. With <see cref="PlaintextData"/> the edge also takes them without TLS. With
+/// <see cref="Multiplex"/> each data connection is a <see cref="MuxConnection"/> that carries many visitors, and the
+/// client keeps it (opening more only when asked by <see cref="OpenData"/>); without, each carries one visitor.
 /// </summary>
-public sealed record Welcome(long TunnelId, string Hostname, string Session, string Secret, int PoolSize, bool PlaintextData = false) : TunnelMessage;
+public sealed record Welcome(long TunnelId, string Hostname, string Session, string Secret, int PoolSize, bool PlaintextData = false,
+    bool Multiplex = false) : TunnelMessage;
 
 public sealed record Data(string Session, string Secret) : TunnelMessage;
 
 /// <summary>A visitor arrived: for the HTTP route <see cref="Domain"/>, or the TCP port <see cref="Port"/>.</summary>
 public sealed record Start(string? Domain, int? Port) : TunnelMessage;
 
-/// <summary>The edge's pool of idle data connections ran dry: open this many more.</summary>
+/// <summary>The edge's pool of idle data connections ran dry (multiplexed: its connections are busy or broke): open this many more.</summary>
 public sealed record OpenData(int Count) : TunnelMessage;
 
 public sealed record Ping : TunnelMessage;

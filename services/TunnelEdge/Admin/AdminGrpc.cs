@@ -9,7 +9,7 @@ using Spokes.TunnelEdge.Tunnels;
 namespace Spokes.TunnelEdge.Admin;
 
 /// <summary>The operator's API: what the <c>spokes</c> command line shows and changes.</summary>
-public sealed class AdminGrpc(EdgeStore store, TunnelRegistry registry, TrafficMeter meter, Housekeeping housekeeping, EdgeOptions options,
+public sealed partial class AdminGrpc(EdgeStore store, TunnelRegistry registry, TrafficMeter meter, Housekeeping housekeeping, EdgeOptions options,
     ILogger<AdminGrpc> logger) : TunnelAdmin.TunnelAdminBase
 {
     public override async Task<RegistrationList> ListRegistrations(Empty request, ServerCallContext context)

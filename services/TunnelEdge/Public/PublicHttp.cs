@@ -1,4 +1,5 @@
 using System.Net;
+using Spokes.TunnelEdge.Access;
 using Spokes.TunnelEdge.Tunnels;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -28,6 +29,7 @@ public static class PublicHttp
             await PlainPageAsync(context, StatusCodes.Status404NotFound, "404 Not Found", $"No tunnel serves {WebUtility.HtmlEncode(host)}.");
             return;
         }
+        if (!await VisitorGate.AdmitHttpAsync(context, session.TunnelId, host)) return;
         if (!session.TryAdmitVisitor())
         {
             await PlainPageAsync(context, StatusCodes.Status503ServiceUnavailable, "503 Service Unavailable", "This tunnel is carrying as many connections as it may.");

@@ -149,6 +149,14 @@ public sealed class EdgeStore : IAsyncDisposable
         (await QueryAsync($"SELECT tunnel_id FROM http_domains WHERE domain = $d UNION SELECT id FROM tunnels WHERE hostname = $d AND state <> {StateDeleted}",
             r => (long?)r.GetInt64(0), ("$d", name))).FirstOrDefault();
 
+    /// <summary>Whether a live tunnel with an active token serves the name (its hostname or a name it claimed).</summary>
+    public Task<bool> IsOwnedAsync(string name) => LockedAsync(async () => (await QueryAsync($"""
+        SELECT 1 FROM tunnels t
+        WHERE t.state NOT IN ({StateShutdown}, {StateDeleted})
+          AND (t.hostname = $d OR EXISTS (SELECT 1 FROM http_domains h WHERE h.domain = $d AND h.tunnel_id = t.id))
+          AND EXISTS (SELECT 1 FROM auth_tokens a WHERE a.tunnel_id = t.id AND a.active = 1)
+        """, r => r.GetInt32(0), ("$d", name))).Count > 0);
+
     /// <summary>
     /// Reserves the names a tunnel serves; the first tunnel to claim a name keeps it (even offline) until
     /// it is cleaned. All or nothing.

@@ -22,10 +22,10 @@ public sealed class DataConnection(Socket socket, Stream stream) : IAsyncDisposa
     }
 }
 
-/// <summary>A data connection as a stream that counts every byte read and written (HTTP through the tunnel).</summary>
-public sealed class CountingStream(DataConnection connection, TrafficCounter counter) : Stream
+/// <summary>A visitor's stream to the client as a stream that counts every byte read and written (HTTP through the tunnel).</summary>
+public sealed class CountingStream(RelayEnd end, TrafficCounter counter) : Stream
 {
-    private readonly Stream _inner = connection.Stream;
+    private readonly Stream _inner = end.Stream;
 
     public override bool CanRead => true;
     public override bool CanWrite => true;
@@ -72,13 +72,13 @@ public sealed class CountingStream(DataConnection connection, TrafficCounter cou
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (disposing) end.DisposeAsync().AsTask().GetAwaiter().GetResult();
         base.Dispose(disposing);
     }
 
     public override async ValueTask DisposeAsync()
     {
-        await connection.DisposeAsync();
+        await end.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 }

@@ -95,7 +95,7 @@ public sealed class LocalTunnelSession : TunnelSession
     {
         foreach (var (connection, taken) in _connections)
         {
-            if (connection.Socket.SafeHandle.IsClosed || !taken && PeerClosed(connection.Socket))
+            if (connection.Socket!.SafeHandle.IsClosed || !taken && PeerClosed(connection.Socket))
             {
                 _connections.TryRemove(connection, out _);
                 await connection.DisposeAsync();
@@ -122,7 +122,7 @@ public sealed class LocalTunnelSession : TunnelSession
     /// <summary>Nothing is said first: the visitor's request itself is the first byte the client sees.</summary>
     protected override Task HandOverAsync(DataConnection connection, Start start, CancellationToken cancellationToken)
     {
-        if (!_connections.TryUpdate(connection, true, false) || PeerClosed(connection.Socket))
+        if (!_connections.TryUpdate(connection, true, false) || PeerClosed(connection.Socket!))
             throw new IOException("The localtunnel client closed this connection while it was pooled.");
         return Task.CompletedTask;
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Spokes.Contracts.Tunnels;
+using Spokes.TunnelEdge.Access;
 
 namespace Spokes.TunnelEdge.Tunnels;
 
@@ -12,12 +13,15 @@ public sealed class TcpPortListener : IAsyncDisposable
     private readonly int _port;
     private readonly TunnelRegistry _registry;
     private readonly TrafficCounter _counter;
+    private readonly AccessStore _access;
     private readonly ILogger<TcpPortListener> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _accepting;
 
-    public TcpPortListener(IPEndPoint endPoint, long tunnelId, TunnelRegistry registry, TrafficMeter meter, ILogger<TcpPortListener> logger)
+    public TcpPortListener(IPEndPoint endPoint, long tunnelId, TunnelRegistry registry, TrafficMeter meter, AccessStore access,
+        ILogger<TcpPortListener> logger)
     {
+        _access = access;
         _tunnelId = tunnelId;
         _port = endPoint.Port;
         _registry = registry;
@@ -48,16 +52,17 @@ public sealed class TcpPortListener : IAsyncDisposable
     private async Task ServeAsync(Socket visitor)
     {
         visitor.NoDelay = true;
-        if (_registry.ForTunnel(_tunnelId) is not { } session || !session.TryAdmitVisitor())
+        if (!_access.For(_tunnelId).Admits((visitor.RemoteEndPoint as IPEndPoint)?.Address)
+            || _registry.ForTunnel(_tunnelId) is not { } session || !session.TryAdmitVisitor())
         {
             visitor.Dispose();
             return;
         }
         try
         {
-            await using var data = await session.TakeDataConnectionAsync(new Start(null, _port), session.Ended);
+            await using var client = await session.OpenAsync(new Start(null, _port), session.Ended);
             await using var stream = new NetworkStream(visitor, ownsSocket: false);
-            await StreamRelay.RunAsync(new RelayEnd(stream, visitor), data.AsRelayEnd(), _counter.Add, session.Ended);
+            await StreamRelay.RunAsync(new RelayEnd(stream, visitor), client, _counter.Add, session.Ended);
         }
         catch (Exception e) when (e is TimeoutException or IOException or OperationCanceledException or ObjectDisposedException)
         {

@@ -187,7 +187,8 @@ public sealed class TunnelListener(
             var allocated = await store.PortsOfAsync(grant.TunnelId);
             if (hello.Ports.FirstOrDefault(p => !allocated.Contains(p)) is var missing and not 0)
                 throw new TunnelRefusedException(TunnelErrorCodes.PortNotAllocated, $"Port {missing} is not allocated to this tunnel.");
-            session = new ClientSession(grant.TunnelId, grant.Hostname, remote, control, domains, hello.Ports.ToHashSet(), options, meter,
+            session = new ClientSession(grant.TunnelId, grant.Hostname, remote, control, domains, hello.Ports.ToHashSet(),
+                hello.Multiplex && options.TunOptions.Multiplex, options, meter,
                 loggers.CreateLogger<ClientSession>());
             await registry.AttachAsync(session);
         }
@@ -203,7 +204,7 @@ public sealed class TunnelListener(
         {
             await store.SetOnlineAsync(session.TunnelId, remote.Address.ToString(), Limit(hello.Version), Limit(hello.Os), Limit(hello.Arch));
             await session.SendAsync(new Welcome(session.TunnelId, session.Hostname, session.Id, session.Secret, options.TunOptions.InitialPoolSize,
-                options.TunOptions.PlaintextData));
+                options.TunOptions.PlaintextData, session.Multiplexed));
             _logger.LogInformation("Tunnel {TunnelId} is online from {Remote}: {Domains} domain(s), {Ports} port(s).",
                 session.TunnelId, remote, session.Domains.Count, session.Ports.Count);
         });

@@ -57,23 +57,56 @@ public sealed class TunnelRegistry(EdgeOptions options, EdgeStore store, IServic
             logger.LogInformation("Tunnel {TunnelId} reconnected; its previous session is closed.", session.TunnelId);
             await replaced.DisposeAsync();
         }
-        var address = IPAddress.Parse(options.Listen.TcpAddress);
-        foreach (var port in session.Ports)
+        try
         {
-            if (_listeners.ContainsKey(port)) continue;
-            try
-            {
-                var listener = ActivatorUtilities.CreateInstance<TcpPortListener>(services, new IPEndPoint(address, port), session.TunnelId);
-                if (!_listeners.TryAdd(port, listener)) await listener.DisposeAsync();
-            }
-            catch (SocketException e)
-            {
-                await DetachAsync(session);
-                throw new TunnelRefusedException(TunnelErrorCodes.PortNotAllocated, $"Port {port} cannot be opened on the edge: {e.SocketErrorCode}.");
-            }
+            foreach (var port in session.Ports) await OpenListenerAsync(session, port);
+        }
+        catch (TunnelRefusedException)
+        {
+            await DetachAsync(session);
+            throw;
         }
         // Ports the replaced session served and this one does not.
         if (replaced is not null) await CloseListenersAsync(replaced.Ports.Except(session.Ports));
+    }
+
+    /// <summary>
+    /// Serves one more route (<paramref name="domain"/>, already in the session's <see cref="TunnelSession.Domains"/>) or
+    /// port (already in its <see cref="TunnelSession.Ports"/>) of an attached session: an SSH client asks for its
+    /// forwards one at a time.
+    /// </summary>
+    /// <exception cref="TunnelRefusedException">The session is no longer the tunnel's current one, or the port could not be opened.</exception>
+    public async Task ExtendAsync(TunnelSession session, string? domain, int? port)
+    {
+        lock (_changing)
+        {
+            if (_byTunnel.GetValueOrDefault(session.TunnelId) != session)
+                throw new TunnelRefusedException(TunnelErrorCodes.Malformed, "This session was replaced.");
+            if (domain is not null)
+            {
+                for (var route = 0; route < session.Domains.Count; route++)
+                {
+                    if (session.Domains[route] == domain) _byDomain[domain] = (session, route);
+                }
+            }
+        }
+        if (port is { } opened) await OpenListenerAsync(session, opened);
+    }
+
+    /// <summary>Opens the listener of a session's port (kept when it is open already).</summary>
+    /// <exception cref="TunnelRefusedException">The port cannot be opened.</exception>
+    private async Task OpenListenerAsync(TunnelSession session, int port)
+    {
+        if (_listeners.ContainsKey(port)) return;
+        try
+        {
+            var listener = ActivatorUtilities.CreateInstance<TcpPortListener>(services, new IPEndPoint(IPAddress.Parse(options.Listen.TcpAddress), port), session.TunnelId);
+            if (!_listeners.TryAdd(port, listener)) await listener.DisposeAsync();
+        }
+        catch (SocketException e)
+        {
+            throw new TunnelRefusedException(TunnelErrorCodes.PortNotAllocated, $"Port {port} cannot be opened on the edge: {e.SocketErrorCode}.");
+        }
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace Spokes.TunnelEdge.Tunnels;
 /// them across requests); the client replaces each one taken, so the pool grows under load, and connections
 /// above the idle size are closed once they go unused.
 /// </summary>
-public abstract class TunnelSession : IAsyncDisposable
+public abstract class TunnelSession : ITunnelStreamOpener, IAsyncDisposable
 {
     private static readonly TimeSpan RefusalReportInterval = TimeSpan.FromMinutes(1);
 
@@ -42,13 +42,14 @@ public abstract class TunnelSession : IAsyncDisposable
         _dataConnectionTimeout = options.Limits.DataConnectionTimeout;
         _meter = meter;
         Logger = logger;
+        Options = options;
         _idle = Channel.CreateBounded<Parked>(new BoundedChannelOptions(options.TunOptions.MaxPoolSize) { FullMode = BoundedChannelFullMode.Wait });
         var httpCounter = meter.Counter(tunnelId, TrafficMeter.HttpService);
         Http = new HttpMessageInvoker(new SocketsHttpHandler
         {
             // The "host" of a request is the index of its route (route names may be wildcards, not host names).
             ConnectCallback = async (context, cancellationToken) =>
-                new CountingStream(await TakeDataConnectionAsync(new Start(Domains[int.Parse(context.DnsEndPoint.Host[1..])], null), cancellationToken), httpCounter),
+                new CountingStream(await OpenAsync(new Start(Domains[int.Parse(context.DnsEndPoint.Host[1..])], null), cancellationToken), httpCounter),
             MaxConnectionsPerServer = _maxConnections,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             UseProxy = false,
@@ -62,6 +63,8 @@ public abstract class TunnelSession : IAsyncDisposable
     public long TunnelId { get; }
 
     protected ILogger Logger { get; }
+
+    protected EdgeOptions Options { get; }
 
     public string Hostname { get; }
 
@@ -128,7 +131,7 @@ public abstract class TunnelSession : IAsyncDisposable
     }
 
     /// <summary>Parks a data connection the client opened; beyond the pool's size it is closed.</summary>
-    public async Task OfferAsync(DataConnection connection)
+    public virtual async Task OfferAsync(DataConnection connection)
     {
         if (IsEnded || !_idle.Writer.TryWrite(new Parked(connection, Stopwatch.GetTimestamp()))) await connection.DisposeAsync();
     }
@@ -147,9 +150,13 @@ public abstract class TunnelSession : IAsyncDisposable
 
     public void VisitorLeft() => Interlocked.Decrement(ref _connections);
 
+    /// <summary>A pooled data connection of its own for the visitor (the transport before multiplexing).</summary>
+    public virtual async Task<RelayEnd> OpenAsync(Start visitor, CancellationToken cancellationToken) =>
+        (await TakeDataConnectionAsync(visitor, cancellationToken)).AsRelayEnd();
+
     /// <summary>A data connection for a visitor, told what the visitor wants.</summary>
     /// <exception cref="TimeoutException">The client opened none in time.</exception>
-    public async Task<DataConnection> TakeDataConnectionAsync(Start start, CancellationToken cancellationToken)
+    private async Task<DataConnection> TakeDataConnectionAsync(Start start, CancellationToken cancellationToken)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Ended);
         wait.CancelAfter(_dataConnectionTimeout);
