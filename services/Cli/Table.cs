@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Spokes.Contracts.Tunnels;
 
 namespace Spokes.Cli;
 
@@ -27,27 +28,9 @@ public sealed class Table(params string[] headers)
         string Line(string[] cells) => "| " + string.Join(" | ", cells.Select((c, i) => c.PadRight(widths[i]))) + " |";
     }
 
-    public static string Bytes(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-        return unit == 0 ? $"{bytes} B" : string.Create(CultureInfo.InvariantCulture, $"{value:F2} {units[unit]}");
-    }
+    public static string Bytes(long bytes) => TrafficUnits.Bytes(bytes);
 
-    public static string Duration(long seconds)
-    {
-        var span = TimeSpan.FromSeconds(seconds);
-        return span.TotalDays >= 1 ? $"{(int)span.TotalDays}d {span.Hours}h"
-            : span.TotalHours >= 1 ? $"{span.Hours}h {span.Minutes}m"
-            : span.TotalMinutes >= 1 ? $"{span.Minutes}m {span.Seconds}s"
-            : $"{span.Seconds}s";
-    }
+    public static string Duration(long seconds) => TrafficUnits.Duration(seconds);
 
     public static string Time(long unixSeconds) =>
         DateTimeOffset.FromUnixTimeSeconds(unixSeconds).ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);

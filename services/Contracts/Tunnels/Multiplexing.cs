@@ -183,7 +183,7 @@ public sealed class MuxConnection : IAsyncDisposable
 /// <see cref="CloseWriteAsync"/>); a reset by either side fails what is still to come with an <see cref="IOException"/>.
 /// Disposing a stream that has not been closed both ways resets it.
 /// </summary>
-public sealed class MuxStream : Stream
+public sealed class MuxStream : AsyncDuplexStream
 {
     private readonly MuxConnection _connection;
     private readonly Lock _sync = new();
@@ -209,12 +209,6 @@ public sealed class MuxStream : Stream
     }
 
     public uint Id { get; }
-
-    public override bool CanRead => true;
-    public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     internal void Receive(byte[] payload, int count)
     {
@@ -437,21 +431,4 @@ public sealed class MuxStream : Stream
         base.Dispose(disposing);
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

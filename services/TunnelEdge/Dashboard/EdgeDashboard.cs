@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Spokes.Contracts.Tunnels;
 using Spokes.TunnelEdge.Admin;
 using Spokes.TunnelEdge.Store;
 using Spokes.TunnelEdge.Tunnels;
@@ -147,8 +148,8 @@ public static class EdgeDashboard
             var online = t.State == TunnelState.Online;
             body.Append("<tr><td>").Append(t.Id).Append("</td><td>").Append(Encode(t.Hostname)).Append("</td><td>").Append(Encode(t.User ?? ""))
                 .Append("</td><td class=\"").Append(online ? "online" : "offline").Append("\">").Append(online ? "online" : Encode(t.State.ToString().ToLowerInvariant()))
-                .Append("</td><td>").Append(Encode(t.Address)).Append("</td><td>").Append(Duration(t.UptimeSeconds))
-                .Append("</td><td>").Append(Bytes(t.DailyBytes)).Append("</td><td>").Append(Bytes(t.MonthlyBytes)).Append("</td></tr>");
+                .Append("</td><td>").Append(Encode(t.Address)).Append("</td><td>").Append(TrafficUnits.Duration(t.UptimeSeconds))
+                .Append("</td><td>").Append(TrafficUnits.Bytes(t.DailyBytes)).Append("</td><td>").Append(TrafficUnits.Bytes(t.MonthlyBytes)).Append("</td></tr>");
         }
         body.Append("</tbody></table>");
 
@@ -157,7 +158,7 @@ public static class EdgeDashboard
         {
             var online = p.State == TunnelState.Online && registry.ForTunnel(p.TunnelId)?.Ports.Contains(p.Port) == true;
             body.Append("<tr><td>").Append(p.Port).Append("</td><td>").Append(p.TunnelId).Append("</td><td class=\"").Append(online ? "online\">online" : "offline\">offline")
-                .Append("</td><td>").Append(Bytes(p.MonthlyBytes)).Append("</td></tr>");
+                .Append("</td><td>").Append(TrafficUnits.Bytes(p.MonthlyBytes)).Append("</td></tr>");
         }
         body.Append("</tbody></table>");
         await PageAsync(context, "Tunnels", body.ToString(), refresh: true);
@@ -172,23 +173,4 @@ public static class EdgeDashboard
     }
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
-
-    private static string Bytes(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-        return unit == 0 ? $"{bytes} B" : string.Create(CultureInfo.InvariantCulture, $"{value:F1} {units[unit]}");
-    }
-
-    private static string Duration(long seconds)
-    {
-        var span = TimeSpan.FromSeconds(seconds);
-        return span.TotalDays >= 1 ? $"{(int)span.TotalDays}d {span.Hours}h" : span.TotalHours >= 1 ? $"{span.Hours}h {span.Minutes}m" : $"{span.Minutes}m {span.Seconds}s";
-    }
 }

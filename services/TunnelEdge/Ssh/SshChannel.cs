@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Spokes.Contracts.Tunnels;
 
 namespace Spokes.TunnelEdge.Ssh;
 
@@ -7,7 +8,7 @@ namespace Spokes.TunnelEdge.Ssh;
 /// side grants, and is granted again as the reader consumes it; what is written goes out in packets no larger
 /// than the client's maximum, waiting while the client's window is spent. EOF half-closes; CLOSE ends both ways.
 /// </summary>
-public sealed class SshChannel : Stream
+public sealed class SshChannel : AsyncDuplexStream
 {
     /// <summary>The window this side grants: enough for a fast transfer, bounded per channel.</summary>
     public const uint LocalWindow = 2 * 1024 * 1024;
@@ -84,12 +85,6 @@ public sealed class SshChannel : Stream
         _closed.Cancel();
         lock (_windowLock) _windowGrown.TrySetResult();
     }
-
-    public override bool CanRead => true;
-    public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -190,24 +185,6 @@ public sealed class SshChannel : Stream
         {
         }
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
