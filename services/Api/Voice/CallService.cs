@@ -127,7 +127,8 @@ public sealed class CallService(
     public async Task StopRingAsync(User actor, string channelId, string targetUserId, CancellationToken cancellationToken)
     {
         if (!nodes.Enabled) throw Error("LiveKitUnavailable");
-        var at = await access.InChannelAsync(actor, channelId, cancellationToken);
+        // Someone who cannot see the channel learns nothing of it, not even whether it takes calls.
+        var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ViewChannel);
         if (at.Channel is not (DirectMessage or Group)) throw Error("NoEffect");
         if (await states.GetAsync(channelId, actor.Id) is null) throw Error("NotConnected");
         if (targetUserId == actor.Id || !at.Channel.PrivateUsers().Contains(targetUserId)) throw StoatException.NotFound();

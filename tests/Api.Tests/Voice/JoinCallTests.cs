@@ -304,6 +304,11 @@ public class JoinCallTests(ApiFixture api) : IAsyncLifetime
         Assert.True(await redis.SetContainsAsync(VoiceKeys.Ring(dm), club.Member.Id));
 
         await States.AddAsync(dm, InCall(club.Owner.Id));
+        // Someone outside the DM cannot see it, let alone stop its ring.
+        var outsider = await OnboardedUser.CreateAsync(_voiceApi, "outsider");
+        (status, error) = await StopRingAsync(outsider, dm, club.Member.Id);
+        Assert.Equal((HttpStatusCode.Forbidden, "MissingPermission"), (status, error.GetProperty("type").GetString()));
+        Assert.True(await redis.SetContainsAsync(VoiceKeys.Ring(dm), club.Member.Id));
         (status, error) = await StopRingAsync(club.Owner, dm, "01AAAAAAAAAAAAAAAAAAAAAAAA");
         Assert.Equal((HttpStatusCode.NotFound, "NotFound"), (status, error.GetProperty("type").GetString()));
         (status, error) = await StopRingAsync(club.Owner, club.Voice, club.Member.Id);
