@@ -111,6 +111,9 @@ public static class StoatErrorDefaults
         StatusCodes.Status405MethodNotAllowed => StoatError.Raised("InvalidOperation", HttpStatusCode.MethodNotAllowed),
         StatusCodes.Status413PayloadTooLarge => PayloadTooLarge(),
         StatusCodes.Status400BadRequest => FailedValidation("The request could not be read."),
+        // The Gateway's proxy when a service is down or too slow; a service's own bare unavailability alike.
+        StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout =>
+            StoatError.Raised("InternalError", (HttpStatusCode)status),
         _ => null,
     };
 

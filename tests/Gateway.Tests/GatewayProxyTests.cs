@@ -221,6 +221,15 @@ public class GatewayProxyTests(GatewayFixture gateway) : IClassFixture<GatewayFi
     }
 
     [Fact]
+    public async Task A_service_that_does_not_answer_is_stoats_internal_error_not_an_empty_page()
+    {
+        await using var broken = gateway.StartGateway(("services:autumn:http:0", $"http://127.0.0.1:{Ports.Free()}"));
+        using var client = broken.CreateClient();
+        using var response = await client.GetAsync("/autumn/attachments/abc");
+        await StoatErrorAssert.IsAsync(response, HttpStatusCode.BadGateway, "InternalError");
+    }
+
+    [Fact]
     public async Task A_body_over_the_gateways_limit_is_refused_in_stoats_shape()
     {
         await using var limited = gateway.StartGateway(kestrel => kestrel.Limits.MaxRequestBodySize = 1024);
