@@ -74,7 +74,7 @@ public sealed class StoatException : Exception
     public static StoatException UnknownUser([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("UnknownUser", HttpStatusCode.NotFound, null, file, line);
     public static StoatException NoEffect([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        new("NoEffect", HttpStatusCode.OK, null, file, line);
+        new("NoEffect", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException InvalidProperty([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         new("InvalidProperty", HttpStatusCode.BadRequest, null, file, line);
     public static StoatException AlreadyFriends([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>

@@ -129,7 +129,7 @@ public sealed class CallService(
         if (!nodes.Enabled) throw Error("LiveKitUnavailable");
         // Someone who cannot see the channel learns nothing of it, not even whether it takes calls.
         var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.ViewChannel);
-        if (at.Channel is not (DirectMessage or Group)) throw Error("NoEffect");
+        if (at.Channel is not (DirectMessage or Group)) throw StoatException.NoEffect();
         if (await states.GetAsync(channelId, actor.Id) is null) throw Error("NotConnected");
         if (targetUserId == actor.Id || !at.Channel.PrivateUsers().Contains(targetUserId)) throw StoatException.NotFound();
         await redis.GetDatabase().SetRemoveAsync(VoiceKeys.Ring(channelId), targetUserId);
