@@ -166,8 +166,9 @@ public sealed class SqliteOutboxStore(SqliteDatabase database) : IOutboxStore
             r => new OutboxEntry(Guid.Parse(SqliteValues.Text(r, "id")), SqliteValues.Text(r, "message_type"), SqliteValues.Text(r, "body"),
                 SqliteValues.Time(r, "created_at")), cancellationToken);
 
-    public Task CompleteAsync(Guid id, CancellationToken cancellationToken = default) =>
-        database.ExecuteAsync("DELETE FROM outbox WHERE id = $id", Documents.Parameters(("id", id.ToString())), cancellationToken);
+    public Task CompleteAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken = default) => ids.Count == 0 ? Task.CompletedTask :
+        database.ExecuteAsync("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each($ids))",
+            Documents.Parameters(("ids", JsonSerializer.Serialize(ids.Select(id => id.ToString())))), cancellationToken);
 }
 
 public sealed class SqliteSettingsStore(SqliteDatabase database) : ISettingsStore
