@@ -131,7 +131,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
     private static async Task<(Message Message, long Seq)?> ReadAsync(SqliteConnection connection, SqliteTransaction transaction, string channelId, string id,
         CancellationToken cancellationToken)
     {
-        await using var command = SqliteDatabase.Command(connection, "SELECT seq, document FROM messages WHERE channel_id = $channel AND id = $id",
+        var command = SqliteDatabase.Command(connection, "SELECT seq, document FROM messages WHERE channel_id = $channel AND id = $id",
             Documents.Parameters(("channel", channelId), ("id", id)));
         command.Transaction = transaction;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -191,7 +191,7 @@ public sealed class SqliteSettingsStore(SqliteDatabase database) : ISettingsStor
             var written = new Dictionary<string, SyncedSetting>();
             foreach (var (key, setting) in settings)
             {
-                await using var command = SqliteDatabase.Command(connection,
+                var command = SqliteDatabase.Command(connection,
                     "INSERT INTO user_settings (user_id, key, timestamp, value) VALUES ($user, $key, $timestamp, $value) " +
                     "ON CONFLICT (user_id, key) DO UPDATE SET timestamp = excluded.timestamp, value = excluded.value " +
                     "WHERE excluded.timestamp >= user_settings.timestamp",
