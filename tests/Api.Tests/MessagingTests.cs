@@ -366,4 +366,92 @@ public class MessagingTests(ApiFixture api) : IAsyncLifetime
         await SendAsync(owner, channel, new { content = "one" });
         await SendAsync(owner, channel, new { content = "two" });
     }
+
+    [Fact]
+    public async Task A_send_claims_its_key_and_starts_its_slowmode_wait_in_one_Redis_script_and_a_refused_send_gives_its_key_back()
+    {
+        var (owner, member, _, channel) = await ServerWithMemberAsync();
+        await owner.Client.PatchAsync($"/channels/{channel}", "/channels/{target}", new { slowmode = 60 });
+        await using var monitor = await RedisMonitor.StartAsync(api.RedisConnectionString);
+
+        using var http = api.Factory.CreateClient();
+        async Task<(HttpStatusCode Status, string? Type)> SendWithKeyAsync(string key, string content)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/channels/{channel}/messages") { Content = System.Net.Http.Json.JsonContent.Create(new { content }) };
+            request.Headers.Add("X-Session-Token", member.Client.Token);
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await http.SendAsync(request);
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            return (response.StatusCode, body.TryGetProperty("type", out var type) ? type.GetString() : null);
+        }
+
+        Assert.Equal((HttpStatusCode.OK, null), await SendWithKeyAsync("first", "first"));
+        Assert.Equal((HttpStatusCode.Conflict, "DuplicateNonce"), await SendWithKeyAsync("first", "first again"));
+        Assert.Equal((HttpStatusCode.TooManyRequests, "SlowmodeActive"), await SendWithKeyAsync("second", "too soon"));
+
+        // Each send asked Redis once, by script: the checks' commands ran inside it, none was sent on its own.
+        var commands = await monitor.StopAsync();
+        string[] checks = ["\"set\"", "\"pttl\"", "\"del\""];
+        bool IsCheck(string line) => checks.Any(c => line.Contains(c, StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(commands, line => IsCheck(line) && line.Contains("[0 lua]"));
+        Assert.DoesNotContain(commands, line => IsCheck(line) && !line.Contains("[0 lua]"));
+
+        // The send refused by slowmode gave its key back: once the wait is lifted, the same key sends.
+        await owner.Client.PatchAsync($"/channels/{channel}", "/channels/{target}", new { slowmode = 0 });
+        Assert.Equal((HttpStatusCode.OK, null), await SendWithKeyAsync("second", "now"));
+    }
+
+    /// <summary>Redis's <c>MONITOR</c> feed: every command the server runs, those run by a script marked <c>[0 lua]</c>.</summary>
+    private sealed class RedisMonitor : IAsyncDisposable
+    {
+        private readonly System.Net.Sockets.TcpClient _client;
+        private readonly List<string> _lines = [];
+        private readonly Task _reading;
+
+        private RedisMonitor(System.Net.Sockets.TcpClient client, StreamReader reader)
+        {
+            _client = client;
+            _reading = Task.Run(async () =>
+            {
+                try
+                {
+                    while (await reader.ReadLineAsync() is { } line) lock (_lines) _lines.Add(line);
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
+                {
+                    // Stopped.
+                }
+            });
+        }
+
+        public static async Task<RedisMonitor> StartAsync(string connectionString)
+        {
+            var options = StackExchange.Redis.ConfigurationOptions.Parse(connectionString);
+            var endpoint = (System.Net.IPEndPoint)options.EndPoints[0];
+            var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(endpoint);
+            var stream = client.GetStream();
+            var reader = new StreamReader(stream);
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"AUTH {options.Password}\r\nMONITOR\r\n"));
+            // "+OK" for each.
+            await reader.ReadLineAsync();
+            await reader.ReadLineAsync();
+            return new RedisMonitor(client, reader);
+        }
+
+        public async Task<IReadOnlyList<string>> StopAsync()
+        {
+            // Commands reach the feed as they run: let the last ones in.
+            await Task.Delay(200);
+            _client.Dispose();
+            await _reading;
+            lock (_lines) return [.. _lines];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _client.Dispose();
+            await _reading;
+        }
+    }
 }

@@ -13,7 +13,7 @@ public sealed class EncryptedOutboxStore(IOutboxStore inner, ContentKeys keys) :
         return entries.Select(e => e with { Body = SealedBox.OpenText(key, e.Body, SealedFields.OutboxBody(e.Id)) }).ToList();
     }
 
-    public Task CompleteAsync(Guid id, CancellationToken cancellationToken = default) => inner.CompleteAsync(id, cancellationToken);
+    public Task CompleteAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken = default) => inner.CompleteAsync(ids, cancellationToken);
 
     /// <summary>The entries as the store keeps them.</summary>
     public static async Task<IReadOnlyList<OutboxEntry>> SealAsync(ContentKeys keys, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)

@@ -39,19 +39,33 @@ internal static class SealedBox
     /// <summary>
     /// The AES-GCM instance of <paramref name="key"/> for this thread: made once per key and thread rather than per
     /// value (a history page opens 50 values under one key), and never shared, because AesGcm is not thread-safe.
-    /// Encrypt and Decrypt run synchronously, so no other use on the same thread comes between.
+    /// Encrypt and Decrypt run synchronously, so no other use on the same thread comes between. A few keys are kept,
+    /// most recent first: a send seals under its channel's key and the outbox's in turn, and one kept key would make
+    /// both instances again for every message.
     /// </summary>
     private static AesGcm Cipher(ReadOnlySpan<byte> key)
     {
-        if (_cipher is { } cached && CryptographicOperations.FixedTimeEquals(key, _cipherKey)) return cached;
-        _cipher?.Dispose();
-        CryptographicOperations.ZeroMemory(_cipherKey);
-        _cipherKey = key.ToArray();
-        return _cipher = new AesGcm(key, TagBytes);
+        var ciphers = _ciphers ??= new (byte[]? Key, AesGcm? Cipher)[CiphersPerThread];
+        for (var i = 0; i < ciphers.Length; i++)
+        {
+            if (ciphers[i] is not { Key: { } kept, Cipher: { } cipher } || !CryptographicOperations.FixedTimeEquals(key, kept)) continue;
+            var hit = ciphers[i];
+            Array.Copy(ciphers, 0, ciphers, 1, i);
+            ciphers[0] = hit;
+            return cipher;
+        }
+        var (oldest, oldestCipher) = ciphers[^1];
+        oldestCipher?.Dispose();
+        CryptographicOperations.ZeroMemory(oldest);
+        Array.Copy(ciphers, 0, ciphers, 1, ciphers.Length - 1);
+        var made = new AesGcm(key, TagBytes);
+        ciphers[0] = (key.ToArray(), made);
+        return made;
     }
 
-    [ThreadStatic] private static AesGcm? _cipher;
-    [ThreadStatic] private static byte[]? _cipherKey;
+    private const int CiphersPerThread = 4;
+
+    [ThreadStatic] private static (byte[]? Key, AesGcm? Cipher)[]? _ciphers;
 
     public static string SealText(ReadOnlySpan<byte> key, string plaintext, string associatedData) =>
         Convert.ToBase64String(Seal(key, Encoding.UTF8.GetBytes(plaintext), associatedData));

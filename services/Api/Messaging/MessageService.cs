@@ -37,10 +37,12 @@ public sealed class MessageService(
 
     public async Task<Message> SendAsync(User actor, string channelId, SendMessageRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
+        // The author's presence is read from Redis while the store is asked for the channel, not after it.
+        var connected = presence.IsConnectedAsync(actor.Id);
         var at = (await access.InChannelAsync(actor, channelId, cancellationToken)).Require(ChannelPermission.SendMessage);
         var sender = new MessageSender(actor.Id, actor.DisplayName ?? actor.Username, options.CurrentValue.Limits.For(actor.CreatedAt, access.Now),
             // As Stoat's event carries it: the author's presence for all, each receiver's relationship left to their client.
-            UserResponse.Seen(actor, RelationshipStatus.None, Users.PresenceVisibility.ToSelf(actor, await presence.IsConnectedAsync(actor.Id))), at.Member,
+            UserResponse.Seen(actor, RelationshipStatus.None, Users.PresenceVisibility.ToSelf(actor, await connected)), at.Member,
             Webhook: null);
         return await ComposeAndPostAsync(sender, at.Channel, at.Server, at.Permissions, request, idempotencyKey, cancellationToken);
     }
@@ -140,15 +142,13 @@ public sealed class MessageService(
         }
 
         var key = idempotencyKey ?? request.Nonce;
-        if (key is not null && !await ClaimIdempotencyKeyAsync(sender.AuthorId, key)) throw StoatException.DuplicateNonce();
-        if (channel is TextChannel { Slowmode: > 0 } slow && !permissions.HasFlag(ChannelPermission.BypassSlowmode))
+        // Last of the checks: a message refused for any other reason neither uses its key nor starts the wait.
+        var slowmode = channel is TextChannel { Slowmode: > 0 } slow && !permissions.HasFlag(ChannelPermission.BypassSlowmode)
+            ? TimeSpan.FromSeconds(slow.Slowmode) : (TimeSpan?)null;
+        switch (await ClaimSendAsync(sender.AuthorId, key, channel.Id, slowmode))
         {
-            // Last of the checks: a message refused for any other reason does not start the wait.
-            if (await SlowmodeWaitAsync(slow, sender.AuthorId) is { } wait)
-            {
-                if (key is not null) await ReleaseIdempotencyKeyAsync(sender.AuthorId, key);
-                throw StoatException.SlowmodeActive((long)wait.TotalMilliseconds);
-            }
+            case SendClaim.Duplicate: throw StoatException.DuplicateNonce();
+            case SendClaim.Wait { Left: var left }: throw StoatException.SlowmodeActive((long)left.TotalMilliseconds);
         }
 
         var messageId = SecureTokens.NewId();
@@ -415,17 +415,61 @@ public sealed class MessageService(
         return new MessagesWithUsers(page, users, await members.GetManyAsync(server.Id, authors, cancellationToken));
     }
 
-    private async Task<bool> ClaimIdempotencyKeyAsync(string userId, string key)
+    /// <summary>What Redis answered to a send's checks.</summary>
+    private abstract record SendClaim
     {
+        public sealed record Granted : SendClaim;
+
+        public sealed record Duplicate : SendClaim;
+
+        public sealed record Wait(TimeSpan Left) : SendClaim;
+    }
+
+    // One round trip for both of a send's checks, atomically: claim the idempotency key, then start the sender's
+    // slowmode wait; a send that must wait gives its key back, so the client may retry with it. KEYS: the key, then the
+    // wait, each only when checked. ARGV: how long each is kept (ms), 0 for one not checked. Returns -1 for a repeated
+    // key, 0 to send, else how long the wait has left (ms).
+    private const string SendClaimScript = """
+        local idempotency, slowmode = nil, nil
+        local i = 1
+        if tonumber(ARGV[1]) > 0 then idempotency = KEYS[i]; i = i + 1 end
+        if tonumber(ARGV[2]) > 0 then slowmode = KEYS[i] end
+        if idempotency and not redis.call('SET', idempotency, 1, 'PX', ARGV[1], 'NX') then return -1 end
+        if slowmode and not redis.call('SET', slowmode, 1, 'PX', ARGV[2], 'NX') then
+          if idempotency then redis.call('DEL', idempotency) end
+          local left = redis.call('PTTL', slowmode)
+          if left > 0 then return left end
+          return tonumber(ARGV[2])
+        end
+        return 0
+        """;
+
+    /// <summary>
+    /// Claims <paramref name="key"/> (if given) for the sender for <see cref="IdempotencyWindow"/> and starts their wait in a
+    /// slow channel (if <paramref name="slowmode"/>), shared by every Api replica through Redis, in one call.
+    /// </summary>
+    private async Task<SendClaim> ClaimSendAsync(string senderId, string? key, string channelId, TimeSpan? slowmode)
+    {
+        if (key is null && slowmode is null) return new SendClaim.Granted();
+        var keys = new List<RedisKey>(2);
+        if (key is not null) keys.Add(IdempotencyKey(senderId, key));
+        if (slowmode is not null) keys.Add(SlowmodeKey(senderId, channelId));
         try
         {
-            return await redis.GetDatabase().StringSetAsync(IdempotencyKey(userId, key), 1, IdempotencyWindow, When.NotExists);
+            var answer = (long)await redis.GetDatabase().ScriptEvaluateAsync(SendClaimScript, [.. keys],
+                [key is null ? 0 : (long)IdempotencyWindow.TotalMilliseconds, (long)(slowmode?.TotalMilliseconds ?? 0)]);
+            return answer switch
+            {
+                -1 => new SendClaim.Duplicate(),
+                0 => new SendClaim.Granted(),
+                _ => new SendClaim.Wait(TimeSpan.FromMilliseconds(answer)),
+            };
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            // Without Redis a repeat cannot be recognised; sending must still work.
-            logger.LogWarning(e, "Idempotency key not checked: Redis did not answer");
-            return true;
+            // Without Redis a repeat cannot be recognised nor a wait kept; sending must still work.
+            logger.LogWarning(e, "Idempotency key and slowmode not checked: Redis did not answer");
+            return new SendClaim.Granted();
         }
     }
 
@@ -441,25 +485,8 @@ public sealed class MessageService(
         }
     }
 
-    /// <summary>
-    /// Starts the sender's wait in a slow channel, shared by every Api replica through Redis; null when they
-    /// may send now, else how long is left.
-    /// </summary>
-    private async Task<TimeSpan?> SlowmodeWaitAsync(TextChannel channel, string senderId)
-    {
-        RedisKey key = $"slowmode:{channel.Id}:{senderId}";
-        try
-        {
-            var database = redis.GetDatabase();
-            if (await database.StringSetAsync(key, 1, TimeSpan.FromSeconds(channel.Slowmode), When.NotExists)) return null;
-            return await database.KeyTimeToLiveAsync(key) ?? TimeSpan.FromSeconds(channel.Slowmode);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            logger.LogWarning(e, "Slowmode not checked: Redis did not answer");
-            return null;
-        }
-    }
+    // Both of a sender's keys carry the sender as their hash tag, so that one script may touch them on a Redis cluster.
+    private static RedisKey IdempotencyKey(string userId, string key) => $"idempotency:{{{userId}}}:{key}";
 
-    private static RedisKey IdempotencyKey(string userId, string key) => $"idempotency:{userId}:{key}";
+    private static RedisKey SlowmodeKey(string userId, string channelId) => $"slowmode:{{{userId}}}:{channelId}";
 }

@@ -74,18 +74,31 @@ public sealed class OutboxRelay(IServiceProvider services, IOutboxStore outbox, 
         }
     }
 
+    /// <summary>
+    /// Publishes the oldest pending entries one after another, and removes those the broker confirmed in one write: a
+    /// write per entry would take the store's single writer from the requests as often as they send.
+    /// </summary>
     private async Task<int> PublishPendingAsync(CancellationToken stoppingToken)
     {
         var pending = await outbox.PendingAsync(100, stoppingToken);
         if (pending.Count == 0) return 0;
         var bus = services.GetRequiredService<IBus>();
-        foreach (var entry in pending)
+        var confirmed = new List<Guid>(pending.Count);
+        try
         {
-            var (integrationEvent, type) = Outbox.Read(entry);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            timeout.CancelAfter(PublishTimeout);
-            await bus.Publish(integrationEvent, type, context => context.MessageId = entry.Id, timeout.Token);
-            await outbox.CompleteAsync(entry.Id, stoppingToken);
+            foreach (var entry in pending)
+            {
+                var (integrationEvent, type) = Outbox.Read(entry);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                timeout.CancelAfter(PublishTimeout);
+                await bus.Publish(integrationEvent, type, context => context.MessageId = entry.Id, timeout.Token);
+                confirmed.Add(entry.Id);
+            }
+        }
+        finally
+        {
+            // What the broker confirmed leaves the outbox even when a later entry failed or the Api is stopping, so it is not published again.
+            if (confirmed.Count > 0) await outbox.CompleteAsync(confirmed, CancellationToken.None);
         }
         return pending.Count;
     }

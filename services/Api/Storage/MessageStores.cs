@@ -80,8 +80,8 @@ public interface IOutboxStore
     /// <summary>The oldest entries not yet published.</summary>
     Task<IReadOnlyList<OutboxEntry>> PendingAsync(int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes an entry once the broker has confirmed it.</summary>
-    Task CompleteAsync(Guid id, CancellationToken cancellationToken = default);
+    /// <summary>Removes entries once the broker has confirmed them, in one write however many there are.</summary>
+    Task CompleteAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Stoat's <c>user_settings</c>: named client settings, each kept with the time it was written.</summary>

@@ -645,11 +645,28 @@ public abstract class StoreContractTests
         await Assert.ThrowsAsync<DuplicateKeyException>(() => stores.Messages.InsertAsync(message with { Content = "again" }, [first]));
 
         Assert.Equal([first, second], await stores.Outbox.PendingAsync(10));
-        await stores.Outbox.CompleteAsync(first.Id);
+        await stores.Outbox.CompleteAsync([first.Id]);
         Assert.Equal([second], await stores.Outbox.PendingAsync(10));
-        await stores.Outbox.CompleteAsync(second.Id);
+        await stores.Outbox.CompleteAsync([second.Id]);
         Assert.Empty(await stores.Outbox.PendingAsync(10));
         Assert.Equal("x", (await stores.Messages.GetAsync(message.Channel, message.Id))!.Content);
+    }
+
+    [SkippableFact]
+    public async Task Outbox_entries_of_several_messages_are_completed_together_and_only_those_named()
+    {
+        var stores = await CreateStoresAsync();
+        OutboxEntry Entry(int second) => new(Guid.CreateVersion7(), "Spokes.Contracts.IntegrationEvents.MessageSent", $"{{\"n\":{second}}}", Now.AddSeconds(second));
+        var (a1, a2, b1, c1) = (Entry(1), Entry(2), Entry(3), Entry(4));
+        var channel = Id();
+        await stores.Messages.InsertAsync(new Message(Id(), channel, Id(), Content: "a"), [a1, a2]);
+        await stores.Messages.InsertAsync(new Message(Id(), channel, Id(), Content: "b"), [b1]);
+        await stores.Messages.InsertAsync(new Message(Id(), channel, Id(), Content: "c"), [c1]);
+
+        await stores.Outbox.CompleteAsync([a1.Id, a2.Id, b1.Id, Guid.CreateVersion7()]);
+        Assert.Equal([c1], await stores.Outbox.PendingAsync(10));
+        await stores.Outbox.CompleteAsync([]);
+        Assert.Equal([c1], await stores.Outbox.PendingAsync(10));
     }
 
     [SkippableFact]
@@ -668,7 +685,7 @@ public abstract class StoreContractTests
         Assert.True(await stores.Messages.UpdateAsync(message.Channel, message.Id, new FieldUpdate().Set("content", "y"), [queued]));
         Assert.Equal([queued], await stores.Outbox.PendingAsync(10));
         Assert.Equal("y", (await stores.Messages.GetAsync(message.Channel, message.Id))!.Content);
-        await stores.Outbox.CompleteAsync(queued.Id);
+        await stores.Outbox.CompleteAsync([queued.Id]);
         Assert.Empty(await stores.Outbox.PendingAsync(10));
     }
 

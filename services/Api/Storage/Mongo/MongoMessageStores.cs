@@ -99,15 +99,22 @@ public sealed class MongoMessageStore(MongoSchema schema) : IMessageStore, IOutb
         .Select(e => new OutboxEntry(Guid.Parse(e["id"].AsString), e["type"].AsString, e["body"].AsString, new DateTimeOffset(e["created_at"].ToUniversalTime())))
         .Take(limit).ToList();
 
-    /// <summary>Found by the outbox index; the emptied list is then removed from that one message only.</summary>
-    public async Task CompleteAsync(Guid id, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The messages holding the entries are found by the outbox index, the entries pulled from those messages in one
+    /// update, and the lists this emptied removed from those messages only.
+    /// </summary>
+    public async Task CompleteAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken = default)
     {
-        var after = new FindOneAndUpdateOptions<BsonDocument> { ReturnDocument = ReturnDocument.After, Projection = Builders<BsonDocument>.Projection.Include(Outbox) };
-        var message = await schema.Messages.FindOneAndUpdateAsync(MongoSchema.Is($"{Outbox}.id", id.ToString()),
-            Builders<BsonDocument>.Update.PullFilter(Outbox, MongoSchema.Is("id", id.ToString())), after, cancellationToken);
-        if (message is not null)
-            await schema.Messages.UpdateOneAsync(MongoSchema.And(MongoSchema.Is("_id", message["_id"]), Builders<BsonDocument>.Filter.Size(Outbox, 0)),
-                Builders<BsonDocument>.Update.Unset(Outbox), cancellationToken: cancellationToken);
+        if (ids.Count == 0) return;
+        var entryIds = ids.Select(id => id.ToString()).ToList();
+        var holders = (await schema.Messages.Find(Builders<BsonDocument>.Filter.In($"{Outbox}.id", entryIds))
+            .Project(Builders<BsonDocument>.Projection.Include("_id")).ToListAsync(cancellationToken)).Select(d => d["_id"]).ToList();
+        if (holders.Count == 0) return;
+        var held = Builders<BsonDocument>.Filter.In("_id", holders);
+        await schema.Messages.UpdateManyAsync(held, Builders<BsonDocument>.Update.PullFilter(Outbox, Builders<BsonDocument>.Filter.In("id", entryIds)),
+            cancellationToken: cancellationToken);
+        await schema.Messages.UpdateManyAsync(MongoSchema.And(held, Builders<BsonDocument>.Filter.Size(Outbox, 0)), Builders<BsonDocument>.Update.Unset(Outbox),
+            cancellationToken: cancellationToken);
     }
 
     private static BsonDocument OutboxDocument(OutboxEntry entry) => new()

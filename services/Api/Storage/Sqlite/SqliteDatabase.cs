@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Spokes.Api.Storage.Sqlite;
@@ -14,6 +17,13 @@ public sealed class SqliteDatabase
     // whose retry loop sleeps and turns contention into long tail latencies; other processes still wait
     // on the busy timeout.
     private readonly SemaphoreSlim _writer = new(1, 1);
+
+    // Connections stay open between uses, each with the statements prepared on it: opening a connection and
+    // preparing a statement cost about as much as running one of the short statements the stores run.
+    private const int MaxIdleConnections = 32;
+    private const int MaxPreparedPerConnection = 256;
+    private readonly ConcurrentBag<SqliteConnection> _idle = [];
+    private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Prepared = new();
 
     // Each entry moves the schema one version forward; entries are never edited once released.
     private static readonly string[] Migrations =
@@ -274,11 +284,11 @@ public sealed class SqliteDatabase
     {
         await _writer.WaitAsync(cancellationToken);
         using var release = Release();
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, sql, parameters);
+        using var lease = await RentAsync(cancellationToken);
+        var command = Command(lease.Connection, sql, parameters);
         try
         {
-            return await command.ExecuteNonQueryAsync(cancellationToken);
+            return lease.Succeeded(await command.ExecuteNonQueryAsync(cancellationToken));
         }
         catch (SqliteException e) when (e.SqliteExtendedErrorCode is 2067 or 1555)
         {
@@ -299,11 +309,11 @@ public sealed class SqliteDatabase
     {
         await _writer.WaitAsync(cancellationToken);
         using var release = Release();
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        using var lease = await RentAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await lease.Connection.BeginTransactionAsync(cancellationToken);
         foreach (var (sql, parameters) in statements)
         {
-            await using var command = Command(connection, sql, parameters);
+            var command = Command(lease.Connection, sql, parameters);
             command.Transaction = transaction;
             try
             {
@@ -315,18 +325,19 @@ public sealed class SqliteDatabase
             }
         }
         await transaction.CommitAsync(cancellationToken);
+        lease.Succeeded(true);
     }
 
     /// <summary>Runs a query and maps every row.</summary>
     public async Task<List<T>> QueryAsync<T>(string sql, IReadOnlyDictionary<string, object?> parameters, Func<SqliteDataReader, T> map,
         CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, sql, parameters);
+        using var lease = await RentAsync(cancellationToken);
+        var command = Command(lease.Connection, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<T>();
         while (await reader.ReadAsync(cancellationToken)) rows.Add(map(reader));
-        return rows;
+        return lease.Succeeded(rows);
     }
 
     /// <summary>
@@ -337,22 +348,49 @@ public sealed class SqliteDatabase
     {
         await _writer.WaitAsync(cancellationToken);
         using var release = Release();
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: false);
+        using var lease = await RentAsync(cancellationToken);
+        await using var transaction = lease.Connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
         T result;
         try
         {
-            result = await work(connection, transaction);
+            result = await work(lease.Connection, transaction);
         }
         catch (SqliteException e) when (e.SqliteExtendedErrorCode is 2067 or 1555)
         {
             throw Duplicate(e);
         }
         await transaction.CommitAsync(cancellationToken);
-        return result;
+        return lease.Succeeded(result);
     }
 
     private Releaser Release() => new(_writer);
+
+    /// <summary>An open connection of the pool's, or a new one when all are in use.</summary>
+    private async Task<Lease> RentAsync(CancellationToken cancellationToken) =>
+        new(this, _idle.TryTake(out var idle) ? idle : await OpenAsync(cancellationToken));
+
+    /// <summary>
+    /// A connection rented from the pool until disposed. It goes back only once its work <see cref="Succeeded"/>: after a
+    /// failure (a cancelled commit, say) it might be left inside a transaction, so it is closed instead.
+    /// </summary>
+    private sealed class Lease(SqliteDatabase database, SqliteConnection connection) : IDisposable
+    {
+        private bool _succeeded;
+
+        public SqliteConnection Connection => connection;
+
+        public T Succeeded<T>(T result)
+        {
+            _succeeded = true;
+            return result;
+        }
+
+        public void Dispose()
+        {
+            if (_succeeded && connection.State == ConnectionState.Open && database._idle.Count < MaxIdleConnections) database._idle.Add(connection);
+            else connection.Dispose();
+        }
+    }
 
     private readonly struct Releaser(SemaphoreSlim semaphore) : IDisposable
     {
@@ -363,7 +401,7 @@ public sealed class SqliteDatabase
     public static async Task<int> RunAsync(SqliteConnection connection, SqliteTransaction transaction, string sql,
         IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, sql, parameters);
+        var command = Command(connection, sql, parameters);
         command.Transaction = transaction;
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -372,16 +410,33 @@ public sealed class SqliteDatabase
     public static async Task<T?> ReadFirstAsync<T>(SqliteConnection connection, SqliteTransaction transaction, string sql,
         IReadOnlyDictionary<string, object?> parameters, Func<SqliteDataReader, T> map, CancellationToken cancellationToken) where T : class
     {
-        await using var command = Command(connection, sql, parameters);
+        var command = Command(connection, sql, parameters);
         command.Transaction = transaction;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? map(reader) : null;
     }
 
+    /// <summary>
+    /// The statement <paramref name="sql"/> prepared on <paramref name="connection"/> (once per connection), with these
+    /// parameters and outside any transaction. It belongs to the connection: run it, dispose its reader, never dispose it.
+    /// </summary>
     public static SqliteCommand Command(SqliteConnection connection, string sql, IReadOnlyDictionary<string, object?> parameters)
     {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
+        var prepared = Prepared.GetOrCreateValue(connection);
+        if (!prepared.TryGetValue(sql, out var command))
+        {
+            // Statements built from the shape of a request (an IN list, an update's fields) vary without end: past the bound, start over.
+            if (prepared.Count >= MaxPreparedPerConnection)
+            {
+                foreach (var stale in prepared.Values) stale.Dispose();
+                prepared.Clear();
+            }
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            prepared[sql] = command;
+        }
+        command.Transaction = null;
+        command.Parameters.Clear();
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue("$" + name, value ?? DBNull.Value);
         return command;
     }

@@ -131,7 +131,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
     private static async Task<(Message Message, long Seq)?> ReadAsync(SqliteConnection connection, SqliteTransaction transaction, string channelId, string id,
         CancellationToken cancellationToken)
     {
-        await using var command = SqliteDatabase.Command(connection, "SELECT seq, document FROM messages WHERE channel_id = $channel AND id = $id",
+        var command = SqliteDatabase.Command(connection, "SELECT seq, document FROM messages WHERE channel_id = $channel AND id = $id",
             Documents.Parameters(("channel", channelId), ("id", id)));
         command.Transaction = transaction;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -166,8 +166,9 @@ public sealed class SqliteOutboxStore(SqliteDatabase database) : IOutboxStore
             r => new OutboxEntry(Guid.Parse(SqliteValues.Text(r, "id")), SqliteValues.Text(r, "message_type"), SqliteValues.Text(r, "body"),
                 SqliteValues.Time(r, "created_at")), cancellationToken);
 
-    public Task CompleteAsync(Guid id, CancellationToken cancellationToken = default) =>
-        database.ExecuteAsync("DELETE FROM outbox WHERE id = $id", Documents.Parameters(("id", id.ToString())), cancellationToken);
+    public Task CompleteAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken = default) => ids.Count == 0 ? Task.CompletedTask :
+        database.ExecuteAsync("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each($ids))",
+            Documents.Parameters(("ids", JsonSerializer.Serialize(ids.Select(id => id.ToString())))), cancellationToken);
 }
 
 public sealed class SqliteSettingsStore(SqliteDatabase database) : ISettingsStore
@@ -190,7 +191,7 @@ public sealed class SqliteSettingsStore(SqliteDatabase database) : ISettingsStor
             var written = new Dictionary<string, SyncedSetting>();
             foreach (var (key, setting) in settings)
             {
-                await using var command = SqliteDatabase.Command(connection,
+                var command = SqliteDatabase.Command(connection,
                     "INSERT INTO user_settings (user_id, key, timestamp, value) VALUES ($user, $key, $timestamp, $value) " +
                     "ON CONFLICT (user_id, key) DO UPDATE SET timestamp = excluded.timestamp, value = excluded.value " +
                     "WHERE excluded.timestamp >= user_settings.timestamp",
