@@ -36,7 +36,8 @@ public sealed class TwoApiReplicas : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Suite.DisposeAsync();
+        // Null when the suite did not start: that failure is the one to see.
+        if (Suite is not null) await Suite.DisposeAsync();
         Data.Dispose();
     }
 }
