@@ -69,9 +69,14 @@ if (args is ["encryption", ..])
 //   `suite [SECONDS]` (default 3): the Api as the real AppHost runs it, at its own endpoint and through the Gateway
 //       (36 lines), then one and two Api replicas behind the Gateway (8 lines) and the revocation check across them;
 //       three suite starts, about 6 minutes at the default on a quiet 2-core machine.
+//   `suite replicas [SECONDS]` (default 3): only the replica part (two suite starts).
 // The load average is printed at the start and the end: the machine is shared, and the ratios mean more than the req/s.
 Console.WriteLine($"load average at start: {LoadGenerator.LoadAverage()}");
-if (args is ["suite", ..])
+if (args is ["suite", "replicas", ..])
+{
+    await ReplicaBenchmark.RunAsync(TimeSpan.FromSeconds(args is [_, _, var replicaSeconds] ? double.Parse(replicaSeconds, System.Globalization.CultureInfo.InvariantCulture) : 3));
+}
+else if (args is ["suite", ..])
 {
     await ApiBenchmark.RunSuiteAsync(TimeSpan.FromSeconds(args is [_, var suiteSeconds] ? double.Parse(suiteSeconds, System.Globalization.CultureInfo.InvariantCulture) : 3));
 }
