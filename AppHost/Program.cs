@@ -28,7 +28,8 @@ var egressAllow = suite.AddSetting("egress-allow", Environment.GetEnvironmentVar
 
 // Services
 var api = builder.AddProject<Projects.Spokes_Api>("api")
-    .WithServiceDefaults(suite)
+    // --api-replicas N: N processes behind one proxied address (what holds across replicas is measured and tested so).
+    .WithServiceDefaults(suite, replicas: suite.Options.ApiReplicas)
     .WithGrpcEndpoint(suite)
     .WithReference(mongo).WaitFor(mongo)
     .WithReference(redis).WaitFor(redis)

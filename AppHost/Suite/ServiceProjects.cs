@@ -26,12 +26,22 @@ public static class ServiceProjects
     /// request between services. And the service runs as its built program, not under <c>dotnet run</c>, whose
     /// host would stay beside it for nothing (≈ 75 MB each).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithServiceDefaults(this IResourceBuilder<ProjectResource> project, SpokesSuite suite, int? port = null)
+    /// <param name="replicas">
+    /// Running here, that many processes behind DCP's proxy: replicas cannot share one port, so each gets its own and
+    /// the proxy spreads connections over them. Null: one process on its own port, no proxy.
+    /// </param>
+    public static IResourceBuilder<ProjectResource> WithServiceDefaults(this IResourceBuilder<ProjectResource> project, SpokesSuite suite, int? port = null,
+        int? replicas = null)
     {
         if (suite.ClusterNetwork is { } clusterNetwork)
         {
             project.WithHttpEndpoint(name: "http", targetPort: HttpTargetPort)
                 .WithEnvironment(TrustedProxiesVariable, clusterNetwork);
+        }
+        else if (replicas is { } count)
+        {
+            project.WithHttpEndpoint(name: "http", port: port).WithReplicas(count);
+            RunBuiltProgram(project);
         }
         else
         {
@@ -52,8 +62,10 @@ public static class ServiceProjects
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithGrpcEndpoint(this IResourceBuilder<ProjectResource> project, SpokesSuite suite)
     {
+        // Replicas share the proxy's port, each behind it on one of its own.
+        var replicated = project.Resource.TryGetLastAnnotation<ReplicaAnnotation>(out _);
         project.WithEndpoint(name: "grpc", scheme: "http", targetPort: suite.IsPublishing ? GrpcTargetPort : null,
-                isProxied: suite.IsPublishing ? null : false)
+                isProxied: suite.IsPublishing || replicated ? null : false)
             .WithEndpoint("grpc", endpoint => endpoint.Transport = "http2")
             .WithEndpointsInEnvironment(_ => false);
         var host = suite.IsPublishing ? "*" : "localhost";

@@ -30,6 +30,12 @@ public sealed record SpokesOptions
     /// <summary>Image registry prefix for the published Kubernetes YAML, e.g. <c>ghcr.io/acme</c>.</summary>
     public string ImageRegistry { get; init; } = "spokes";
 
+    /// <summary>
+    /// <c>--api-replicas N</c>: the Api as N processes behind one address (DCP's proxy, which spreads connections over
+    /// them), to measure and test what holds across replicas. Null, the default: one Api on its own port, no proxy.
+    /// </summary>
+    public int? ApiReplicas { get; init; }
+
     /// <summary><c>rotate-master-password</c>: re-wrap the data folder's keys under a new master password, and start nothing.</summary>
     public bool RotateMasterPassword { get; init; }
 
@@ -56,6 +62,8 @@ public sealed record SpokesOptions
           --tunnel-pin SHA256          the edge certificate's fingerprint, when it is not signed by a known CA
           --registry PREFIX            image prefix in the Kubernetes YAML (default spokes)
           --voice-ports FIRST-LAST     LiveKit's UDP media ports (default 50000-50499; TCP 7881 is its fallback)
+          --api-replicas N             run N Api processes (1–8) behind one proxied address, as a deployment
+                                       scales it (default: one Api on its own port, no proxy)
 
         The chat content is encrypted under SPOKES_MASTER_PASSWORD; without it a local run generates one into the
         user's secrets on a data folder's first start. A wrong one stops the AppHost before anything starts.
@@ -112,6 +120,12 @@ public sealed record SpokesOptions
                 "--tunnel-pin" => options with { Tunnel = (options.Tunnel ?? new TunnelOptions()) with { Pin = Value() } },
                 "--registry" => options with { ImageRegistry = Value().TrimEnd('/') },
                 "--voice-ports" => options with { VoicePorts = PortRange.Parse(name, Value()) },
+                "--api-replicas" => options with
+                {
+                    ApiReplicas = int.TryParse(Value(), out var replicas) && replicas is >= 1 and <= 8
+                        ? replicas
+                        : throw new SetupException($"{name} must be a number from 1 to 8.", 2),
+                },
                 // Earlier versions wrote `-- publish --publisher …`; the verb is now implied by --publisher.
                 "publish" when i == 0 => options,
                 "rotate-master-password" when i == 0 => options with { RotateMasterPassword = true },

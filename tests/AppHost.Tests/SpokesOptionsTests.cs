@@ -70,6 +70,8 @@ public class SpokesOptionsTests
     [InlineData("--dashboard-port", "70000", "port number")]
     [InlineData("--public-url", "chat.example.com", "http(s) URL")]
     [InlineData("--public-url", "https://example.com/chat", "no path")]
+    [InlineData("--api-replicas", "0", "from 1 to 8")]
+    [InlineData("--api-replicas", "two", "from 1 to 8")]
     [InlineData("--wat", "1", "Unknown option '--wat'")]
     [InlineData("--port=9000", "", "Write '--port 9000'")]
     [InlineData("serve", "", "Unexpected argument 'serve'")]
@@ -85,6 +87,13 @@ public class SpokesOptionsTests
     {
         Assert.Contains("needs a value", Assert.Throws<SetupException>(() => SpokesOptions.Parse(["--data"])).Message);
         Assert.Contains("--data needs a value", Assert.Throws<SetupException>(() => SpokesOptions.Parse(["--data", "--port", "9000"])).Message);
+    }
+
+    [Fact]
+    public void The_api_runs_as_one_process_on_its_own_port_unless_replicas_are_asked_for()
+    {
+        Assert.Null(SpokesOptions.Parse([]).ApiReplicas);
+        Assert.Equal(2, SpokesOptions.Parse(["--api-replicas", "2"]).ApiReplicas);
     }
 
     [Fact]

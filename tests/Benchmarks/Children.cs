@@ -10,13 +10,18 @@ public static class Children
         Start(assemblyName, assemblyName, arguments, environment, owner);
 
     /// <summary>Starts <c>ASSEMBLY.dll</c> of the project <paramref name="projectName"/> (whose assembly is named otherwise).</summary>
-    public static ManagedProcess Start(string projectName, string assemblyName, string[] arguments, Dictionary<string, string> environment, string owner)
+    public static ManagedProcess Start(string projectName, string assemblyName, string[] arguments, Dictionary<string, string> environment, string owner) =>
+        Start(projectName, assemblyName, arguments, environment, owner, ReportFailures);
+
+    /// <summary>As above, each line of its output to <paramref name="onLine"/>.</summary>
+    public static ManagedProcess Start(string projectName, string assemblyName, string[] arguments, Dictionary<string, string> environment, string owner,
+        Action<string> onLine)
     {
         var configuration = Path.GetFileName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
         var folder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", projectName, configuration));
         var dll = Path.Combine(folder, assemblyName + ".dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build the solution first (dotnet build).");
-        return Start(new ProcessSpec("dotnet", [dll, .. arguments]) { Environment = environment, WorkingDirectory = folder }, owner);
+        return ManagedProcess.Start(new ProcessSpec("dotnet", [dll, .. arguments]) { Environment = environment, WorkingDirectory = folder }, owner, onLine);
     }
 
     /// <summary>
@@ -44,8 +49,12 @@ public static class Children
     public static ManagedProcess StartNative(string program, string[] arguments, Dictionary<string, string> environment, string owner) =>
         Start(new ProcessSpec(program, arguments) { Environment = environment, WorkingDirectory = Path.GetDirectoryName(program) }, owner);
 
-    private static ManagedProcess Start(ProcessSpec spec, string owner) =>
-        ManagedProcess.Start(spec, owner, line => { if (line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.Error.WriteLine(line); });
+    private static ManagedProcess Start(ProcessSpec spec, string owner) => ManagedProcess.Start(spec, owner, ReportFailures);
+
+    private static void ReportFailures(string line)
+    {
+        if (line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.Error.WriteLine(line);
+    }
 
     /// <summary>
     /// Publishes a service ahead-of-time, as its image is built, into <c>artifacts/publish/NAME-aot</c> and returns

@@ -75,15 +75,17 @@ public static class LoadGenerator
             var latencies = new List<double>();
             while (Stopwatch.GetTimestamp() < deadline)
             {
-                var started = Stopwatch.GetTimestamp();
-                var ok = await request(http);
-                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var (milliseconds, ok) = await TimeAsync(http, request);
+                latencies.Add(milliseconds);
                 if (!ok) Interlocked.Increment(ref failures);
             }
             return latencies;
         }));
         return (perWorker.SelectMany(l => l).ToList(), failures);
     }
+
+    /// <summary>The kernel's 1-, 5- and 15-minute load averages: how busy the shared machine was around a run.</summary>
+    public static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
     private static double Percentile(List<double> sorted, double fraction) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(fraction * sorted.Count) - 1)];

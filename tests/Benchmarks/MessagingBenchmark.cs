@@ -7,53 +7,42 @@ using SpokesApi::Spokes.Api.Storage.Sqlite;
 
 namespace Spokes.Benchmarks;
 
-/// <summary>Message sends and history pages through the Api, each paired with the bare SQLite ceiling it is judged against.</summary>
+/// <summary>Message sends and history pages through the Api, each with the bare SQLite ceiling it is judged against.</summary>
 public static class MessagingBenchmark
 {
     private const int HistorySize = 100_000;
-    private const int HistoryClients = 16;
 
-    public static async Task<IReadOnlyList<(LoadResult Result, int Clients, LoadResult Ceiling)>> RunAsync(string apiUrl, string bareUrl, string token,
-        string apiDatabase, TimeSpan duration)
+    public static readonly string HistoryScenario = $"GET 50 messages before a random one ({HistorySize:N0})";
+
+    /// <summary>
+    /// The channels they use, made through <paramref name="apiUrl"/>: one that the sends fill, one seeded with
+    /// <see cref="HistorySize"/> messages for the history pages.
+    /// </summary>
+    public static async Task<IReadOnlyList<ScenarioGroup>> ScenariosAsync(string apiUrl, string bareUrl, string token, string apiDatabase)
     {
         using var http = new HttpClient();
         var sendChannel = await CreateServerChannelAsync(http, apiUrl, token, "Sends");
-        var results = new List<(LoadResult, int, LoadResult)>();
-        foreach (var senders in new[] { 1, 32 })
-        {
-            var insert = await LoadGenerator.RunAsync("bare: one SQLite insert", senders, duration,
-                async client => (await client.PostAsync($"{bareUrl}/insert", null)).IsSuccessStatusCode);
-            var send = await LoadGenerator.RunAsync("POST /channels/{id}/messages", senders, duration, async client =>
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, $"{apiUrl}/channels/{sendChannel}/messages")
-                {
-                    Content = JsonContent.Create(new { content = "hello from the benchmark" }),
-                };
-                request.Headers.Add("X-Session-Token", token);
-                using var response = await client.SendAsync(request);
-                return response.IsSuccessStatusCode;
-            });
-            results.Add((insert, senders, insert));
-            results.Add((send, senders, insert));
-        }
-
         var historyChannel = await CreateServerChannelAsync(http, apiUrl, token, "History");
         var ids = await SeedAsync(apiDatabase, historyChannel);
-        var range = await LoadGenerator.RunAsync($"bare: 50 rows by index ({HistorySize:N0} in channel)", HistoryClients, duration,
-            async client => (await client.GetAsync($"{bareUrl}/range?channel={historyChannel}&before={ids[Random.Shared.Next(100, ids.Count)]}")).IsSuccessStatusCode);
-        var history = await LoadGenerator.RunAsync($"GET 50 messages before a random one ({HistorySize:N0})", HistoryClients, duration, async client =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"{apiUrl}/channels/{historyChannel}/messages?limit=50&before={ids[Random.Shared.Next(100, ids.Count)]}");
-            request.Headers.Add("X-Session-Token", token);
-            using var response = await client.SendAsync(request);
-            return response.IsSuccessStatusCode;
-        });
-        results.Add((range, HistoryClients, range));
-        results.Add((history, HistoryClients, range));
-        return results;
+        string RandomMessage() => ids[Random.Shared.Next(100, ids.Count)];
+        return
+        [
+            // 32 senders: the acceptance line of issue 24 and the earlier notes.
+            new("bare: one SQLite insert", [1, 16, 32, 64], async client => (await client.PostAsync($"{bareUrl}/insert", null)).IsSuccessStatusCode,
+            [
+                ("POST /channels/{id}/messages", url => client => ApiBenchmark.SendOkAsync(client, HttpMethod.Post, $"{url}/channels/{sendChannel}/messages", token,
+                    new { content = "hello from the benchmark" })),
+            ]),
+            new($"bare: 50 rows by index ({HistorySize:N0} in channel)", [1, 16, 64],
+                client => ApiBenchmark.GetOkAsync(client, $"{bareUrl}/range?channel={historyChannel}&before={RandomMessage()}"),
+            [
+                (HistoryScenario, url => client => ApiBenchmark.SendOkAsync(client, HttpMethod.Get,
+                    $"{url}/channels/{historyChannel}/messages?limit=50&before={RandomMessage()}", token)),
+            ]),
+        ];
     }
 
-    private static async Task<string> CreateServerChannelAsync(HttpClient http, string apiUrl, string token, string name)
+    public static async Task<string> CreateServerChannelAsync(HttpClient http, string apiUrl, string token, string name)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{apiUrl}/servers/create") { Content = JsonContent.Create(new { name }) };
         request.Headers.Add("X-Session-Token", token);

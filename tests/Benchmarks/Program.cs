@@ -62,6 +62,27 @@ if (args is ["encryption", ..])
     return 0;
 }
 
-var duration = TimeSpan.FromSeconds(args is [var seconds, ..] ? double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture) : 5);
-await ApiBenchmark.RunAsync(duration);
+// The Api (ApiBenchmark): every scenario at 1, 16 and 64 clients next to its ceiling. Build in Release first, the
+// AppHost and the services with it: `dotnet build tests/Benchmarks -c Release`.
+//   `[SECONDS]` (default 5): the Api alone on SQLite with Redis and RabbitMQ, as the earlier notes measured it;
+//       23 lines of 1 + SECONDS s, about 3 minutes at the default.
+//   `suite [SECONDS]` (default 3): the Api as the real AppHost runs it, at its own endpoint and through the Gateway
+//       (36 lines), then one and two Api replicas behind the Gateway (8 lines) and the revocation check across them;
+//       three suite starts, about 6 minutes at the default on a quiet 2-core machine.
+//   `suite replicas [SECONDS]` (default 3): only the replica part (two suite starts).
+// The load average is printed at the start and the end: the machine is shared, and the ratios mean more than the req/s.
+Console.WriteLine($"load average at start: {LoadGenerator.LoadAverage()}");
+if (args is ["suite", "replicas", ..])
+{
+    await ReplicaBenchmark.RunAsync(TimeSpan.FromSeconds(args is [_, _, var replicaSeconds] ? double.Parse(replicaSeconds, System.Globalization.CultureInfo.InvariantCulture) : 3));
+}
+else if (args is ["suite", ..])
+{
+    await ApiBenchmark.RunSuiteAsync(TimeSpan.FromSeconds(args is [_, var suiteSeconds] ? double.Parse(suiteSeconds, System.Globalization.CultureInfo.InvariantCulture) : 3));
+}
+else
+{
+    await ApiBenchmark.RunStandaloneAsync(TimeSpan.FromSeconds(args is [var seconds] ? double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture) : 5));
+}
+Console.WriteLine($"load average at end: {LoadGenerator.LoadAverage()}");
 return 0;
