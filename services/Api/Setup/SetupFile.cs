@@ -31,7 +31,8 @@ public sealed class SetupFile(SetupState state, SetupAccounts accounts, IOptions
 
     public sealed record OidcAnswers(string? Issuer, string? ClientId, string? ClientSecret, bool BuiltinAccounts = true);
 
-    public sealed record NetworkAnswers(int LivekitTcpPort = 7881, int LivekitUdpStart = 50000, int LivekitUdpEnd = 60000);
+    public sealed record NetworkAnswers(int LivekitTcpPort = NetworkSettings.DefaultTcpPort, int LivekitUdpStart = NetworkSettings.DefaultUdpStart,
+        int LivekitUdpEnd = NetworkSettings.DefaultUdpEnd);
 
     public sealed record AdminAnswers(string? Email, string? Password, AdminRole Role = AdminRole.Global);
 
@@ -74,7 +75,9 @@ public sealed class SetupFile(SetupState state, SetupAccounts accounts, IOptions
         {
             EulaAccepted = true,
             ServerName = SetupRules.ServerName(answers.ServerName),
-            Network = SetupRules.Network(answers.PublicUrl, network.LivekitTcpPort, network.LivekitUdpStart, network.LivekitUdpEnd),
+            Network = answers.PublicUrl is null
+                ? SetupRules.LiveKitPorts(network.LivekitTcpPort, network.LivekitUdpStart, network.LivekitUdpEnd)
+                : SetupRules.Network(answers.PublicUrl, network.LivekitTcpPort, network.LivekitUdpStart, network.LivekitUdpEnd),
             Identity = identity,
             License = license,
         };
