@@ -60,6 +60,17 @@ public sealed class SpokesSuite
     /// </summary>
     public IResourceBuilder<ProjectResource> RequireSetup(IResourceBuilder<ProjectResource> api)
     {
+        if (IsPublishing)
+        {
+            // Deployed, the settings live on the Api's volume (one replica owns them); the setup code is a secret the
+            // operator reads from the cluster, and a setup file's answers may be given as a secret instead.
+            return api.WithPersistentFolder("settings", "/var/lib/spokes")
+                .WithEnvironment("Setup__Required", "true")
+                .WithEnvironment("Setup__DataFolder", "/var/lib/spokes/settings")
+                .WithEnvironment("Setup__Code", AddSecret("setup-code"))
+                .WithEnvironment("Setup__Answers", AddOptionalSecret("setup-answers"))
+                .WithEnvironment("Setup__LicenseVerifyingKey", AddSetting("license-verifying-key", ""));
+        }
         if (Setup is null) return api;
         api.WithEnvironment("Setup__Required", "true")
             .WithEnvironment("Setup__DataFolder", Setup.Folder)

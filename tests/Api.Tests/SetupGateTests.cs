@@ -202,6 +202,20 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task Setup_answers_given_as_text_as_a_cluster_passes_them_complete_setup_like_a_file()
+    {
+        using var folder = new TemporaryFolder("spokes-setup");
+        var (file, email, password) = await SetupFileAsync(folder, new() { ["publicUrl"] = "https://cluster.example.org" });
+        var answers = await File.ReadAllTextAsync(file);
+        File.Delete(file);
+        await using var api = Api(Path.Combine(folder.Path, "settings"), more: web => web.UseSetting("Setup:Answers", answers));
+        using var http = Browser(api);
+        Assert.Equal(HttpStatusCode.NoContent, (await SignUpAsync(http)).StatusCode);
+        Assert.Equal("https://cluster.example.org", (await RootAsync(http)).GetProperty("app").GetString());
+        await AdminCookieAsync(http, email, password);
+    }
+
+    [Fact]
     public async Task A_setup_file_without_a_public_url_leaves_the_one_the_apphost_gave()
     {
         using var folder = new TemporaryFolder("spokes-setup");
