@@ -131,7 +131,7 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     {
         using var folder = new TemporaryFolder("spokes-setup");
         var (file, _, _) = await SetupFileAsync(folder);
-        await using var api = Api(Path.Combine(folder.Path, "settings"), file);
+        await using var api = FreshApi(folder, file);
         using var http = Browser(api);
         var user = $"{Guid.NewGuid():N}@example.com";
         Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/auth/account/create", new { email = user, password = "a fine long password" })).StatusCode);
@@ -141,7 +141,7 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     }
 
     /// <summary>An Api set up by a setup file on a database of its own, so that the instance's counts start from nothing.</summary>
-    private WebApplicationFactory<Program> FreshApi(TemporaryFolder folder, string file, Action<IWebHostBuilder>? more = null) =>
+    private WebApplicationFactory<Program> FreshApi(TemporaryFolder folder, string? file, Action<IWebHostBuilder>? more = null) =>
         Api(Path.Combine(folder.Path, "settings"), file, web =>
         {
             web.UseSetting("ConnectionStrings:mongo", $"Data Source={Path.Combine(folder.Path, "spokes.db")}");
@@ -208,7 +208,7 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         var (file, email, password) = await SetupFileAsync(folder, new() { ["publicUrl"] = "https://cluster.example.org" });
         var answers = await File.ReadAllTextAsync(file);
         File.Delete(file);
-        await using var api = Api(Path.Combine(folder.Path, "settings"), more: web => web.UseSetting("Setup:Answers", answers));
+        await using var api = FreshApi(folder, null, web => web.UseSetting("Setup:Answers", answers));
         using var http = Browser(api);
         Assert.Equal(HttpStatusCode.NoContent, (await SignUpAsync(http)).StatusCode);
         Assert.Equal("https://cluster.example.org", (await RootAsync(http)).GetProperty("app").GetString());
@@ -290,7 +290,7 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
             acceptEula = true, serverName = "Harbour", publicUrl = "http://chat.example.com", identity = "builtin",
             admin = new { email = admin, password = "the admin's password" },
         }));
-        await using var api = Api(Path.Combine(folder.Path, "settings"), file);
+        await using var api = FreshApi(folder, file);
         using var http = Browser(api);
 
         using var signUp = await http.PostAsJsonAsync("/auth/account/create", new { email = $"{Guid.NewGuid():N}@example.com", password = "a fine long password" });
