@@ -104,11 +104,14 @@ livekit_port=$(free_port); livekit_key=spokes-conformance; livekit_secret=$(node
 # Webhooks are off by default, as in Stoat; the conformance tests use them. The Api mails its links to the
 # conformance tests, which listen on smtp_port (tests/conformance/mailbox.mjs). January and Gifbox may reach the
 # conformance tests' page server on pages_port, and nothing else private (tests/conformance/embeds.mjs). Setup is
-# answered by a file, as an automated deployment answers it, so that sign-up is open from the start.
+# answered by a file, as an automated deployment answers it, so that sign-up is open from the start; it names
+# tests/suite.spokes-license, verified with this key (a name with dashes: given through env), as demo mode would
+# refuse the tests' eleventh account.
+license_key=evk4TLud8EVQqmNFQ5JGtk2DNuRWBtDKdmisziOBaJ4=
 SPOKES_SETUP_FILE="$PWD/tests/suite-setup.json" SPOKES_APPHOST_DATA="$run_dir/suite" SPOKES_EGRESS_ALLOW="127.0.0.1:$pages_port" \
   Api__WebhooksEnabled=true Api__SmtpHost=127.0.0.1 Api__SmtpPort="$smtp_port" Api__SmtpUseTls=false \
   LiveKit__Url="http://127.0.0.1:$livekit_port" LiveKit__ApiKey="$livekit_key" LiveKit__ApiSecret="$livekit_secret" \
-  dotnet artifacts/bin/AppHost/debug/Spokes.AppHost.dll --profile local --data "$run_dir/suite" \
+  env "Parameters__license-verifying-key=$license_key" dotnet artifacts/bin/AppHost/debug/Spokes.AppHost.dll --profile local --data "$run_dir/suite" \
   --port "$port" --dashboard-port "$dashboard_port" > "$run_dir/suite.log" 2>&1 &
 apphost=$!
 suite_up=0

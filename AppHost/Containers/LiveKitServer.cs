@@ -25,15 +25,18 @@ public sealed record LiveKit(IResourceBuilder<IResourceWithConnectionString> Ser
         var ingress = voiceIngress.GetEndpoint("http");
         var ports = Container.Resource.UdpPorts;
         Container.WithEnvironment("LIVEKIT_CONFIG", ReferenceExpression.Create(
-            $"port: 7880\nrtc:\n  tcp_port: {LiveKitResource.RtcTcpPort.ToString()}\n  port_range_start: {ports.First.ToString()}\n  port_range_end: {ports.Last.ToString()}\nkeys:\n  {LiveKitResource.ApiKey}: {Container.Resource.ApiSecret}\nwebhook:\n  api_key: {LiveKitResource.ApiKey}\n  urls:\n    - {ingress.Property(EndpointProperty.Url)}/{NodeName}\n"));
+            $"port: 7880\nrtc:\n  tcp_port: {Container.Resource.RtcTcpPort.ToString()}\n  port_range_start: {ports.First.ToString()}\n  port_range_end: {ports.Last.ToString()}\nkeys:\n  {LiveKitResource.ApiKey}: {Container.Resource.ApiSecret}\nwebhook:\n  api_key: {LiveKitResource.ApiKey}\n  urls:\n    - {ingress.Property(EndpointProperty.Url)}/{NodeName}\n"));
         return this;
     }
 }
 
-public sealed class LiveKitResource(string name, ParameterResource apiSecret, PortRange udpPorts) : ContainerResource(name), IResourceWithConnectionString
+public sealed class LiveKitResource(string name, ParameterResource apiSecret, PortRange udpPorts, int rtcTcpPort) : ContainerResource(name), IResourceWithConnectionString
 {
     public const string ApiKey = "spokes";
-    public const int RtcTcpPort = 7881;
+    public const int DefaultRtcTcpPort = 7881;
+
+    /// <summary>WebRTC's TCP fallback port (the setup's network answer).</summary>
+    public int RtcTcpPort { get; } = rtcTcpPort;
 
     /// <summary>WebRTC's UDP media ports (<c>--voice-ports</c>).</summary>
     public PortRange UdpPorts { get; } = udpPorts;
@@ -50,13 +53,14 @@ public sealed class LiveKitResource(string name, ParameterResource apiSecret, Po
 public static class LiveKitServer
 {
     /// <summary>The LiveKit container: WebRTC advertises its TCP and UDP media ports to clients, so the host publishes them unchanged.</summary>
-    public static LiveKit AddLiveKitContainer(this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> apiSecret, PortRange udpPorts)
+    public static LiveKit AddLiveKitContainer(this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> apiSecret, PortRange udpPorts,
+        int rtcTcpPort = LiveKitResource.DefaultRtcTcpPort)
     {
-        var livekit = builder.AddResource(new LiveKitResource(name, apiSecret.Resource, udpPorts))
+        var livekit = builder.AddResource(new LiveKitResource(name, apiSecret.Resource, udpPorts, rtcTcpPort))
             .WithImage("livekit/livekit-server", "v1.9")
             .WithImageRegistry("docker.io")
             .WithHttpEndpoint(name: "http", targetPort: 7880)
-            .WithEndpoint(name: "rtc-tcp", scheme: "tcp", port: LiveKitResource.RtcTcpPort, targetPort: LiveKitResource.RtcTcpPort, isProxied: false)
+            .WithEndpoint(name: "rtc-tcp", scheme: "tcp", port: rtcTcpPort, targetPort: rtcTcpPort, isProxied: false)
             .WithContainerRuntimeArgs("-p", $"{udpPorts}:{udpPorts}/udp")
             .WithAnnotation(new HostPortRangeAnnotation($"{udpPorts}/udp"))
             .WithHttpHealthCheck("/")

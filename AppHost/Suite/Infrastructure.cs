@@ -54,5 +54,5 @@ public static class Infrastructure
     public static LiveKit? AddLiveKit(this SpokesSuite suite, string name) =>
         suite.Profile == Profile.Local
             ? suite.Builder.AddExternalLiveKit(name)
-            : suite.Builder.AddLiveKitContainer(name, suite.AddSecret($"{name}-api-secret"), suite.Options.VoicePorts);
+            : suite.Builder.AddLiveKitContainer(name, suite.AddSecret($"{name}-api-secret"), suite.VoicePorts, suite.VoiceTcpPort);
 }

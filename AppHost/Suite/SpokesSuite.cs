@@ -1,6 +1,7 @@
 using Aspire.Hosting.Pipelines;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Spokes.AppHost.Containers;
 using Spokes.AppHost.Kubernetes;
 
 namespace Spokes.AppHost.Suite;
@@ -26,6 +27,7 @@ public sealed class SpokesSuite
             _secrets = new SecretStore(Path.Combine(options.DataFolder, "secrets.json"));
             _masterPassword = masterPassword;
             masterPassword?.KeepCheck(options.DataFolder);
+            Setup = FirstStartSetup.For(this);
         }
     }
 
@@ -40,10 +42,17 @@ public sealed class SpokesSuite
 
     public string DataFolder => Options.DataFolder;
 
-    public string PublicUrl => Options.EffectivePublicUrl;
+    /// <summary>Where users reach the Gateway: the setup's answer (wizard, admin page, setup file) over <c>--public-url</c> and its default.</summary>
+    public string PublicUrl => Setup?.Network.PublicUrl ?? Options.EffectivePublicUrl;
+
+    /// <summary>The suite's own LiveKit's UDP media ports: the setup's answer over <c>--voice-ports</c>.</summary>
+    public PortRange VoicePorts => Setup?.Network.LiveKitUdpPorts ?? Options.VoicePorts;
+
+    /// <summary>The suite's own LiveKit's TCP fallback port: the setup's answer over the default.</summary>
+    public int VoiceTcpPort => Setup?.Network.LiveKitTcpPort ?? LiveKitResource.DefaultRtcTcpPort;
 
     /// <summary>The first start's setup, when the suite runs (a publish leaves setup to the deployment).</summary>
-    public FirstStartSetup? Setup { get; private set; }
+    public FirstStartSetup? Setup { get; }
 
     /// <summary>
     /// The Api serves the setup wizard until it is done (or answers it from <c>SPOKES_SETUP_FILE</c>) and refuses
@@ -51,8 +60,18 @@ public sealed class SpokesSuite
     /// </summary>
     public IResourceBuilder<ProjectResource> RequireSetup(IResourceBuilder<ProjectResource> api)
     {
-        if (IsPublishing) return api;
-        Setup = FirstStartSetup.For(this);
+        if (IsPublishing)
+        {
+            // Deployed, the settings live on the Api's volume (one replica owns them); the setup code is a secret the
+            // operator reads from the cluster, and a setup file's answers may be given as a secret instead.
+            return api.WithPersistentFolder("settings", "/var/lib/spokes")
+                .WithEnvironment("Setup__Required", "true")
+                .WithEnvironment("Setup__DataFolder", "/var/lib/spokes/settings")
+                .WithEnvironment("Setup__Code", AddSecret("setup-code"))
+                .WithEnvironment("Setup__Answers", AddOptionalSecret("setup-answers"))
+                .WithEnvironment("Setup__LicenseVerifyingKey", AddSetting("license-verifying-key", ""));
+        }
+        if (Setup is null) return api;
         api.WithEnvironment("Setup__Required", "true")
             .WithEnvironment("Setup__DataFolder", Setup.Folder)
             .WithEnvironment("Setup__LicenseVerifyingKey", AddSetting("license-verifying-key", ""));

@@ -57,7 +57,11 @@ internal static class Extensions
         builder.AddFileClaims();
         builder.Services.AddOptions<Setup.SetupOptions>().BindConfiguration(Setup.SetupOptions.SectionName);
         builder.Services.AddSingleton<Setup.SetupState>();
+        builder.Services.AddSingleton<Setup.SetupPublicUrl>();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<ApiOptions>>(sp => sp.GetRequiredService<Setup.SetupPublicUrl>());
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IOptionsChangeTokenSource<ApiOptions>>(sp => sp.GetRequiredService<Setup.SetupPublicUrl>());
         builder.Services.AddSingleton<Setup.Branding>();
+        builder.Services.AddSingleton<Setup.DemoMode>();
         builder.Services.AddSingleton<Setup.SetupAccounts>();
         // After the storage is brought up to date: the setup file makes the administrators' accounts.
         builder.Services.AddSingleton<Setup.SetupFile>();

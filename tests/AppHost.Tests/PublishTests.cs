@@ -77,8 +77,8 @@ public class PublishTests
 
         foreach (var service in Services)
         {
-            // The tunnel edge keeps its SQLite store in files: a StatefulSet; every other service is a Deployment.
-            var (selector, pod) = service == "tunnel-edge"
+            // The tunnel edge keeps its SQLite store in files, the Api its settings: StatefulSets; every other service is a Deployment.
+            var (selector, pod) = service is "tunnel-edge" or "api"
                 ? objects.OfType<V1StatefulSet>().Where(s => s.Metadata.Name == service).Select(s => (s.Spec.Selector, s.Spec.Template.Spec)).Single()
                 : objects.OfType<V1Deployment>().Where(d => d.Metadata.Name == service).Select(d => (d.Spec.Selector, d.Spec.Template.Spec)).Single();
             var container = Assert.Single(pod.Containers);
@@ -124,11 +124,22 @@ public class PublishTests
         Assert.Equal(["api", "autumn", "crond", "january", "pushd", "voice-ingress"], Admitted("rabbitmq", 5672));
         // Services believe forwarded headers from the cluster's network; the Gateway from nobody, unless told.
         string Variable(V1Container container, string name) => container.Env.Single(e => e.Name == name).Value;
-        var apiContainer = objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "api").Spec.Template.Spec.Containers[0];
+        var apiContainer = objects.OfType<V1StatefulSet>().Single(d => d.Metadata.Name == "api").Spec.Template.Spec.Containers[0];
         var gatewayContainer = objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "gateway").Spec.Template.Spec.Containers[0];
         Assert.Equal("10.0.0.0/8", Variable(apiContainer, "ForwardedHeaders__TrustedProxies"));
         Assert.Equal("", Variable(gatewayContainer, "ForwardedHeaders__TrustedProxies"));
         Assert.Matches(@"^\$\(SPOKES_SECRET_INTERNAL_KEY\)$", Variable(apiContainer, "Internal__Key"));
+
+        // Setup works deployed: the settings on the Api's volume, the setup code and a setup file's answers from secrets.
+        var api = objects.OfType<V1StatefulSet>().Single(s => s.Metadata.Name == "api");
+        Assert.Equal(1, api.Spec.Replicas);
+        var settingsClaim = Assert.Single(api.Spec.VolumeClaimTemplates);
+        Assert.Equal("/var/lib/spokes", Assert.Single(apiContainer.VolumeMounts, m => m.Name == settingsClaim.Metadata.Name).MountPath);
+        Assert.Equal("true", Variable(apiContainer, "Setup__Required"));
+        Assert.Equal("/var/lib/spokes/settings", Variable(apiContainer, "Setup__DataFolder"));
+        Assert.Matches(@"^\$\(SPOKES_SECRET_SETUP_CODE\)$", Variable(apiContainer, "Setup__Code"));
+        Assert.Matches(@"^\$\(SPOKES_SECRET_SETUP_ANSWERS\)$", Variable(apiContainer, "Setup__Answers"));
+        Assert.Contains(apiContainer.Env, e => e.Name == "Setup__LicenseVerifyingKey");
         var mongo = objects.OfType<V1StatefulSet>().Single(s => s.Metadata.Name == "mongo");
         Assert.Equal(3, mongo.Spec.Replicas);
         Assert.Contains("--replSet", mongo.Spec.Template.Spec.Containers[0].Args);

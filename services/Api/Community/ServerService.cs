@@ -24,7 +24,8 @@ public sealed class ServerService(
     MfaService mfa,
     EventPublisher events,
     IFileClaims files,
-    IOptionsMonitor<ApiOptions> options)
+    IOptionsMonitor<ApiOptions> options,
+    Setup.DemoMode demo)
 {
     private static readonly string[] RemovableFields = ["Description", "Categories", "SystemMessages", "Icon", "Banner"];
 
@@ -33,6 +34,7 @@ public sealed class ServerService(
         var name = Validation.Required(request.Name, "name", 1, 32);
         var description = Validation.Length(request.Description, "description", 0, 1024);
         await members.RequireRoomForAnotherServerAsync(actor, cancellationToken);
+        await demo.RequireRoomForServerAsync(cancellationToken);
 
         var serverId = SecureTokens.NewId();
         var general = new TextChannel(SecureTokens.NewId(), serverId, "General", null, null, null, null, false, null);

@@ -23,6 +23,7 @@ public sealed class AccountService(
     IOptionsMonitor<ApiOptions> options,
     TimeProvider clock,
     Setup.SetupState setup,
+    Setup.DemoMode demo,
     ILogger<AccountService> logger)
 {
     private const int MaxSessionNameLength = 72;
@@ -57,6 +58,7 @@ public sealed class AccountService(
             return;
         }
 
+        await demo.RequireRoomForAccountAsync(cancellationToken);
         var id = SecureTokens.NewId();
         // Claimed before the account exists, so two sign-ups can never share one invite.
         if (inviteOnly && !await invites.ClaimAsync(request.Invite!, id, cancellationToken)) throw StoatException.InvalidInvite();

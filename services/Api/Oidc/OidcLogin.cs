@@ -25,6 +25,7 @@ public sealed class OidcLogin(
     IAccountStore accounts,
     ISessionStore sessions,
     IOptions<ApiOptions> api,
+    DemoMode demo,
     TimeProvider clock,
     ILogger<OidcLogin> logger)
 {
@@ -113,6 +114,8 @@ public sealed class OidcLogin(
         var accountId = await identities.FindAccountAsync(issuer, subject, cancellationToken);
         if (accountId is null)
         {
+            if (!await demo.HasRoomForAccountAsync(cancellationToken))
+                throw new OidcLoginException($"This server runs in demo mode, which allows {DemoMode.Accounts} accounts: no new account can be made.");
             var id = SecureTokens.NewId();
             if (await identities.LinkAsync(issuer, subject, id, cancellationToken))
             {

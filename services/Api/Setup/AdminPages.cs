@@ -10,8 +10,11 @@ using static Spokes.Api.Setup.WebPage;
 namespace Spokes.Api.Setup;
 
 /// <summary>
-/// <c>/admin</c>: the settings the wizard made, changed later by a global administrator, who signs in here with
-/// e-mail and password (a Spokes session held in an HttpOnly, SameSite=Strict cookie).
+/// <c>/admin</c>: the settings the wizard made, changed later by an administrator, who signs in here with e-mail and
+/// password (a Spokes session held in an HttpOnly, SameSite=Strict cookie). An organisation administrator runs the
+/// organisation's side of the instance: the server profile (name, logo, icon). The licence, the network and the
+/// identity provider, which decide how the instance is reached and who may sign in, stay with global administrators
+/// (see <see cref="AdminRights"/>).
 /// </summary>
 public static class AdminPages
 {
@@ -31,7 +34,7 @@ public static class AdminPages
     {
         if (context.Request.Cookies[SessionCookie] is not { Length: > 0 } token) return null;
         var session = await sessions.FindByTokenAsync(token, cancellationToken);
-        return session is null ? null : state.Current.Admins.FirstOrDefault(a => a.AccountId == session.UserId && a.Role == AdminRole.Global);
+        return session is null ? null : state.Current.Admins.FirstOrDefault(a => a.AccountId == session.UserId);
     }
 
     public static async Task<IResult> Show(HttpContext context, SetupState state, ISessionStore sessions, IOptions<ApiOptions> api, CancellationToken cancellationToken)
@@ -61,8 +64,8 @@ public static class AdminPages
         {
             return LoginForm(context, "Wrong e-mail or password.", StatusCodes.Status403Forbidden);
         }
-        if (answer is not LoginSuccess success || !state.Current.Admins.Any(a => a.AccountId == success.UserId && a.Role == AdminRole.Global))
-            return LoginForm(context, "This account cannot administer the server here (not a global administrator, or it needs a second factor).", StatusCodes.Status403Forbidden);
+        if (answer is not LoginSuccess success || !state.Current.Admins.Any(a => a.AccountId == success.UserId))
+            return LoginForm(context, "This account cannot administer the server here (not an administrator, or it needs a second factor).", StatusCodes.Status403Forbidden);
         SetCookie(context, SessionCookie, success.Token, SameSiteMode.Strict);
         return Redirect(context, "/admin");
     }
@@ -75,6 +78,8 @@ public static class AdminPages
         var token = context.Request.Cookies[SessionCookie];
         if (await AdministratorAsync(context, state, sessions, cancellationToken) is not { } admin || !CsrfValid(form, token!, CsrfPurpose))
             return LoginForm(context, "Sign in again.", StatusCodes.Status403Forbidden);
+        if (!AdminRights.MayChange(admin.Role, section))
+            return Page(context, state.Current, admin, token!, "Only a global administrator may change this.", status: StatusCodes.Status403Forbidden);
         try
         {
             switch (section)
@@ -125,15 +130,20 @@ public static class AdminPages
             "<label for=\"logo\">Logo</label><input type=\"file\" id=\"logo\" name=\"logo\" accept=\"image/*\">" +
             "<label for=\"icon\">Icon</label><input type=\"file\" id=\"icon\" name=\"icon\" accept=\"image/*\">" +
             "<button type=\"submit\">Save profile</button></form>" +
-            "<h2>Network</h2>" +
-            $"<form method=\"post\" action=\"/admin/network\">{csrf}" +
-            $"<label for=\"public_url\">Public URL</label><input type=\"url\" id=\"public_url\" name=\"public_url\" value=\"{E(settings.Network.PublicUrl)}\" required>" +
-            $"<label for=\"livekit_tcp\">LiveKit TCP port</label><input type=\"number\" id=\"livekit_tcp\" name=\"livekit_tcp\" value=\"{settings.Network.LiveKitTcpPort}\">" +
-            $"<label for=\"livekit_udp_start\">LiveKit UDP ports from</label><input type=\"number\" id=\"livekit_udp_start\" name=\"livekit_udp_start\" value=\"{settings.Network.LiveKitUdpStart}\">" +
-            $"<label for=\"livekit_udp_end\">to</label><input type=\"number\" id=\"livekit_udp_end\" name=\"livekit_udp_end\" value=\"{settings.Network.LiveKitUdpEnd}\">" +
-            "<button type=\"submit\">Save network</button></form>" +
-            "<h2>Identity</h2>" + SetupPages.IdentityForm("/admin/identity", csrf, settings.Identity, settings.Network.PublicUrl) +
+            (admin.Role == AdminRole.Global ? GlobalSections(settings, csrf) : "<p class=\"note\">The network and the identity provider are changed by a global administrator.</p>") +
             "<h2>Administrators</h2><ul>" + string.Join("", settings.Admins.Select(a => $"<li>{E(a.Email)} ({a.Role.ToString().ToLowerInvariant()})</li>")) + "</ul>";
         return Html(context, "Administration: " + settings.ServerName, body, status);
     }
+
+    private static string GlobalSections(ServerSettings settings, string csrf) =>
+        "<h2>Network</h2>" +
+        $"<form method=\"post\" action=\"/admin/network\">{csrf}" +
+        $"<label for=\"public_url\">Public URL</label><input type=\"url\" id=\"public_url\" name=\"public_url\" value=\"{E(settings.Network.PublicUrl)}\" required>" +
+        $"<label for=\"livekit_tcp\">LiveKit TCP port</label><input type=\"number\" id=\"livekit_tcp\" name=\"livekit_tcp\" value=\"{settings.Network.LiveKitTcpPort}\">" +
+        $"<label for=\"livekit_udp_start\">LiveKit UDP ports from</label><input type=\"number\" id=\"livekit_udp_start\" name=\"livekit_udp_start\" value=\"{settings.Network.LiveKitUdpStart}\">" +
+        $"<label for=\"livekit_udp_end\">to</label><input type=\"number\" id=\"livekit_udp_end\" name=\"livekit_udp_end\" value=\"{settings.Network.LiveKitUdpEnd}\">" +
+        "<button type=\"submit\">Save network</button></form>" +
+        "<p class=\"note\">A new public URL applies at once to what the Api announces; the Gateway's links, push notifications " +
+        "and the suite's own LiveKit container (TCP port and UDP range) take the new values when the suite is next started.</p>" +
+        "<h2>Identity</h2>" + SetupPages.IdentityForm("/admin/identity", csrf, settings.Identity, settings.Network.PublicUrl);
 }

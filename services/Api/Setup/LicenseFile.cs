@@ -15,7 +15,8 @@ public static class LicenseFile
     public const int MaxBytes = 16 * 1024;
 
     /// <summary>What demo mode allows, shown in the wizard and on the admin page.</summary>
-    public static readonly string DemoLimits = "Demo mode: up to 10 accounts, 3 servers and calls of up to 4 people; for evaluation, not production.";
+    public static readonly string DemoLimits =
+        $"Demo mode: up to {DemoMode.Accounts} accounts, {DemoMode.Servers} servers and calls of up to {DemoMode.CallParticipants} people; for evaluation, not production.";
 
     /// <summary>The exact bytes that are signed: one field per line, in this order.</summary>
     public static byte[] SignedText(string licensee, string edition, int seats, DateOnly expires) => Encoding.UTF8.GetBytes(

@@ -25,12 +25,22 @@ public sealed record ServerSettings
 
 public sealed record SetupClaim(string CodeHash, string BrowserHash);
 
+/// <summary>
+/// Where users reach the instance and the suite's LiveKit listens. The ports' defaults are the AppHost's
+/// (<c>--voice-ports</c>); the AppHost reads the chosen ones from <c>setup.json</c> when it starts.
+/// </summary>
 public sealed record NetworkSettings
 {
+    public const int DefaultTcpPort = 7881;
+    public const int DefaultUdpStart = 50000;
+    public const int DefaultUdpEnd = 50499;
+
+    /// <summary>Null: the public URL the AppHost was started with.</summary>
     public string? PublicUrl { get; init; }
-    public int LiveKitTcpPort { get; init; } = 7881;
-    public int LiveKitUdpStart { get; init; } = 50000;
-    public int LiveKitUdpEnd { get; init; } = 60000;
+
+    public int LiveKitTcpPort { get; init; } = DefaultTcpPort;
+    public int LiveKitUdpStart { get; init; } = DefaultUdpStart;
+    public int LiveKitUdpEnd { get; init; } = DefaultUdpEnd;
 }
 
 public enum IdentityMode { Builtin, Oidc }

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Spokes.Api.Setup;
 
 /// <summary>
-/// The answers of the wizard as one JSON file (<c>SPOKES_SETUP_FILE</c>), for automated deployments: applied
+/// The answers of the wizard as one JSON file (<c>SPOKES_SETUP_FILE</c>; deployed, the text of the
+/// <c>setup-answers</c> secret), for automated deployments: applied
 /// before the Api takes requests, once; an instance already set up ignores it. A file that cannot be applied stops
 /// the Api with the reason, as a half-configured instance helps nobody.
 /// </summary>
@@ -31,29 +32,35 @@ public sealed class SetupFile(SetupState state, SetupAccounts accounts, IOptions
 
     public sealed record OidcAnswers(string? Issuer, string? ClientId, string? ClientSecret, bool BuiltinAccounts = true);
 
-    public sealed record NetworkAnswers(int LivekitTcpPort = 7881, int LivekitUdpStart = 50000, int LivekitUdpEnd = 60000);
+    public sealed record NetworkAnswers(int LivekitTcpPort = NetworkSettings.DefaultTcpPort, int LivekitUdpStart = NetworkSettings.DefaultUdpStart,
+        int LivekitUdpEnd = NetworkSettings.DefaultUdpEnd);
 
     public sealed record AdminAnswers(string? Email, string? Password, AdminRole Role = AdminRole.Global);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.File is not { Length: > 0 } path || !state.Required) return;
+        var given = options.Value;
+        var source = given.File is { Length: > 0 } path ? $"the setup file {path} (SPOKES_SETUP_FILE)"
+            : given.Answers is { Length: > 0 } ? "the setup answers of Setup__Answers" : null;
+        if (source is null || !state.Required) return;
         if (state.Current.Completed)
         {
-            logger.LogInformation("Setup is done already; the setup file {Path} is not applied again", path);
+            logger.LogInformation("Setup is done already; {Source} is not applied again", source);
             return;
         }
         try
         {
-            var answers = JsonSerializer.Deserialize<Answers>(await File.ReadAllBytesAsync(path, cancellationToken), Json)
-                          ?? throw new SetupAnswerException("The file is empty.");
-            var settings = await ApplyAsync(answers, Path.GetDirectoryName(Path.GetFullPath(path))!, cancellationToken);
+            var (text, folder) = given.File is { Length: > 0 } file
+                ? (await File.ReadAllBytesAsync(file, cancellationToken), Path.GetDirectoryName(Path.GetFullPath(file))!)
+                : (System.Text.Encoding.UTF8.GetBytes(given.Answers!), given.DataFolder ?? Directory.GetCurrentDirectory());
+            var answers = JsonSerializer.Deserialize<Answers>(text, Json) ?? throw new SetupAnswerException("The file is empty.");
+            var settings = await ApplyAsync(answers, folder, cancellationToken);
             state.Update(_ => settings);
-            logger.LogInformation("Setup completed from {Path}", path);
+            logger.LogInformation("Setup completed from {Source}", source);
         }
         catch (Exception e) when (e is SetupAnswerException or JsonException or IOException)
         {
-            throw new InvalidOperationException($"The setup file {path} (SPOKES_SETUP_FILE) cannot be applied: {e.Message}", e);
+            throw new InvalidOperationException($"Setup: {source} cannot be applied: {e.Message}", e);
         }
     }
 
@@ -74,7 +81,9 @@ public sealed class SetupFile(SetupState state, SetupAccounts accounts, IOptions
         {
             EulaAccepted = true,
             ServerName = SetupRules.ServerName(answers.ServerName),
-            Network = SetupRules.Network(answers.PublicUrl, network.LivekitTcpPort, network.LivekitUdpStart, network.LivekitUdpEnd),
+            Network = answers.PublicUrl is null
+                ? SetupRules.LiveKitPorts(network.LivekitTcpPort, network.LivekitUdpStart, network.LivekitUdpEnd)
+                : SetupRules.Network(answers.PublicUrl, network.LivekitTcpPort, network.LivekitUdpStart, network.LivekitUdpEnd),
             Identity = identity,
             License = license,
         };

@@ -20,6 +20,12 @@ public sealed class SetupOptions
     /// <summary>A JSON file of answers (SPOKES_SETUP_FILE) that completes setup at start.</summary>
     public string? File { get; set; }
 
+    /// <summary>
+    /// The same answers as JSON text, where no file can be handed over (a cluster passes them as a secret); a
+    /// licence they name is looked for in <see cref="DataFolder"/>.
+    /// </summary>
+    public string? Answers { get; set; }
+
     /// <summary>The Ed25519 public key (base64 of its 32 raw bytes) that licence files are verified with.</summary>
     public string? LicenseVerifyingKey { get; set; }
 }

@@ -36,11 +36,17 @@ public static class SetupRules
     public static NetworkSettings Network(string? publicUrl, int tcpPort, int udpStart, int udpEnd)
     {
         var url = PublicUrl(publicUrl);
+        if (new Uri(url).Port == tcpPort) throw new SetupAnswerException($"The LiveKit TCP port {tcpPort} is the public URL's port.");
+        return LiveKitPorts(tcpPort, udpStart, udpEnd) with { PublicUrl = url };
+    }
+
+    /// <summary>LiveKit's ports alone: the public URL stays the one the AppHost was started with (<c>--public-url</c>).</summary>
+    public static NetworkSettings LiveKitPorts(int tcpPort, int udpStart, int udpEnd)
+    {
         if (tcpPort is < 1 or > 65535) throw new SetupAnswerException("The LiveKit TCP port must be between 1 and 65535.");
         if (udpStart is < 1 or > 65535 || udpEnd is < 1 or > 65535) throw new SetupAnswerException("The LiveKit UDP ports must be between 1 and 65535.");
         if (udpStart > udpEnd) throw new SetupAnswerException("The LiveKit UDP range must start at or below its end.");
-        if (new Uri(url).Port == tcpPort) throw new SetupAnswerException($"The LiveKit TCP port {tcpPort} is the public URL's port.");
-        return new NetworkSettings { PublicUrl = url, LiveKitTcpPort = tcpPort, LiveKitUdpStart = udpStart, LiveKitUdpEnd = udpEnd };
+        return new NetworkSettings { LiveKitTcpPort = tcpPort, LiveKitUdpStart = udpStart, LiveKitUdpEnd = udpEnd };
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Spokes.Api.Setup;
 
@@ -22,6 +23,7 @@ public sealed class SetupState
     private readonly SetupOptions _options;
     private readonly Lock _gate = new();
     private ServerSettings _current;
+    private CancellationTokenSource _changed = new();
 
     public SetupState(IOptions<SetupOptions> options)
     {
@@ -70,8 +72,17 @@ public sealed class SetupState
                 System.IO.File.Move(temporary, file, overwrite: true);
             }
             _current = next;
+            var changed = _changed;
+            _changed = new CancellationTokenSource();
+            changed.Cancel();
             return next;
         }
+    }
+
+    /// <summary>Fires on the next change of the settings (the options built from them are rebuilt then).</summary>
+    public IChangeToken WatchChanges()
+    {
+        lock (_gate) return new CancellationChangeToken(_changed.Token);
     }
 
     /// <summary>Whether <paramref name="code"/> is this start's setup code (compared in constant time).</summary>

@@ -164,6 +164,9 @@ public interface IServerStore
 
     /// <summary>Deletes the server with its channels, members, bans and invites.</summary>
     Task DeleteAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>How many servers the instance has (demo mode's limit).</summary>
+    Task<long> CountAsync(CancellationToken cancellationToken = default);
 }
 
 public interface IChannelStore

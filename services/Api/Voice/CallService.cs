@@ -35,6 +35,7 @@ public sealed class CallService(
     IConnectionMultiplexer redis,
     IPublishEndpoint bus,
     IOptionsMonitor<ApiOptions> options,
+    Setup.DemoMode demo,
     ILogger<CallService> logger)
 {
     /// <summary>LiveKit tokens are for connecting at once: Stoat's live ten seconds.</summary>
@@ -52,6 +53,7 @@ public sealed class CallService(
         at.Require(ChannelPermission.Connect);
         if (voice.MaxUsers is { } max && !at.Permissions.HasFlag(ChannelPermission.ManageChannel) && await states.CountAsync(channelId) >= max)
             throw Error("CannotJoinCall");
+        if (demo.Applies && !demo.HasRoomInCall(await states.CountAsync(channelId))) throw Error("CannotJoinCall");
 
         var node = nodes.Find(await states.NodeAsync(channelId) ?? request.Node ?? (nodes.All.Count == 1 ? nodes.All[0].Name : null))
             ?? throw Error("UnknownNode");

@@ -165,6 +165,45 @@ public class JoinCallTests(ApiFixture api) : IAsyncLifetime
         Assert.Contains(free, await States.ChannelsOfAsync(club.Member.Id));
     }
 
+    /// <summary>An instance set up by a setup file (demo mode, or licensed), on a database of its own, with the stand-in node.</summary>
+    private WebApplicationFactory<Program> SetUp(TemporaryFolder folder, bool licensed)
+    {
+        var file = Path.Combine(folder.Path, "answers.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["acceptEula"] = true, ["serverName"] = "Calls", ["identity"] = "builtin",
+            ["admin"] = new { email = $"admin-{Guid.NewGuid():N}@example.com", password = "the admin's password" },
+            ["license"] = licensed ? "suite.spokes-license" : null,
+        }));
+        File.Copy(Path.Combine(BuildLayout.RepositoryRoot, "tests", "suite.spokes-license"), Path.Combine(folder.Path, "suite.spokes-license"));
+        return _voiceApi.WithWebHostBuilder(web => web
+            .UseSetting("Setup:Required", "true").UseSetting("Setup:DataFolder", Path.Combine(folder.Path, "settings")).UseSetting("Setup:File", file)
+            .UseSetting("Setup:LicenseVerifyingKey", SetupGateTests.SuiteLicenseVerifyingKey)
+            .UseSetting("ConnectionStrings:mongo", $"Data Source={Path.Combine(folder.Path, "spokes.db")}"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Demo_mode_closes_a_call_of_four_even_to_its_owner_and_a_licence_lifts_that(bool licensed)
+    {
+        using var folder = new TemporaryFolder("spokes-demo-call");
+        await using var instance = SetUp(folder, licensed);
+        var club = await ClubAsync(on: instance);
+        var states = instance.Services.GetRequiredService<VoiceStates>();
+        for (var i = 0; i < Setup.DemoMode.CallParticipants; i++) await states.AddAsync(club.Voice, InCall($"caller{i}-{Guid.NewGuid():N}"));
+
+        var (status, body) = await SendAsync(instance, HttpMethod.Post, club.Owner, $"/channels/{club.Voice}/join_call", new { });
+        if (licensed)
+        {
+            Assert.Equal(HttpStatusCode.OK, status);
+            return;
+        }
+        Assert.Equal((HttpStatusCode.BadRequest, "CannotJoinCall"), (status, body.GetProperty("type").GetString()));
+        Assert.DoesNotContain(club.Voice, await states.ChannelsOfAsync(club.Owner.Id));
+        Assert.DoesNotContain(_rooms.Calls, c => c.Method == "CreateRoom" && c.Body["name"]?.GetValue<string>() == club.Voice);
+    }
+
     [Fact]
     public async Task Force_disconnect_hangs_up_the_other_call_on_livekit_and_tells_its_channel()
     {

@@ -25,6 +25,9 @@ public sealed class MongoServerStore(MongoSchema schema) : IServerStore
     public Task CreateAsync(Server server, CancellationToken cancellationToken = default) =>
         MongoSchema.InsertAsync(schema.Servers, Documents.Write(server), cancellationToken);
 
+    public Task<long> CountAsync(CancellationToken cancellationToken = default) =>
+        schema.Servers.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellationToken);
+
     public async Task<Server?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         Documents.Read<Server>(await schema.Servers.Find(MongoSchema.Is("_id", id)).FirstOrDefaultAsync(cancellationToken));
 

@@ -23,6 +23,9 @@ public sealed class SqliteServerStore(SqliteDatabase database) : IServerStore
         "INSERT INTO servers (id, document) VALUES ($id, $document)",
         Documents.Parameters(("id", server.Id), ("document", Documents.Write(server))), cancellationToken);
 
+    public async Task<long> CountAsync(CancellationToken cancellationToken = default) =>
+        (await database.QueryAsync("SELECT COUNT(*) FROM servers", Documents.Parameters(), r => r.GetInt64(0), cancellationToken)).Single();
+
     public async Task<Server?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         (await database.QueryAsync("SELECT document FROM servers WHERE id = $id", Documents.Parameters(("id", id)),
             Documents.Read<Server>, cancellationToken)).SingleOrDefault();
