@@ -256,10 +256,13 @@ public sealed class SqliteDatabase
     {
         await using var connection = await OpenAsync(cancellationToken);
         await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
-        var version = Convert.ToInt32(await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken));
-        for (var next = version; next < Migrations.Length; next++)
+        while (true)
         {
+            // The version is read under the write lock (BEGIN IMMEDIATE): replicas starting together on a fresh
+            // database would otherwise both see it empty and both create the schema.
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var next = Convert.ToInt32(await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken));
+            if (next >= Migrations.Length) return;
             await ExecuteAsync(connection, Migrations[next] + $"\nPRAGMA user_version = {next + 1};", cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
