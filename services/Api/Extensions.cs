@@ -1,3 +1,4 @@
+using Spokes.Api.Caching;
 using Spokes.Api.Encryption;
 using Spokes.Api.Identity;
 using Spokes.Api.Storage;
@@ -52,6 +53,7 @@ internal static class Extensions
         builder.Services.AddScoped<Community.EmojiService>();
         builder.Services.AddSingleton<Messaging.OutboxSignal>();
         builder.AddChatStorage();
+        builder.AddRecordCaches();
         // Right after the schema: the content stores open nothing until the master password has opened their keys.
         builder.AddMasterPassword();
         builder.AddFileClaims();

@@ -22,13 +22,17 @@ public class PermissionAgreementTests(ApiFixture api, ITestOutputHelper output)
     private static object Wire(PermissionOverride value) => new { allow = (ulong)value.Allow, deny = (ulong)value.Deny };
 
     [Fact]
-    public async Task The_api_allows_exactly_what_the_calculator_allows_under_random_settings()
+    public Task The_api_allows_exactly_what_the_calculator_allows_under_random_settings() => RunAsync(api.Factory, api.Factory, output);
+
+    /// <summary>The owner changes the settings through <paramref name="ownerApi"/>; the member is checked through <paramref name="memberApi"/>.</summary>
+    internal static async Task RunAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> ownerApi,
+        Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> memberApi, ITestOutputHelper output)
     {
         var seed = Environment.GetEnvironmentVariable("SPOKES_PERMISSION_SEED") is { } fixedSeed ? int.Parse(fixedSeed) : Random.Shared.Next();
         output.WriteLine($"seed {seed} (set SPOKES_PERMISSION_SEED to repeat)");
         var random = new Random(seed);
-        var owner = await OnboardedUser.CreateAsync(api, "owner");
-        var member = await OnboardedUser.CreateAsync(api, "member");
+        var owner = await OnboardedUser.CreateAsync(ownerApi, "owner");
+        var member = await OnboardedUser.CreateAsync(memberApi, "member");
         var created = await owner.Client.PostAsync("/servers/create", "/servers/create", new { name = "Random" });
         var server = created.Body.GetProperty("server").GetProperty("_id").GetString()!;
         var channel = created.Body.GetProperty("channels")[0].GetProperty("_id").GetString()!;
