@@ -86,6 +86,9 @@ public sealed class PebbleServer : IAsyncDisposable
     public int DnsPort { get; }
     public int ChallengeManagementPort { get; }
     public string ServerCaFile { get; }
+
+    /// <summary>A folder of this server's, removed with it (for a test's DNS hook).</summary>
+    public string Folder => _folder.Path;
     public string DirectoryUrl => $"https://127.0.0.1:{Port}/dir";
     public string Log => string.Join('\n', _log);
 
