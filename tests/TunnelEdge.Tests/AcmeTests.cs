@@ -110,7 +110,7 @@ public sealed class AcmeTests
         config["acme"]!["renewBefore"] = "36500.00:00:00";
         File.WriteAllText(edge.ConfigFile, config.ToJsonString());
         await edge.StartEdgeAsync();
-        var failed = (await WaitForAsync(edge, list => list.Certificates.Any(c => c.Name == wildcard && c.State == "renewal failed"), attempts: 600)).Certificates.Single(c => c.Name == wildcard);
+        var failed = (await WaitForAsync(edge, list => list.Certificates.Any(c => c.Name == wildcard && c.State == "renewal failed"), attempts: 1200)).Certificates.Single(c => c.Name == wildcard);
         Assert.Contains("exited with 3: the DNS provider refused the API key", failed.LastError);
         Assert.Equal(issued.SerialNumber, failed.Serial, ignoreCase: true);
         Assert.Equal(issued.Thumbprint, (await ServedAsync(edge, "anything." + EdgeHarness.Domain)).Thumbprint);
@@ -122,7 +122,7 @@ public sealed class AcmeTests
         config["acme"]!["dnsHook"] = Path.Combine(pebble.Folder, "no-such-hook");
         File.WriteAllText(edge.ConfigFile, config.ToJsonString());
         await edge.StartEdgeAsync();
-        failed = (await WaitForAsync(edge, list => list.Certificates.Any(c => c.Name == wildcard && c.State == "renewal failed" && c.LastError.Contains("no-such-hook")), attempts: 600))
+        failed = (await WaitForAsync(edge, list => list.Certificates.Any(c => c.Name == wildcard && c.State == "renewal failed" && c.LastError.Contains("no-such-hook")), attempts: 1200))
             .Certificates.Single(c => c.Name == wildcard);
         Assert.Contains("did not start", failed.LastError);
         Assert.Equal(issued.Thumbprint, (await ServedAsync(edge, "anything." + EdgeHarness.Domain)).Thumbprint);
@@ -155,7 +155,7 @@ public sealed class AcmeTests
             if (done(list)) return list;
             await Task.Delay(100);
         }
-        throw new TimeoutException("The edge's certificate list did not change.");
+        throw new TimeoutException($"The edge's certificate list did not change: {await edge.Admin.ListCertificatesAsync(new Empty(), edge.AdminHeaders)}\n{edge.Log}");
     }
 
     /// <summary>The leaf (and its chain, kept for <see cref="Trusted"/>) the edge's HTTPS port serves for an SNI name.</summary>
