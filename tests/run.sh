@@ -18,6 +18,8 @@ command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # The tunnel edge's ACME client is tested against Let's Encrypt's test CA (pebble, with its test DNS server).
 command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null || missing+=(pebble)
+# Its DNS-01 test's hook sets TXT records through pebble-challtestsrv's HTTP API with curl.
+command -v curl >/dev/null || missing+=(curl)
 # The tunnel edge is published ahead-of-time (native code), which links with clang against zlib.
 command -v clang >/dev/null || missing+=(clang)
 compgen -G '/usr/lib/*/libz.so' >/dev/null || compgen -G '/usr/lib/libz.so' >/dev/null || missing+=(zlib1g-dev)

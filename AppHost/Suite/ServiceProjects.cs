@@ -113,6 +113,21 @@ public static class ServiceProjects
         return process.ExitCode;
     }
 
+    /// <summary>A project's built program (named <paramref name="programName"/>) run once as a command; its exit code and what it wrote.</summary>
+    public static async Task<(int ExitCode, string Output)> RunBuiltProgramForOutputAsync(string project, string programName, IReadOnlyList<string> arguments)
+    {
+        var folder = Path.Combine(ArtifactsBin, project, Configuration);
+        var program = Path.Combine(folder, programName);
+        if (!File.Exists(program)) throw new SetupException($"{program} is not built: build Spokes first (dotnet build).");
+        var start = new System.Diagnostics.ProcessStartInfo(program) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await error);
+    }
+
     /// <summary>Runs a project whose program is named otherwise than the project (<c>spokes-tunnel</c>) from its build output.</summary>
     public static IResourceBuilder<ProjectResource> WithBuiltProgram(this IResourceBuilder<ProjectResource> project, string programName)
     {

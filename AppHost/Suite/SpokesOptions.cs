@@ -56,9 +56,10 @@ public sealed record SpokesOptions
           --tunnel EDGE                publish the Gateway through a Spokes tunnel edge (HOST[:PORT], its tunnel
                                        port, 8443 by default): no port forwarding needed
           --tunnel-key TOKEN           the authentication token the edge's operator gave (with --tunnel)
-          --tunnel-hostname H          the public hostname to serve (the token's, or a name it may claim); a URL
+          --tunnel-hostname H          the public hostname to serve (a name the token may claim); a URL
                                        (http://H:PORT) where the edge serves plain HTTP or another port. The public
-                                       URL is https://H unless --public-url says otherwise
+                                       URL is https://H unless --public-url says otherwise. Without it, the edge
+                                       is asked at start which hostname the token owns and where it serves it
           --tunnel-pin SHA256          the edge certificate's fingerprint, when it is not signed by a known CA
           --registry PREFIX            image prefix in the Kubernetes YAML (default spokes)
           --voice-ports FIRST-LAST     LiveKit's UDP media ports (default 50000-50499; TCP 7881 is its fallback)
@@ -159,15 +160,16 @@ public sealed record PortRange(int First, int Last)
 }
 
 /// <summary>
-/// <c>--tunnel EDGE --tunnel-key TOKEN --tunnel-hostname H [--tunnel-pin SHA256]</c>: the Gateway served on the edge
-/// under <see cref="Hostname"/> by a <c>spokes-tunnel</c> resource.
+/// <c>--tunnel EDGE --tunnel-key TOKEN [--tunnel-hostname H] [--tunnel-pin SHA256]</c>: the Gateway served on the edge
+/// under <see cref="Hostname"/> by a <c>spokes-tunnel</c> resource; without H, the token's own hostname (asked of the
+/// edge at start, <see cref="PublicTunnel.WithTunnelHostname"/>).
 /// </summary>
 public sealed record TunnelOptions
 {
     public string Edge { get; init; } = "";
     public string Key { get; init; } = "";
 
-    /// <summary>The public URL's origin: https://H for a bare hostname, or the URL given.</summary>
+    /// <summary>The public URL's origin: https://H for a bare hostname, or the URL given; null until the edge is asked.</summary>
     public Uri? Hostname { get; init; }
 
     public string? Pin { get; init; }
@@ -184,7 +186,7 @@ public sealed record TunnelOptions
 
     public void Validate()
     {
-        if (Edge.Length == 0 || Key.Length == 0 || Hostname is null)
-            throw new SetupException("--tunnel needs --tunnel-key TOKEN and --tunnel-hostname H with it (each of them needs --tunnel).", 2);
+        if (Edge.Length == 0 || Key.Length == 0)
+            throw new SetupException("--tunnel needs --tunnel-key TOKEN with it (--tunnel-key, --tunnel-hostname and --tunnel-pin need --tunnel).", 2);
     }
 }

@@ -203,6 +203,7 @@ public sealed class SpokesSuite
             return new SpokesSuite(builder, options, Profile.Containers);
         }
 
+        options = options.WithTunnelHostname();
         var engine = options.Profile == Profile.Local ? null : ContainerEngine.Detect();
         var profile = options.Profile ?? (engine is null ? Profile.Local : Profile.Containers);
         if (profile == Profile.Containers)

@@ -3,7 +3,7 @@ using Spokes.Contracts.Tunnels.V1;
 
 namespace Spokes.Cli;
 
-/// <summary>`spokes cert` (ACME certificates) and `spokes access` (a tunnel's visitor controls).</summary>
+/// <summary>`spokes cert` (ACME certificates), `spokes access` (a tunnel's visitor controls) and `spokes ssh-keys` (the SSH front door's keys).</summary>
 public static class EdgeCommands
 {
     public delegate Task<int> AdminRunner(ParseResult parse, Func<TunnelAdmin.TunnelAdminClient, Task> command);
@@ -57,6 +57,43 @@ public static class EdgeCommands
             Console.Write(AccessTable(await admin.SetAccessAsync(request, cancellationToken: ct)));
         }));
         root.Subcommands.Add(new Command("access", "Visitor controls of a tunnel: CIDR lists and a password.") { accessShow, accessSet });
+
+        var tokenId = new Option<long>("--token-id") { Description = "The authentication token the key signs in as (its ID in spokes token ls).", Required = true };
+        var publicKey = new Option<string>("--public-key")
+        {
+            Description = "The public key: a .pub file's path, or its line (TYPE BASE64 [comment]).", Required = true,
+        };
+        var keyAdd = new Command("add", "Registers a public key for ssh -R: it signs in as the token, from the next connection on.") { tokenId, publicKey };
+        keyAdd.SetAction((parse, ct) => run(parse, async admin =>
+        {
+            var given = parse.GetValue(publicKey)!;
+            var line = File.Exists(given) ? File.ReadAllText(given) : given;
+            Console.Write(SshKeyTable([await admin.AddSshKeyAsync(new AddSshKeyRequest { TokenId = parse.GetValue(tokenId), PublicKey = line }, cancellationToken: ct)]));
+        }));
+        var keyList = new Command("ls", "Lists the public keys registered for ssh -R.");
+        keyList.Aliases.Add("list");
+        keyList.SetAction((parse, ct) => run(parse, async admin =>
+            Console.Write(SshKeyTable((await admin.ListSshKeysAsync(new Empty(), cancellationToken: ct)).Keys))));
+        var id = new Option<long>("--id") { Description = "The key's ID to remove." };
+        var all = new Option<bool>("--all") { Description = "Remove every key." };
+        var keyRemove = new Command("rm", "Removes a key (--id) or all (--all); refused from the next connection on.") { id, all };
+        keyRemove.Aliases.Add("remove");
+        keyRemove.SetAction((parse, ct) => run(parse, async admin =>
+        {
+            var request = parse.GetValue(all) ? new RemoveRequest { All = true }
+                : parse.GetValue(id) is > 0 and var one ? new RemoveRequest { Id = one }
+                : throw new CliException("Give --id ID or --all.");
+            var removed = await admin.RemoveSshKeysAsync(request, cancellationToken: ct);
+            Console.WriteLine($"Removed {removed.Removed} SSH key(s).");
+        }));
+        root.Subcommands.Add(new Command("ssh-keys", "Public keys that publish a token's tunnel through the SSH front door (ssh -R).") { keyAdd, keyList, keyRemove });
+    }
+
+    private static Table SshKeyTable(IEnumerable<SshKey> keys)
+    {
+        var table = new Table("ID", "Token ID", "Hostname", "Type", "Fingerprint", "Comment", "Created");
+        foreach (var k in keys) table.Add(k.Id.ToString(), k.TokenId.ToString(), k.Hostname, k.Type, k.Fingerprint, k.Comment, Table.Time(k.Created));
+        return table;
     }
 
     private static Table CertificateTable(IEnumerable<Certificate> certificates)

@@ -99,6 +99,18 @@ start.SetAction((parse, cancellationToken) => Run(parse, async config =>
 }));
 root.Subcommands.Add(start);
 
+var identify = new Command("identify", "Asks the edge which hostname the token owns and where visitors reach it (before starting).");
+identify.SetAction((parse, cancellationToken) => Run(parse, async config =>
+{
+    var identified = await EdgeConnection.AskAsync<Identified>(Configured(config), config.ServerKey, new Identify(config.Key!), cancellationToken);
+    (config.TunnelId, config.TunnelHostname) = (identified.TunnelId, identified.Hostname);
+    // The AppHost's --tunnel reads this line.
+    Console.WriteLine($"Public URL: {identified.PublicUrl}");
+    Console.WriteLine($"Tunnel:     {identified.TunnelId} {identified.Hostname}");
+    return true;
+}));
+root.Subcommands.Add(identify);
+
 var info = new Command("info", "Shows the configuration (the token shortened).");
 info.SetAction((parse, _) => Run(parse, config =>
 {

@@ -64,6 +64,18 @@ public sealed class EdgeOptions
         Acme.Validate();
     }
 
+    /// <summary>
+    /// Where visitors reach a hostname: over the public HTTPS listener when there is one, else over HTTP, with the
+    /// listener's port unless it is the scheme's default.
+    /// </summary>
+    public string PublicUrlOf(string hostname)
+    {
+        var (scheme, listener, standardPort) = string.IsNullOrEmpty(Listen.Https) ? ("http", Listen.Http, 80) : ("https", Listen.Https, 443);
+        return TryParseEndPoint(listener, out var endPoint) && endPoint.Port != standardPort
+            ? $"{scheme}://{hostname}:{endPoint.Port}"
+            : $"{scheme}://{hostname}";
+    }
+
     /// <summary>Parses <c>ADDRESS:PORT</c>, where ADDRESS may be <c>*</c> or <c>0.0.0.0</c> (every interface).</summary>
     public static bool TryParseEndPoint(string value, out IPEndPoint endPoint)
     {

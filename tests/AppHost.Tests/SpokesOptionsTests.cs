@@ -42,13 +42,21 @@ public class SpokesOptionsTests
             "--public-url", "https://chat.example.com"]).EffectivePublicUrl);
     }
 
+    [Fact]
+    public void A_tunnel_without_a_hostname_leaves_it_to_the_edge()
+    {
+        var tunnel = SpokesOptions.Parse(["--tunnel", "edge.example.net", "--tunnel-key", "abc"]).Tunnel!;
+        Assert.Equal(("edge.example.net", "abc"), (tunnel.Edge, tunnel.Key));
+        Assert.Null(tunnel.Hostname);
+    }
+
     [Theory]
     [InlineData("--tunnel", "edge.example.net")]
     [InlineData("--tunnel-key", "abc")]
-    [InlineData("--tunnel", "edge.example.net", "--tunnel-key", "abc")]
+    [InlineData("--tunnel-hostname", "chat.example.net")]
     [InlineData("--tunnel", "edge.example.net", "--tunnel-key", "abc", "--tunnel-hostname", "https://chat.example.net/path")]
     [InlineData("--tunnel", "edge.example.net", "--tunnel-key", "abc", "--tunnel-hostname", "ftp://chat.example.net")]
-    public void A_tunnel_needs_its_edge_token_and_hostname(params string[] args) =>
+    public void A_tunnel_needs_its_edge_and_token_and_a_valid_hostname_if_any(params string[] args) =>
         Assert.Equal(2, Assert.Throws<SetupException>(() => SpokesOptions.Parse(args)).ExitCode);
 
     [Fact]

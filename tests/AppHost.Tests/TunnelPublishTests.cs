@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Spokes.TestSupport;
 
 namespace Spokes.AppHost.Tests;
@@ -12,9 +13,12 @@ public partial class SystemTests
     /// `--tunnel`: a suite with no port of its own reachable publishes itself through an edge (a separate edge
     /// program, as on a VPS). Stoat's client library, given only the public hostname on the edge, signs up,
     /// connects to /ws and sends a message that comes back over the WebSocket; the tunnel resource turns healthy.
+    /// Without --tunnel-hostname the suite asks the edge for the token's hostname and public URL before it starts.
     /// </summary>
-    [Fact]
-    public async Task A_suite_started_with_tunnel_is_used_by_stoat_js_through_the_edges_hostname()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_suite_started_with_tunnel_is_used_by_stoat_js_through_the_edges_hostname(bool givenHostname)
     {
         using var edgeFolder = new TemporaryFolder("spokes-edge");
         await using var edge = await StandaloneEdge.StartAsync(edgeFolder.Path);
@@ -23,7 +27,8 @@ public partial class SystemTests
         var publicUrl = $"http://chat.tunnels.localhost:{edge.HttpPort}";
 
         using var data = new TemporaryFolder("spokes-system");
-        await using var suite = await StartTunnelledSuiteAsync(data.Path, edge, token, publicUrl);
+        await using var suite = await StartTunnelledSuiteAsync(data.Path, edge, token, givenHostname ? publicUrl : null);
+        Assert.Equal(publicUrl, suite.App.Services.GetRequiredService<Spokes.AppHost.Suite.SpokesSuite>().PublicUrl);
         await suite.App.ResourceNotifications.WaitForResourceHealthyAsync("tunnel").WaitAsync(TimeSpan.FromSeconds(30));
 
         using var script = ConformanceScripts.Start("stoat.js", "tunnel-chat.mjs", publicUrl);
@@ -35,8 +40,9 @@ public partial class SystemTests
     }
 
     /// <summary>The suite as a home server behind NAT starts it: published on the edge, nothing else changed.</summary>
-    private static Task<TestSuite> StartTunnelledSuiteAsync(string dataFolder, StandaloneEdge edge, string token, string publicUrl) =>
-        TestSuite.StartAsync(dataFolder, "--tunnel", $"127.0.0.1:{edge.TunnelPort}", "--tunnel-key", token, "--tunnel-hostname", publicUrl, "--tunnel-pin", edge.Pin);
+    private static Task<TestSuite> StartTunnelledSuiteAsync(string dataFolder, StandaloneEdge edge, string token, string? publicUrl) =>
+        TestSuite.StartAsync(dataFolder, ["--tunnel", $"127.0.0.1:{edge.TunnelPort}", "--tunnel-key", token, "--tunnel-pin", edge.Pin,
+            .. publicUrl is null ? Array.Empty<string>() : ["--tunnel-hostname", publicUrl]]);
 
     /// <summary>A tunnel edge program of its own (domain tunnels.localhost) on free loopback ports.</summary>
     private sealed class StandaloneEdge : IAsyncDisposable

@@ -66,6 +66,71 @@ public sealed class AcmeTests
         Assert.Contains(cli.Rows(), row => row[0] == TunnelHost && row[1] == "valid");
     }
 
+    /// <summary>
+    /// A wildcard certificate through DNS-01: the operator's hook publishes the TXT record in pebble-challtestsrv's DNS
+    /// (its HTTP API), which pebble queries. Any name under the domain is then served by it. A renewal whose hook fails
+    /// keeps the wildcard served, and the operator sees the hook's own error in `spokes cert ls`; so does a hook that is
+    /// not there at all.
+    /// </summary>
+    [Fact]
+    public async Task A_wildcard_certificate_is_issued_through_the_dns_hook_and_a_failing_hook_keeps_the_previous_one_visibly()
+    {
+        await using var pebble = new PebbleServer();
+        var hook = Path.Combine(pebble.Folder, "dns-hook.sh");
+        var calls = Path.Combine(pebble.Folder, "dns-hook.log");
+        File.WriteAllText(hook, $"""
+            #!/bin/sh
+            echo "$1 $2" >> '{calls}'
+            case "$1" in
+              set) exec curl -sf -d "{"{"}\"host\":\"$2.\",\"value\":\"$3\"{"}"}" http://127.0.0.1:{pebble.ChallengeManagementPort}/set-txt ;;
+              clear) exec curl -sf -d "{"{"}\"host\":\"$2.\"{"}"}" http://127.0.0.1:{pebble.ChallengeManagementPort}/clear-txt ;;
+            esac
+            exit 2
+            """);
+        File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        const string wildcard = "*." + EdgeHarness.Domain;
+        await using var edge = EdgeHarness.Create(new()
+        {
+            ["acme"] = new { directory = pebble.DirectoryUrl, directoryCaFile = pebble.ServerCaFile, challenges = new[] { "tls-alpn-01" }, wildcards = new[] { wildcard }, dnsHook = hook },
+        });
+        await pebble.StartAsync(edge.HttpPort, edge.HttpsPort);
+        await edge.StartEdgeAsync();
+        var root = await pebble.RootAsync();
+
+        var issued = await IssuedCertificateAsync(edge, root, "anything." + EdgeHarness.Domain);
+        Assert.Contains(wildcard, issued.GetNameInfo(X509NameType.DnsName, false) + " " + string.Join(' ', SubjectAlternativeNames(issued)));
+        Assert.Equal(issued.Thumbprint, (await ServedAsync(edge, "other." + EdgeHarness.Domain)).Thumbprint);
+        var record = $"_acme-challenge.{EdgeHarness.Domain}";
+        Assert.Equal([$"set {record}", $"clear {record}"], File.ReadAllLines(calls));
+
+        // The DNS provider fails at the next renewal: the wildcard is still served, and the operator sees why it was not renewed.
+        await edge.StopEdgeAsync();
+        File.WriteAllText(hook, "#!/bin/sh\necho 'the DNS provider refused the API key' >&2\nexit 3\n");
+        var config = JsonNode.Parse(File.ReadAllText(edge.ConfigFile))!;
+        config["acme"]!["renewBefore"] = "36500.00:00:00";
+        File.WriteAllText(edge.ConfigFile, config.ToJsonString());
+        await edge.StartEdgeAsync();
+        var failed = (await WaitForAsync(edge, list => list.Certificates.Any(c => c.Name == wildcard && c.State == "renewal failed"), attempts: 1200)).Certificates.Single(c => c.Name == wildcard);
+        Assert.Contains("exited with 3: the DNS provider refused the API key", failed.LastError);
+        Assert.Equal(issued.SerialNumber, failed.Serial, ignoreCase: true);
+        Assert.Equal(issued.Thumbprint, (await ServedAsync(edge, "anything." + EdgeHarness.Domain)).Thumbprint);
+        var cli = (await edge.SpokesAsync("cert", "ls")).AssertSuccess();
+        Assert.Contains(cli.Rows(), row => row[0] == wildcard && row[1] == "renewal failed" && row[5].Contains("the DNS provider refused"));
+
+        // A hook that is not there fails the same way, and the edge keeps running.
+        await edge.StopEdgeAsync();
+        config["acme"]!["dnsHook"] = Path.Combine(pebble.Folder, "no-such-hook");
+        File.WriteAllText(edge.ConfigFile, config.ToJsonString());
+        await edge.StartEdgeAsync();
+        failed = (await WaitForAsync(edge, list => list.Certificates.Any(c => c.Name == wildcard && c.State == "renewal failed" && c.LastError.Contains("no-such-hook")), attempts: 1200))
+            .Certificates.Single(c => c.Name == wildcard);
+        Assert.Contains("did not start", failed.LastError);
+        Assert.Equal(issued.Thumbprint, (await ServedAsync(edge, "anything." + EdgeHarness.Domain)).Thumbprint);
+    }
+
+    private static IEnumerable<string> SubjectAlternativeNames(X509Certificate2 certificate) =>
+        certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames());
+
     private static async Task<X509Certificate2> IssuedCertificateAsync(EdgeHarness edge, X509Certificate2 root, string name) =>
         await WaitForServedAsync(edge, name, c => Trusted(c, root));
 
@@ -81,15 +146,16 @@ public sealed class AcmeTests
         throw new TimeoutException($"No certificate for {name} in 30 s: {list}\n{edge.Log}");
     }
 
-    private static async Task<CertificateList> WaitForAsync(EdgeHarness edge, Func<CertificateList, bool> done)
+    /// <param name="attempts">Tenths of a second to wait: a renewal at start first renews the other names, one order at a time.</param>
+    private static async Task<CertificateList> WaitForAsync(EdgeHarness edge, Func<CertificateList, bool> done, int attempts = 100)
     {
-        for (var attempt = 0; attempt < 100; attempt++)
+        for (var attempt = 0; attempt < attempts; attempt++)
         {
             var list = await edge.Admin.ListCertificatesAsync(new Empty(), edge.AdminHeaders);
             if (done(list)) return list;
             await Task.Delay(100);
         }
-        throw new TimeoutException("The edge's certificate list did not change.");
+        throw new TimeoutException($"The edge's certificate list did not change: {await edge.Admin.ListCertificatesAsync(new Empty(), edge.AdminHeaders)}\n{edge.Log}");
     }
 
     /// <summary>The leaf (and its chain, kept for <see cref="Trusted"/>) the edge's HTTPS port serves for an SNI name.</summary>

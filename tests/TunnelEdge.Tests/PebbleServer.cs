@@ -63,8 +63,9 @@ public sealed class PebbleServer : IAsyncDisposable
         _pebble = ManagedProcess.Start(new ProcessSpec("pebble", ["-config", config, "-dnsserver", $"127.0.0.1:{DnsPort}"])
         {
             WorkingDirectory = _folder.Path,
-            // No random waits before validating, and no nonces refused at random (the client's retry has its own test input).
-            Environment = { ["PEBBLE_VA_NOSLEEP"] = "1", ["PEBBLE_WFE_NONCEREJECT"] = "0" },
+            // No random waits before validating, no nonces refused at random (the client's retry has its own test input),
+            // and no valid authorization reused at random: every order is validated, so a renewal runs its challenge (and hook).
+            Environment = { ["PEBBLE_VA_NOSLEEP"] = "1", ["PEBBLE_WFE_NONCEREJECT"] = "0", ["PEBBLE_AUTHZREUSE"] = "0" },
         }, "tunnel-edge-test", _log.Enqueue);
         using var http = Client();
         for (var attempt = 0; attempt < 100; attempt++)
@@ -86,6 +87,9 @@ public sealed class PebbleServer : IAsyncDisposable
     public int DnsPort { get; }
     public int ChallengeManagementPort { get; }
     public string ServerCaFile { get; }
+
+    /// <summary>A folder of this server's, removed with it (for a test's DNS hook).</summary>
+    public string Folder => _folder.Path;
     public string DirectoryUrl => $"https://127.0.0.1:{Port}/dir";
     public string Log => string.Join('\n', _log);
 

@@ -10,7 +10,7 @@ namespace Spokes.TunnelEdge.Tests;
 /// <summary>
 /// `listen.ssh`: OpenSSH's own client (`ssh -N -R`), nothing of ours installed, publishes a local HTTP app and a TCP
 /// port through the edge's SSH front door; it signs in with a tunnel's token (user name or password) or a public key
-/// registered for a token, and the edge's ownership rules hold for it.
+/// registered for a token (`spokes ssh-keys`), and the edge's ownership rules hold for it.
 /// </summary>
 public sealed class SshFrontDoorTests : IAsyncLifetime
 {
@@ -46,8 +46,13 @@ public sealed class SshFrontDoorTests : IAsyncLifetime
         return path;
     }
 
-    private void RegisterKey(string token, string privateKey) =>
-        File.AppendAllText(Path.Combine(_edge.Folder, "data", "ssh-authorized-keys"), $"{token} {File.ReadAllText(privateKey + ".pub").Trim()}\n");
+    /// <summary>`spokes ssh-keys add` for the token's ID (as the operator finds it in `spokes token ls`); returns the key's ID.</summary>
+    private async Task<long> RegisterKeyAsync(string token, string privateKey)
+    {
+        var tokenId = (await _edge.Admin.ListTokensAsync(new Empty(), _edge.AdminHeaders)).Tokens.Single(t => t.Token == token).Id;
+        var added = (await _edge.SpokesAsync("ssh-keys", "add", "--token-id", tokenId.ToString(), "--public-key", privateKey + ".pub")).AssertSuccess();
+        return long.Parse(added.Rows()[1][0]);
+    }
 
     /// <summary>
     /// `ssh -N -R ... -p SSH user@127.0.0.1`, never asking anything on a terminal; a password comes from SSH_ASKPASS.
@@ -140,10 +145,50 @@ public sealed class SshFrontDoorTests : IAsyncLifetime
     {
         var token = await TokenAsync($"key{keyType}");
         var key = await KeyAsync($"user-{keyType}", keyType);
-        RegisterKey(token, key);
+        await RegisterKeyAsync(token, key);
         // Bind address localhost: the tunnel's own hostname.
         var (ssh, output) = StartSsh("anyone", [$"localhost:80:127.0.0.1:{_local.HttpPort}"], key: key);
         Assert.Equal($"hello from key{keyType}.{EdgeHarness.Domain}", await PageWhenServedAsync($"key{keyType}.{EdgeHarness.Domain}", ssh, output));
+    }
+
+    /// <summary>
+    /// Keys are the operator's through `spokes ssh-keys`: listed with OpenSSH's fingerprint, bad lines and unknown tokens
+    /// refused, and a removed key refused at its next connection, with no restart.
+    /// </summary>
+    [Fact]
+    public async Task Keys_are_added_listed_and_removed_with_spokes_and_a_removed_key_is_refused_at_its_next_connection()
+    {
+        var token = await TokenAsync("managed");
+        var key = await KeyAsync("managed", "ed25519");
+        var id = await RegisterKeyAsync(token, key);
+        using (var keygen = Process.Start(new ProcessStartInfo("ssh-keygen", ["-l", "-f", key + ".pub"]) { RedirectStandardOutput = true })!)
+        {
+            var fingerprint = (await keygen.StandardOutput.ReadToEndAsync()).Split(' ')[1];
+            var listed = (await _edge.SpokesAsync("ssh-keys", "list")).AssertSuccess().Rows();
+            Assert.Equal([id.ToString(), $"managed.{EdgeHarness.Domain}", "ssh-ed25519", fingerprint, "managed"], [listed[1][0], listed[1][2], listed[1][3], listed[1][4], listed[1][5]]);
+        }
+
+        var again = await _edge.SpokesAsync("ssh-keys", "add", "--token-id", "1", "--public-key", key + ".pub");
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("registered already", again.Error);
+        var garbage = await _edge.SpokesAsync("ssh-keys", "add", "--token-id", "1", "--public-key", "ssh-ed25519 bm90IGEga2V5");
+        Assert.Equal(1, garbage.ExitCode);
+        Assert.Contains("is not a ssh-ed25519 key", garbage.Error);
+        var other = await KeyAsync("other", "ecdsa");
+        var unknownToken = await _edge.SpokesAsync("ssh-keys", "add", "--token-id", "999", "--public-key", other + ".pub");
+        Assert.Equal(1, unknownToken.ExitCode);
+        Assert.Contains("no active authentication token 999", unknownToken.Error);
+
+        var (ssh, output) = StartSsh("anyone", [$"localhost:80:127.0.0.1:{_local.HttpPort}"], key: key);
+        Assert.Equal($"hello from managed.{EdgeHarness.Domain}", await PageWhenServedAsync($"managed.{EdgeHarness.Domain}", ssh, output));
+        await ssh.StopAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Contains("Removed 1 SSH key(s).", (await _edge.SpokesAsync("ssh-keys", "remove", "--id", id.ToString())).AssertSuccess().Output);
+        Assert.Single((await _edge.SpokesAsync("ssh-keys", "ls")).AssertSuccess().Rows());
+        var (refused, refusedOutput) = StartSsh("anyone", [$"localhost:80:127.0.0.1:{_local.HttpPort}"], key: key);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal(255, await refused.Exited.WaitAsync(timeout.Token));
+        Assert.Contains(refusedOutput, l => l.Contains("Permission denied", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -160,7 +205,7 @@ public sealed class SshFrontDoorTests : IAsyncLifetime
         var owner = await TokenAsync("owned");
         var other = await TokenAsync("intruder");
         var registered = await KeyAsync("registered", "ecdsa");
-        RegisterKey(owner, registered);
+        await RegisterKeyAsync(owner, registered);
         var stranger = await KeyAsync("stranger", "ecdsa");
 
         var (wrongToken, wrongTokenOutput) = StartSsh("not-a-token", [$"owned:80:127.0.0.1:{_local.HttpPort}"]);

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Spokes.Contracts.Tunnels;
 using Spokes.Contracts.Tunnels.V1;
+using Spokes.TunnelClient;
 
 namespace Spokes.TunnelEdge.Tests;
 
@@ -208,6 +210,20 @@ public sealed class TunnelEndToEndTests : IAsyncLifetime
         {
             return 0;
         }
+    }
+
+    /// <summary>A suite published through the edge asks, before its client connects, where it will be reachable.</summary>
+    [Fact]
+    public async Task A_token_holder_learns_its_hostname_and_public_url_before_connecting_and_a_wrong_token_learns_nothing()
+    {
+        var token = await _edge.Admin.CreateTokenAsync(new CreateTokenRequest { Hostname = "owned" }, _edge.AdminHeaders);
+        var edge = $"127.0.0.1:{_edge.TunnelPort}";
+
+        var identified = await EdgeConnection.AskAsync<Identified>(edge, _edge.Pin, new Identify(token.Token), CancellationToken.None);
+        Assert.Equal(new Identified(token.TunnelId, $"owned.{EdgeHarness.Domain}", $"http://owned.{EdgeHarness.Domain}:{_edge.HttpPort}"), identified);
+
+        var refused = await Assert.ThrowsAsync<ClientException>(() => EdgeConnection.AskAsync<Identified>(edge, _edge.Pin, new Identify("not-a-token"), CancellationToken.None));
+        Assert.Contains(TunnelErrorCodes.InvalidToken, refused.Message);
     }
 
     [Fact]

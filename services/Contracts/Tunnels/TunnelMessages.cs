@@ -13,6 +13,8 @@ namespace Spokes.Contracts.Tunnels;
 [JsonDerivedType(typeof(Registered), "Registered")]
 [JsonDerivedType(typeof(Allocate), "Allocate")]
 [JsonDerivedType(typeof(Allocated), "Allocated")]
+[JsonDerivedType(typeof(Identify), "Identify")]
+[JsonDerivedType(typeof(Identified), "Identified")]
 [JsonDerivedType(typeof(Hello), "Hello")]
 [JsonDerivedType(typeof(Welcome), "Welcome")]
 [JsonDerivedType(typeof(Data), "Data")]
@@ -33,6 +35,18 @@ public sealed record Registered(string Token, long TunnelId, string Hostname) : 
 public sealed record Allocate(string Token) : TunnelMessage;
 
 public sealed record Allocated(int Port) : TunnelMessage;
+
+/// <summary>
+/// Asks which hostname the token owns, before any client connects: a suite published through the edge learns its
+/// public URL first (its services are configured with it).
+/// </summary>
+public sealed record Identify(string Token) : TunnelMessage;
+
+/// <summary>
+/// The token's tunnel and hostname, and <see cref="PublicUrl"/>: where visitors reach that hostname (the edge's public
+/// HTTPS listener when it has one, else its HTTP listener; the port only when it is not the scheme's default).
+/// </summary>
+public sealed record Identified(long TunnelId, string Hostname, string PublicUrl) : TunnelMessage;
 
 /// <summary>
 /// Opens the control connection: the token, the client's build, and the routes it serves. <see cref="Multiplex"/>:

@@ -71,7 +71,17 @@ public sealed class AcmeChallenges
         info.ArgumentList.Add(action);
         info.ArgumentList.Add(name);
         info.ArgumentList.Add(value);
-        using var process = Process.Start(info) ?? throw new AcmeException($"The DNS hook {hook} did not start.");
+        Process? started;
+        try
+        {
+            started = Process.Start(info);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            // Missing or not executable: an order that fails like any other, not an exception that ends the certificate service.
+            throw new AcmeException($"The DNS hook {hook} did not start: {e.Message}");
+        }
+        using var process = started ?? throw new AcmeException($"The DNS hook {hook} did not start.");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -2,11 +2,12 @@ using Grpc.Core;
 using Spokes.Contracts.Tunnels.V1;
 using Spokes.TunnelEdge.Access;
 using Spokes.TunnelEdge.Acme;
+using Spokes.TunnelEdge.Ssh;
 using Spokes.TunnelEdge.Store;
 
 namespace Spokes.TunnelEdge.Admin;
 
-/// <summary>The operator's API for certificates (ACME) and visitor controls.</summary>
+/// <summary>The operator's API for certificates (ACME), visitor controls and the SSH front door's keys.</summary>
 public sealed partial class AdminGrpc
 {
     private const int MaxPasswordLength = 128;
@@ -57,6 +58,38 @@ public sealed partial class AdminGrpc
             request.TunnelId, access.Allow.Count, access.Deny.Count, access.PasswordHash is null ? "off" : "on");
         return ToMessage(request.TunnelId, access);
     }
+
+    public override async Task<SshKey> AddSshKey(AddSshKeyRequest request, ServerCallContext context)
+    {
+        if (!SshAuthorizedKey.TryParse(request.PublicKey, out var key, out var error)) throw Invalid(error);
+        var store = Service<EdgeStore>(context)!;
+        if ((await store.ListSshKeysAsync()).Any(k => k.Fingerprint == key.Fingerprint))
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"The key {key.Fingerprint} is registered already (spokes ssh-keys ls)."));
+        var added = await store.AddSshKeyAsync(request.TokenId, key)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"There is no active authentication token {request.TokenId}."));
+        Service<ILogger<AdminGrpc>>(context)!.LogInformation("SSH key {Id} ({Fingerprint}) added for authentication token {TokenId}.", added.Id, added.Fingerprint, added.TokenId);
+        return ToMessage(added);
+    }
+
+    public override async Task<SshKeyList> ListSshKeys(Empty request, ServerCallContext context)
+    {
+        var list = new SshKeyList();
+        list.Keys.AddRange((await Service<EdgeStore>(context)!.ListSshKeysAsync()).Select(ToMessage));
+        return list;
+    }
+
+    public override async Task<RemoveReply> RemoveSshKeys(RemoveRequest request, ServerCallContext context)
+    {
+        var removed = await Service<EdgeStore>(context)!.RemoveSshKeysAsync(Target(request));
+        if (removed == 0 && !request.All) throw new RpcException(new Status(StatusCode.NotFound, $"There is no SSH key {request.Id}."));
+        Service<ILogger<AdminGrpc>>(context)!.LogInformation("{Count} SSH key(s) removed.", removed);
+        return new RemoveReply { Removed = removed };
+    }
+
+    private static SshKey ToMessage(SshKeyRow row) => new()
+    {
+        Id = row.Id, TokenId = row.TokenId, Hostname = row.Hostname, Type = row.Type, Fingerprint = row.Fingerprint, Comment = row.Comment, Created = row.Created,
+    };
 
     private static async Task ExistingTunnelAsync(ServerCallContext context, long tunnelId)
     {

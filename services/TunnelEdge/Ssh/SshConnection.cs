@@ -177,9 +177,9 @@ public sealed class SshConnection : IAsyncDisposable
                 var algorithm = reader.Text();
                 var keyBlob = reader.Bytes().ToArray();
                 var keyType = new SshReader(keyBlob).Text();
-                if (!SshPublicKeys.Supports(algorithm, keyType) || _door.AuthorizedKeys.TokenFor(keyBlob) is not { } token) return (null, null);
-                if (!signed) return (null, new SshWriter(SshMessage.UserauthPkOk).Text(algorithm).Bytes(keyBlob));
-                var signature = reader.Bytes();
+                var signature = signed ? reader.Bytes().ToArray() : null;
+                if (!SshPublicKeys.Supports(algorithm, keyType) || await _door.Store.TokenForSshKeyAsync(keyBlob) is not { } token) return (null, null);
+                if (signature is null) return (null, new SshWriter(SshMessage.UserauthPkOk).Text(algorithm).Bytes(keyBlob));
                 var data = SshWriter.Raw(512).Bytes(_transport.SessionId).Byte(SshMessage.UserauthRequest).Text(user).Text(service)
                     .Text("publickey").Boolean(true).Text(algorithm).Bytes(keyBlob);
                 return SshPublicKeys.Verify(algorithm, keyBlob, signature, data.Written) ? (await _door.GrantAsync(token), null) : (null, null);

@@ -20,8 +20,6 @@ public sealed class SshFrontDoor(EdgeOptions options, EdgeStore store, TunnelReg
 
     public ECDsa HostKey { get; } = LoadOrCreateHostKey(Path.Combine(options.DataPath, HostKeyFile));
 
-    public SshAuthorizedKeys AuthorizedKeys { get; } = new(Path.Combine(options.DataPath, SshAuthorizedKeys.FileName));
-
     public EdgeStore Store => store;
 
     public TunnelRegistry Registry => registry;

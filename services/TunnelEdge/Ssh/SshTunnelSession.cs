@@ -20,7 +20,7 @@ public sealed class SshTunnelSession : TunnelSession
 
     private SshTunnelSession(long tunnelId, string hostname, IPEndPoint remote, SshConnection connection, GrowingList<string> domains, GrowingSet<int> ports,
         EdgeOptions options, TrafficMeter meter, ILogger logger)
-        : base(tunnelId, hostname, remote, domains, ports, 0, options, meter, logger)
+        : base(tunnelId, hostname, remote, domains, ports, options, meter, logger)
     {
         _connection = connection;
         _domains = domains;
@@ -77,12 +77,6 @@ public sealed class SshTunnelSession : TunnelSession
             throw new TimeoutException($"Tunnel {TunnelId}'s SSH client accepted no channel within {_openTimeout.TotalSeconds:F0} s.");
         }
     }
-
-    /// <summary>Never called: <see cref="OpenAsync"/> opens a channel per visitor instead of drawing on a pool.</summary>
-    protected override Task AskForDataConnectionAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>Never called, as <see cref="AskForDataConnectionAsync"/>.</summary>
-    protected override Task HandOverAsync(DataConnection connection, Start start, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override async Task EndAsync(string? shutdownReason)
     {

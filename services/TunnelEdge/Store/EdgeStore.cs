@@ -59,6 +59,9 @@ public sealed class EdgeStore : IAsyncDisposable
             domain TEXT PRIMARY KEY, tunnel_id INTEGER NOT NULL REFERENCES tunnels(id), created INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS ports (
             port INTEGER PRIMARY KEY, tunnel_id INTEGER NOT NULL, created INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS ssh_keys (
+            id INTEGER PRIMARY KEY, token_id INTEGER NOT NULL REFERENCES auth_tokens(id), type TEXT NOT NULL,
+            blob BLOB NOT NULL UNIQUE, comment TEXT NOT NULL, created INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS bandwidth (
             tunnel_id INTEGER NOT NULL, service TEXT NOT NULL, day TEXT NOT NULL, bytes INTEGER NOT NULL,
             PRIMARY KEY (tunnel_id, service, day));
@@ -142,6 +145,31 @@ public sealed class EdgeStore : IAsyncDisposable
     public Task<TokenGrant?> FindTokenAsync(string token) => LockedAsync(async () => (await QueryAsync(
         $"SELECT a.id, a.tunnel_id, t.hostname, a.active AND t.state NOT IN ({StateShutdown}, {StateDeleted}) FROM auth_tokens a JOIN tunnels t ON t.id = a.tunnel_id WHERE a.token = $t",
         r => new TokenGrant(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetBoolean(3)), ("$t", token))).SingleOrDefault());
+
+    // SSH public keys: each signs in to the SSH front door as its token
+
+    /// <summary>Registers a key for an active token (null when there is none with that id); a key belongs to one token only.</summary>
+    public Task<SshKeyRow?> AddSshKeyAsync(long tokenId, Ssh.SshAuthorizedKey key) => TransactionAsync(async () =>
+    {
+        var hostname = (await QueryAsync("SELECT t.hostname FROM auth_tokens a JOIN tunnels t ON t.id = a.tunnel_id WHERE a.id = $id AND a.active = 1",
+            r => r.GetString(0), ("$id", tokenId))).SingleOrDefault();
+        if (hostname is null) return null;
+        var id = await ScalarAsync<long>("INSERT INTO ssh_keys (token_id, type, blob, comment, created) VALUES ($t, $ty, $b, $c, $now) RETURNING id",
+            ("$t", tokenId), ("$ty", key.Type), ("$b", key.Blob), ("$c", key.Comment), ("$now", Now));
+        return new SshKeyRow(id, tokenId, hostname, key.Type, key.Fingerprint, key.Comment, Now);
+    });
+
+    public Task<List<SshKeyRow>> ListSshKeysAsync() => LockedAsync(() => QueryAsync(
+        "SELECT k.id, k.token_id, t.hostname, k.type, k.blob, k.comment, k.created FROM ssh_keys k JOIN auth_tokens a ON a.id = k.token_id JOIN tunnels t ON t.id = a.tunnel_id ORDER BY k.id",
+        r => new SshKeyRow(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), Ssh.SshAuthorizedKey.Fingerprints((byte[])r[4]), r.GetString(5), r.GetInt64(6))));
+
+    public Task<int> RemoveSshKeysAsync(long? id) => LockedAsync(() => id is { } one
+        ? ExecuteAsync("DELETE FROM ssh_keys WHERE id = $id", ("$id", one))
+        : ExecuteAsync("DELETE FROM ssh_keys"));
+
+    /// <summary>The token a key (its SSH blob) signs in as; null when it is not registered. Read at each sign-in.</summary>
+    public Task<string?> TokenForSshKeyAsync(byte[] blob) => LockedAsync(async () => (await QueryAsync(
+        "SELECT a.token FROM ssh_keys k JOIN auth_tokens a ON a.id = k.token_id WHERE k.blob = $b", r => r.GetString(0), ("$b", blob))).SingleOrDefault());
 
     // Routes
 

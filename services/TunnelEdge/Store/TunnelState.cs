@@ -22,6 +22,8 @@ public sealed record TunnelRow(long Id, string? User, string Hostname, TunnelSta
 public sealed record PortRow(int Port, string? User, long TunnelId, TunnelState State, long UptimeSeconds, long MonthlyBytes);
 
 /// <summary>What a client's token stands for.</summary>
+public sealed record SshKeyRow(long Id, long TokenId, string Hostname, string Type, string Fingerprint, string Comment, long Created);
+
 public sealed record TokenGrant(long TokenId, long TunnelId, string Hostname, bool Active);
 
 public sealed record CleanIssue(string Kind, string Subject, string Reason);

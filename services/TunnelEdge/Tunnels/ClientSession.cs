@@ -19,7 +19,7 @@ namespace Spokes.TunnelEdge.Tunnels;
 /// </summary>
 public sealed class ClientSession(long tunnelId, string hostname, IPEndPoint remote, SslStream control, IReadOnlyList<string> domains,
     IReadOnlySet<int> ports, bool multiplexed, EdgeOptions options, TrafficMeter meter, ILogger logger)
-    : TunnelSession(tunnelId, hostname, remote, domains, ports, options.TunOptions.IdlePoolSize, options, meter, logger)
+    : PooledTunnelSession(tunnelId, hostname, remote, domains, ports, options.TunOptions.IdlePoolSize, options, meter, logger)
 {
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan SilenceLimit = TimeSpan.FromSeconds(60);
@@ -264,7 +264,7 @@ public sealed class ClientSession(long tunnelId, string hostname, IPEndPoint rem
         await DisposeAsync();
     }
 
-    protected override async ValueTask DisposeClientAsync()
+    protected override async ValueTask DisposeFrontEndAsync()
     {
         await control.DisposeAsync();
         List<MuxConnection> connections;

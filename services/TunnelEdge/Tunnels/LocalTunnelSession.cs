@@ -13,7 +13,7 @@ namespace Spokes.TunnelEdge.Tunnels;
 /// So the pool is never trimmed, a dry pool waits for a redial, and the session lasts while the client holds
 /// connections. Only the address that asked for the session may connect to its port.
 /// </summary>
-public sealed class LocalTunnelSession : TunnelSession
+public sealed class LocalTunnelSession : PooledTunnelSession
 {
     /// <summary>How long a session may hold no connection (a client restarting its sockets) before it is offline.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
@@ -116,9 +116,6 @@ public sealed class LocalTunnelSession : TunnelSession
         }
     }
 
-    /// <summary>The client cannot be asked: it dials again when one of its connections closes.</summary>
-    protected override Task AskForDataConnectionAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
     /// <summary>Nothing is said first: the visitor's request itself is the first byte the client sees.</summary>
     protected override Task HandOverAsync(DataConnection connection, Start start, CancellationToken cancellationToken)
     {
@@ -127,7 +124,7 @@ public sealed class LocalTunnelSession : TunnelSession
         return Task.CompletedTask;
     }
 
-    protected override async ValueTask DisposeClientAsync()
+    protected override async ValueTask DisposeFrontEndAsync()
     {
         _listener.Dispose();
         foreach (var connection in _connections.Keys) await connection.DisposeAsync();

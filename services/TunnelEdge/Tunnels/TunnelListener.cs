@@ -96,6 +96,9 @@ public sealed class TunnelListener(
                 case Allocate allocate:
                     await ReplyAsync(stream, () => AllocateAsync(allocate), stoppingToken);
                     break;
+                case Identify identify:
+                    await ReplyAsync(stream, () => IdentifyAsync(identify), stoppingToken);
+                    break;
                 default:
                     await TunnelFraming.WriteAsync(stream, new TunnelError(TunnelErrorCodes.Malformed, $"A connection cannot begin with {first.GetType().Name}."), stoppingToken);
                     break;
@@ -163,6 +166,12 @@ public sealed class TunnelListener(
         var port = await store.AllocatePortAsync(grant.TunnelId, options.PortRange, options.TunOptions.MaxPorts);
         _logger.LogInformation("Port {Port} allocated to tunnel {TunnelId}.", port, grant.TunnelId);
         return new Allocated(port);
+    }
+
+    private async Task<TunnelMessage> IdentifyAsync(Identify identify)
+    {
+        var grant = await GrantAsync(identify.Token);
+        return new Identified(grant.TunnelId, grant.Hostname, options.PublicUrlOf(grant.Hostname));
     }
 
     private async Task<TokenGrant> GrantAsync(string token) =>
