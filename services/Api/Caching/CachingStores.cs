@@ -81,6 +81,8 @@ public sealed class CachingServerStore(IServerStore inner, RecordCache cache, Ca
     public Task<Server?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         cache.ReadAsync(CacheKeys.Server(id), () => inner.GetAsync(id, cancellationToken));
 
+    public Task<long> CountAsync(CancellationToken cancellationToken = default) => inner.CountAsync(cancellationToken);
+
     public Task<bool> UpdateAsync(string id, FieldUpdate update, CancellationToken cancellationToken = default) =>
         invalidation.AfterAsync(() => inner.UpdateAsync(id, update, cancellationToken), CacheKeys.Server(id));
 
