@@ -43,20 +43,19 @@ public sealed class FirstStartSetup
     internal static FirstStartSetup For(string folder, string? file)
     {
         if (file is not null && !System.IO.File.Exists(file)) throw new SetupException($"{FileVariable} names {file}, which does not exist.");
-        var completed = IsCompleted(folder);
+        using var settings = Parse(Path.Combine(folder, "setup.json"));
+        var completed = IsCompleted(settings);
         var code = file is null && !completed ? NewCode() : null;
-        var network = file is not null && !completed ? ReadSetupFileNetwork(file) : ReadSavedNetwork(Path.Combine(folder, "setup.json"));
+        var network = file is not null && !completed ? ReadSetupFileNetwork(file) : SavedNetwork(settings);
         return new FirstStartSetup(folder, code, file, network);
     }
 
     /// <summary>The network the wizard or the admin page saved (<c>setup.json</c>'s <c>network</c>).</summary>
-    private static NetworkAnswers ReadSavedNetwork(string settingsFile)
-    {
-        using var document = Parse(settingsFile);
-        return document is not null && document.RootElement.TryGetProperty("network", out var network) && network.ValueKind == JsonValueKind.Object
+    private static NetworkAnswers SavedNetwork(JsonDocument? settings) =>
+        settings is not null && settings.RootElement.ValueKind == JsonValueKind.Object
+        && settings.RootElement.TryGetProperty("network", out var network) && network.ValueKind == JsonValueKind.Object
             ? Answers(Text(network, "publicUrl"), Number(network, "liveKitTcpPort"), Number(network, "liveKitUdpStart"), Number(network, "liveKitUdpEnd"))
             : new NetworkAnswers(null, null, null);
-    }
 
     /// <summary>The network a setup file answers (<c>publicUrl</c>, <c>network.livekit…</c>); the Api refuses a file with bad values.</summary>
     private static NetworkAnswers ReadSetupFileNetwork(string file)
@@ -101,10 +100,13 @@ public sealed class FirstStartSetup
 
     private static bool IsCompleted(string folder)
     {
-        using var document = Parse(Path.Combine(folder, "setup.json"));
-        return document is not null && document.RootElement.ValueKind == JsonValueKind.Object
-               && document.RootElement.TryGetProperty("completed", out var completed) && completed.ValueKind == JsonValueKind.True;
+        using var settings = Parse(Path.Combine(folder, "setup.json"));
+        return IsCompleted(settings);
     }
+
+    private static bool IsCompleted(JsonDocument? settings) =>
+        settings is not null && settings.RootElement.ValueKind == JsonValueKind.Object
+        && settings.RootElement.TryGetProperty("completed", out var completed) && completed.ValueKind == JsonValueKind.True;
 
     /// <summary>Four groups of four from an alphabet without look-alikes: easy to type, 80 bits to guess.</summary>
     private static string NewCode()
