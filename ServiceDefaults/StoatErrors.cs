@@ -111,6 +111,8 @@ public static class StoatErrorDefaults
         StatusCodes.Status405MethodNotAllowed => StoatError.Raised("InvalidOperation", HttpStatusCode.MethodNotAllowed),
         StatusCodes.Status413PayloadTooLarge => PayloadTooLarge(),
         StatusCodes.Status400BadRequest => FailedValidation("The request could not be read."),
+        // A body the route cannot read as JSON (a form, say) is a failed validation, as Stoat's own routes tell it.
+        StatusCodes.Status415UnsupportedMediaType => FailedValidation("The body must be JSON."),
         // The Gateway's proxy when a service is down or too slow; a service's own bare unavailability alike.
         StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout =>
             StoatError.Raised("InternalError", (HttpStatusCode)status),

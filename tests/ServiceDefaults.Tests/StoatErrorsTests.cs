@@ -94,6 +94,14 @@ public sealed class StoatErrorsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_body_of_another_type_than_json_is_stoats_failed_validation_not_a_bare_415()
+    {
+        using var response = await _http.PostAsync("/greeting", new StringContent("name=x", Encoding.UTF8, "application/x-www-form-urlencoded"));
+        var error = await StoatErrorAsync(response, HttpStatusCode.BadRequest, "FailedValidation");
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error").GetString()));
+    }
+
+    [Fact]
     public async Task A_bare_400_is_stoats_failed_validation()
     {
         var error = await StoatErrorAsync(await _http.GetAsync("/empty-bad-request"), HttpStatusCode.BadRequest, "FailedValidation");

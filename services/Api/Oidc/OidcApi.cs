@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Spokes.Api.Errors;
 using Spokes.Api.Models;
@@ -60,22 +59,9 @@ public static class OidcApi
         }
     }
 
-    /// <summary>
-    /// The session behind a handoff code, once: the same answer as a password login's. The body is read here rather
-    /// than bound, so that one without JSON's media type is refused in Stoat's terms too, not with a bare 415.
-    /// </summary>
-    public static async Task<Ok<LoginSuccess>> Exchange(HttpRequest request, OidcLogin logins, CancellationToken cancellationToken)
+    /// <summary>The session behind a handoff code, once: the same answer as a password login's.</summary>
+    public static async Task<Ok<LoginSuccess>> Exchange(ExchangeRequest? body, OidcLogin logins)
     {
-        if (!request.HasJsonContentType()) throw StoatException.FailedValidation("The body must be JSON: {\"code\": \"…\"}.");
-        ExchangeRequest? body;
-        try
-        {
-            body = await request.ReadFromJsonAsync<ExchangeRequest>(cancellationToken);
-        }
-        catch (JsonException e)
-        {
-            throw StoatException.FailedValidation(e.Message);
-        }
         if (body?.Code is not { } code) throw StoatException.FailedValidation("code: the handoff code is required.");
         return TypedResults.Ok(await logins.ExchangeAsync(code) ?? throw StoatException.InvalidToken());
     }
