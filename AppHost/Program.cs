@@ -36,6 +36,9 @@ var api = builder.AddProject<Projects.Spokes_Api>("api")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithEnvironment("Api__PublicUrl", suite.PublicUrl)
     .WithEnvironment("Api__VapidPublicKey", vapidPublicKey)
+    // The suite always runs Autumn and January: the root configuration tells clients to use them.
+    .WithEnvironment("Api__AutumnEnabled", "true")
+    .WithEnvironment("Api__JanuaryEnabled", "true")
     .WithEnvironment("Internal__Key", internalKey)
     .WithEnvironment("Api__MasterPassword", masterPassword);
 // The first start's setup wizard, or the answers of SPOKES_SETUP_FILE: until then nobody can sign up.

@@ -35,6 +35,9 @@ public partial class SystemTests
         var root = await GetJsonAsync(suite.Gateway, "/api/");
         Assert.Equal($"ws://localhost:{port}/ws", root.GetProperty("ws").GetString());
         Assert.Equal($"http://localhost:{port}/autumn", root.GetProperty("features").GetProperty("autumn").GetProperty("url").GetString());
+        // The suite runs both, so clients must be told to upload files and expect embeds.
+        Assert.True(root.GetProperty("features").GetProperty("autumn").GetProperty("enabled").GetBoolean());
+        Assert.True(root.GetProperty("features").GetProperty("january").GetProperty("enabled").GetBoolean());
         Assert.Matches("^B[A-Za-z0-9_-]{86}$", root.GetProperty("vapid").GetString());
         var openApi = await StoatOpenApi.LoadAsync();
         Assert.Empty(openApi.Validate(root, "RevoltConfig"));
