@@ -173,6 +173,13 @@ if [ -n "$leftovers" ]; then
   failed=$((failed + 1))
 fi
 
+# The run folder is deleted at exit: name each failed .NET test and why, where the end of the output shows it.
+failures=$(grep -E -A8 '^\s+Failed [A-Za-z_]' "$run_dir/dotnet-test.log" | grep -vE '^\s+at |^\s*$' || true)
+if [ -n "$failures" ]; then
+  echo "Failed .NET tests:"
+  echo "$failures" | head -120
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$failed" -gt 0 ] || [ "$test_status" -ne 0 ]; then
   exit 1

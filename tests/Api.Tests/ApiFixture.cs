@@ -70,8 +70,7 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Factory.DisposeAsync();
-        await Autumn.DisposeAsync();
+        await Teardown.DisposeAsync(Factory, Autumn);
         await Task.WhenAll(_redis.DisposeAsync(), _rabbitmq.DisposeAsync());
         _data.Dispose();
     }

@@ -49,9 +49,9 @@ public sealed class MessageEmbedTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _events.DisposeAsync();
-        await _january.StopAsync();
-        await _api.DisposeAsync();
+        await Teardown.DisposeAsync(_events);
+        if (_january is not null) await _january.StopAsync();
+        await Teardown.DisposeAsync(_api);
         await Task.WhenAll(_redis.DisposeAsync(), _rabbitmq.DisposeAsync());
         _data.Dispose();
     }

@@ -47,8 +47,8 @@ public sealed class OutboxDurabilityTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _consumer.StopAsync();
-        await _api.DisposeAsync();
+        if (_consumer is not null) await _consumer.StopAsync();
+        await Teardown.DisposeAsync(_api);
         await Task.WhenAll(_redis.DisposeAsync(), _rabbitmq.DisposeAsync());
         _data.Dispose();
     }

@@ -31,7 +31,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _api.DisposeAsync();
+        await Teardown.DisposeAsync(_api);
         await Task.WhenAll(_redis.DisposeAsync(), _rabbitmq.DisposeAsync());
         _data.Dispose();
     }

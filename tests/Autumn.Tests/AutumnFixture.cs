@@ -133,8 +133,7 @@ public sealed class AutumnFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Factory.DisposeAsync();
-        if (_sessions is not null) await _sessions.DisposeAsync();
+        await Teardown.DisposeAsync(Factory, _sessions);
         await _rabbitmq.DisposeAsync();
         _data.Dispose();
     }

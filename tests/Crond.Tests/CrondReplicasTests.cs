@@ -129,9 +129,9 @@ public sealed class CrondReplicasTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var replica in _replicas) await replica.DisposeAsync();
-        await _listener.StopAsync();
-        await _api.DisposeAsync();
+        await Teardown.DisposeAsync(_replicas);
+        if (_listener is not null) await _listener.StopAsync();
+        await Teardown.DisposeAsync(_api);
         await _rabbitmq.DisposeAsync();
         await _redis.DisposeAsync();
         _folder.Dispose();

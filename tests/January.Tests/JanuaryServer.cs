@@ -60,9 +60,7 @@ public sealed class JanuaryServer : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _january.StopAsync();
-        await Pages.DisposeAsync();
-        await Dns.DisposeAsync();
+        await Teardown.DisposeAsync(_january, Pages, Dns);
         await RabbitMq.DisposeAsync();
         await Redis.DisposeAsync();
         Target.Dispose();

@@ -136,9 +136,7 @@ public sealed class PushSuite : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        await _pushd.DisposeAsync();
-        await _api.DisposeAsync();
-        foreach (var browser in Browsers.Append(GoneBrowser)) await browser.DisposeAsync();
+        await Teardown.DisposeAsync([_pushd, _api, .. Browsers, GoneBrowser]);
         await RabbitMq.DisposeAsync();
         await _redis.DisposeAsync();
         _folder.Dispose();

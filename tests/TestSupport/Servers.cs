@@ -79,14 +79,19 @@ public sealed class RabbitMqServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _epmd.StartAsync();
-        await _broker.StartAsync();
+        await StartBrokerAsync();
+    }
+
+    private async Task StartBrokerAsync()
+    {
+        using (await BootTurns.TakeAsync("rabbitmq", atOnce: 2)) await _broker.StartAsync();
     }
 
     /// <summary>Stops the broker; its epmd keeps running, as it would beside a broker that restarts.</summary>
     public Task StopAsync() => _broker.StopAsync();
 
     /// <summary>Starts the broker again after <see cref="StopAsync"/>, on the same port and data.</summary>
-    public Task StartAgainAsync() => _broker.StartAsync();
+    public Task StartAgainAsync() => StartBrokerAsync();
 
     public async Task DisposeAsync()
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Playwright;
 using Spokes.Contracts.Tunnels.V1;
+using Spokes.TestSupport;
 
 namespace Spokes.TunnelEdge.Tests;
 
@@ -18,8 +19,7 @@ public sealed class DashboardTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _edge.DisposeAsync();
-        await _local.DisposeAsync();
+        await Teardown.DisposeAsync(_edge, _local);
     }
 
     [Fact]

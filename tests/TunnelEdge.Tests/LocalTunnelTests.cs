@@ -32,8 +32,7 @@ public sealed class LocalTunnelTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _edge.DisposeAsync();
-        await _local.DisposeAsync();
+        await Teardown.DisposeAsync(_edge, _local);
         _http.Dispose();
     }
 

@@ -1,7 +1,8 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
 using Spokes.Contracts.Tunnels.V1;
+using Spokes.TestSupport;
 
 namespace Spokes.TunnelEdge.Tests;
 
@@ -23,8 +24,7 @@ public sealed class OperatorAndLimitsTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _edge.DisposeAsync();
-        await _local.DisposeAsync();
+        await Teardown.DisposeAsync(_edge, _local);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using Spokes.Contracts.Tunnels;
+using Spokes.TestSupport;
 
 namespace Spokes.TunnelEdge.Tests;
 
@@ -17,7 +18,7 @@ public sealed class PlaintextDataTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _local.DisposeAsync();
+        await Teardown.DisposeAsync(_local);
         _http.Dispose();
     }
 

@@ -28,8 +28,7 @@ public sealed class SshFrontDoorTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         foreach (var client in _clients) await client.StopAsync(TimeSpan.FromSeconds(5));
-        await _edge.DisposeAsync();
-        await _local.DisposeAsync();
+        await Teardown.DisposeAsync(_edge, _local);
         _http.Dispose();
     }
 

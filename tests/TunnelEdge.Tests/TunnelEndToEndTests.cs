@@ -1,9 +1,10 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Spokes.Contracts.Tunnels;
 using Spokes.Contracts.Tunnels.V1;
+using Spokes.Contracts.Tunnels;
+using Spokes.TestSupport;
 using Spokes.TunnelClient;
 
 namespace Spokes.TunnelEdge.Tests;
@@ -26,8 +27,7 @@ public sealed class TunnelEndToEndTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _edge.DisposeAsync();
-        await _local.DisposeAsync();
+        await Teardown.DisposeAsync(_edge, _local);
         _http.Dispose();
     }
 

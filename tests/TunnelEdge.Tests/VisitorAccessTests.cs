@@ -1,8 +1,9 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
 using Spokes.Contracts.Tunnels.V1;
+using Spokes.TestSupport;
 using Spokes.TunnelEdge.Access;
 
 namespace Spokes.TunnelEdge.Tests;
@@ -26,8 +27,7 @@ public sealed class VisitorAccessTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _edge.DisposeAsync();
-        await _local.DisposeAsync();
+        await Teardown.DisposeAsync(_edge, _local);
     }
 
     [Fact]

@@ -49,8 +49,7 @@ public class WebhookTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _ingress.DisposeAsync();
-        await _connection.DisposeAsync();
+        await Teardown.DisposeAsync(_ingress, _connection);
         await _redis.DisposeAsync();
     }
 

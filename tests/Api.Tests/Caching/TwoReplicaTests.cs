@@ -41,8 +41,7 @@ public sealed class TwoReplicas : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await A.DisposeAsync();
-        await B.DisposeAsync();
+        await Teardown.DisposeAsync(A, B);
         await Task.WhenAll(_redis.DisposeAsync(), _rabbitmq.DisposeAsync());
         _data.Dispose();
     }
