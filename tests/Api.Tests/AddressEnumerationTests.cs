@@ -62,13 +62,13 @@ public sealed class AddressEnumerationTests(ApiFixture api) : IAsyncLifetime
 
         public int Hashes => _hashes;
 
-        public string Hash(string password)
+        public Task<string> HashAsync(string password)
         {
             Interlocked.Increment(ref _hashes);
-            return _hasher.Hash(password);
+            return _hasher.HashAsync(password);
         }
 
-        public bool Verify(string password, string? phc) => _hasher.Verify(password, phc);
+        public Task<bool> VerifyAsync(string password, string? phc) => _hasher.VerifyAsync(password, phc);
     }
 
     /// <summary>

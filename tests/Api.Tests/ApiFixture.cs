@@ -40,9 +40,9 @@ public sealed class ApiFixture : IAsyncLifetime
     /// <summary>Stores passwords as they are: for tests where the hashing is not what is tested.</summary>
     private sealed class PlainComparison : IPasswordHasher
     {
-        public string Hash(string password) => password;
+        public Task<string> HashAsync(string password) => Task.FromResult(password);
 
-        public bool Verify(string password, string? phc) => phc == password;
+        public Task<bool> VerifyAsync(string password, string? phc) => Task.FromResult(phc == password);
     }
 
     public async Task InitializeAsync()

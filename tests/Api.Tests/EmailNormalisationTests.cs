@@ -78,7 +78,7 @@ public sealed class EmailNormalisationTests(ApiFixture api)
             var accounts = before.Services.GetRequiredService<IAccountStore>();
             foreach (var (email, password) in new[] { (tagged, Password), (first, Password), (second, Other) })
             {
-                await accounts.CreateAsync(new Account(SecureTokens.NewId(), email, email.ToLowerInvariant(), new PasswordHasher().Hash(password), false,
+                await accounts.CreateAsync(new Account(SecureTokens.NewId(), email, email.ToLowerInvariant(), await new PasswordHasher().HashAsync(password), false,
                     DateTimeOffset.UtcNow, EmailVerification.Done, MultiFactor.None));
             }
         }

@@ -23,16 +23,16 @@ public class IdentityRulesTests
     }
 
     [Fact]
-    public void Passwords_are_stored_as_argon2id_phc_strings_and_verified()
+    public async Task Passwords_are_stored_as_argon2id_phc_strings_and_verified()
     {
         var hasher = new PasswordHasher();
-        var hash = hasher.Hash("correct horse battery staple");
+        var hash = await hasher.HashAsync("correct horse battery staple");
         Assert.StartsWith("$argon2id$v=19$m=19456,t=2,p=1$", hash);
-        Assert.True(hasher.Verify("correct horse battery staple", hash));
-        Assert.False(hasher.Verify("Correct horse battery staple", hash));
-        Assert.False(hasher.Verify("anything", null));
-        Assert.False(hasher.Verify("anything", "$2b$12$notargon"));
-        Assert.NotEqual(hash, hasher.Hash("correct horse battery staple"));
+        Assert.True(await hasher.VerifyAsync("correct horse battery staple", hash));
+        Assert.False(await hasher.VerifyAsync("Correct horse battery staple", hash));
+        Assert.False(await hasher.VerifyAsync("anything", null));
+        Assert.False(await hasher.VerifyAsync("anything", "$2b$12$notargon"));
+        Assert.NotEqual(hash, await hasher.HashAsync("correct horse battery staple"));
     }
 
     [Theory]

@@ -51,7 +51,7 @@ public sealed class AccountService(
             if (string.IsNullOrWhiteSpace(request.Invite)) throw StoatException.MissingInvite();
             if (await invites.GetAsync(request.Invite, cancellationToken) is not { ClaimedBy: null }) throw StoatException.InvalidInvite();
         }
-        var passwordHash = hasher.Hash(request.Password!);
+        var passwordHash = await hasher.HashAsync(request.Password!);
         if (await accounts.FindByAddressAsync(email, cancellationToken) is { } existing)
         {
             await verification.RemindAsync(existing, cancellationToken);
@@ -106,7 +106,7 @@ public sealed class AccountService(
             // An address without an account is counted and locked as one with, so the lock gives nothing away.
             var subject = found?.EmailNormalised ?? AccountRules.NormaliseEmail(request.Email);
             var right = await lockout.CheckAsync(LoginFactor.Password, subject, address,
-                () => Task.FromResult(hasher.Verify(request.Password, found?.PasswordHash) && found is not null));
+                async () => await hasher.VerifyAsync(request.Password, found?.PasswordHash) && found is not null);
             account = right ? found! : throw StoatException.InvalidCredentials();
             // With built-in accounts switched off, only the administrators named at setup keep their password (the admin page's way in).
             if (!setup.PasswordLoginsOpen && !setup.Current.Admins.Any(a => a.AccountId == account.Id)) throw StoatException.OperationFailed();
@@ -136,7 +136,7 @@ public sealed class AccountService(
     {
         var account = await ConfirmedAccountAsync(session, request.CurrentPassword, address, cancellationToken);
         AccountRules.ValidatePassword(request.Password);
-        await accounts.UpdateAsync(account with { PasswordHash = hasher.Hash(request.Password!) }, cancellationToken);
+        await accounts.UpdateAsync(account with { PasswordHash = await hasher.HashAsync(request.Password!) }, cancellationToken);
         logger.LogInformation("Account {AccountId} changed its password", account.Id);
     }
 
@@ -178,7 +178,7 @@ public sealed class AccountService(
         var account = await accounts.GetAsync(session.UserId, cancellationToken) ?? throw StoatException.InvalidSession();
         if (currentPassword is null) throw StoatException.InvalidCredentials();
         return await lockout.CheckAsync(LoginFactor.Password, account.EmailNormalised, address,
-            () => Task.FromResult(hasher.Verify(currentPassword, account.PasswordHash)))
+            () => hasher.VerifyAsync(currentPassword, account.PasswordHash))
             ? account
             : throw StoatException.InvalidCredentials();
     }

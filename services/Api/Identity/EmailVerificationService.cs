@@ -119,7 +119,7 @@ public sealed class EmailVerificationService(
 
         // Opening the link also proves the address.
         var verification = account.Verification.Status == VerificationStatus.Pending ? EmailVerification.Done : account.Verification;
-        await accounts.UpdateAsync(account with { PasswordHash = hasher.Hash(request.Password!), PasswordReset = null, Verification = verification },
+        await accounts.UpdateAsync(account with { PasswordHash = await hasher.HashAsync(request.Password!), PasswordReset = null, Verification = verification },
             cancellationToken);
         await tickets.DeleteAllAsync(account.Id, cancellationToken);
         await lockout.ReleaseAsync(account.EmailNormalised, address);

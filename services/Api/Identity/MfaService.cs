@@ -57,7 +57,7 @@ public sealed class MfaService(
     /// <summary>The account once <paramref name="response"/> is taken, or null when it is wrong.</summary>
     private async Task<Account?> AnswerAsync(Account account, MfaResponse response, CancellationToken cancellationToken)
     {
-        if (response.Password is { } password) return hasher.Verify(password, account.PasswordHash) ? account : null;
+        if (response.Password is { } password) return await hasher.VerifyAsync(password, account.PasswordHash) ? account : null;
         if (response.TotpCode is { } code)
         {
             return Totp.MatchStep(account.Mfa.TotpSecret!, code, clock.GetUtcNow()) is { } step && await limits.ClaimTotpStepAsync(account.Id, step)

@@ -7,10 +7,10 @@ namespace Spokes.Api.Identity;
 /// <summary>Makes and checks password hashes. A service rather than functions, so that a test can count the hashing a route does.</summary>
 public interface IPasswordHasher
 {
-    string Hash(string password);
+    Task<string> HashAsync(string password);
 
     /// <summary>Checks <paramref name="password"/> against a stored hash; with none (no such account), hashes anyway and fails.</summary>
-    bool Verify(string password, string? phc);
+    Task<bool> VerifyAsync(string password, string? phc);
 }
 
 /// <summary>
@@ -32,7 +32,12 @@ public sealed class PasswordHasher : IPasswordHasher
     /// <summary>Hashing a known value when the account does not exist keeps login time the same either way.</summary>
     private static readonly Lazy<string> DecoyHash = new(() => Create("decoy password for unknown accounts"));
 
-    public string Hash(string password) => Create(password);
+    /// <summary>One per core, shared by every host in the process: the cores are.</summary>
+    private static readonly HashingThreads Threads = new(Environment.ProcessorCount);
+
+    public Task<string> HashAsync(string password) => Threads.RunAsync(() => Create(password));
+
+    public Task<bool> VerifyAsync(string password, string? phc) => Threads.RunAsync(() => Verify(password, phc));
 
     private static string Create(string password)
     {
@@ -42,7 +47,7 @@ public sealed class PasswordHasher : IPasswordHasher
     }
 
     /// <summary>Checks <paramref name="password"/> against a PHC string; any malformed hash fails.</summary>
-    public bool Verify(string password, string? phc)
+    private static bool Verify(string password, string? phc)
     {
         var parts = (phc ?? DecoyHash.Value).Split('$');
         if (parts is not ["", "argon2id", "v=19", var parameters, var salt, var expected]) return false;

@@ -31,10 +31,10 @@ public sealed class SetupAccounts(IAccountStore accounts, IPasswordHasher hasher
 
         if (await accounts.FindByEmailAsync(normalised, cancellationToken) is { } existing)
         {
-            if (!hasher.Verify(password!, existing.PasswordHash)) throw new SetupAnswerException("An account with that e-mail exists; give its password to make it an administrator.");
+            if (!await hasher.VerifyAsync(password!, existing.PasswordHash)) throw new SetupAnswerException("An account with that e-mail exists; give its password to make it an administrator.");
             return new AdminEntry(existing.Id, existing.Email, role);
         }
-        var account = new Account(SecureTokens.NewId(), address, normalised, hasher.Hash(password!), Disabled: false, clock.GetUtcNow(),
+        var account = new Account(SecureTokens.NewId(), address, normalised, await hasher.HashAsync(password!), Disabled: false, clock.GetUtcNow(),
             EmailVerification.Done, MultiFactor.None);
         await accounts.CreateAsync(account, cancellationToken);
         logger.LogInformation("Administrator account {AccountId} created during setup", account.Id);

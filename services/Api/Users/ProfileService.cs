@@ -119,7 +119,7 @@ public sealed partial class ProfileService(IUserStore users, IAccountStore accou
     public async Task<UserResponse> ChangeUsernameAsync(User actor, ChangeUsernameRequest request, CancellationToken cancellationToken)
     {
         var account = await accounts.GetAsync(actor.Id, cancellationToken);
-        if (request.Password is null || !hasher.Verify(request.Password, account?.PasswordHash)) throw StoatException.InvalidCredentials();
+        if (request.Password is null || !await hasher.VerifyAsync(request.Password, account?.PasswordHash)) throw StoatException.InvalidCredentials();
         var username = AccountRules.ValidateUsername(request.Username);
         var renamed = username == actor.Username ? actor : await RenameAsync(actor, username, cancellationToken);
         return UserResponse.Self(renamed, await presence.IsConnectedAsync(actor.Id));
