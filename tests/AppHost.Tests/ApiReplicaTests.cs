@@ -53,6 +53,15 @@ public sealed class ApiReplicaTests(TwoApiReplicas replicas) : IClassFixture<Two
     private const string Password = "replica test password";
 
     [Fact]
+    public void Each_api_replica_writes_to_the_api_log_each_line_led_by_its_instance_name()
+    {
+        var lines = File.ReadAllLines(Path.Combine(replicas.Data.Path, "logs", "api.log"));
+        var started = lines.Where(l => l.Contains("Bus started", StringComparison.Ordinal)).Select(l => l[..(l.IndexOf(']') + 1)]).Distinct().ToList();
+        Assert.Equal(2, started.Count);
+        Assert.All(started, instance => Assert.StartsWith("[api-", instance));
+    }
+
+    [Fact]
     public async Task Both_api_replicas_serve_requests_through_the_gateway()
     {
         var addresses = replicas.Replicas;
