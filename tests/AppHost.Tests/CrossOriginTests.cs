@@ -12,23 +12,8 @@ namespace Spokes.AppHost.Tests;
 /// or port: a real Chromium, real preflights, answered by the Gateway.
 /// </summary>
 [Collection(SuiteCollection.Name)]
-public sealed class CrossOriginTests(CrossOriginTests.Suite suite) : IClassFixture<CrossOriginTests.Suite>
+public sealed class CrossOriginTests(SharedSuite shared)
 {
-    public sealed class Suite : IAsyncLifetime
-    {
-        private readonly TemporaryFolder _data = new("spokes-cors");
-
-        public TestSuite Running { get; private set; } = null!;
-
-        public async Task InitializeAsync() => Running = await TestSuite.StartAsync(_data.Path);
-
-        public async Task DisposeAsync()
-        {
-            await Running.DisposeAsync();
-            _data.Dispose();
-        }
-    }
-
     private const string WebClient = "https://web.example.com";
 
     /// <summary>
@@ -81,7 +66,7 @@ public sealed class CrossOriginTests(CrossOriginTests.Suite suite) : IClassFixtu
     public async Task A_page_on_another_origin_signs_up_logs_in_and_sends_a_message_through_real_preflights()
     {
         using var pages = StaticSite.Start(Path.Combine(BuildLayout.RepositoryRoot, "tests", "conformance", "node_modules"), Page);
-        var gateway = suite.Running.Gateway.BaseAddress!;
+        var gateway = (await shared.GetAsync()).Gateway.BaseAddress!;
         var api = new Uri(gateway, "/api").ToString();
 
         using var playwright = await Playwright.CreateAsync();
@@ -133,7 +118,7 @@ public sealed class CrossOriginTests(CrossOriginTests.Suite suite) : IClassFixtu
     [Fact]
     public async Task Preflights_through_the_suite_are_answered_by_the_gateway_and_not_counted_by_the_apis_rate_limits()
     {
-        var gateway = suite.Running.Gateway;
+        var gateway = (await shared.GetAsync()).Gateway;
         // user_edit allows 2 requests per 10 s: were preflights counted, the edit that follows them would be refused.
         for (var i = 0; i < 3; i++)
         {
@@ -173,7 +158,7 @@ public sealed class CrossOriginTests(CrossOriginTests.Suite suite) : IClassFixtu
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         request.Headers.Add("Origin", WebClient);
         if (method == "POST") request.Content = new StringContent("{not json", Encoding.UTF8, "application/json");
-        using var response = await suite.Running.Gateway.SendAsync(request);
+        using var response = await (await shared.GetAsync()).Gateway.SendAsync(request);
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: '{text}'");

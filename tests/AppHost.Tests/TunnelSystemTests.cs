@@ -19,29 +19,30 @@ public partial class SystemTests
     [Fact]
     public async Task The_tunnel_edge_publishes_the_gateway_by_hostname()
     {
-        using var data = new TemporaryFolder("spokes-system");
-        await using var suite = await TestSuite.StartAsync(data.Path);
+        var suite = await shared.GetAsync();
+        // The client's settings in a folder of its own; its process is the suite's, checked to be gone with it.
+        using var client = new TemporaryFolder("spokes-tunnel-client");
         var (publicPort, tunnelPort, adminPort) = (suite.App.GetEndpoint("tunnel-edge", "public").Port,
             suite.App.GetEndpoint("tunnel-edge", "tunnel").Port, suite.App.GetEndpoint("tunnel-edge", "admin").Port);
-        var edgeData = Path.Combine(data.Path, "tunnel-edge");
+        var edgeData = Path.Combine(suite.DataFolder, "tunnel-edge");
         var adminKey = File.ReadAllText(Path.Combine(edgeData, "admin.key")).Trim();
         using var certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(edgeData, "tunnel-certificate.pfx"), null);
         var pin = Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData()));
 
         var registration = await RunToolAsync("spokes", "registration", "create", "--description", "system test", "--url", $"http://127.0.0.1:{adminPort}", "--key", adminKey);
         var token = registration.Split('\n').First(l => l.StartsWith("| 1 ")).Split('|')[2].Trim();
-        var clientConfig = Path.Combine(data.Path, "client.json");
+        var clientConfig = Path.Combine(client.Path, "client.json");
         await RunToolAsync("spokes-tunnel", "configure", "--hostname", $"127.0.0.1:{tunnelPort}", "--registration", token, "--tunnel-hostname", "stoat",
             "--pin", pin, "--config", clientConfig);
         var gatewayPort = suite.Gateway.BaseAddress!.Port;
         await RunToolAsync("spokes-tunnel", "tunnel", "http", "add", "--domain", "stoat.tunnels.localhost", "--http", gatewayPort.ToString(), "--config", clientConfig);
 
         var lines = new ConcurrentQueue<string>();
-        var client = ManagedProcess.Start(new ProcessSpec("dotnet", [ToolPath("spokes-tunnel"), "start", "--config", clientConfig]), data.Path, lines.Enqueue);
+        var tunnel = ManagedProcess.Start(new ProcessSpec("dotnet", [ToolPath("spokes-tunnel"), "start", "--config", clientConfig]), suite.DataFolder, lines.Enqueue);
         try
         {
             var clock = Stopwatch.StartNew();
-            while (!lines.Any(l => l.Contains(" online (")) && clock.Elapsed < TimeSpan.FromSeconds(30) && !client.HasExited) await Task.Delay(100);
+            while (!lines.Any(l => l.Contains(" online (")) && clock.Elapsed < TimeSpan.FromSeconds(30) && !tunnel.HasExited) await Task.Delay(100);
             Assert.True(lines.Any(l => l.Contains(" online (")), string.Join('\n', lines));
 
             using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{publicPort}/.well-known/stoat");
@@ -53,7 +54,7 @@ public partial class SystemTests
         }
         finally
         {
-            await client.StopAsync(TimeSpan.FromSeconds(5));
+            await tunnel.StopAsync(TimeSpan.FromSeconds(5));
         }
     }
 
