@@ -62,7 +62,8 @@ internal static class Extensions
         builder.Services.AddSingleton<Setup.SetupPublicUrl>();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<ApiOptions>>(sp => sp.GetRequiredService<Setup.SetupPublicUrl>());
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IOptionsChangeTokenSource<ApiOptions>>(sp => sp.GetRequiredService<Setup.SetupPublicUrl>());
-        builder.Services.AddSingleton<Setup.Branding>();
+        builder.Services.AddScoped<Setup.Branding>();
+        builder.Services.AddHostedService<Setup.BrandingMigration>();
         builder.Services.AddSingleton<Setup.DemoMode>();
         builder.Services.AddSingleton<Setup.SetupAccounts>();
         // After the storage is brought up to date: the setup file makes the administrators' accounts.

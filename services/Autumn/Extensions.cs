@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Minio;
@@ -33,6 +34,9 @@ internal static class Extensions
         builder.AddInternalGrpcClient<Sessions.SessionsClient>("api");
         builder.Services.AddSingleton<ISessionAuthenticator, ApiSessionAuthenticator>();
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<InternalCallAuthentication>());
+        // Store carries a whole file: up to the largest one Autumn takes, past gRPC's default of 4 MB.
+        builder.Services.AddOptions<GrpcServiceOptions<FilesService>>()
+            .Configure<IOptions<AutumnOptions>>((grpc, autumn) => grpc.MaxReceiveMessageSize = FilesService.MaxStoreMessageSize(autumn.Value));
 
         builder.AddMessageBus("rabbitmq", bus =>
         {

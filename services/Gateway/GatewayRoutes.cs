@@ -25,7 +25,7 @@ public static class GatewayRoutes
     ];
 
     /// <summary>
-    /// The Api's web pages (setup wizard, admin page, external login, the server's logo), served at their own paths
+    /// The Api's web pages (setup wizard, admin page, external login), served at their own paths
     /// outside <c>/api</c>; <c>/</c> is the Api's <c>/home</c>, which leads to the wizard until setup is done.
     /// </summary>
     public static readonly IReadOnlyList<(string RouteId, string Match, string? PathSet)> ApiPages =
@@ -34,7 +34,6 @@ public static class GatewayRoutes
         ("api-setup", "/setup/{**rest}", null),
         ("api-admin", "/admin/{**rest}", null),
         ("api-oidc", "/auth/oidc/{**rest}", null),
-        ("api-branding", "/branding/{**rest}", null),
     ];
 
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration configuration)

@@ -21,10 +21,14 @@ public sealed class FakeAutumn : Contracts.Files.V1.Files.FilesBase, IAsyncDispo
     private readonly Lock _lock = new();
     private WebApplication? _server;
 
-    private sealed class UploadedFile(ProtoFile file, string uploaderId)
+    /// <summary>Autumn's default size limits of the tags Store uses.</summary>
+    public static readonly IReadOnlyDictionary<string, long> StoreLimits = new Dictionary<string, long> { ["banners"] = 6_000_000, ["icons"] = 2_500_000 };
+
+    private sealed class UploadedFile(ProtoFile file, string uploaderId, byte[]? data = null)
     {
         public ProtoFile File { get; } = file;
         public string UploaderId { get; } = uploaderId;
+        public byte[]? Data { get; } = data;
         public FileUse? UsedFor { get; set; }
         public bool Deleted { get; set; }
         public bool Reported { get; set; }
@@ -34,7 +38,8 @@ public sealed class FakeAutumn : Contracts.Files.V1.Files.FilesBase, IAsyncDispo
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
-        builder.Services.AddGrpc();
+        // Store carries whole files, past gRPC's default of 4 MB, as Autumn takes them.
+        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 16 * 1024 * 1024);
         builder.Services.AddSingleton(this);
         _server = builder.Build();
         _server.MapGrpcService<FakeAutumn>();
@@ -66,6 +71,21 @@ public sealed class FakeAutumn : Contracts.Files.V1.Files.FilesBase, IAsyncDispo
         lock (_lock) return _uploads[id].Deleted;
     }
 
+    /// <summary>The bytes handed over by Store, and what uses the file.</summary>
+    public (byte[] Data, FileUse? UsedFor, bool Deleted) Stored(string id)
+    {
+        lock (_lock) return (_uploads[id].Data!, _uploads[id].UsedFor, _uploads[id].Deleted);
+    }
+
+    /// <summary>How many files Store was handed (and took).</summary>
+    public int StoredCount
+    {
+        get { lock (_lock) return _uploads.Values.Count(u => u.Data is not null); }
+    }
+
+    /// <summary>Whether Store answers: off, it fails as an Autumn that is down does.</summary>
+    public bool StoreAnswers { get; set; } = true;
+
     public bool IsReported(string id)
     {
         lock (_lock) return _uploads[id].Reported;
@@ -92,6 +112,36 @@ public sealed class FakeAutumn : Contracts.Files.V1.Files.FilesBase, IAsyncDispo
             return Task.FromResult(reply);
         }
     }
+
+    /// <summary>
+    /// Store as files.proto describes it, with Autumn's refusals: empty, over the tag's limit, not an image (told by
+    /// the first bytes of PNG, JPEG, GIF or WebP, as Autumn sniffs them).
+    /// </summary>
+    public override Task<StoreReply> Store(StoreRequest request, ServerCallContext context)
+    {
+        Authenticate(context);
+        if (!StoreAnswers) throw new RpcException(new Status(StatusCode.Unavailable, "Autumn is down"));
+        var tag = request.Use?.Kind switch { FileUseKind.InstanceLogo => "banners", FileUseKind.InstanceIcon => "icons", _ => null }
+            ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "not the instance's own"));
+        var data = request.Data.ToByteArray();
+        if (data.Length == 0) throw Refused("{\"type\":\"FileTooSmall\"}");
+        if (data.Length > StoreLimits[tag]) throw Refused($"{{\"type\":\"FileTooLarge\",\"max\":{StoreLimits[tag]}}}");
+        if (!IsImage(data)) throw Refused("{\"type\":\"FileTypeNotAllowed\"}");
+        var id = Identity.SecureTokens.NewId();
+        var file = new ProtoFile
+        {
+            Id = id, Tag = tag, Filename = request.Filename, ContentType = "image/png", Size = data.Length,
+            Metadata = new FileMetadata { Type = "Image", Width = 1, Height = 1 },
+        };
+        lock (_lock) _uploads[id] = new UploadedFile(file, "instance", data) { UsedFor = request.Use };
+        return Task.FromResult(new StoreReply { File = file });
+    }
+
+    private static RpcException Refused(string error) => new(new Status(StatusCode.InvalidArgument, error));
+
+    private static bool IsImage(ReadOnlySpan<byte> data) =>
+        data.StartsWith(new byte[] { 0x89, 0x50, 0x4E, 0x47 }) || data.StartsWith(new byte[] { 0xFF, 0xD8, 0xFF }) || data.StartsWith("GIF8"u8)
+        || (data.Length > 12 && data[..4].SequenceEqual("RIFF"u8) && data[8..12].SequenceEqual("WEBP"u8));
 
     public override Task<ReleaseReply> Release(ReleaseRequest request, ServerCallContext context)
     {

@@ -26,6 +26,10 @@ public class WebSetupTests
     // A 1×1 PNG.
     private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
 
+    // A 3×2 PNG of six colours (RGB): red, green, blue; yellow, cyan, magenta.
+    private static readonly byte[] Logo = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAMAAAACCAIAAAASFvFNAAAAFUlEQVR4nGP4z8DAAMH/gdR/IPEfAErJCPjuaEC2AAAAAElFTkSuQmCC");
+    private static readonly byte[][] LogoPixels = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255]];
+
     private static async Task<(AppHostProcess AppHost, string Url)> StartAsync(string data, int port, string setupFile)
     {
         var apphost = AppHostProcess.Start(["--profile", "local", "--data", data, "--port", port.ToString()], owner: data,
@@ -109,7 +113,7 @@ public class WebSetupTests
 
             await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Server profile");
             await page.FillAsync("#server_name", "Harbour");
-            await page.SetInputFilesAsync("#logo", new FilePayload { Name = "logo.png", MimeType = "image/png", Buffer = Png });
+            await page.SetInputFilesAsync("#logo", new FilePayload { Name = "logo.png", MimeType = "image/png", Buffer = Logo });
             await page.SetInputFilesAsync("#icon", new FilePayload { Name = "icon.png", MimeType = "image/png", Buffer = Png });
             await ShotAsync(page, "04-profile");
             await page.ClickAsync("button[type=submit]");
@@ -143,11 +147,7 @@ public class WebSetupTests
 
             await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Harbour");
             await ShotAsync(page, "09-done");
-            using (var logo = await http.GetAsync("/branding/logo"))
-            {
-                Assert.Equal("image/png", logo.Content.Headers.ContentType!.MediaType);
-                Assert.Equal(Png, await logo.Content.ReadAsByteArrayAsync());
-            }
+            await AssertLogoServedByAutumnAsync(page, http, url);
 
             await page.GotoAsync(url + "/");
             Assert.DoesNotContain("/setup", page.Url);
@@ -165,6 +165,29 @@ public class WebSetupTests
             using (var signUp = await http.PostAsJsonAsync("/api/auth/account/create", new { email = "later@example.com", password = "a later password" }))
                 Assert.Equal(HttpStatusCode.NoContent, signUp.StatusCode);
         }
+    }
+
+    /// <summary>
+    /// The home page shows the logo from Autumn at the public URL, through the Gateway: its preview is the uploaded
+    /// image's size, and its original (re-encoded by Autumn without metadata) has the uploaded pixels.
+    /// </summary>
+    private static async Task AssertLogoServedByAutumnAsync(IPage page, HttpClient http, string url)
+    {
+        var logo = page.Locator("img.logo");
+        var source = await logo.GetAttributeAsync("src");
+        Assert.StartsWith(url + "/autumn/banners/", source);
+        await Assertions.Expect(logo).ToHaveJSPropertyAsync("naturalWidth", 3);
+        Assert.Equal(2, await logo.EvaluateAsync<int>("image => image.naturalHeight"));
+        using (var preview = await http.GetAsync(source))
+        {
+            Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+            Assert.Equal("image/webp", preview.Content.Headers.ContentType!.MediaType);
+        }
+        using var original = await http.GetAsync(source + "/original");
+        Assert.Equal(HttpStatusCode.OK, original.StatusCode);
+        Assert.Equal("image/png", original.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(LogoPixels, PngPixels.Read(await original.Content.ReadAsByteArrayAsync(), out var width, out var height));
+        Assert.Equal((3, 2), (width, height));
     }
 
     [Fact]
@@ -314,5 +337,68 @@ public class WebSetupTests
             await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("names another issuer");
             await ShotAsync(page, "15-oidc-wrong-issuer");
         }
+    }
+}
+
+/// <summary>The pixels of an 8-bit, non-interlaced RGB or RGBA PNG as RGB triples: enough to compare a small test image.</summary>
+internal static class PngPixels
+{
+    public static byte[][] Read(byte[] png, out int width, out int height)
+    {
+        width = height = 0;
+        int channels = 0;
+        using var idat = new MemoryStream();
+        for (var at = 8; at < png.Length;)
+        {
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(at));
+            var type = System.Text.Encoding.ASCII.GetString(png, at + 4, 4);
+            var data = png.AsSpan(at + 8, length);
+            if (type == "IHDR")
+            {
+                width = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(data);
+                height = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(data[4..]);
+                Assert.Equal(8, data[8]);
+                Assert.Equal(0, data[12]);
+                channels = data[9] switch { 2 => 3, 6 => 4, var other => throw new NotSupportedException($"PNG colour type {other}") };
+            }
+            else if (type == "IDAT")
+            {
+                idat.Write(data);
+            }
+            at += 12 + length;
+        }
+        idat.Position = 0;
+        using var inflated = new System.IO.Compression.ZLibStream(idat, System.IO.Compression.CompressionMode.Decompress);
+        var stride = width * channels;
+        var previous = new byte[stride];
+        var pixels = new List<byte[]>();
+        for (var row = 0; row < height; row++)
+        {
+            var filter = inflated.ReadByte();
+            var line = new byte[stride];
+            inflated.ReadExactly(line);
+            for (var i = 0; i < stride; i++)
+            {
+                int left = i >= channels ? line[i - channels] : 0, up = previous[i], upLeft = i >= channels ? previous[i - channels] : 0;
+                line[i] = (byte)(line[i] + filter switch
+                {
+                    0 => 0,
+                    1 => left,
+                    2 => up,
+                    3 => (left + up) / 2,
+                    _ => Paeth(left, up, upLeft),
+                });
+            }
+            for (var x = 0; x < width; x++) pixels.Add(line.AsSpan(x * channels, 3).ToArray());
+            previous = line;
+        }
+        return [.. pixels];
+    }
+
+    private static int Paeth(int left, int up, int upLeft)
+    {
+        var estimate = left + up - upLeft;
+        int toLeft = Math.Abs(estimate - left), toUp = Math.Abs(estimate - up), toUpLeft = Math.Abs(estimate - upLeft);
+        return toLeft <= toUp && toLeft <= toUpLeft ? left : toUp <= toUpLeft ? up : upLeft;
     }
 }

@@ -28,7 +28,7 @@ public class GatewayRoutesTests
         var home = routes.Single(r => r.Match.Path == "/");
         Assert.Equal("api", home.ClusterId);
         Assert.Contains(home.Transforms!, t => t.TryGetValue("PathSet", out var path) && path == "/home");
-        foreach (var path in new[] { "/setup/{**rest}", "/admin/{**rest}", "/auth/oidc/{**rest}", "/branding/{**rest}" })
+        foreach (var path in new[] { "/setup/{**rest}", "/admin/{**rest}", "/auth/oidc/{**rest}" })
         {
             var route = routes.Single(r => r.Match.Path == path);
             Assert.Equal("api", route.ClusterId);

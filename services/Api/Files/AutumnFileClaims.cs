@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Google.Protobuf;
 using Grpc.Core;
 using Spokes.Api.Errors;
 using Spokes.Api.Storage;
@@ -41,6 +43,39 @@ public sealed class AutumnFileClaims(Contracts.Files.V1.Files.FilesClient client
         await client.MarkReportedAsync(request, cancellationToken: cancellationToken);
     }
 
+    public async Task<AutumnFile> StoreAsync(FileUse use, string filename, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var request = new StoreRequest { Use = use, Filename = filename, Data = ByteString.CopyFrom(data.Span) };
+        try
+        {
+            return ToStoat((await client.StoreAsync(request, cancellationToken: cancellationToken)).File, use);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument && RefusalOf(e.Status.Detail) is { } refused)
+        {
+            throw refused;
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        {
+            throw new FileServerUnavailableException("Autumn, the file server, is not answering.", e);
+        }
+    }
+
+    /// <summary>Store's refusal: Stoat's error JSON in the status detail (files.proto).</summary>
+    private static FileRefusedException? RefusalOf(string detail)
+    {
+        try
+        {
+            var error = JsonDocument.Parse(detail).RootElement;
+            return error.TryGetProperty("type", out var type) && type.GetString() is { } name
+                ? new FileRefusedException(name, error.TryGetProperty("max", out var max) && max.TryGetInt64(out var limit) ? limit : null)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Autumn's answer as Stoat's <c>File</c>, naming what uses it as Stoat's schema does.</summary>
     public static AutumnFile ToStoat(ProtoFile file, FileUse use)
     {
@@ -67,6 +102,9 @@ public sealed class NoFileClaims : IFileClaims
     public Task ReleaseAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task MarkReportedAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<AutumnFile> StoreAsync(FileUse use, string filename, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        throw new FileServerUnavailableException("This Api has no Autumn (services__autumn__grpc__0) to keep files.");
 }
 
 public static class FileClaimsRegistration

@@ -21,7 +21,24 @@ public interface IFileClaims
 
     /// <summary>Keeps files as evidence of a safety report.</summary>
     Task MarkReportedAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Hands Autumn a file of the instance's own (<see cref="FileUseKind.InstanceLogo"/> or
+    /// <see cref="FileUseKind.InstanceIcon"/>), which it checks, stores and claims at once. A file Autumn refuses
+    /// throws <see cref="FileRefusedException"/>; no Autumn to reach throws <see cref="FileServerUnavailableException"/>.
+    /// </summary>
+    Task<AutumnFile> StoreAsync(FileUse use, string filename, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 }
+
+/// <summary>Autumn refused a file: Stoat's error type (<c>FileTooSmall</c>, <c>FileTooLarge</c>, <c>FileTypeNotAllowed</c>) and, when too large, the limit.</summary>
+public sealed class FileRefusedException(string type, long? max) : Exception(type)
+{
+    public string Type { get; } = type;
+    public long? Max { get; } = max;
+}
+
+/// <summary>Autumn cannot be reached (not configured, or not answering).</summary>
+public sealed class FileServerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>Autumn's tags, as Stoat names them: which uses a file uploaded under each may have.</summary>
 public static class FileTags

@@ -37,11 +37,12 @@ public static class AdminPages
         return session is null ? null : state.Current.Admins.FirstOrDefault(a => a.AccountId == session.UserId);
     }
 
-    public static async Task<IResult> Show(HttpContext context, SetupState state, ISessionStore sessions, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    public static async Task<IResult> Show(HttpContext context, SetupState state, ISessionStore sessions, IOptions<ApiOptions> api, Branding branding,
+        CancellationToken cancellationToken)
     {
         if (!state.Completed) return Redirect(context, "/setup");
         return await AdministratorAsync(context, state, sessions, cancellationToken) is { } admin
-            ? Page(context, state.Current, admin, context.Request.Cookies[SessionCookie]!, null)
+            ? Page(context, state.Current, admin, context.Request.Cookies[SessionCookie]!, branding, null)
             : LoginForm(context, null);
     }
 
@@ -79,16 +80,14 @@ public static class AdminPages
         if (await AdministratorAsync(context, state, sessions, cancellationToken) is not { } admin || !CsrfValid(form, token!, CsrfPurpose))
             return LoginForm(context, "Sign in again.", StatusCodes.Status403Forbidden);
         if (!AdminRights.MayChange(admin.Role, section))
-            return Page(context, state.Current, admin, token!, "Only a global administrator may change this.", status: StatusCodes.Status403Forbidden);
+            return Page(context, state.Current, admin, token!, branding, "Only a global administrator may change this.", status: StatusCodes.Status403Forbidden);
         try
         {
             switch (section)
             {
                 case "profile":
                     var name = SetupRules.ServerName(form["server_name"]);
-                    var logo = form.Files["logo"] is { Length: > 0 } logoFile ? await branding.SaveAsync("logo", logoFile, cancellationToken) : null;
-                    var icon = form.Files["icon"] is { Length: > 0 } iconFile ? await branding.SaveAsync("icon", iconFile, cancellationToken) : null;
-                    state.Update(s => s with { ServerName = name, LogoFile = logo ?? s.LogoFile, IconFile = icon ?? s.IconFile });
+                    await branding.SaveProfileAsync(name, form.Files["logo"], form.Files["icon"], cancellationToken);
                     break;
                 case "network":
                     var network = SetupRules.Network(form["public_url"], Number(form["livekit_tcp"]), Number(form["livekit_udp_start"]), Number(form["livekit_udp_end"]));
@@ -97,7 +96,7 @@ public static class AdminPages
                 case "identity":
                     var (identity, test) = await SetupPages.IdentityAnswerAsync(form, oidc, cancellationToken);
                     if (test is not null)
-                        return Page(context, state.Current, admin, token!, null, SetupPages.TestLink(await oidc.BeginTestAsync(context, test, cancellationToken)));
+                        return Page(context, state.Current, admin, token!, branding, null, SetupPages.TestLink(await oidc.BeginTestAsync(context, test, cancellationToken)));
                     state.Update(s => s with { Identity = identity! });
                     break;
                 default:
@@ -106,14 +105,14 @@ public static class AdminPages
         }
         catch (Exception e) when (e is SetupAnswerException or OidcLoginException)
         {
-            return Page(context, state.Current, admin, token!, e.Message, status: StatusCodes.Status400BadRequest);
+            return Page(context, state.Current, admin, token!, branding, e.Message, status: StatusCodes.Status400BadRequest);
         }
         return Redirect(context, "/admin");
     }
 
     private static int Number(string? value) => int.TryParse(value, out var number) ? number : -1;
 
-    private static IResult Page(HttpContext context, ServerSettings settings, AdminEntry admin, string token, string? error, string extra = "",
+    private static IResult Page(HttpContext context, ServerSettings settings, AdminEntry admin, string token, Branding branding, string? error, string extra = "",
         int status = StatusCodes.Status200OK)
     {
         var csrf = CsrfField(token, CsrfPurpose);
@@ -126,13 +125,13 @@ public static class AdminPages
             "<h2>Server profile</h2>" +
             $"<form method=\"post\" action=\"/admin/profile\" enctype=\"multipart/form-data\">{csrf}" +
             $"<label for=\"server_name\">Server name</label><input type=\"text\" id=\"server_name\" name=\"server_name\" value=\"{E(settings.ServerName)}\" required>" +
-            (settings.LogoFile is null ? "" : "<img class=\"logo\" src=\"/branding/logo\" alt=\"logo\">") +
+            (branding.Url(settings.Logo) is { } logo ? $"<img class=\"logo\" src=\"{E(logo)}\" alt=\"logo\">" : "") +
             "<label for=\"logo\">Logo</label><input type=\"file\" id=\"logo\" name=\"logo\" accept=\"image/*\">" +
             "<label for=\"icon\">Icon</label><input type=\"file\" id=\"icon\" name=\"icon\" accept=\"image/*\">" +
             "<button type=\"submit\">Save profile</button></form>" +
             (admin.Role == AdminRole.Global ? GlobalSections(settings, csrf) : "<p class=\"note\">The network and the identity provider are changed by a global administrator.</p>") +
             "<h2>Administrators</h2><ul>" + string.Join("", settings.Admins.Select(a => $"<li>{E(a.Email)} ({a.Role.ToString().ToLowerInvariant()})</li>")) + "</ul>";
-        return Html(context, "Administration: " + settings.ServerName, body, status);
+        return Html(context, "Administration: " + settings.ServerName, body, status, branding.ImageOrigin);
     }
 
     private static string GlobalSections(ServerSettings settings, string csrf) =>

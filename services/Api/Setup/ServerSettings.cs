@@ -6,6 +6,15 @@ public sealed record ServerSettings
     public bool Completed { get; init; }
     public bool EulaAccepted { get; init; }
     public string ServerName { get; init; } = "Spokes";
+
+    /// <summary>The logo and icon, kept by Autumn (shown from <c>{public url}/autumn/{tag}/{id}</c>).</summary>
+    public BrandingImage? Logo { get; init; }
+    public BrandingImage? Icon { get; init; }
+
+    /// <summary>
+    /// A logo or icon file that a version before Autumn kept in the data folder's <c>branding</c> folder; moved into
+    /// Autumn at start (<see cref="BrandingMigration"/>), after which these are null.
+    /// </summary>
     public string? LogoFile { get; init; }
     public string? IconFile { get; init; }
 
@@ -22,6 +31,9 @@ public sealed record ServerSettings
     /// <summary>The wizard's furthest step, so a reload resumes there.</summary>
     public int Step { get; init; }
 }
+
+/// <summary>A file of Autumn's claimed for the instance: its tag and id.</summary>
+public sealed record BrandingImage(string Tag, string Id);
 
 public sealed record SetupClaim(string CodeHash, string BrowserHash);
 

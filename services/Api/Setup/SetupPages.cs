@@ -21,7 +21,6 @@ public static class SetupPages
     public static IEndpointRouteBuilder MapSetupPages(this IEndpointRouteBuilder app)
     {
         app.MapGet("/home", Home).ExcludeFromDescription();
-        app.MapGet("/branding/{kind}", BrandingImage).ExcludeFromDescription();
         var setup = app.MapGroup("/setup").ExcludeFromDescription();
         setup.MapGet("/", Show);
         setup.MapPost("/code", EnterCode).DisableAntiforgery();
@@ -29,26 +28,18 @@ public static class SetupPages
         return app;
     }
 
-    public static IResult Home(HttpContext context, SetupState state)
+    public static IResult Home(HttpContext context, SetupState state, Branding branding)
     {
         if (!state.Completed) return Redirect(context, "/setup");
         var settings = state.Current;
-        var logo = settings.LogoFile is null ? "" : "<p><img class=\"logo\" src=\"/branding/logo\" alt=\"logo\"></p>";
+        var logo = branding.Url(settings.Logo) is { } url ? $"<p><img class=\"logo\" src=\"{E(url)}\" alt=\"logo\"></p>" : "";
         var oidc = settings.Identity.Mode == IdentityMode.Oidc ? "<p><a href=\"/auth/oidc/login\">Sign in with your organisation's account</a></p>" : "";
         return Html(context, settings.ServerName,
-            $"{logo}<p>This is a Spokes server. Connect a Stoat client to <code>{E(settings.Network.PublicUrl)}/api</code>.</p>{oidc}<p><a href=\"/admin\">Administration</a></p>");
+            $"{logo}<p>This is a Spokes server. Connect a Stoat client to <code>{E(settings.Network.PublicUrl)}/api</code>.</p>{oidc}<p><a href=\"/admin\">Administration</a></p>",
+            imageOrigin: branding.ImageOrigin);
     }
 
-    public static async Task<IResult> BrandingImage(string kind, HttpContext context, SetupState state, Branding branding, CancellationToken cancellationToken)
-    {
-        var name = kind switch { "logo" => state.Current.LogoFile, "icon" => state.Current.IconFile, _ => null };
-        if (await branding.ReadAsync(name, cancellationToken) is not { } image) return Results.NotFound();
-        ApplyHeaders(context.Response);
-        context.Response.Headers.CacheControl = "no-cache";
-        return Results.Bytes(image.Bytes, image.MediaType);
-    }
-
-    public static IResult Show(HttpContext context, SetupState state, IOptions<ApiOptions> api, int? step = null)
+    public static IResult Show(HttpContext context, SetupState state, IOptions<ApiOptions> api, Branding branding, int? step = null)
     {
         if (!state.Required) return Results.NotFound();
         if (state.Completed) return Redirect(context, "/admin");
@@ -56,7 +47,7 @@ public static class SetupPages
         if (!state.IsClaimedBy(browser)) return CodeForm(context, state.CodeClaimed ? "Setup has been started from another browser." : null);
         var settings = state.Current;
         var current = step is { } asked && asked >= 0 && asked <= settings.Step && asked < SetupSteps.Done ? asked : Math.Min(settings.Step, SetupSteps.Admins);
-        return StepPage(context, settings, current, browser!, api.Value, null);
+        return StepPage(context, settings, current, browser!, api.Value, branding, null);
     }
 
     private static IResult CodeForm(HttpContext context, string? error, int status = StatusCodes.Status200OK) => Html(context, "Set up Spokes",
@@ -109,9 +100,7 @@ public static class SetupPages
                     break;
                 case SetupSteps.Profile:
                     var name = SetupRules.ServerName(form["server_name"]);
-                    var logo = form.Files["logo"] is { Length: > 0 } logoFile ? await branding.SaveAsync("logo", logoFile, cancellationToken) : null;
-                    var icon = form.Files["icon"] is { Length: > 0 } iconFile ? await branding.SaveAsync("icon", iconFile, cancellationToken) : null;
-                    state.Update(s => s with { ServerName = name, LogoFile = logo ?? s.LogoFile, IconFile = icon ?? s.IconFile });
+                    await branding.SaveProfileAsync(name, form.Files["logo"], form.Files["icon"], cancellationToken);
                     break;
                 case SetupSteps.Licence:
                     LicenseInfo? license = null;
@@ -134,7 +123,7 @@ public static class SetupPages
                     if (test is not null)
                     {
                         var authorize = await oidc.BeginTestAsync(context, test, cancellationToken);
-                        return StepPage(context, state.Current, index, browser!, api.Value, null, TestLink(authorize));
+                        return StepPage(context, state.Current, index, browser!, api.Value, branding, null, TestLink(authorize));
                     }
                     state.Update(s => s with { Identity = identity! });
                     break;
@@ -153,7 +142,7 @@ public static class SetupPages
         }
         catch (Exception e) when (e is SetupAnswerException or OidcLoginException)
         {
-            return StepPage(context, state.Current, index, browser!, api.Value, e.Message, status: StatusCodes.Status400BadRequest);
+            return StepPage(context, state.Current, index, browser!, api.Value, branding, e.Message, status: StatusCodes.Status400BadRequest);
         }
         state.Update(s => s with { Step = Math.Max(s.Step, index + 1) });
         return Redirect(context, "/setup");
@@ -179,7 +168,7 @@ public static class SetupPages
 
     private static int Number(string? value) => int.TryParse(value, out var number) ? number : -1;
 
-    private static IResult StepPage(HttpContext context, ServerSettings settings, int step, string browser, ApiOptions api, string? error,
+    private static IResult StepPage(HttpContext context, ServerSettings settings, int step, string browser, ApiOptions api, Branding branding, string? error,
         string extra = "", int status = StatusCodes.Status200OK)
     {
         var csrf = CsrfField(browser, CsrfPurpose);
@@ -194,8 +183,8 @@ public static class SetupPages
             SetupSteps.Profile =>
                 $"<form method=\"post\" action=\"{action}\" enctype=\"multipart/form-data\">{csrf}" +
                 $"<label for=\"server_name\">Server name</label><input type=\"text\" id=\"server_name\" name=\"server_name\" value=\"{E(settings.ServerName)}\" maxlength=\"{SetupRules.MaxServerNameLength}\" required>" +
-                "<label for=\"logo\">Logo (PNG, JPEG, GIF or WebP, at most 1 MiB)</label><input type=\"file\" id=\"logo\" name=\"logo\" accept=\"image/*\">" +
-                (settings.LogoFile is null ? "" : "<img class=\"logo\" src=\"/branding/logo\" alt=\"current logo\">") +
+                "<label for=\"logo\">Logo (an image: PNG, JPEG, GIF, WebP…)</label><input type=\"file\" id=\"logo\" name=\"logo\" accept=\"image/*\">" +
+                (branding.Url(settings.Logo) is { } logo ? $"<img class=\"logo\" src=\"{E(logo)}\" alt=\"current logo\">" : "") +
                 "<label for=\"icon\">Icon</label><input type=\"file\" id=\"icon\" name=\"icon\" accept=\"image/*\">" +
                 "<button type=\"submit\">Continue</button></form>",
             SetupSteps.Licence =>
@@ -223,7 +212,7 @@ public static class SetupPages
                 "<button type=\"submit\" name=\"action\" value=\"add\">Add administrator</button></form>" +
                 $"<form method=\"post\" action=\"{action}\">{csrf}<button type=\"submit\" name=\"action\" value=\"finish\" id=\"finish\">Finish setup</button></form>",
         };
-        return Html(context, "Set up Spokes: " + SetupSteps.Titles[step], $"<p>{progress}</p>{Error(error)}{extra}{body}", status);
+        return Html(context, "Set up Spokes: " + SetupSteps.Titles[step], $"<p>{progress}</p>{Error(error)}{extra}{body}", status, branding.ImageOrigin);
     }
 
     /// <summary>The identity form, shared by the wizard and the admin page; the client secret is never written back into a page.</summary>

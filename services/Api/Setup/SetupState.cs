@@ -48,7 +48,7 @@ public sealed class SetupState
 
     public bool PasswordLoginsOpen => Current.Identity.BuiltinAccounts;
 
-    /// <summary>Where the logo and icon are kept; null when the settings live in memory only.</summary>
+    /// <summary>Where a version before Autumn kept the logo and icon (<see cref="BrandingMigration"/> moves them out); null when the settings live in memory only.</summary>
     public string? BrandingFolder => _options.DataFolder is { } folder ? Path.Combine(folder, "branding") : null;
 
     private string? SettingsFile => _options.DataFolder is { } folder ? Path.Combine(folder, "setup.json") : null;

@@ -22,18 +22,19 @@ public static class WebPage
 
     public static string E(string? value) => WebUtility.HtmlEncode(value ?? "");
 
-    public static IResult Html(HttpContext context, string title, string body, int status = StatusCodes.Status200OK)
+    /// <summary>A page; <paramref name="imageOrigin"/> is where its images come from besides this origin (Autumn at the public URL).</summary>
+    public static IResult Html(HttpContext context, string title, string body, int status = StatusCodes.Status200OK, string? imageOrigin = null)
     {
-        ApplyHeaders(context.Response);
+        ApplyHeaders(context.Response, imageOrigin);
         var html = $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">" +
                    $"<title>{E(title)}</title><style>{Style}</style></head><body><h1>{E(title)}</h1>{body}</body></html>";
         return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
     }
 
-    public static void ApplyHeaders(HttpResponse response)
+    public static void ApplyHeaders(HttpResponse response, string? imageOrigin = null)
     {
         response.Headers.ContentSecurityPolicy =
-            $"default-src 'none'; style-src '{StyleHash}'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            $"default-src 'none'; style-src '{StyleHash}'; img-src 'self'{(imageOrigin is null ? "" : " " + imageOrigin)}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
         response.Headers.XFrameOptions = "DENY";
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
