@@ -69,14 +69,30 @@ public class TwoReplicaTests(TwoReplicas replicas, ITestOutputHelper output) : I
         await member.Client.PostAsync($"/invites/{code}", "/invites/{target}");
         var onB = new StoatSession(replicas.B.CreateClient()) { Token = member.Client.Token };
         var community = new Community(owner, member, onB, server, channel);
-        await ExpectSendAsync(community, allowed: true);
-        await ExpectSendAsync(community, allowed: true);
-        Assert.True(TwoReplicas.Holds<Session>(replicas.B, CacheKeys.Session(member.Client.Token!)));
-        Assert.True(TwoReplicas.Holds<User>(replicas.B, CacheKeys.User(member.Id)));
-        Assert.True(TwoReplicas.Holds<Server>(replicas.B, CacheKeys.Server(server)));
-        Assert.True(TwoReplicas.Holds<Member>(replicas.B, CacheKeys.Member(server, member.Id)));
-        Assert.True(TwoReplicas.Holds<Channel>(replicas.B, CacheKeys.Channel(channel)));
+        await WarmAsync(() => ExpectSendAsync(community, allowed: true),
+            () => TwoReplicas.Holds<Session>(replicas.B, CacheKeys.Session(member.Client.Token!)),
+            () => TwoReplicas.Holds<User>(replicas.B, CacheKeys.User(member.Id)),
+            () => TwoReplicas.Holds<Server>(replicas.B, CacheKeys.Server(server)),
+            () => TwoReplicas.Holds<Member>(replicas.B, CacheKeys.Member(server, member.Id)),
+            () => TwoReplicas.Holds<Channel>(replicas.B, CacheKeys.Channel(channel)));
         return community;
+    }
+
+    /// <summary>
+    /// Repeats <paramref name="request"/> until replica B serves everything <paramref name="held"/> names from its cache,
+    /// so that what follows tests invalidation, not a cold read. On a loaded machine B distrusts its cache for a moment
+    /// whenever a heartbeat comes later than <see cref="RecordCache.TrustWindow"/>, and reads the store meanwhile.
+    /// </summary>
+    private static async Task WarmAsync(Func<Task> request, params Func<bool>[] held)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        do
+        {
+            await request();
+            if (held.All(h => h())) return;
+            await Task.Delay(50);
+        } while (waited.Elapsed < TimeSpan.FromSeconds(30));
+        Assert.Fail("Replica B never served the records from its cache.");
     }
 
     private static async Task ExpectSendAsync(Community community, bool allowed, string? refusal = "MissingPermission")
@@ -96,8 +112,8 @@ public class TwoReplicaTests(TwoReplicas replicas, ITestOutputHelper output) : I
         var revoked = (await client.PostAsync("/auth/session/login", "/auth/session/login", new { email, password = OnboardedUser.Password })).Body;
         client.Token = kept.GetProperty("token").GetString();
         var onB = new StoatSession(replicas.B.CreateClient()) { Token = revoked.GetProperty("token").GetString() };
-        Assert.Equal(HttpStatusCode.OK, (await onB.GetAsync("/auth/session/all", "/auth/session/all")).Status);
-        Assert.True(TwoReplicas.Holds<Session>(replicas.B, CacheKeys.Session(onB.Token!)));
+        await WarmAsync(async () => Assert.Equal(HttpStatusCode.OK, (await onB.GetAsync("/auth/session/all", "/auth/session/all")).Status),
+            () => TwoReplicas.Holds<Session>(replicas.B, CacheKeys.Session(onB.Token!)));
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/auth/session/{revoked.GetProperty("_id").GetString()}", "/auth/session/{id}")).Status);
         var after = await onB.GetAsync("/auth/session/all", "/auth/session/all");
@@ -110,8 +126,8 @@ public class TwoReplicaTests(TwoReplicas replicas, ITestOutputHelper output) : I
     {
         var user = await OnboardedUser.CreateAsync(replicas.A, "leaver");
         var onB = new StoatSession(replicas.B.CreateClient()) { Token = user.Client.Token };
-        Assert.Equal(HttpStatusCode.OK, (await onB.GetAsync("/users/@me", "/users/@me")).Status);
-        Assert.True(TwoReplicas.Holds<Session>(replicas.B, CacheKeys.Session(user.Client.Token!)));
+        await WarmAsync(async () => Assert.Equal(HttpStatusCode.OK, (await onB.GetAsync("/users/@me", "/users/@me")).Status),
+            () => TwoReplicas.Holds<Session>(replicas.B, CacheKeys.Session(user.Client.Token!)));
 
         Assert.Equal(HttpStatusCode.NoContent, (await user.Client.DeleteAsync("/auth/session/all?revoke_self=true", "/auth/session/all")).Status);
         Assert.Equal("InvalidSession", (await onB.GetAsync("/users/@me", "/users/@me")).ErrorType);
@@ -209,8 +225,7 @@ public class TwoReplicaTests(TwoReplicas replicas, ITestOutputHelper output) : I
     {
         var user = await OnboardedUser.CreateAsync(replicas.A, "renamed");
         var onB = new StoatSession(replicas.B.CreateClient()) { Token = user.Client.Token };
-        await onB.GetAsync("/users/@me", "/users/@me");
-        Assert.True(TwoReplicas.Holds<User>(replicas.B, CacheKeys.User(user.Id)));
+        await WarmAsync(() => onB.GetAsync("/users/@me", "/users/@me"), () => TwoReplicas.Holds<User>(replicas.B, CacheKeys.User(user.Id)));
         await user.Client.PatchAsync("/users/@me", "/users/{target}", new { display_name = "Someone Else" });
         Assert.Equal("Someone Else", (await onB.GetAsync("/users/@me", "/users/@me")).Body.GetProperty("display_name").GetString());
     }
