@@ -19,6 +19,11 @@ public class RateLimitBucketTests
     [InlineData("DELETE", "/auth/session/all", "auth_delete", 255, null)]
     [InlineData("POST", "/safety/report", "safety_report", 3, "report")]
     [InlineData("GET", "/", "any", 20, null)]
+    [InlineData("GET", "/setup", "pages", 60, null)]
+    [InlineData("GET", "/admin", "pages", 60, null)]
+    [InlineData("GET", "/home", "pages", 60, null)]
+    [InlineData("POST", "/setup", "any", 20, null)]
+    [InlineData("POST", "/admin/login", "any", 20, null)]
     // Routing ignores case; so does the bucket, or /USERS/@me would escape its limit. Ids keep their case.
     [InlineData("GET", "/USERS/@me", "users", 20, null)]
     [InlineData("POST", "/Channels/01C/MESSAGES", "messaging", 10, "01C")]

@@ -33,6 +33,10 @@ public static class RateLimitBuckets
             "swagger" => new("swagger", 100, null),
             "safety" when resource?.ToLowerInvariant() == "report" => new("safety_report", 3, "report"),
             "safety" => new("safety", 15, null),
+            // Spokes' own web pages, not Stoat's routes: each step of the wizard or the admin page is a form post and
+            // the page it redirects to, and an automated walk through the wizard filled Stoat's "any" bucket with both.
+            // The posts stay in "any"; the pages they lead to get a bucket of their own.
+            "home" or "setup" or "admin" when HttpMethods.IsGet(method) => new("pages", 60, null),
             _ => new("any", 20, null),
         };
     }
