@@ -20,10 +20,8 @@ public sealed class PresenceTracker(IConnectionMultiplexer redis, EventsOptions 
     private string NodeId => options.NodeId;
 
     /// <summary>Records a socket; true when it is the user's first (they came online).</summary>
-    public async Task<bool> AddAsync(string userId, string socketId)
-    {
-        return await PresenceSockets.AddAsync(redis.GetDatabase(), userId, NodeId, Socket(socketId)) == 1;
-    }
+    public async Task<bool> AddAsync(string userId, string socketId) =>
+        await PresenceSockets.AddAsync(redis.GetDatabase(), userId, NodeId, Socket(socketId)) == 1;
 
     /// <summary>Forgets a socket; true when it was the user's last (they went offline).</summary>
     public async Task<bool> RemoveAsync(string userId, string socketId) => await RemoveAsync(userId, Socket(socketId), NodeId);
