@@ -27,10 +27,10 @@ public sealed class PresenceTests(ApiFixture api) : IAsyncLifetime
         await _redis.DisposeAsync();
     }
 
-    /// <summary>What the Events service writes while a socket of the user is open.</summary>
-    private Task ConnectAsync(OnboardedUser user) => _redis.GetDatabase().SetAddAsync(PresenceKeys.User(user.Id), "node/1");
+    /// <summary>What the Events service runs when a socket of the user opens.</summary>
+    private Task ConnectAsync(OnboardedUser user) => PresenceSockets.AddAsync(_redis.GetDatabase(), user.Id, "node", "node/1");
 
-    private Task DisconnectAsync(OnboardedUser user) => _redis.GetDatabase().SetRemoveAsync(PresenceKeys.User(user.Id), "node/1");
+    private Task DisconnectAsync(OnboardedUser user) => PresenceSockets.RemoveAsync(_redis.GetDatabase(), user.Id, "node", "node/1");
 
     private static async Task<string> ServerOfAsync(OnboardedUser owner, params OnboardedUser[] members)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Spokes.Contracts.Presence;
 using StackExchange.Redis;
 
 namespace Spokes.Api.Caching;
@@ -20,11 +21,15 @@ namespace Spokes.Api.Caching;
 /// has not heard its heartbeat for <see cref="RecordCache.TrustWindow"/>, or lost its connection, stops serving
 /// from its cache (see <see cref="RecordCache.IsTrusted"/>) before any writer stops waiting for it.
 /// </para>
+/// <para>
+/// The Events service tells presence changes on the same channel (<see cref="PresenceKeys.Changed"/>), from the
+/// script that makes them and without waiting for acknowledgements: the held presence is dropped like any record.
+/// </para>
 /// </summary>
 public sealed class CacheInvalidation(IConnectionMultiplexer redis, RecordCache cache, TimeProvider clock, ILogger<CacheInvalidation> logger)
     : BackgroundService
 {
-    public static readonly RedisChannel Channel = RedisChannel.Sharded("spokes:api:cache");
+    public static readonly RedisChannel Channel = RedisChannel.Sharded(PresenceKeys.ApiCacheChannel);
 
     public static readonly TimeSpan AcknowledgementWait = TimeSpan.FromSeconds(2);
 
@@ -160,6 +165,11 @@ public sealed class CacheInvalidation(IConnectionMultiplexer redis, RecordCache 
     private void Receive(ChannelMessage message)
     {
         var parts = message.Message.ToString().Split(' ');
+        if (parts is ["p", var user])
+        {
+            cache.Invalidate([CacheKeys.Presence(user)]);
+            return;
+        }
         if (parts.Length < 3) return;
         if (parts[0] == "h")
         {

@@ -18,6 +18,9 @@ public static class CacheKeys
 
     public static string Member(string serverId, string userId) => $"member:{serverId}:{userId}";
 
+    /// <summary>Whether the user has a live socket: dropped when the Events service tells the user's presence changed.</summary>
+    public static string Presence(string userId) => "presence:" + userId;
+
     public static string SessionsOf(string userId) => GroupPrefix + "sessions:" + userId;
 
     public static string MembersOf(string serverId) => GroupPrefix + "members:" + serverId;

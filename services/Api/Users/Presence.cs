@@ -1,3 +1,4 @@
+using Spokes.Api.Caching;
 using Spokes.Api.Storage;
 using Spokes.Contracts.Presence;
 using Spokes.Permissions;
@@ -32,32 +33,76 @@ public static class PresenceVisibility
 }
 
 /// <summary>
-/// Reads which users have a live socket from the presence the Events service keeps in Redis: one pipelined
-/// round trip per answer. Presence is a courtesy: with Redis down or slow everyone reads as offline and the
-/// request carries on, waiting at most <see cref="ReadLimit"/> for it rather than Redis's command timeout.
+/// Which users have a live socket, from the presence the Events service keeps in Redis. Each answer is held in the
+/// replica's <see cref="RecordCache"/> (when the caches are on) and dropped when Events tells the user's presence
+/// changed, which it does from the very script that changes it; so a held answer is served only while the cache is
+/// sure it hears every change (its trust), and otherwise the answer is read again. Reads that do go to Redis take
+/// one pipelined round trip for all the users not held. Presence is a courtesy: with Redis down or slow everyone
+/// reads as offline and the request carries on, waiting at most <see cref="ReadLimit"/> for it rather than Redis's
+/// command timeout.
 /// </summary>
-public sealed class PresenceReader(IConnectionMultiplexer redis, ILogger<PresenceReader> logger)
+public sealed class PresenceReader(IConnectionMultiplexer redis, ILogger<PresenceReader> logger, RecordCache? cache = null)
 {
     public static readonly TimeSpan ReadLimit = TimeSpan.FromMilliseconds(500);
 
-    public async Task<IReadOnlySet<string>> ConnectedAsync(IReadOnlyCollection<string> userIds)
+    /// <summary>What the cache holds for a user: one instance per answer.</summary>
+    private sealed record HeldPresence(bool Connected)
     {
-        var ids = userIds.Distinct().ToList();
-        if (ids.Count == 0 || !redis.IsConnected) return new HashSet<string>();
+        public static readonly HeldPresence Online = new(true);
+        public static readonly HeldPresence Offline = new(false);
+    }
+
+    public Task<IReadOnlySet<string>> ConnectedAsync(IReadOnlyCollection<string> userIds)
+    {
+        var connected = new HashSet<string>();
+        HashSet<string>? unknown = null;
+        foreach (var id in userIds)
+        {
+            if (TryHeld(id, out var online))
+            {
+                if (online) connected.Add(id);
+            }
+            else (unknown ??= []).Add(id);
+        }
+        return unknown is null ? Task.FromResult<IReadOnlySet<string>>(connected) : ReadAsync(unknown, connected);
+    }
+
+    public Task<bool> IsConnectedAsync(string userId) =>
+        TryHeld(userId, out var online) ? Task.FromResult(online) : ReadOneAsync(userId);
+
+    private bool TryHeld(string userId, out bool connected)
+    {
+        connected = false;
+        if (cache is null || !cache.TryGet<HeldPresence>(CacheKeys.Presence(userId), out var held)) return false;
+        connected = held.Connected;
+        return true;
+    }
+
+    private async Task<bool> ReadOneAsync(string userId) => (await ReadAsync([userId], [])).Count == 1;
+
+    private async Task<IReadOnlySet<string>> ReadAsync(IReadOnlyCollection<string> userIds, HashSet<string> connected)
+    {
+        if (!redis.IsConnected) return connected;
+        // Taken before the read: a change told while it is under way may not be in its answer, so the answer is not kept.
+        var epoch = cache?.Epoch ?? 0;
         try
         {
             var batch = redis.GetDatabase().CreateBatch();
-            var exists = ids.Select(id => batch.KeyExistsAsync(PresenceKeys.User(id))).ToList();
+            var reads = userIds.Select(id => (Id: id, Exists: batch.KeyExistsAsync(PresenceKeys.User(id)))).ToList();
             batch.Execute();
-            var answers = await Task.WhenAll(exists).WaitAsync(ReadLimit);
-            return ids.Where((_, i) => answers[i]).ToHashSet();
+            await Task.WhenAll(reads.Select(read => read.Exists)).WaitAsync(ReadLimit);
+            foreach (var (id, exists) in reads)
+            {
+                var online = exists.Result;
+                if (online) connected.Add(id);
+                cache?.Add(CacheKeys.Presence(id), online ? HeldPresence.Online : HeldPresence.Offline, epoch);
+            }
+            return connected;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             logger.LogWarning("Presence could not be read, so users read as offline: {Error}", e.Message);
-            return new HashSet<string>();
+            return connected;
         }
     }
-
-    public async Task<bool> IsConnectedAsync(string userId) => (await ConnectedAsync([userId])).Count == 1;
 }

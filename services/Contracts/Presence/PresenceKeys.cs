@@ -20,4 +20,15 @@ public static class PresenceKeys
 
     /// <summary>A node's heartbeat, which expires when the node stops beating.</summary>
     public static string Alive(string nodeId) => Prefix + "alive:" + nodeId;
+
+    /// <summary>
+    /// The sharded channel the Api replicas' caches hear their invalidations and heartbeats on. A replica that holds
+    /// a user's presence drops it when <see cref="Changed"/> for that user comes: heard in order with its heartbeat, the
+    /// change is covered by the same promise as every other invalidation (a replica that may have missed one does not
+    /// serve what it holds).
+    /// </summary>
+    public const string ApiCacheChannel = "spokes:api:cache";
+
+    /// <summary>Told on <see cref="ApiCacheChannel"/> when the user's first socket opened or last one closed.</summary>
+    public static string Changed(string userId) => "p " + userId;
 }

@@ -7,18 +7,12 @@ namespace Spokes.Events.Presence;
 /// Who is online, across every socket on every node, in Redis: a set of live sockets per user. The first
 /// socket of a user makes them online and the last one gone offline, each decided atomically by a script so
 /// two nodes never both announce. Every node keeps a heartbeat key; a node that stops beating (crashed) has its
-/// sockets removed by the others, so nobody stays online forever.
+/// sockets removed by the others, so nobody stays online forever. The scripts (<see cref="PresenceSockets"/>) also
+/// tell the Api replicas' caches of every user who came online or went offline.
 /// </summary>
 public sealed class PresenceTracker(IConnectionMultiplexer redis, EventsOptions options)
 {
     private const string NodesKey = PresenceKeys.Nodes;
-
-    // KEYS: user set, node set. ARGV: socket, node entry. Returns the user's live sockets after the change.
-    private static readonly LuaScript AddScript = LuaScript.Prepare(
-        "redis.call('SADD', KEYS[1], ARGV[1]) redis.call('SADD', KEYS[2], ARGV[2]) return redis.call('SCARD', KEYS[1])");
-
-    private static readonly LuaScript RemoveScript = LuaScript.Prepare(
-        "redis.call('SREM', KEYS[1], ARGV[1]) redis.call('SREM', KEYS[2], ARGV[2]) return redis.call('SCARD', KEYS[1])");
 
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan HeartbeatLifetime = TimeSpan.FromSeconds(30);
@@ -26,15 +20,11 @@ public sealed class PresenceTracker(IConnectionMultiplexer redis, EventsOptions 
     private string NodeId => options.NodeId;
 
     /// <summary>Records a socket; true when it is the user's first (they came online).</summary>
-    public async Task<bool> AddAsync(string userId, string socketId)
-    {
-        var count = (long)await redis.GetDatabase().ScriptEvaluateAsync(AddScript.ExecutableScript,
-            [UserKey(userId), NodeKey(NodeId)], [Socket(socketId), Entry(userId, socketId)]);
-        return count == 1;
-    }
+    public async Task<bool> AddAsync(string userId, string socketId) =>
+        await PresenceSockets.AddAsync(redis.GetDatabase(), userId, NodeId, Socket(socketId)) == 1;
 
     /// <summary>Forgets a socket; true when it was the user's last (they went offline).</summary>
-    public async Task<bool> RemoveAsync(string userId, string socketId) => await RemoveAsync(userId, Socket(socketId), NodeId, Entry(userId, socketId));
+    public async Task<bool> RemoveAsync(string userId, string socketId) => await RemoveAsync(userId, Socket(socketId), NodeId);
 
     /// <summary>Marks this node alive for <see cref="HeartbeatLifetime"/>.</summary>
     public async Task BeatAsync()
@@ -57,7 +47,7 @@ public sealed class PresenceTracker(IConnectionMultiplexer redis, EventsOptions 
                 var separator = entry.IndexOf(' ');
                 if (separator <= 0) continue;
                 var userId = entry[..separator];
-                if (await RemoveAsync(userId, entry[(separator + 1)..], node, entry)) offline.Add(userId);
+                if (await RemoveAsync(userId, entry[(separator + 1)..], node)) offline.Add(userId);
             }
             await database.KeyDeleteAsync(NodeKey(node));
             await database.SetRemoveAsync(NodesKey, node);
@@ -73,18 +63,10 @@ public sealed class PresenceTracker(IConnectionMultiplexer redis, EventsOptions 
         await database.SetRemoveAsync(NodesKey, NodeId);
     }
 
-    private async Task<bool> RemoveAsync(string userId, string socket, string node, string entry)
-    {
-        var count = (long)await redis.GetDatabase().ScriptEvaluateAsync(RemoveScript.ExecutableScript,
-            [UserKey(userId), NodeKey(node)], [socket, entry]);
-        return count == 0;
-    }
+    private async Task<bool> RemoveAsync(string userId, string socket, string node) =>
+        await PresenceSockets.RemoveAsync(redis.GetDatabase(), userId, node, socket) == 0;
 
     private string Socket(string socketId) => NodeId + "/" + socketId;
-
-    private string Entry(string userId, string socketId) => userId + " " + Socket(socketId);
-
-    private static RedisKey UserKey(string userId) => PresenceKeys.User(userId);
 
     private static RedisKey NodeKey(string nodeId) => PresenceKeys.Node(nodeId);
 
