@@ -97,7 +97,9 @@ public class ServerBrandingTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         using var page = new HttpRequestMessage(HttpMethod.Get, "/setup?step=1");
         page.Headers.Add("Cookie", cookie);
         using var shown = await http.SendAsync(page);
-        Assert.Contains($"src=\"{ApiFixture.PublicUrl}/autumn/banners/{logo}\"", await shown.Content.ReadAsStringAsync());
+        var shownPage = await shown.Content.ReadAsStringAsync();
+        Assert.Contains($"src=\"{ApiFixture.PublicUrl}/autumn/banners/{logo}\"", shownPage);
+        Assert.Contains($"<link rel=\"icon\" href=\"{ApiFixture.PublicUrl}/autumn/icons/{icon}\">", shownPage);
         Assert.Contains($"img-src 'self' {ApiFixture.PublicUrl};", shown.Headers.GetValues("Content-Security-Policy").Single());
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/branding/logo")).StatusCode);
     }

@@ -131,7 +131,7 @@ public static class AdminPages
             "<button type=\"submit\">Save profile</button></form>" +
             (admin.Role == AdminRole.Global ? GlobalSections(settings, csrf) : "<p class=\"note\">The network and the identity provider are changed by a global administrator.</p>") +
             "<h2>Administrators</h2><ul>" + string.Join("", settings.Admins.Select(a => $"<li>{E(a.Email)} ({a.Role.ToString().ToLowerInvariant()})</li>")) + "</ul>";
-        return Html(context, "Administration: " + settings.ServerName, body, status, branding.ImageOrigin);
+        return Html(context, "Administration: " + settings.ServerName, body, status, branding.ImageOrigin, branding.Url(settings.Icon));
     }
 
     private static string GlobalSections(ServerSettings settings, string csrf) =>

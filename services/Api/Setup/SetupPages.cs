@@ -36,7 +36,7 @@ public static class SetupPages
         var oidc = settings.Identity.Mode == IdentityMode.Oidc ? "<p><a href=\"/auth/oidc/login\">Sign in with your organisation's account</a></p>" : "";
         return Html(context, settings.ServerName,
             $"{logo}<p>This is a Spokes server. Connect a Stoat client to <code>{E(settings.Network.PublicUrl)}/api</code>.</p>{oidc}<p><a href=\"/admin\">Administration</a></p>",
-            imageOrigin: branding.ImageOrigin);
+            imageOrigin: branding.ImageOrigin, icon: branding.Url(settings.Icon));
     }
 
     public static IResult Show(HttpContext context, SetupState state, IOptions<ApiOptions> api, Branding branding, int? step = null)
@@ -212,7 +212,8 @@ public static class SetupPages
                 "<button type=\"submit\" name=\"action\" value=\"add\">Add administrator</button></form>" +
                 $"<form method=\"post\" action=\"{action}\">{csrf}<button type=\"submit\" name=\"action\" value=\"finish\" id=\"finish\">Finish setup</button></form>",
         };
-        return Html(context, "Set up Spokes: " + SetupSteps.Titles[step], $"<p>{progress}</p>{Error(error)}{extra}{body}", status, branding.ImageOrigin);
+        return Html(context, "Set up Spokes: " + SetupSteps.Titles[step], $"<p>{progress}</p>{Error(error)}{extra}{body}", status, branding.ImageOrigin,
+            branding.Url(settings.Icon));
     }
 
     /// <summary>The identity form, shared by the wizard and the admin page; the client secret is never written back into a page.</summary>

@@ -22,12 +22,17 @@ public static class WebPage
 
     public static string E(string? value) => WebUtility.HtmlEncode(value ?? "");
 
-    /// <summary>A page; <paramref name="imageOrigin"/> is where its images come from besides this origin (Autumn at the public URL).</summary>
-    public static IResult Html(HttpContext context, string title, string body, int status = StatusCodes.Status200OK, string? imageOrigin = null)
+    /// <summary>
+    /// A page; <paramref name="imageOrigin"/> is where its images come from besides this origin (Autumn at the public URL),
+    /// and <paramref name="icon"/> the server profile's icon, shown by the browser for the page.
+    /// </summary>
+    public static IResult Html(HttpContext context, string title, string body, int status = StatusCodes.Status200OK, string? imageOrigin = null,
+        string? icon = null)
     {
         ApplyHeaders(context.Response, imageOrigin);
+        var iconLink = icon is null ? "" : $"<link rel=\"icon\" href=\"{E(icon)}\">";
         var html = $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">" +
-                   $"<title>{E(title)}</title><style>{Style}</style></head><body><h1>{E(title)}</h1>{body}</body></html>";
+                   $"<title>{E(title)}</title>{iconLink}<style>{Style}</style></head><body><h1>{E(title)}</h1>{body}</body></html>";
         return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
     }
 
