@@ -247,6 +247,14 @@ public class ServerBrandingTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         Assert.Contains($"src=\"http://chat.example.com/autumn/banners/{second}\"", home);
     }
 
+    /// <summary>The migration runs in the background from the Api's start: its end is waited for, up to 30 s.</summary>
+    private static async Task WaitUntilAsync(Func<bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!done() && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.True(done(), "The data folder's branding was not moved into Autumn within 30 s.");
+    }
+
     [Fact]
     public async Task A_logo_and_icon_kept_in_the_data_folder_by_the_previous_version_move_into_autumn_at_start()
     {
@@ -266,15 +274,14 @@ public class ServerBrandingTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 
         await using var api = Api(settings);
         using var http = Browser(api);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (SavedId(settings, "logo") is null && DateTime.UtcNow < deadline) await Task.Delay(100);
+        // The move is done when the old folder is gone: it goes after both images are in Autumn and setup.json.
+        await WaitUntilAsync(() => !Directory.Exists(Path.Combine(settings, "branding")));
 
         var logo = SavedId(settings, "logo")!;
         Assert.Equal(Png, Autumn.Stored(logo).Data);
         Assert.Equal(FileUseKind.InstanceLogo, Autumn.Stored(logo).UsedFor!.Kind);
         Assert.Equal("GIF89a not really"u8.ToArray(), Autumn.Stored(SavedId(settings, "icon")!).Data);
         Assert.False(Saved(settings).TryGetProperty("logoFile", out var old) && old.ValueKind != JsonValueKind.Null);
-        Assert.False(Directory.Exists(Path.Combine(settings, "branding")));
         Assert.Contains($"/autumn/banners/{logo}", await (await http.GetAsync("/home")).Content.ReadAsStringAsync());
     }
 
@@ -303,10 +310,8 @@ public class ServerBrandingTests(ApiFixture fixture) : IClassFixture<ApiFixture>
             Assert.True(File.Exists(Path.Combine(settings, "branding", "logo.png")));
 
             Autumn.StoreAnswers = true;
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (SavedId(settings, "logo") is null && DateTime.UtcNow < deadline) await Task.Delay(100);
+            await WaitUntilAsync(() => !File.Exists(Path.Combine(settings, "branding", "logo.png")));
             Assert.Equal(Png, Autumn.Stored(SavedId(settings, "logo")!).Data);
-            Assert.False(File.Exists(Path.Combine(settings, "branding", "logo.png")));
         }
         finally
         {
