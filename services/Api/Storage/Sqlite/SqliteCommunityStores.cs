@@ -10,12 +10,8 @@ internal static class Documents
 {
     public static string Write<T>(T value) => JsonSerializer.Serialize(value, StoatJson.Options);
 
-    /// <summary>
-    /// Reads the document as the UTF-8 bytes SQLite keeps: read as a string, it was turned into UTF-16 and, for the
-    /// parser, back into UTF-8, which was most of a history page's JSON cost.
-    /// </summary>
     public static T Read<T>(Microsoft.Data.Sqlite.SqliteDataReader reader) =>
-        JsonSerializer.Deserialize<T>(reader.GetFieldValue<byte[]>(reader.GetOrdinal("document")), StoatJson.Options)!;
+        JsonSerializer.Deserialize<T>(reader.GetString(reader.GetOrdinal("document")), StoatJson.Options)!;
 
     public static Dictionary<string, object?> Parameters(params (string Name, object? Value)[] values) =>
         values.ToDictionary(v => v.Name, v => v.Value);
