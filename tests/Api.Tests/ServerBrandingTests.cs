@@ -248,12 +248,8 @@ public class ServerBrandingTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     }
 
     /// <summary>The migration runs in the background from the Api's start: its end is waited for, up to 30 s.</summary>
-    private static async Task WaitUntilAsync(Func<bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!done() && DateTime.UtcNow < deadline) await Task.Delay(100);
-        Assert.True(done(), "The data folder's branding was not moved into Autumn within 30 s.");
-    }
+    private static Task WaitUntilAsync(Func<bool> done) =>
+        Poll.UntilAsync(done, TimeSpan.FromSeconds(30), "The data folder's branding was not moved into Autumn within 30 s.");
 
     [Fact]
     public async Task A_logo_and_icon_kept_in_the_data_folder_by_the_previous_version_move_into_autumn_at_start()

@@ -7,12 +7,7 @@ namespace Spokes.Api.Tests.Caching;
 
 public class CacheInvalidationTests
 {
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition() && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
-        Assert.True(condition());
-    }
+    private static Task UntilAsync(Func<bool> condition) => Poll.UntilAsync(condition, TimeSpan.FromSeconds(10));
 
     [Fact]
     public async Task A_replica_that_loses_redis_stops_serving_from_its_cache()

@@ -57,12 +57,7 @@ public sealed class PresenceCacheTests(PresenceReplicas replicas) : IClassFixtur
 {
     private const string Node = "events-node";
 
-    internal static async Task UntilAsync(Func<bool> condition)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition() && waited.Elapsed < TimeSpan.FromSeconds(15)) await Task.Delay(20);
-        Assert.True(condition());
-    }
+    internal static Task UntilAsync(Func<bool> condition) => Poll.UntilAsync(condition, TimeSpan.FromSeconds(15));
 
     private Task ConnectAsync(OnboardedUser user) => PresenceSockets.AddAsync(replicas.Connection.GetDatabase(), user.Id, Node, Node + "/1");
 
