@@ -134,8 +134,8 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         await using var api = FreshApi(folder, file);
         using var http = Browser(api);
         var user = $"{Guid.NewGuid():N}@example.com";
-        Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsJsonAsync("/auth/account/create", new { email = user, password = "a fine long password" })).StatusCode);
-        using var login = await http.PostAsync("/admin/login", new FormUrlEncodedContent([KeyValuePair.Create("email", user), KeyValuePair.Create("password", "a fine long password")]));
+        Assert.Equal(HttpStatusCode.NoContent, (await SignUpAsync(http, user)).StatusCode);
+        using var login = await http.PostAsync("/admin/login", new FormUrlEncodedContent([KeyValuePair.Create("email", user), KeyValuePair.Create("password", Password)]));
         Assert.Equal(HttpStatusCode.Forbidden, login.StatusCode);
         Assert.False(login.Headers.Contains("Set-Cookie"));
     }
@@ -148,8 +148,11 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
             more?.Invoke(web);
         });
 
-    private static Task<HttpResponseMessage> SignUpAsync(HttpClient http) =>
-        http.PostAsJsonAsync("/auth/account/create", new { email = $"{Guid.NewGuid():N}@example.com", password = "a fine long password" });
+    private const string Password = "a fine long password";
+
+    /// <summary>Signs up <paramref name="email"/>, or a new address, with <see cref="Password"/>.</summary>
+    private static Task<HttpResponseMessage> SignUpAsync(HttpClient http, string? email = null) =>
+        http.PostAsJsonAsync("/auth/account/create", new { email = email ?? $"{Guid.NewGuid():N}@example.com", password = Password });
 
     [Fact]
     public async Task Demo_mode_takes_ten_accounts_and_refuses_the_eleventh_with_stoats_error()
@@ -162,10 +165,10 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         for (var i = 2; i <= Setup.DemoMode.Accounts; i++) Assert.Equal(HttpStatusCode.NoContent, (await SignUpAsync(http)).StatusCode);
 
         var email = $"{Guid.NewGuid():N}@example.com";
-        using var eleventh = await http.PostAsJsonAsync("/auth/account/create", new { email, password = "a fine long password" });
+        using var eleventh = await SignUpAsync(http, email);
         Assert.Equal(HttpStatusCode.BadRequest, eleventh.StatusCode);
         Assert.Equal("OperationFailed", JsonDocument.Parse(await eleventh.Content.ReadAsStringAsync()).RootElement.GetProperty("type").GetString());
-        using var login = await http.PostAsJsonAsync("/auth/session/login", new { email, password = "a fine long password" });
+        using var login = await http.PostAsJsonAsync("/auth/session/login", new { email, password = Password });
         Assert.Equal(HttpStatusCode.Unauthorized, login.StatusCode);
     }
 
@@ -234,7 +237,7 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         await using var api = Api(folder.Path);
         using var http = Browser(api);
 
-        using var signUp = await http.PostAsJsonAsync("/auth/account/create", new { email = $"{Guid.NewGuid():N}@example.com", password = "a fine long password" });
+        using var signUp = await SignUpAsync(http);
         Assert.Equal(HttpStatusCode.BadRequest, signUp.StatusCode);
         Assert.Equal("OperationFailed", JsonDocument.Parse(await signUp.Content.ReadAsStringAsync()).RootElement.GetProperty("type").GetString());
 
@@ -293,7 +296,7 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         await using var api = FreshApi(folder, file);
         using var http = Browser(api);
 
-        using var signUp = await http.PostAsJsonAsync("/auth/account/create", new { email = $"{Guid.NewGuid():N}@example.com", password = "a fine long password" });
+        using var signUp = await SignUpAsync(http);
         Assert.Equal(HttpStatusCode.NoContent, signUp.StatusCode);
         using var home = await http.GetAsync("/home");
         Assert.Equal(HttpStatusCode.OK, home.StatusCode);
@@ -336,13 +339,13 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         var user = $"{Guid.NewGuid():N}@example.com";
         // An account made while built-in accounts were on.
         using (var open = Browser(fixture.Factory))
-            Assert.Equal(HttpStatusCode.NoContent, (await open.PostAsJsonAsync("/auth/account/create", new { email = user, password = "a fine long password" })).StatusCode);
+            Assert.Equal(HttpStatusCode.NoContent, (await SignUpAsync(open, user)).StatusCode);
 
         await using var api = Api(Path.Combine(folder.Path, "settings"), file);
         using var http = Browser(api);
-        using var signUp = await http.PostAsJsonAsync("/auth/account/create", new { email = $"{Guid.NewGuid():N}@example.com", password = "a fine long password" });
+        using var signUp = await SignUpAsync(http);
         Assert.Equal(HttpStatusCode.BadRequest, signUp.StatusCode);
-        using var userLogin = await http.PostAsJsonAsync("/auth/session/login", new { email = user, password = "a fine long password" });
+        using var userLogin = await http.PostAsJsonAsync("/auth/session/login", new { email = user, password = Password });
         Assert.Equal(HttpStatusCode.BadRequest, userLogin.StatusCode);
         Assert.Contains("OperationFailed", await userLogin.Content.ReadAsStringAsync());
         using var adminLogin = await http.PostAsJsonAsync("/auth/session/login", new { email = admin, password = "the admin's password" });
