@@ -18,6 +18,12 @@ public sealed class PushdOptions
     /// <summary>Deliveries in flight at once for one event.</summary>
     public int Concurrency { get; set; } = 32;
 
+    /// <summary>
+    /// How long one push may take once started. A started push is not cut short when its event's consume is cancelled
+    /// (the broker gone, Pushd stopping), since the push service may already hold it.
+    /// </summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Users asked about per call to the Api (Stoat's <c>mass_mention_chunk_size</c>).</summary>
     public int ChunkSize { get; set; } = 200;
 

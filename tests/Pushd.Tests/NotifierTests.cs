@@ -86,19 +86,27 @@ public sealed class NotifierTests(RedisServer redisServer) : IClassFixture<Redis
     }
 
     [Fact]
-    public async Task A_redelivered_event_sends_nothing_twice_and_what_a_stopping_Pushd_left_unsent()
+    public async Task A_redelivered_event_sends_nothing_twice_and_what_a_cancelled_consume_left_unsent()
     {
         _api.Subscribe(Bob, "bob-phone");
         _api.Subscribe(Carol, "carol-phone");
-        var sent = Sent(ConversationKind.Group, [Bob, Carol], "once");
-        _sender.FailFor = "carol-phone";
+        _api.Subscribe(Dave, "dave-phone");
+        var sent = Sent(ConversationKind.Group, [Bob, Carol, Dave], "once");
+        _sender.HoldFor = "carol-phone";
+        using var consume = new CancellationTokenSource();
 
-        await Assert.ThrowsAsync<OperationCanceledException>(() => Notifier(concurrency: 1).NotifyAsync(sent, CancellationToken.None));
-        _sender.FailFor = null;
-        await Notifier().NotifyAsync(sent, CancellationToken.None);
-        await Notifier().NotifyAsync(sent, CancellationToken.None);
-
+        // The broker goes away while Carol's push service holds her push but has not answered yet.
+        var first = Notifier(concurrency: 1).NotifyAsync(sent, consume.Token);
+        await _sender.Holding.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        consume.Cancel();
+        _sender.Answer.SetResult();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
         Assert.Equal(["bob-phone", "carol-phone"], _sender.Sent.Select(s => s.Target.SessionId).Order());
+
+        await Notifier().NotifyAsync(sent, CancellationToken.None);
+        await Notifier().NotifyAsync(sent, CancellationToken.None);
+
+        Assert.Equal(["bob-phone", "carol-phone", "dave-phone"], _sender.Sent.Select(s => s.Target.SessionId).Order());
     }
 
     [Fact]
@@ -218,7 +226,12 @@ public sealed class NotifierTests(RedisServer redisServer) : IClassFixture<Redis
     {
         public ConcurrentQueue<(PushTarget Target, Notification Notification)> Sent { get; } = new();
 
-        public string? FailFor { get; set; }
+        /// <summary>The session whose push service takes the push, then waits for <see cref="Answer"/> to answer.</summary>
+        public string? HoldFor { get; set; }
+
+        public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public string? GoneFor { get; set; }
 
@@ -226,13 +239,18 @@ public sealed class NotifierTests(RedisServer redisServer) : IClassFixture<Redis
 
         public PushService Service => PushService.WebPush;
 
-        public Task<DeliveryOutcome> SendAsync(PushTarget target, Notification notification, CancellationToken cancellationToken)
+        public async Task<DeliveryOutcome> SendAsync(PushTarget target, Notification notification, CancellationToken cancellationToken)
         {
-            // Pushd stopping mid-event: the consumer ends there, and RabbitMQ delivers the event again.
-            if (target.SessionId == FailFor) throw new OperationCanceledException();
             if (target.SessionId == ThrowFor) throw new HttpRequestException("connection reset");
             Sent.Enqueue((target, notification));
-            return Task.FromResult(target.SessionId == GoneFor ? DeliveryOutcome.Gone : DeliveryOutcome.Delivered);
+            if (target.SessionId == HoldFor)
+            {
+                Holding.SetResult();
+                await Answer.Task;
+                // As an HTTP client would: a send whose token was cancelled meanwhile ends without its answer.
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            return target.SessionId == GoneFor ? DeliveryOutcome.Gone : DeliveryOutcome.Delivered;
         }
     }
 

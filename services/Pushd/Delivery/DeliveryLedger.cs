@@ -4,16 +4,14 @@ namespace Spokes.Pushd.Delivery;
 
 /// <summary>
 /// Remembers which subscriptions an event was sent to, so a redelivered event (RabbitMQ hands a message out again when
-/// its acknowledgement was lost) sends nothing twice. A subscription is claimed before it is sent to: a Pushd that
-/// stops mid-send gives the claim back, one that dies loses that one push rather than sending it twice.
+/// its acknowledgement was lost) sends nothing twice. A subscription is claimed before it is sent to, and the claim is
+/// kept whatever the send's outcome: a push is sent at most once, and a Pushd that dies mid-send loses that one push
+/// rather than sending it twice.
 /// </summary>
 public interface IDeliveryLedger
 {
     /// <summary>True when this is the first claim of (<paramref name="eventId"/>, <paramref name="sessionId"/>).</summary>
     Task<bool> TryClaimAsync(Guid eventId, string sessionId);
-
-    /// <summary>Gives a claim back when its send was interrupted (Pushd stopping), so the redelivery sends it.</summary>
-    Task ReleaseAsync(Guid eventId, string sessionId);
 
     Task<bool> IsCompleteAsync(Guid eventId);
 
@@ -27,8 +25,6 @@ public sealed class RedisDeliveryLedger(IConnectionMultiplexer redis, Microsoft.
 
     public Task<bool> TryClaimAsync(Guid eventId, string sessionId) =>
         redis.GetDatabase().StringSetAsync($"{Prefix}sent:{eventId:N}:{sessionId}", 1, _window, When.NotExists);
-
-    public Task ReleaseAsync(Guid eventId, string sessionId) => redis.GetDatabase().KeyDeleteAsync($"{Prefix}sent:{eventId:N}:{sessionId}");
 
     public Task<bool> IsCompleteAsync(Guid eventId) => redis.GetDatabase().KeyExistsAsync($"{Prefix}done:{eventId:N}");
 

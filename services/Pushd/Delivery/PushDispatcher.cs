@@ -70,16 +70,15 @@ public sealed class PushDispatcher(
         }
         if (!await ledger.TryClaimAsync(eventId, target.SessionId)) return;
 
+        // Once claimed, the push finishes under its own deadline, not the consume's: a consume cancelled because the
+        // broker went away or Pushd is stopping may already have reached the push service, and its redelivery must find
+        // the claim rather than send it again.
         var started = Stopwatch.GetTimestamp();
         DeliveryOutcome outcome;
+        using var deadline = new CancellationTokenSource(_options.SendTimeout);
         try
         {
-            outcome = await sender.SendAsync(target, notification, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            await ledger.ReleaseAsync(eventId, target.SessionId);
-            throw;
+            outcome = await sender.SendAsync(target, notification, deadline.Token);
         }
         catch (Exception e)
         {
