@@ -66,7 +66,7 @@ public partial class SystemTests
 
         public static async Task<StandaloneEdge> StartAsync(string folder)
         {
-            var (httpPort, tunnelPort, adminPort, healthPort, rangeBegin) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
+            var (httpPort, tunnelPort, adminPort, healthPort, rangeBegin) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.FreeRange(5));
             var data = Path.Combine(folder, "data");
             var config = Path.Combine(folder, "config.json");
             File.WriteAllText(config, JsonSerializer.Serialize(new

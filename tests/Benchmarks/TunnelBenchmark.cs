@@ -329,7 +329,7 @@ public static class TunnelBenchmark
         var (health, http, tunnel, admin) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
         name = $"{name}-{(build.NativeProgram is null ? "jit" : "aot")}";
         var dataPath = Path.Combine(folder, name);
-        var rangeBegin = Ports.Free();
+        var rangeBegin = Ports.FreeRange(10);
         var config = Path.Combine(folder, name + ".json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {

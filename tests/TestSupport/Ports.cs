@@ -7,5 +7,8 @@ public static class Ports
 {
     public static int Free() => LoopbackPorts.Free();
 
+    /// <summary>The first of <paramref name="count"/> consecutive free ports, for a server that binds a range.</summary>
+    public static int FreeRange(int count) => LoopbackPorts.FreeRange(count);
+
     public static bool IsFree(int port) => LoopbackPorts.IsFree(port);
 }

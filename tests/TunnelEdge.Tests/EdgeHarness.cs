@@ -29,7 +29,7 @@ public sealed class EdgeHarness : IAsyncDisposable
     private EdgeHarness(Dictionary<string, object> settings, Dictionary<string, string> environment)
     {
         _environment = environment;
-        var port = Ports.Free();
+        var port = Ports.FreeRange(20);
         (HttpPort, HttpsPort, TunnelPort, AdminPort, HealthPort, DashboardPort, SshPort) = (Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free(), Ports.Free());
         PortRangeBegin = port;
         var config = new Dictionary<string, object>
@@ -249,7 +249,7 @@ public sealed class LocalServices : IAsyncDisposable
 
     public static async Task<LocalServices> StartAsync()
     {
-        var port = Ports.Free();
+        var port = Ports.FreeRange(20);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
