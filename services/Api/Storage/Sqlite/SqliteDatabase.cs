@@ -13,9 +13,13 @@ public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
 
-    // SQLite has one writer at a time. Writers of this process queue here instead of meeting SQLITE_BUSY,
-    // whose retry loop sleeps and turns contention into long tail latencies; other processes still wait
-    // on the busy timeout.
+    // SQLite has one writer at a time, and most of a short write's time is its commit (the WAL's write and fsync).
+    // Writes of this process queue here instead of meeting SQLITE_BUSY, whose retry loop sleeps and turns contention
+    // into long tail latencies, and the writes queued while one batch runs are committed together as the next (group
+    // commit); other processes still wait on the busy timeout.
+    private const int MaxBatch = 64;
+    private readonly ConcurrentQueue<IQueuedWrite> _writes = new();
+    private int _draining;
     private readonly SemaphoreSlim _writer = new(1, 1);
 
     // Connections stay open between uses, each with the statements prepared on it: opening a connection and
@@ -283,20 +287,17 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>Runs one statement with named parameters (<c>$name</c>); returns the rows it changed.</summary>
-    public async Task<int> ExecuteAsync(string sql, IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default)
+    public Task<int> ExecuteAsync(string sql, IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default) =>
+        WriteTransactionAsync((connection, transaction) => RunAsync(connection, transaction, sql, parameters, cancellationToken), cancellationToken);
+
+    /// <summary>Runs a statement SQLite refuses inside a transaction (<c>VACUUM</c>, a checkpoint), between batches of writes.</summary>
+    public async Task RunOutsideTransactionAsync(string sql, CancellationToken cancellationToken = default)
     {
         await _writer.WaitAsync(cancellationToken);
         using var release = Release();
         using var lease = await RentAsync(cancellationToken);
-        var command = Command(lease.Connection, sql, parameters);
-        try
-        {
-            return lease.Succeeded(await command.ExecuteNonQueryAsync(cancellationToken));
-        }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode is 2067 or 1555)
-        {
-            throw Duplicate(e);
-        }
+        await ExecuteAsync(lease.Connection, sql, cancellationToken);
+        lease.Succeeded(true);
     }
 
     // "… UNIQUE constraint failed: users.username_lower, users.discriminator'." names the rule by its first column.
@@ -307,29 +308,13 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>Runs several statements in one transaction: all of them happen, or none.</summary>
-    public async Task ExecuteInTransactionAsync(IEnumerable<(string Sql, IReadOnlyDictionary<string, object?> Parameters)> statements,
-        CancellationToken cancellationToken = default)
-    {
-        await _writer.WaitAsync(cancellationToken);
-        using var release = Release();
-        using var lease = await RentAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await lease.Connection.BeginTransactionAsync(cancellationToken);
-        foreach (var (sql, parameters) in statements)
+    public Task ExecuteInTransactionAsync(IEnumerable<(string Sql, IReadOnlyDictionary<string, object?> Parameters)> statements,
+        CancellationToken cancellationToken = default) =>
+        WriteTransactionAsync(async (connection, transaction) =>
         {
-            var command = Command(lease.Connection, sql, parameters);
-            command.Transaction = transaction;
-            try
-            {
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-            catch (SqliteException e) when (e.SqliteExtendedErrorCode is 2067 or 1555)
-            {
-                throw Duplicate(e);
-            }
-        }
-        await transaction.CommitAsync(cancellationToken);
-        lease.Succeeded(true);
-    }
+            foreach (var (sql, parameters) in statements) await RunAsync(connection, transaction, sql, parameters, cancellationToken);
+            return true;
+        }, cancellationToken);
 
     /// <summary>Runs a query and maps every row.</summary>
     public async Task<List<T>> QueryAsync<T>(string sql, IReadOnlyDictionary<string, object?> parameters, Func<SqliteDataReader, T> map,
@@ -344,26 +329,105 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> in a write transaction taken at once (<c>BEGIN IMMEDIATE</c>), so a
-    /// read-modify-write inside it cannot interleave with another writer; commits when it returns.
+    /// Runs <paramref name="work"/> in a write transaction taken at once (<c>BEGIN IMMEDIATE</c>), so a read-modify-write
+    /// inside it cannot interleave with another writer. Writes queued meanwhile share the transaction, one after
+    /// another, each in a savepoint of its own: one that throws is rolled back alone and gets its exception, and each
+    /// returns only once the transaction has committed.
     /// </summary>
     public async Task<T> WriteTransactionAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken = default)
     {
-        await _writer.WaitAsync(cancellationToken);
-        using var release = Release();
-        using var lease = await RentAsync(cancellationToken);
-        await using var transaction = lease.Connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
-        T result;
+        cancellationToken.ThrowIfCancellationRequested();
+        var write = new QueuedWrite<T>(work, cancellationToken);
+        _writes.Enqueue(write);
+        // The writer that finds no batch running runs the next one itself, so a lone write takes no thread hop.
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0) await RunBatchAsync();
+        return await write.Result;
+    }
+
+    /// <summary>Runs the queued writes as one batch; hands what was queued meanwhile to the thread pool as the next.</summary>
+    private async Task RunBatchAsync()
+    {
+        var batch = new List<IQueuedWrite>();
+        while (batch.Count < MaxBatch && _writes.TryDequeue(out var queued)) batch.Add(queued);
+        await CommitTogetherAsync(batch);
+        Volatile.Write(ref _draining, 0);
+        if (!_writes.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0) _ = Task.Run(RunBatchAsync);
+    }
+
+    /// <summary>
+    /// Every write hears its outcome once the transaction has ended, its failure too: a write refused because of one
+    /// before it in the batch (a duplicate key, say) must find that one committed when it looks again.
+    /// </summary>
+    private async Task CommitTogetherAsync(List<IQueuedWrite> batch)
+    {
+        var applied = new List<IQueuedWrite>(batch.Count);
+        var refused = new List<(IQueuedWrite Write, Exception Error)>();
         try
         {
-            result = await work(lease.Connection, transaction);
+            await _writer.WaitAsync();
+            using var release = Release();
+            using var lease = await RentAsync(CancellationToken.None);
+            await using var transaction = lease.Connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
+            foreach (var write in batch)
+            {
+                transaction.Save("write");
+                try
+                {
+                    await write.RunAsync(lease.Connection, transaction);
+                    transaction.Release("write");
+                    applied.Add(write);
+                }
+                catch (Exception e)
+                {
+                    transaction.Rollback("write");
+                    transaction.Release("write");
+                    refused.Add((write, e is SqliteException { SqliteExtendedErrorCode: 2067 or 1555 } duplicate ? Duplicate(duplicate) : e));
+                }
+            }
+            // A commit is not cancelled halfway for one of the writers that share it.
+            await transaction.CommitAsync(CancellationToken.None);
+            lease.Succeeded(true);
         }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode is 2067 or 1555)
+        catch (Exception e)
         {
-            throw Duplicate(e);
+            // Nothing of the batch was committed: every write fails with it.
+            foreach (var write in batch) write.Fail(e);
+            return;
         }
-        await transaction.CommitAsync(cancellationToken);
-        return lease.Succeeded(result);
+        foreach (var write in applied) write.Complete();
+        foreach (var (write, error) in refused) write.Fail(error);
+    }
+
+    private interface IQueuedWrite
+    {
+        Task RunAsync(SqliteConnection connection, SqliteTransaction transaction);
+
+        void Complete();
+
+        void Fail(Exception exception);
+    }
+
+    private sealed class QueuedWrite<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken) : IQueuedWrite
+    {
+        private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _value = default!;
+
+        public Task<T> Result => _result.Task;
+
+        public async Task RunAsync(SqliteConnection connection, SqliteTransaction transaction)
+        {
+            // A writer that gave up while queued is not run.
+            cancellationToken.ThrowIfCancellationRequested();
+            _value = await work(connection, transaction);
+        }
+
+        public void Complete() => _result.TrySetResult(_value);
+
+        public void Fail(Exception exception)
+        {
+            if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested) _result.TrySetCanceled(cancellationToken);
+            else _result.TrySetException(exception);
+        }
     }
 
     private Releaser Release() => new(_writer);

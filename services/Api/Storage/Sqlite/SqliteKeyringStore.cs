@@ -50,7 +50,7 @@ public sealed class SqlitePlaintextContentStore(SqliteDatabase database) : IPlai
     public async Task CompactAsync(CancellationToken cancellationToken = default)
     {
         await database.ExecuteAsync("INSERT INTO message_search (message_search) VALUES ('optimize')", Documents.Parameters(), cancellationToken);
-        await database.ExecuteAsync("VACUUM", Documents.Parameters(), cancellationToken);
-        await database.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE)", Documents.Parameters(), cancellationToken);
+        await database.RunOutsideTransactionAsync("VACUUM", cancellationToken);
+        await database.RunOutsideTransactionAsync("PRAGMA wal_checkpoint(TRUNCATE)", cancellationToken);
     }
 }
