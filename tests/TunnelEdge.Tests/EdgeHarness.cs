@@ -249,7 +249,7 @@ public sealed class LocalServices : IAsyncDisposable
 
     public static async Task<LocalServices> StartAsync()
     {
-        var port = Ports.FreeRange(20);
+        var port = Ports.Free();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
