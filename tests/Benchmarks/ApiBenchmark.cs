@@ -105,7 +105,7 @@ public static class ApiBenchmark
             groups.AddRange(await MessagingBenchmark.ScenariosAsync(targets[0].Url, bareUrl, session.Token, apiDatabase));
 
             var rows = new List<Row>();
-            foreach (var group in groups) rows.AddRange(await group.MeasureAsync(targets, duration));
+            foreach (var group in groups) rows.AddRange(await group.MeasureAsync(targets, duration, () => OutboxDrainedAsync(apiDatabase)));
             Console.WriteLine();
             Console.WriteLine($"{title}: {duration.TotalSeconds:F0} s per line after 1 s of warm-up, {Environment.ProcessorCount} cores; " +
                               "each line is compared with the ceiling above it (same run, same clients)");
@@ -174,6 +174,28 @@ public static class ApiBenchmark
     /// </summary>
     private const int LoginAccounts = 32;
 
+    /// <summary>
+    /// Returns once the Api's outbox is empty: after a burst of sends its relay goes on publishing the backlog, and
+    /// a ceiling measured meanwhile would share the cores with it (and with RabbitMQ) and come out low.
+    /// </summary>
+    private static async Task OutboxDrainedAsync(string apiDatabase)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={apiDatabase};Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var count = connection.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM outbox";
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Convert.ToInt64(await count.ExecuteScalarAsync()) > 0)
+        {
+            if (waited.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                Console.WriteLine("warning: the Api's outbox did not drain within 2 minutes; measuring the ceiling anyway");
+                return;
+            }
+            await Task.Delay(100);
+        }
+    }
+
     private static async Task<string[]> LoginAccountsAsync(string apiUrl)
     {
         using var http = new HttpClient();
@@ -209,12 +231,13 @@ public static class ApiBenchmark
 public sealed record ScenarioGroup(string CeilingName, int[] Clients, Func<HttpClient, Task<bool>> Ceiling,
     IReadOnlyList<(string Name, Func<string, Func<HttpClient, Task<bool>>> Request)> Requests)
 {
-    /// <summary>Per client count: the ceiling, then each request on each target right after it.</summary>
-    public async Task<IReadOnlyList<Row>> MeasureAsync(IReadOnlyList<ApiTarget> targets, TimeSpan duration)
+    /// <summary>Per client count: the ceiling, once <paramref name="settled"/>, then each request on each target right after it.</summary>
+    public async Task<IReadOnlyList<Row>> MeasureAsync(IReadOnlyList<ApiTarget> targets, TimeSpan duration, Func<Task> settled)
     {
         var rows = new List<Row>();
         foreach (var clients in Clients)
         {
+            await settled();
             var ceiling = await LoadGenerator.RunAsync(CeilingName, clients, duration, Ceiling);
             rows.Add(new Row(ceiling, "", clients, ceiling));
             foreach (var (name, request) in Requests)

@@ -40,9 +40,9 @@ public static class Outbox
 }
 
 /// <summary>
-/// Publishes queued integration events to RabbitMQ in order, removing each only after the broker has
-/// confirmed it. While RabbitMQ is away the entries wait, and go out when it is back. Delivery is at least
-/// once: each event keeps its id as the message id, which consumers use to drop a repeat.
+/// Publishes queued integration events to RabbitMQ, removing each only after the broker has confirmed it. While
+/// RabbitMQ is away the entries wait, and go out when it is back. Delivery is at least once: each event keeps its id
+/// as the message id, which consumers use to drop a repeat.
 /// </summary>
 public sealed class OutboxRelay(IServiceProvider services, IOutboxStore outbox, OutboxSignal signal, ILogger<OutboxRelay> logger) : BackgroundService
 {
@@ -75,31 +75,36 @@ public sealed class OutboxRelay(IServiceProvider services, IOutboxStore outbox, 
     }
 
     /// <summary>
-    /// Publishes the oldest pending entries one after another, and removes those the broker confirmed in one write: a
-    /// write per entry would take the store's single writer from the requests as often as they send.
+    /// Publishes the oldest pending entries side by side, so their confirms are awaited together rather than one round
+    /// trip after another, and removes those the broker confirmed in one write: a write per entry would take the
+    /// store's single writer from the requests as often as they send. No consumer depends on the order of events (each
+    /// stands alone, and a repeat is dropped), so none is kept.
     /// </summary>
     private async Task<int> PublishPendingAsync(CancellationToken stoppingToken)
     {
         var pending = await outbox.PendingAsync(100, stoppingToken);
         if (pending.Count == 0) return 0;
         var bus = services.GetRequiredService<IBus>();
-        var confirmed = new List<Guid>(pending.Count);
+        var publishes = pending.Select(entry => PublishAsync(bus, entry, stoppingToken)).ToList();
         try
         {
-            foreach (var entry in pending)
-            {
-                var (integrationEvent, type) = Outbox.Read(entry);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                timeout.CancelAfter(PublishTimeout);
-                await bus.Publish(integrationEvent, type, context => context.MessageId = entry.Id, timeout.Token);
-                confirmed.Add(entry.Id);
-            }
+            await Task.WhenAll(publishes);
         }
         finally
         {
-            // What the broker confirmed leaves the outbox even when a later entry failed or the Api is stopping, so it is not published again.
+            // What the broker confirmed leaves the outbox even when another entry failed or the Api is stopping, so it is not published again.
+            var confirmed = publishes.Where(p => p.IsCompletedSuccessfully).Select(p => p.Result).ToList();
             if (confirmed.Count > 0) await outbox.CompleteAsync(confirmed, CancellationToken.None);
         }
         return pending.Count;
+    }
+
+    private static async Task<Guid> PublishAsync(IBus bus, OutboxEntry entry, CancellationToken stoppingToken)
+    {
+        var (integrationEvent, type) = Outbox.Read(entry);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(PublishTimeout);
+        await bus.Publish(integrationEvent, type, context => context.MessageId = entry.Id, timeout.Token);
+        return entry.Id;
     }
 }
