@@ -100,6 +100,29 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         Assert.Equal(["held", "kept"], await TextsAsync());
     }
 
+    [Fact]
+    public async Task A_write_that_need_not_wait_for_the_disk_commits_without_it_unless_its_batch_holds_one_that_must()
+    {
+        // Each row records the connection's synchronous setting (1 NORMAL: the commit does not wait for the disk, 2 FULL).
+        const string recordSetting = "INSERT INTO notes (text) SELECT $label || ' ' || synchronous FROM pragma_synchronous";
+        await _database.ExecuteUnsyncedAsync(recordSetting, Documents.Parameters(("label", "alone")));
+        await _database.ExecuteAsync(recordSetting, Documents.Parameters(("label", "synced, after it")));
+
+        // Queued behind a held write, the next two are one batch.
+        var first = HeldWriteAsync();
+        await _started.Task;
+        var batch = new[]
+        {
+            _database.ExecuteUnsyncedAsync(recordSetting, Documents.Parameters(("label", "batched, unsynced"))),
+            _database.ExecuteAsync(recordSetting, Documents.Parameters(("label", "batched, synced"))),
+        };
+        _gate.SetResult();
+        await first;
+        await Task.WhenAll(batch);
+
+        Assert.Equal(["alone 1", "batched, synced 2", "batched, unsynced 2", "held", "synced, after it 2"], await TextsAsync());
+    }
+
     /// <summary>A write that stays inside its transaction until the test opens the gate.</summary>
     private Task<int> HeldWriteAsync() => _database.WriteTransactionAsync(async (connection, transaction) =>
     {

@@ -253,6 +253,7 @@ public sealed class SqliteDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, SynchronousFull, cancellationToken);
         return connection;
     }
 
@@ -289,6 +290,19 @@ public sealed class SqliteDatabase
     /// <summary>Runs one statement with named parameters (<c>$name</c>); returns the rows it changed.</summary>
     public Task<int> ExecuteAsync(string sql, IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default) =>
         WriteTransactionAsync((connection, transaction) => RunAsync(connection, transaction, sql, parameters, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Runs one statement whose loss in a power failure costs only work done again (removing outbox entries already
+    /// published: they are published again, and consumers drop the repeat). Its commit does not wait for the disk
+    /// (<c>synchronous = NORMAL</c>) unless it shares a batch with writes that do; the next commit that waits carries it
+    /// there, since the WAL is synced as a whole. A process that ends without a power failure loses nothing.
+    /// </summary>
+    public Task<int> ExecuteUnsyncedAsync(string sql, IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return EnqueueAsync(new QueuedWrite<int>((connection, transaction) => RunAsync(connection, transaction, sql, parameters, cancellationToken),
+            cancellationToken, synced: false));
+    }
 
     /// <summary>Runs a statement SQLite refuses inside a transaction (<c>VACUUM</c>, a checkpoint), between batches of writes.</summary>
     public async Task RunOutsideTransactionAsync(string sql, CancellationToken cancellationToken = default)
@@ -334,10 +348,14 @@ public sealed class SqliteDatabase
     /// another, each in a savepoint of its own: one that throws is rolled back alone and gets its exception, and each
     /// returns only once the transaction has committed.
     /// </summary>
-    public async Task<T> WriteTransactionAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken = default)
+    public Task<T> WriteTransactionAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var write = new QueuedWrite<T>(work, cancellationToken);
+        return EnqueueAsync(new QueuedWrite<T>(work, cancellationToken, synced: true));
+    }
+
+    private async Task<T> EnqueueAsync<T>(QueuedWrite<T> write)
+    {
         _writes.Enqueue(write);
         // The writer that finds no batch running runs the next one itself, so a lone write takes no thread hop.
         if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0) await RunBatchAsync();
@@ -367,6 +385,8 @@ public sealed class SqliteDatabase
             await _writer.WaitAsync();
             using var release = Release();
             using var lease = await RentAsync(CancellationToken.None);
+            var synced = batch.Exists(write => write.Synced);
+            if (!synced) await ExecuteAsync(lease.Connection, "PRAGMA synchronous = NORMAL;", CancellationToken.None);
             await using var transaction = lease.Connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
             foreach (var write in batch)
             {
@@ -386,7 +406,8 @@ public sealed class SqliteDatabase
             }
             // A commit is not cancelled halfway for one of the writers that share it.
             await transaction.CommitAsync(CancellationToken.None);
-            lease.Succeeded(true);
+            // Back to the pool only with the setting every other write expects; one that cannot say so is closed.
+            if (synced || await TrySynchronousFullAsync(lease.Connection)) lease.Succeeded(true);
         }
         catch (Exception e)
         {
@@ -398,8 +419,27 @@ public sealed class SqliteDatabase
         foreach (var (write, error) in refused) write.Fail(error);
     }
 
+    private static async Task<bool> TrySynchronousFullAsync(SqliteConnection connection)
+    {
+        try
+        {
+            await ExecuteAsync(connection, SynchronousFull, CancellationToken.None);
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Every commit waits for the disk unless a write says it need not (<see cref="ExecuteUnsyncedAsync"/>).</summary>
+    private const string SynchronousFull = "PRAGMA synchronous = FULL;";
+
     private interface IQueuedWrite
     {
+        /// <summary>Whether its commit must be on disk before it is told (<c>synchronous = FULL</c>, every connection's setting).</summary>
+        bool Synced { get; }
+
         Task RunAsync(SqliteConnection connection, SqliteTransaction transaction);
 
         void Complete();
@@ -407,8 +447,10 @@ public sealed class SqliteDatabase
         void Fail(Exception exception);
     }
 
-    private sealed class QueuedWrite<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken) : IQueuedWrite
+    private sealed class QueuedWrite<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken, bool synced) : IQueuedWrite
     {
+        public bool Synced => synced;
+
         private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _value = default!;
 

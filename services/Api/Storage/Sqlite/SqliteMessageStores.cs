@@ -167,7 +167,7 @@ public sealed class SqliteOutboxStore(SqliteDatabase database) : IOutboxStore
                 SqliteValues.Time(r, "created_at")), cancellationToken);
 
     public Task CompleteAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken = default) => ids.Count == 0 ? Task.CompletedTask :
-        database.ExecuteAsync("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each($ids))",
+        database.ExecuteUnsyncedAsync("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each($ids))",
             Documents.Parameters(("ids", JsonSerializer.Serialize(ids.Select(id => id.ToString())))), cancellationToken);
 }
 
