@@ -137,7 +137,13 @@ public sealed class EncryptedMessageStore(IMessageStore inner, ContentKeys keys)
     private async Task<IReadOnlyList<Message>> OpenAllAsync(IReadOnlyList<Message> stored, CancellationToken cancellationToken)
     {
         var opened = new List<Message>(stored.Count);
-        foreach (var message in stored) opened.Add(Open(await keys.ChannelKeyAsync(message.Channel, cancellationToken), message));
+        (string Channel, byte[] Key)? last = null;
+        foreach (var message in stored)
+        {
+            // A page is one channel's: its key is looked up once.
+            if (last?.Channel != message.Channel) last = (message.Channel, await keys.ChannelKeyAsync(message.Channel, cancellationToken));
+            opened.Add(Open(last.Value.Key, message));
+        }
         return opened;
     }
 
