@@ -231,9 +231,19 @@ public static class ApiBenchmark
 public sealed record ScenarioGroup(string CeilingName, int[] Clients, Func<HttpClient, Task<bool>> Ceiling,
     IReadOnlyList<(string Name, Func<string, Func<HttpClient, Task<bool>>> Request)> Requests)
 {
-    /// <summary>Per client count: the ceiling, once <paramref name="settled"/>, then each request on each target right after it.</summary>
+    /// <summary>
+    /// Per client count: the ceiling, once <paramref name="settled"/>, then each request on each target right after it.
+    /// First, every one of them runs for <see cref="WarmUp"/> unmeasured, so that the lines measure code the JIT has
+    /// finished optimising (tiered compilation recompiles a hot method only after it has run for a while; the 1 s
+    /// warm-up of each line left the first client count measuring the JIT).
+    /// </summary>
     public async Task<IReadOnlyList<Row>> MeasureAsync(IReadOnlyList<ApiTarget> targets, TimeSpan duration, Func<Task> settled)
     {
+        await LoadGenerator.RunAsync(CeilingName, WarmUpClients, WarmUp, Ceiling);
+        foreach (var (name, request) in Requests)
+        {
+            foreach (var target in targets) await LoadGenerator.RunAsync(name, WarmUpClients, WarmUp, request(target.Url));
+        }
         var rows = new List<Row>();
         foreach (var clients in Clients)
         {
@@ -250,4 +260,8 @@ public sealed record ScenarioGroup(string CeilingName, int[] Clients, Func<HttpC
         }
         return rows;
     }
+
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
+
+    private const int WarmUpClients = 16;
 }
