@@ -63,7 +63,9 @@ public sealed class DashboardTests : IAsyncLifetime
 
         await page.FillAsync("input[name=key]", _edge.AdminKey);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(dashboard);
+        // Waiting for the redirect's URL only: what the test reads next, it waits for itself. Waiting for the load event
+        // too once timed out after the page had loaded (Playwright logged its network going idle, never the load).
+        await page.WaitForURLAsync(dashboard, new() { WaitUntil = WaitUntilState.Commit });
         var row = page.Locator("#tunnels tbody tr", new() { HasText = host });
         Assert.Equal("online", await row.Locator("td.online").InnerTextAsync());
         Assert.Contains("KiB", await row.Locator("td").Nth(6).InnerTextAsync());
@@ -86,7 +88,7 @@ public sealed class DashboardTests : IAsyncLifetime
 
         // Signed out again: back to the form. A forged cookie does not get in.
         await page.ClickAsync("text=Sign out");
-        await page.WaitForURLAsync($"{dashboard}login");
+        await page.WaitForURLAsync($"{dashboard}login", new() { WaitUntil = WaitUntilState.Commit });
         using var forged = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
         using var forgedRequest = new HttpRequestMessage(HttpMethod.Get, dashboard);
         forgedRequest.Headers.Add("Cookie", $"spokes-dashboard={DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()}.00");
