@@ -101,13 +101,17 @@ public sealed class CacheInvalidation(IConnectionMultiplexer redis, RecordCache 
         var subscriber = redis.GetSubscriber();
         try
         {
-            var messages = await SubscribeAsync(subscriber, stoppingToken);
+            var messages = await UntilSubscribedAsync(() => subscriber.SubscribeAsync(Channel), stoppingToken);
             // A queue hands messages on one at a time, in the order Redis delivered them: the heartbeat's promise.
             messages.OnMessage(Receive);
-            await subscriber.SubscribeAsync(AcknowledgementChannel(_replica), (_, number) =>
+            await UntilSubscribedAsync(async () =>
             {
-                if (long.TryParse(number.ToString(), out var acknowledged) && _waiting.TryGetValue(acknowledged, out var waiting)) waiting.Add();
-            });
+                await subscriber.SubscribeAsync(AcknowledgementChannel(_replica), (_, number) =>
+                {
+                    if (long.TryParse(number.ToString(), out var acknowledged) && _waiting.TryGetValue(acknowledged, out var waiting)) waiting.Add();
+                });
+                return true;
+            }, stoppingToken);
             using var timer = new PeriodicTimer(HeartbeatInterval, clock);
             do
             {
@@ -134,13 +138,17 @@ public sealed class CacheInvalidation(IConnectionMultiplexer redis, RecordCache 
         }
     }
 
-    private async Task<ChannelMessageQueue> SubscribeAsync(ISubscriber subscriber, CancellationToken stoppingToken)
+    /// <summary>
+    /// Both subscriptions are tried until Redis answers: one that failed would end this service, and with it the Api
+    /// (a background service's exception stops the host), when Redis is only slow or away for a moment at start.
+    /// </summary>
+    private async Task<T> UntilSubscribedAsync<T>(Func<Task<T>> subscribe, CancellationToken stoppingToken)
     {
         while (true)
         {
             try
             {
-                return await subscriber.SubscribeAsync(Channel);
+                return await subscribe();
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
