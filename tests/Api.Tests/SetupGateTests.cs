@@ -13,9 +13,6 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     private const string Code = "ABCD-EFGH-JKLM-NPQR";
 
-    /// <summary>The key tests/suite.spokes-license is verified with (its private half signed it once and was thrown away).</summary>
-    public const string SuiteLicenseVerifyingKey = "evk4TLud8EVQqmNFQ5JGtk2DNuRWBtDKdmisziOBaJ4=";
-
     private WebApplicationFactory<Program> Api(string folder, string? file = null, Action<IWebHostBuilder>? more = null) => fixture.Factory.WithWebHostBuilder(web =>
     {
         web.UseSetting("Setup:Required", "true").UseSetting("Setup:DataFolder", folder).UseSetting("Setup:Code", Code);
@@ -196,7 +193,7 @@ public class SetupGateTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         using var folder = new TemporaryFolder("spokes-setup");
         var (file, _, _) = await SetupFileAsync(folder, new() { ["license"] = "suite.spokes-license" });
         File.Copy(Path.Combine(BuildLayout.RepositoryRoot, "tests", "suite.spokes-license"), Path.Combine(folder.Path, "suite.spokes-license"));
-        await using var api = FreshApi(folder, file, web => web.UseSetting("Setup:LicenseVerifyingKey", SuiteLicenseVerifyingKey));
+        await using var api = FreshApi(folder, file, web => web.UseSetting("Setup:LicenseVerifyingKey", SuiteLicense.VerifyingKey));
         using var http = Browser(api);
         for (var i = 2; i <= Setup.DemoMode.Accounts + 1; i++) Assert.Equal(HttpStatusCode.NoContent, (await SignUpAsync(http)).StatusCode);
         var owner = await OnboardedUser.CreateAsync(api, "licensed");

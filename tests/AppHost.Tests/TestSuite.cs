@@ -32,13 +32,6 @@ public sealed class TestSuite : IAsyncDisposable
     /// <summary>The answers that complete setup at start (tests/suite-setup.json), so that sign-up is open at once.</summary>
     public static string SetupFile => Path.Combine(BuildLayout.RepositoryRoot, "tests", "suite-setup.json");
 
-    /// <summary>
-    /// The key that verifies tests/suite.spokes-license, which the setup file names: the suites the tests start are
-    /// licensed, as demo mode would refuse their eleventh account.
-    /// </summary>
-    public const string LicenseVerifyingKey = "evk4TLud8EVQqmNFQ5JGtk2DNuRWBtDKdmisziOBaJ4=";
-
-
     /// <param name="options">More of the AppHost's options (<c>--tunnel …</c>).</param>
     public static async Task<TestSuite> StartAsync(string dataFolder, params string[] options)
     {
@@ -46,7 +39,7 @@ public sealed class TestSuite : IAsyncDisposable
         Environment.SetEnvironmentVariable(ManagedProcess.OwnerVariable, dataFolder);
         // Read by the AppHost, which runs in this process.
         Environment.SetEnvironmentVariable("SPOKES_SETUP_FILE", SetupFile);
-        Environment.SetEnvironmentVariable("Parameters__license-verifying-key", LicenseVerifyingKey);
+        Environment.SetEnvironmentVariable("Parameters__license-verifying-key", SuiteLicense.VerifyingKey);
         // Given, so the AppHost does not generate one into the user's secrets.
         Environment.SetEnvironmentVariable(AppHostProcess.MasterPasswordVariable, AppHostProcess.MasterPassword);
         var port = Ports.Free();

@@ -47,6 +47,7 @@ public sealed class SuiteRun : IAsyncDisposable
             ["SPOKES_MASTER_PASSWORD"] = ApiBenchmark.MasterPassword,
             // Setup done at the first start, so that sign-up is open at once.
             ["SPOKES_SETUP_FILE"] = Path.Combine(BuildLayout.RepositoryRoot, "tests", "suite-setup.json"),
+            ["Parameters__license-verifying-key"] = SuiteLicense.VerifyingKey,
             // The AppHost's environment reaches every service through DCP: the Api's rate limits are off, as in the
             // standalone run, since each scenario is one user sending thousands of requests a second (Stoat allows 20
             // per 10 s on most routes). Checked below.

@@ -178,7 +178,7 @@ public class JoinCallTests(ApiFixture api) : IAsyncLifetime
         File.Copy(Path.Combine(BuildLayout.RepositoryRoot, "tests", "suite.spokes-license"), Path.Combine(folder.Path, "suite.spokes-license"));
         return _voiceApi.WithWebHostBuilder(web => web
             .UseSetting("Setup:Required", "true").UseSetting("Setup:DataFolder", Path.Combine(folder.Path, "settings")).UseSetting("Setup:File", file)
-            .UseSetting("Setup:LicenseVerifyingKey", SetupGateTests.SuiteLicenseVerifyingKey)
+            .UseSetting("Setup:LicenseVerifyingKey", SuiteLicense.VerifyingKey)
             .UseSetting("ConnectionStrings:mongo", $"Data Source={Path.Combine(folder.Path, "spokes.db")}"));
     }
 
