@@ -297,12 +297,8 @@ public sealed class SqliteDatabase
     /// (<c>synchronous = NORMAL</c>) unless it shares a batch with writes that do; the next commit that waits carries it
     /// there, since the WAL is synced as a whole. A process that ends without a power failure loses nothing.
     /// </summary>
-    public Task<int> ExecuteUnsyncedAsync(string sql, IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return EnqueueAsync(new QueuedWrite<int>((connection, transaction) => RunAsync(connection, transaction, sql, parameters, cancellationToken),
-            cancellationToken, synced: false));
-    }
+    public Task<int> ExecuteUnsyncedAsync(string sql, IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default) =>
+        WriteAsync((connection, transaction) => RunAsync(connection, transaction, sql, parameters, cancellationToken), synced: false, cancellationToken);
 
     /// <summary>Runs a statement SQLite refuses inside a transaction (<c>VACUUM</c>, a checkpoint), between batches of writes.</summary>
     public async Task RunOutsideTransactionAsync(string sql, CancellationToken cancellationToken = default)
@@ -348,14 +344,13 @@ public sealed class SqliteDatabase
     /// another, each in a savepoint of its own: one that throws is rolled back alone and gets its exception, and each
     /// returns only once the transaction has committed.
     /// </summary>
-    public Task<T> WriteTransactionAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken = default)
+    public Task<T> WriteTransactionAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
+        WriteAsync(work, synced: true, cancellationToken);
+
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, bool synced, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return EnqueueAsync(new QueuedWrite<T>(work, cancellationToken, synced: true));
-    }
-
-    private async Task<T> EnqueueAsync<T>(QueuedWrite<T> write)
-    {
+        var write = new QueuedWrite<T>(work, cancellationToken, synced);
         _writes.Enqueue(write);
         // The writer that finds no batch running runs the next one itself, so a lone write takes no thread hop.
         if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0) await RunBatchAsync();
