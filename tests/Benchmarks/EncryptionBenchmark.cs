@@ -29,8 +29,8 @@ public static class EncryptionBenchmark
         await keys.OpenAsync("benchmark master password");
         Console.WriteLine($"Master key (Argon2id, once per start): {argon.Elapsed.TotalMilliseconds:F0} ms");
 
-        var plain = new SqliteMessageStore(await DatabaseAsync(data, "plain.db"));
-        var encrypted = new EncryptedMessageStore(new SqliteMessageStore(await DatabaseAsync(data, "encrypted.db")), keys);
+        var plain = await MessageStoreAsync(data, "plain.db");
+        var encrypted = new EncryptedMessageStore(await MessageStoreAsync(data, "encrypted.db"), keys);
         var channel = Ulid.NewUlid().ToString();
         // Plain, the store indexes the words themselves (what it held before encryption at rest).
         Message Plain(Message message) => message with { Search = string.Join(' ', BlindIndex.Words(message.Content!)) };
@@ -65,6 +65,12 @@ public static class EncryptionBenchmark
 
     private static long WalLength(TemporaryFolder data, string database) =>
         File.Exists(Path.Combine(data.Path, database + "-wal")) ? new FileInfo(Path.Combine(data.Path, database + "-wal")).Length : 0;
+
+    private static async Task<SqliteMessageStore> MessageStoreAsync(TemporaryFolder data, string name)
+    {
+        var database = await DatabaseAsync(data, name);
+        return new SqliteMessageStore(database, new SqliteSearchIndex(database));
+    }
 
     private static async Task<SqliteDatabase> DatabaseAsync(TemporaryFolder data, string name)
     {

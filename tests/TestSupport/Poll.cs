@@ -12,4 +12,11 @@ public static class Poll
         while (!condition() && waited.Elapsed < within) await Task.Delay(20);
         Assert.True(condition(), failure ?? $"Not true within {within.TotalSeconds:F0} s.");
     }
+
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan within, string? failure = null)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!await condition() && waited.Elapsed < within) await Task.Delay(20);
+        Assert.True(await condition(), failure ?? $"Not true within {within.TotalSeconds:F0} s.");
+    }
 }

@@ -6,20 +6,7 @@ using Spokes.Contracts.IntegrationEvents;
 namespace Spokes.Api.Messaging;
 
 /// <summary>Wakes the relay as soon as a write has queued integration events, instead of at its next poll.</summary>
-public sealed class OutboxSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try { _signal.Release(); } catch (SemaphoreFullException) { /* already signalled */ }
-        }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
-}
+public sealed class OutboxSignal : WakeSignal;
 
 public static class Outbox
 {

@@ -71,6 +71,8 @@ public static class StorageExtensions
             builder.Services.AddSingleton<IEmojiStore, SqliteEmojiStore>();
             builder.Services.AddSingleton<IReportStore, SqliteReportStore>();
             builder.Services.AddHostedService(_ => new StorageInitializer(database.MigrateAsync));
+            builder.Services.AddSingleton<SqliteSearchIndex>();
+            builder.Services.AddHostedService<SqliteSearchIndexer>();
             builder.Services.AddHealthChecks().AddAsyncCheck("mongo", async ct =>
             {
                 await using var connection = await database.OpenAsync(ct);

@@ -56,7 +56,7 @@ public sealed class PlaintextMigrationTests : IAsyncLifetime
         await database.ExecuteAsync("DELETE FROM keyring", Documents.Parameters());
         await database.ExecuteAsync("DELETE FROM outbox", Documents.Parameters());
         await new SqliteChannelStore(database).UpdateAsync(channel, new FieldUpdate().Set("description", "marmoset lighthouse"));
-        var messages = new SqliteMessageStore(database);
+        var messages = new SqliteMessageStore(database, new SqliteSearchIndex(database));
         await messages.InsertAsync(Plain(new Message(Ulid.NewUlid().ToString(), channel, ownerId, Content: "Zephyr quokka, marmalade!")), []);
         var eats = Plain(new Message(Ulid.NewUlid().ToString(), channel, ownerId, Content: "a quokka eats pumpernickel"));
         await messages.InsertAsync(eats, []);
@@ -89,7 +89,7 @@ public sealed class PlaintextMigrationTests : IAsyncLifetime
         var channelStore = new SqliteChannelStore(database);
         var channel = Ulid.NewUlid().ToString();
         await channelStore.CreateAsync(new Group(channel, "Crew", "01HOWNER0000000000000000000", "marmoset lighthouse", ["01HOWNER0000000000000000000"], null, null, false));
-        var messageStore = new SqliteMessageStore(database);
+        var messageStore = new SqliteMessageStore(database, new SqliteSearchIndex(database));
         var sent = new List<Message>();
         for (var i = 0; i < 5; i++)
         {

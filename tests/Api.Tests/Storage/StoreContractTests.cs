@@ -985,7 +985,7 @@ public sealed class SqliteStoreContractTests : StoreContractTests, IDisposable
         return await EncryptedAsync(new Stores(new SqliteAccountStore(database), new SqliteSessionStore(database), new SqliteUserStore(database),
             new SqliteServerStore(database), new SqliteChannelStore(database), new SqliteMemberStore(database), new SqliteBanStore(database),
             new SqliteInviteStore(database), new SqliteMfaTicketStore(database), new SqliteSignupInviteStore(database), new SqliteUnreadStore(database),
-            new SqliteMessageStore(database), new SqliteOutboxStore(database), new SqliteSettingsStore(database), new SqliteEmojiStore(database),
+            new SqliteMessageStore(database, new SqliteSearchIndex(database)), new SqliteOutboxStore(database), new SqliteSettingsStore(database), new SqliteEmojiStore(database),
             new SqliteKeyringStore(database)));
     }
 

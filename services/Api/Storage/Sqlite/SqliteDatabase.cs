@@ -234,6 +234,10 @@ public sealed class SqliteDatabase
             value TEXT NOT NULL
         );
         """,
+        """
+        CREATE TABLE message_search_progress (indexed_through INTEGER NOT NULL);
+        INSERT INTO message_search_progress SELECT coalesce(max(seq), 0) FROM messages;
+        """,
     ];
 
     public SqliteDatabase(string connectionString)

@@ -8,24 +8,24 @@ namespace Spokes.Api.Storage.Sqlite;
 /// <summary>
 /// Messages as documents with their channel, id and pin state pulled out and indexed; the blind index of their
 /// text (<see cref="Message.Search"/>) is also kept in an FTS5 index (<c>message_search</c>, rowid = the message's
-/// <c>seq</c>) for search.
+/// <c>seq</c>) for search, just behind the inserts (<see cref="SqliteSearchIndex"/>).
 /// </summary>
-public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessageStore
+public sealed partial class SqliteMessageStore(SqliteDatabase database, SqliteSearchIndex search) : IMessageStore
 {
-    public Task InsertAsync(Message message, IReadOnlyList<OutboxEntry> outbox, CancellationToken cancellationToken = default) =>
-        database.WriteTransactionAsync(async (connection, transaction) =>
+    public async Task InsertAsync(Message message, IReadOnlyList<OutboxEntry> outbox, CancellationToken cancellationToken = default)
+    {
+        await database.WriteTransactionAsync(async (connection, transaction) =>
         {
             await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO messages (id, channel_id, pinned, document) VALUES ($id, $channel, $pinned, $document)",
                 Row(message), cancellationToken);
-            if (message.Search is { Length: > 0 } search)
-                await SqliteDatabase.RunAsync(connection, transaction, "INSERT INTO message_search (rowid, content) VALUES (last_insert_rowid(), $content)",
-                    Documents.Parameters(("content", search)), cancellationToken);
             await SqliteDatabase.RunAsync(connection, transaction,
                 "UPDATE channels SET document = json_set(document, '$.last_message_id', $id) WHERE id = $channel AND channel_type <> 'SavedMessages'",
                 Documents.Parameters(("id", message.Id), ("channel", message.Channel)), cancellationToken);
             await QueueAsync(connection, transaction, outbox, cancellationToken);
             return true;
         }, cancellationToken);
+        if (message.Search is { Length: > 0 }) search.Stored();
+    }
 
     public async Task<Message?> GetAsync(string channelId, string id, CancellationToken cancellationToken = default) =>
         (await database.QueryAsync("SELECT document FROM messages WHERE channel_id = $channel AND id = $id",
@@ -56,6 +56,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         string sql;
         if (query.Text is { } text)
         {
+            await search.CatchUpAsync(cancellationToken);
             parameters["text"] = FullTextQuery(text);
             if (query.Sort == MessageSort.Relevance) order = "s.rank, m.id DESC";
             sql = $"SELECT m.document FROM message_search s JOIN messages m ON m.seq = s.rowid WHERE message_search MATCH $text AND {where} ORDER BY {order} LIMIT $limit";
@@ -125,6 +126,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
                     "DELETE FROM message_search WHERE rowid = (SELECT seq FROM messages WHERE channel_id = $channel AND id = $id)", parameters, cancellationToken);
                 deleted += await SqliteDatabase.RunAsync(connection, transaction, "DELETE FROM messages WHERE channel_id = $channel AND id = $id", parameters, cancellationToken);
             }
+            await SqliteDatabase.RunAsync(connection, transaction, SqliteSearchIndex.StepBackAfterDelete, Documents.Parameters(), cancellationToken);
             return deleted;
         }, cancellationToken);
 
