@@ -28,7 +28,8 @@ public sealed class SqliteSearchIndex(SqliteDatabase database)
 
     /// <summary>
     /// Run in the transaction that deletes messages. SQLite gives a new row the highest rowid plus one, so deleting the
-    /// newest message would hand its seq, already counted as indexed, to the next one: the mark steps back first.
+    /// newest message would hand its seq, already counted as indexed, to the next one: the mark steps back to the
+    /// newest message left.
     /// </summary>
     public const string StepBackAfterDelete =
         "UPDATE message_search_progress SET indexed_through = min(indexed_through, (SELECT coalesce(max(seq), 0) FROM messages))";
