@@ -54,8 +54,11 @@ public partial class UserTests
                 ExecutablePath = "/usr/bin/chromium",
                 Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
             });
-            var page = await browser.NewPageAsync();
+            // Tall enough for every resource's row: the dashboard's grid renders only the rows in view.
+            var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 2400 } });
             page.SetDefaultTimeout(60_000);
+            // Another test may have set the assertions' default: under a loaded test run the dashboard takes its time.
+            Assertions.SetDefaultExpectTimeout(60_000);
             await page.GotoAsync(up.Groups["dashboard"].Value);
 
             // Resources: one row per resource, each Running and none reported unhealthy.
