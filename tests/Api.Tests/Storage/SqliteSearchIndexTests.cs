@@ -8,7 +8,7 @@ namespace Spokes.Api.Tests.Storage;
 
 /// <summary>
 /// The search index kept behind the sends: a send's transaction leaves it alone, yet a search finds every message
-/// stored before it, whichever process stored it, and the index holds each message once.
+/// stored before it, whichever replica stored it, and the index holds each message once.
 /// </summary>
 public sealed class SqliteSearchIndexTests : IAsyncLifetime
 {
@@ -44,9 +44,10 @@ public sealed class SqliteSearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_search_on_another_process_sharing_the_file_finds_what_this_one_stored()
+    public async Task A_search_by_another_replica_sharing_the_file_finds_what_this_one_stored()
     {
         var sent = await SendAsync("tok1");
+        // Its own database, connections and index: nothing held in memory is shared, only the file.
         var other = new SqliteDatabase(Source);
         var otherMessages = new SqliteMessageStore(other, new SqliteSearchIndex(other));
 
@@ -90,7 +91,7 @@ public sealed class SqliteSearchIndexTests : IAsyncLifetime
         try
         {
             await Poll.UntilAsync(async () => await IndexedAsync() == 1, TimeSpan.FromSeconds(10));
-            await messages.InsertAsync(new Message(Ulid.NewUlid().ToString(), _channel, "author", Content: "x", Search: "tok2"), []);
+            await SendAsync("tok2", messages);
             await Poll.UntilAsync(async () => await IndexedAsync() == 2, TimeSpan.FromSeconds(10));
         }
         finally
@@ -100,10 +101,10 @@ public sealed class SqliteSearchIndexTests : IAsyncLifetime
         Assert.Equal([leftBehind.Id], await SearchAsync(_messages, "tok1"));
     }
 
-    private async Task<Message> SendAsync(string tokens)
+    private async Task<Message> SendAsync(string tokens, SqliteMessageStore? through = null)
     {
         var message = new Message(Ulid.NewUlid().ToString(), _channel, "author", Content: "x", Search: tokens);
-        await _messages.InsertAsync(message, []);
+        await (through ?? _messages).InsertAsync(message, []);
         return message;
     }
 
