@@ -44,8 +44,8 @@ export TMPDIR="$run_dir"
 # Every suite a test starts is given its master password, so none generates one into this user's secrets.
 export SPOKES_MASTER_PASSWORD="spokes tests master password"
 # The tests start some fifteen suites and hundreds of short-lived hosts, so much of their CPU is the JIT's: without
-# profile-guided tiering a hot method is compiled twice, not three times (a suite's start took a fifth less CPU in
-# its AppHost). The code that runs is the same.
+# profile-guided tiering a hot method is compiled twice, not three times (a suite's AppHost took a third less CPU to
+# start). The code that runs is the same.
 export DOTNET_TieredPGO=0
 trap 'rm -rf "$run_dir"' EXIT
 
